@@ -1,0 +1,119 @@
+import { openWhisper, VadModel, WHISPER_VERSION, WhisperError, WhisperModel } from "./mod.ts";
+import { hasShared, sharedPath } from "../testing/shared.ts";
+
+const TEST_MODEL = "models/for-tests/for-tests-ggml-tiny.en.bin";
+const VAD = "models/ggml-silero-v5.1.2.bin";
+const haveTestModel = hasShared(TEST_MODEL);
+
+function assert(cond: unknown, msg: string): asserts cond {
+  if (!cond) throw new Error(msg);
+}
+
+async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<Error> {
+  try {
+    await fn();
+  } catch (err) {
+    assert(err instanceof Error, `expected an Error, got ${err}`);
+    assert(pattern.test(err.message), `message "${err.message}" does not match ${pattern}`);
+    return err;
+  }
+  throw new Error(`expected a rejection matching ${pattern}`);
+}
+
+function tone(seconds: number, hz = 440): Float32Array {
+  const out = new Float32Array(Math.round(seconds * 16_000));
+  for (let i = 0; i < out.length; i++) out[i] = 0.3 * Math.sin((2 * Math.PI * hz * i) / 16_000);
+  return out;
+}
+
+Deno.test("libwhisper loads, reports the pinned version and its system info", async () => {
+  const lib = await openWhisper();
+  assert(lib.version === WHISPER_VERSION, `version ${lib.version}`);
+  assert(/CPU|AVX|SSE|NEON/i.test(lib.systemInfo), `system info: ${lib.systemInfo}`);
+  assert(lib === await openWhisper(), "opened once per process");
+});
+
+Deno.test({
+  name: "for-tests model: load, state, decode, close, and use after close",
+  ignore: !haveTestModel,
+  fn: async () => {
+    const model = await WhisperModel.load(sharedPath(TEST_MODEL));
+    assert(model.info.nMels === 80 && !model.info.multilingual, JSON.stringify(model.info));
+    assert(model.tokenize(" hello world").length >= 2, "tokenizes with the model vocabulary");
+    const state = await model.createState();
+    const r = await state.full(tone(1.5), { strategy: "greedy", threads: 2 });
+    assert(Array.isArray(r.segments), "returns segments");
+    // Two calls on one state at once: the second is refused, the first completes.
+    const first = state.full(tone(1), { strategy: "greedy", threads: 1 });
+    await rejects(() => state.full(tone(1)), /busy/);
+    await first;
+    const other = await model.createState();
+    model.close();
+    assert(state.closed && other.closed && model.closed, "closing the model frees its states");
+    await rejects(() => state.full(tone(1)), /closed/);
+    await rejects(() => model.createState(), /closed/);
+    model.close(); // idempotent
+  },
+});
+
+Deno.test({
+  name: "closing a model while a state decodes frees it after the call",
+  ignore: !haveTestModel,
+  fn: async () => {
+    const model = await WhisperModel.load(sharedPath(TEST_MODEL));
+    const state = await model.createState();
+    const pending = state.full(tone(2), { strategy: "greedy", threads: 1 });
+    model.close();
+    assert(!model.closed, "context stays while the state is busy");
+    await pending;
+    assert(state.closed && model.closed, "both freed once the call ended");
+  },
+});
+
+Deno.test("bad model paths give clear errors", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "hum-model-" });
+  try {
+    await rejects(() => WhisperModel.load(`${dir}/nope.bin`), /does not exist/);
+    await rejects(() => WhisperModel.load(dir), /not a file/);
+    await Deno.writeTextFile(`${dir}/text.bin`, "this is not a model at all");
+    const err = await rejects(() => WhisperModel.load(`${dir}/text.bin`), /not a whisper\.cpp ggml model/);
+    assert(err instanceof WhisperError, "a WhisperError");
+    await Deno.writeFile(`${dir}/empty.bin`, new Uint8Array(0));
+    await rejects(() => WhisperModel.load(`${dir}/empty.bin`), /not a whisper\.cpp ggml model/);
+    if (hasShared("models/ggml-tiny.en.bin")) {
+      // Right magic, cut short: whisper.cpp refuses it and we say so.
+      using f = await Deno.open(sharedPath("models/ggml-tiny.en.bin"));
+      const head = new Uint8Array(8 << 20);
+      await f.read(head);
+      await Deno.writeFile(`${dir}/cut.bin`, head);
+      await rejects(() => WhisperModel.load(`${dir}/cut.bin`), /could not be read/);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("decode params out of range are refused before reaching C", async () => {
+  if (!haveTestModel) return;
+  using model = await WhisperModel.load(sharedPath(TEST_MODEL));
+  using state = await model.createState();
+  await rejects(() => state.full(tone(1), { beamSize: 0 }), /beam_search\.beam_size/);
+  await rejects(() => state.full(tone(1), { threads: 1.5 }), /n_threads/);
+  await rejects(() => state.full(tone(1), { temperature: NaN }), /temperature/);
+  // The state is usable after a refused call.
+  await state.full(tone(1), { strategy: "greedy", threads: 1 });
+});
+
+Deno.test({
+  name: "Silero VAD finds no speech in silence and a clear error for a bad path",
+  ignore: !hasShared(VAD),
+  fn: async () => {
+    using vad = await VadModel.load(sharedPath(VAD));
+    const silence = new Float32Array(16_000 * 3);
+    assert((await vad.segments(silence)).length === 0, "silence has no speech");
+    assert((await vad.segments(new Float32Array(0))).length === 0, "empty input, no speech");
+    const probs = await vad.probs(silence);
+    assert(probs.length > 80 && probs.every((p) => p < 0.5), "low speech probability in silence");
+    await rejects(() => VadModel.load("/nonexistent/vad.bin"), /does not exist/);
+  },
+});
