@@ -1,0 +1,122 @@
+/**
+ * Offline (whole-recording) transcription with accuracy defaults: Silero VAD finds the speech,
+ * {@linkcode planWindows} merges it into windows of at most 28 s cut in pauses, each window is
+ * decoded on its own with beam search, and the timings are stitched back onto the recording.
+ * whisper.cpp's own long-form decoding (one 30 s window sliding by its last timestamp) drops
+ * whole stretches; decoding VAD windows one by one does not.
+ *
+ * @module
+ */
+
+import type { DecodeOptions, VadModel, VadOptions, WhisperState } from "../../ffi/whisper/mod.ts";
+import { type DecodeWindow, planWindows, type WindowOptions } from "./windows.ts";
+import { monotonicWords, type TimedWord, wordsFromTokens } from "./words.ts";
+
+/** Sample rate the engine works at. */
+export const SAMPLE_RATE = 16_000;
+
+/** A transcript segment, ms from the start of the recording. */
+export interface TranscriptSegment {
+  startMs: number;
+  endMs: number;
+  text: string;
+  words: TimedWord[];
+  /** Whisper's no-speech probability for the segment. */
+  noSpeechProb: number;
+}
+
+/** The result of an offline transcription. */
+export interface Transcript {
+  text: string;
+  segments: TranscriptSegment[];
+  language: string;
+  durationMs: number;
+  /** The windows that were decoded (empty when VAD found no speech). */
+  windows: { startMs: number; endMs: number }[];
+}
+
+/** Options for {@linkcode transcribeOffline}. */
+export interface OfflineOptions {
+  /** Decoder options (beam 5 unless set). Token timestamps are always on. */
+  decode?: DecodeOptions;
+  /** VAD model; without one the whole recording is decoded as whisper.cpp would. */
+  vad?: VadModel | null;
+  vadOptions?: VadOptions;
+  window?: WindowOptions;
+  /** Feed the previous window's text as the prompt of the next; default false (measured). */
+  promptPrevious?: boolean;
+  /** Called after each window with the fraction done (0..1). */
+  onProgress?: (done: number) => void;
+  signal?: AbortSignal;
+}
+
+const PROMPT_CHARS = 600;
+
+/** Transcribes 16 kHz mono samples with `state` (whose model is already loaded). */
+export async function transcribeOffline(
+  state: WhisperState,
+  samples: Float32Array,
+  opts: OfflineOptions = {},
+): Promise<Transcript> {
+  const durationMs = Math.round((samples.length / SAMPLE_RATE) * 1000);
+  const maxWindowMs = opts.window?.maxWindowMs ?? 28_000;
+  let windows: DecodeWindow[];
+  if (opts.vad) {
+    const spans = await opts.vad.segments(samples, {
+      maxSpeechS: (maxWindowMs - 2 * (opts.window?.padMs ?? 200)) / 1000,
+      ...opts.vadOptions,
+    });
+    windows = durationMs <= maxWindowMs && spans.length > 0
+      ? [{ startMs: 0, endMs: durationMs, spans }]
+      : planWindows(spans, durationMs, opts.window);
+  } else {
+    windows = [{ startMs: 0, endMs: durationMs, spans: [] }];
+  }
+
+  const segments: TranscriptSegment[] = [];
+  let language = opts.decode?.language ?? "en";
+  let previous = "";
+  for (let i = 0; i < windows.length; i++) {
+    opts.signal?.throwIfAborted();
+    const w = windows[i];
+    const from = Math.floor((w.startMs / 1000) * SAMPLE_RATE);
+    const to = Math.min(samples.length, Math.ceil((w.endMs / 1000) * SAMPLE_RATE));
+    const decode: DecodeOptions = { ...opts.decode, tokenTimestamps: true };
+    if (opts.promptPrevious && previous) decode.initialPrompt = previous.slice(-PROMPT_CHARS);
+    const result = await state.full(samples.subarray(from, to), decode);
+    language = result.language || language;
+    for (const seg of result.segments) {
+      const text = seg.text.trim();
+      if (!text) continue;
+      const words = wordsFromTokens(seg.tokens, w.startMs);
+      segments.push({
+        startMs: Math.min(w.endMs, seg.t0Ms + w.startMs),
+        endMs: Math.min(w.endMs, seg.t1Ms + w.startMs),
+        text,
+        words,
+        noSpeechProb: seg.noSpeechProb,
+      });
+      previous = `${previous} ${text}`.trim();
+    }
+    opts.onProgress?.((i + 1) / windows.length);
+  }
+
+  // Word times monotonic and inside the recording across window seams.
+  const allWords = monotonicWords(segments.flatMap((s) => s.words), 0, durationMs);
+  let k = 0;
+  for (const s of segments) {
+    s.words = allWords.slice(k, k + s.words.length);
+    k += s.words.length;
+    if (s.words.length) {
+      s.startMs = Math.min(s.startMs, s.words[0].startMs);
+      s.endMs = Math.max(s.endMs, s.words[s.words.length - 1].endMs);
+    }
+  }
+  return {
+    text: segments.map((s) => s.text).join(" "),
+    segments,
+    language,
+    durationMs,
+    windows: windows.map(({ startMs, endMs }) => ({ startMs, endMs })),
+  };
+}
