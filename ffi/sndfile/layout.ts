@@ -6,14 +6,7 @@
  * @module
  */
 
-/** A field: [byte offset, byte size]. */
-export type FieldLayout = readonly [offset: number, size: number];
-
-/** A struct: its size and the fields the binding uses. */
-export interface StructLayout {
-  readonly size: number;
-  readonly fields: Readonly<Record<string, FieldLayout>>;
-}
+import type { StructLayout } from "../native/layout.ts";
 
 /**
  * `SF_INFO`: `{ sf_count_t frames; int samplerate; int channels; int format; int sections;

@@ -2,37 +2,29 @@
 // value of every constant it uses, as JSON.
 // Compiled against the system <sndfile.h> by ffi/sndfile/layout_test.ts and compared with layout.ts
 // and symbols.ts.
-#include <stddef.h>
-#include <stdio.h>
 #include <sndfile.h>
-
-#define C(name) printf("%s\"%s\": %lld", first ? "" : ", ", #name, (long long)(name)), first = 0
-#define F(S, name) printf("%s\"%s\": [%zu, %zu]", first ? "" : ", ", #name, offsetof(S, name), sizeof(((S *)0)->name)), first = 0
+#include "layout_probe.h"
 
 int main(void) {
-    int first;
-    printf("{\n");
+    PROBE_BEGIN();
 
-    first = 1;
-    printf("\"SF_INFO\": {\"size\": %zu, \"fields\": {", sizeof(SF_INFO));
+    STRUCT_BEGIN("SF_INFO", SF_INFO);
     F(SF_INFO, frames);
     F(SF_INFO, samplerate);
     F(SF_INFO, channels);
     F(SF_INFO, format);
     F(SF_INFO, sections);
     F(SF_INFO, seekable);
-    printf("}},\n");
+    STRUCT_END();
 
-    first = 1;
-    printf("\"SF_FORMAT_INFO\": {\"size\": %zu, \"fields\": {", sizeof(SF_FORMAT_INFO));
+    STRUCT_BEGIN("SF_FORMAT_INFO", SF_FORMAT_INFO);
     F(SF_FORMAT_INFO, format);
     F(SF_FORMAT_INFO, name);
     F(SF_FORMAT_INFO, extension);
-    printf("}},\n");
+    STRUCT_END();
 
     // The enum constants the binding passes to or compares with the library.
-    first = 1;
-    printf("\"constants\": {");
+    CONSTANTS_BEGIN();
     C(SF_TRUE);
     C(SF_FALSE);
     C(SFM_READ);
@@ -70,8 +62,8 @@ int main(void) {
     C(SF_ERR_SYSTEM);
     C(SF_ERR_MALFORMED_FILE);
     C(SF_ERR_UNSUPPORTED_ENCODING);
-    printf("}\n");
+    CONSTANTS_END();
 
-    printf("}\n");
+    PROBE_END();
     return 0;
 }

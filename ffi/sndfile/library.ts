@@ -10,6 +10,7 @@
  */
 
 import { readCString } from "../native/cstring.ts";
+import { libraryCandidates, openFirst } from "../native/locate.ts";
 import { SNDFILE_SYMBOLS } from "./symbols.ts";
 
 /** The typed symbols of an opened libsndfile. */
@@ -41,8 +42,7 @@ export function defaultSndfileNames(os: typeof Deno.build.os = Deno.build.os): s
 
 /** The candidates in the order they are tried: `HUM_SNDFILE_LIB` alone when set, else the defaults. */
 export function sndfileCandidates(): string[] {
-  const fromEnv = Deno.env.get(SNDFILE_LIB_ENV);
-  return fromEnv ? [fromEnv] : defaultSndfileNames();
+  return libraryCandidates(SNDFILE_LIB_ENV, defaultSndfileNames());
 }
 
 let opened: SndfileLibrary | null = null;
@@ -53,22 +53,12 @@ let opened: SndfileLibrary | null = null;
  */
 export function openSndfile(): SndfileLibrary {
   if (opened) return opened;
-  const tried: string[] = [];
-  for (const path of sndfileCandidates()) {
-    let lib: Deno.DynamicLibrary<typeof SNDFILE_SYMBOLS>;
-    try {
-      lib = Deno.dlopen(path, SNDFILE_SYMBOLS);
-    } catch (err) {
-      tried.push(`${path} (${(err as Error).message})`);
-      continue;
-    }
-    const version = readCString(lib.symbols.sf_version_string()) ?? "unknown";
-    opened = { symbols: lib.symbols, path, version };
-    return opened;
-  }
-  const viaEnv = Deno.env.get(SNDFILE_LIB_ENV) ? ` from ${SNDFILE_LIB_ENV}` : "";
-  throw new Error(
-    `Cannot open libsndfile: tried ${tried.join("; ")}${viaEnv} ` +
-      `(install it with \`apt-get install libsndfile1\`, or set ${SNDFILE_LIB_ENV} to its path)`,
-  );
+  const { lib, path } = openFirst(sndfileCandidates(), SNDFILE_SYMBOLS, {
+    what: "libsndfile",
+    envVar: SNDFILE_LIB_ENV,
+    installHint: "apt-get install libsndfile1",
+  });
+  const version = readCString(lib.symbols.sf_version_string()) ?? "unknown";
+  opened = { symbols: lib.symbols, path, version };
+  return opened;
 }

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects, assertThrows } from "../soxr/test_assert.ts";
+import { assert, assertEquals, assertRejects, assertThrows } from "../testing/assert.ts";
 import { SndfileError } from "./errors.ts";
 import { defaultSndfileNames, openSndfile } from "./library.ts";
 import { formatName, SoundFile } from "./sound_file.ts";

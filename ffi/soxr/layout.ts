@@ -9,14 +9,7 @@
  * @module
  */
 
-/** A field: [byte offset, byte size]. */
-export type FieldLayout = readonly [offset: number, size: number];
-
-/** A struct: its size and its fields. */
-export interface StructLayout {
-  readonly size: number;
-  readonly fields: Readonly<Record<string, FieldLayout>>;
-}
+import type { StructLayout } from "../native/layout.ts";
 
 /**
  * `soxr_quality_spec_t`: `{ double precision, phase_response, passband_end, stopband_begin;

@@ -9,6 +9,7 @@
  */
 
 import { readCString } from "../native/cstring.ts";
+import { libraryCandidates, openFirst } from "../native/locate.ts";
 import { SOXR_SYMBOLS } from "./symbols.ts";
 
 /** The typed symbols of an opened libsoxr. */
@@ -40,8 +41,7 @@ export function defaultSoxrNames(os: typeof Deno.build.os = Deno.build.os): stri
 
 /** The candidates in the order they are tried: `HUM_SOXR_LIB` alone when set, else the defaults. */
 export function soxrCandidates(): string[] {
-  const fromEnv = Deno.env.get(SOXR_LIB_ENV);
-  return fromEnv ? [fromEnv] : defaultSoxrNames();
+  return libraryCandidates(SOXR_LIB_ENV, defaultSoxrNames());
 }
 
 let opened: SoxrLibrary | null = null;
@@ -52,22 +52,12 @@ let opened: SoxrLibrary | null = null;
  */
 export function openSoxr(): SoxrLibrary {
   if (opened) return opened;
-  const tried: string[] = [];
-  for (const path of soxrCandidates()) {
-    let lib: Deno.DynamicLibrary<typeof SOXR_SYMBOLS>;
-    try {
-      lib = Deno.dlopen(path, SOXR_SYMBOLS);
-    } catch (err) {
-      tried.push(`${path} (${(err as Error).message})`);
-      continue;
-    }
-    const version = readCString(lib.symbols.soxr_version()) ?? "unknown";
-    opened = { symbols: lib.symbols, path, version };
-    return opened;
-  }
-  const viaEnv = Deno.env.get(SOXR_LIB_ENV) ? ` from ${SOXR_LIB_ENV}` : "";
-  throw new Error(
-    `Cannot open libsoxr: tried ${tried.join("; ")}${viaEnv} ` +
-      `(install it with \`apt-get install libsoxr0\`, or set ${SOXR_LIB_ENV} to its path)`,
-  );
+  const { lib, path } = openFirst(soxrCandidates(), SOXR_SYMBOLS, {
+    what: "libsoxr",
+    envVar: SOXR_LIB_ENV,
+    installHint: "apt-get install libsoxr0",
+  });
+  const version = readCString(lib.symbols.soxr_version()) ?? "unknown";
+  opened = { symbols: lib.symbols, path, version };
+  return opened;
 }

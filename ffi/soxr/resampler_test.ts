@@ -1,8 +1,14 @@
 import { defaultSoxrNames, openSoxr } from "./library.ts";
 import { qualitySpec, resample, Resampler } from "./resampler.ts";
 import { SOXR_QUALITY_SPEC } from "./layout.ts";
-import { assert, assertEquals, assertNear, assertRejects, assertThrows } from "./test_assert.ts";
-import { fitSine, prng, rms, sine } from "./test_signal.ts";
+import {
+  assert,
+  assertEquals,
+  assertNear,
+  assertRejects,
+  assertThrows,
+} from "../testing/assert.ts";
+import { fitSine, prng, rms, sine } from "../testing/signal.ts";
 
 /** Feeds `x` to `r` in chunks of seeded random sizes (1 … `max` frames), then flushes. */
 function streamed(r: Resampler, x: Float32Array, seed: number, max: number): Float32Array {

@@ -9,7 +9,9 @@ import { join, resolve } from "node:path";
 import { REPO_ROOT } from "../whisper/build.ts";
 
 /** The shared data folder. */
-export const SHARED_DIR: string = resolve(Deno.env.get("HUM_SHARED_DIR") ?? join(REPO_ROOT, "..", "shared"));
+export const SHARED_DIR: string = resolve(
+  Deno.env.get("HUM_SHARED_DIR") ?? join(REPO_ROOT, "..", "shared"),
+);
 
 /** A path inside the shared folder. */
 export function sharedPath(...parts: string[]): string {

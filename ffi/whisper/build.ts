@@ -176,7 +176,9 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
     version,
     backend,
     library: join(buildDir, "bin", "libwhisper.so"),
-    cli: existsSync(join(buildDir, "bin", "whisper-cli")) ? join(buildDir, "bin", "whisper-cli") : null,
+    cli: existsSync(join(buildDir, "bin", "whisper-cli"))
+      ? join(buildDir, "bin", "whisper-cli")
+      : null,
     includeDirs: [join(srcDir, "include"), join(srcDir, "ggml", "include")],
     cmakeFlags: flags,
     buildSeconds: Math.round((performance.now() - started) / 100) / 10,

@@ -72,7 +72,9 @@ function fileCheck(path: string): void {
     }
     throw new WhisperError("whisper_init", `Cannot load model: ${path}: ${(err as Error).message}`);
   }
-  if (!info.isFile) throw new WhisperError("whisper_init", `Cannot load model: ${path} is not a file`);
+  if (!info.isFile) {
+    throw new WhisperError("whisper_init", `Cannot load model: ${path} is not a file`);
+  }
   const head = new Uint8Array(4);
   const f = Deno.openSync(path);
   try {
@@ -159,7 +161,9 @@ export class WhisperModel implements Disposable {
   /** Allocates a decoding state (tens of MB for tiny; reuse it). */
   async createState(): Promise<WhisperState> {
     const st = await this.symbols.whisper_init_state(this.ctx);
-    if (st === null) throw new WhisperError("whisper_init_state", "Cannot allocate a whisper state");
+    if (st === null) {
+      throw new WhisperError("whisper_init_state", "Cannot allocate a whisper state");
+    }
     const state = new WhisperState(this, st);
     this.#states.add(state);
     return state;
@@ -244,17 +248,10 @@ export class WhisperState implements Disposable {
    * tokens. Inputs under 100 ms decode to nothing.
    */
   async full(samples: Float32Array, opts: DecodeOptions = {}): Promise<DecodeResult> {
-    const s = this.model.symbols;
     const ctx = this.model.ctx;
     const st = this.#begin("whisper_full_with_state");
     try {
-      const params = buildFullParams(s, opts);
-      const input = samples as Float32Array<ArrayBuffer>;
-      const rc = await s.whisper_full_with_state(ctx, st, params.bytes, input, input.length);
-      // Keep what the params point to alive until the call has returned.
-      void params.pinned.length;
-      if (rc !== 0) throw new WhisperError("whisper_full_with_state", "Cannot decode audio", rc);
-      return this.#collect(ctx, st);
+      return await this.#decode(ctx, st, opts, samples as Float32Array<ArrayBuffer>, "audio");
     } finally {
       this.#end();
     }
@@ -264,7 +261,11 @@ export class WhisperState implements Disposable {
    * Decodes a caller-supplied log-mel spectrogram (`n_mel` × `nLen` frames, row-major by mel
    * bin) with `whisper_set_mel_with_state` then `whisper_full_with_state` on no samples.
    */
-  async fullFromMel(mel: Float32Array, nLen: number, opts: DecodeOptions = {}): Promise<DecodeResult> {
+  async fullFromMel(
+    mel: Float32Array,
+    nLen: number,
+    opts: DecodeOptions = {},
+  ): Promise<DecodeResult> {
     const s = this.model.symbols;
     const ctx = this.model.ctx;
     const nMel = this.model.info.nMels;
@@ -273,13 +274,15 @@ export class WhisperState implements Disposable {
     }
     const st = this.#begin("whisper_set_mel_with_state");
     try {
-      const rc = await s.whisper_set_mel_with_state(ctx, st, mel as Float32Array<ArrayBuffer>, nLen, nMel);
+      const rc = await s.whisper_set_mel_with_state(
+        ctx,
+        st,
+        mel as Float32Array<ArrayBuffer>,
+        nLen,
+        nMel,
+      );
       if (rc !== 0) throw new WhisperError("whisper_set_mel_with_state", "Cannot set mel", rc);
-      const params = buildFullParams(s, opts);
-      const rc2 = await s.whisper_full_with_state(ctx, st, params.bytes, null, 0);
-      void params.pinned.length;
-      if (rc2 !== 0) throw new WhisperError("whisper_full_with_state", "Cannot decode mel", rc2);
-      return this.#collect(ctx, st);
+      return await this.#decode(ctx, st, opts, null, "mel");
     } finally {
       this.#end();
     }
@@ -299,17 +302,53 @@ export class WhisperState implements Disposable {
     try {
       const input = samples as Float32Array<ArrayBuffer>;
       const rc = await s.whisper_pcm_to_mel_with_state(ctx, st, input, input.length, threads);
-      if (rc !== 0) throw new WhisperError("whisper_pcm_to_mel_with_state", "Cannot compute mel", rc);
+      if (rc !== 0) {
+        throw new WhisperError("whisper_pcm_to_mel_with_state", "Cannot compute mel", rc);
+      }
       const n = s.whisper_lang_max_id() + 1;
       const probs = new Float32Array(n);
       const id = await s.whisper_lang_auto_detect_with_state(ctx, st, 0, threads, probs);
-      if (id < 0) throw new WhisperError("whisper_lang_auto_detect_with_state", "Cannot detect language", id);
+      if (id < 0) {
+        throw new WhisperError("whisper_lang_auto_detect_with_state", "Cannot detect language", id);
+      }
       const map = new Map<string, number>();
-      for (let i = 0; i < n; i++) map.set(readCString(s.whisper_lang_str(i)) ?? String(i), probs[i]);
-      return { language: readCString(s.whisper_lang_str(id)) ?? "", probability: probs[id], probs: map };
+      for (let i = 0; i < n; i++) {
+        map.set(readCString(s.whisper_lang_str(i)) ?? String(i), probs[i]);
+      }
+      return {
+        language: readCString(s.whisper_lang_str(id)) ?? "",
+        probability: probs[id],
+        probs: map,
+      };
     } finally {
       this.#end();
     }
+  }
+
+  /**
+   * Runs `whisper_full_with_state` on `samples`, or on the mel already set when `null`, and
+   * collects the result; `what` names the input in the error.
+   */
+  async #decode(
+    ctx: Deno.PointerObject,
+    st: Deno.PointerObject,
+    opts: DecodeOptions,
+    samples: Float32Array<ArrayBuffer> | null,
+    what: string,
+  ): Promise<DecodeResult> {
+    const s = this.model.symbols;
+    const params = buildFullParams(s, opts);
+    const rc = await s.whisper_full_with_state(
+      ctx,
+      st,
+      params.bytes,
+      samples,
+      samples?.length ?? 0,
+    );
+    // Keep what the params point to alive until the call has returned.
+    void params.pinned.length;
+    if (rc !== 0) throw new WhisperError("whisper_full_with_state", `Cannot decode ${what}`, rc);
+    return this.#collect(ctx, st);
   }
 
   #collect(ctx: Deno.PointerObject, st: Deno.PointerObject): DecodeResult {
@@ -376,4 +415,3 @@ export class WhisperState implements Disposable {
     this.close();
   }
 }
-

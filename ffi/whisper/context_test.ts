@@ -76,7 +76,10 @@ Deno.test("bad model paths give clear errors", async () => {
     await rejects(() => WhisperModel.load(`${dir}/nope.bin`), /does not exist/);
     await rejects(() => WhisperModel.load(dir), /not a file/);
     await Deno.writeTextFile(`${dir}/text.bin`, "this is not a model at all");
-    const err = await rejects(() => WhisperModel.load(`${dir}/text.bin`), /not a whisper\.cpp ggml model/);
+    const err = await rejects(
+      () => WhisperModel.load(`${dir}/text.bin`),
+      /not a whisper\.cpp ggml model/,
+    );
     assert(err instanceof WhisperError, "a WhisperError");
     await Deno.writeFile(`${dir}/empty.bin`, new Uint8Array(0));
     await rejects(() => WhisperModel.load(`${dir}/empty.bin`), /not a whisper\.cpp ggml model/);

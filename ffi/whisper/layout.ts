@@ -6,14 +6,7 @@
  * @module
  */
 
-/** A field: [byte offset, byte size]. */
-export type FieldLayout = readonly [offset: number, size: number];
-
-/** A struct: its size and the fields the binding uses. */
-export interface StructLayout {
-  readonly size: number;
-  readonly fields: Readonly<Record<string, FieldLayout>>;
-}
+import type { StructLayout } from "../native/layout.ts";
 
 /** `struct whisper_context_params` (passed by value to `whisper_init_from_file_with_params`). */
 export const CONTEXT_PARAMS = {

@@ -74,7 +74,9 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
   lib.symbols.whisper_log_set(shim.symbols.hum_log_callback_ptr(), null);
   const setLogLevel = (level: LogLevel) => {
     const n = LOG_LEVELS[level];
-    if (n === undefined) throw new RangeError(`Cannot set whisper log level: "${level}" is unknown`);
+    if (n === undefined) {
+      throw new RangeError(`Cannot set whisper log level: "${level}" is unknown`);
+    }
     shim.symbols.hum_log_set_min_level(n);
   };
   setLogLevel(opts.logLevel ?? (Deno.env.get("HUM_WHISPER_LOG") as LogLevel) ?? "error");

@@ -112,7 +112,9 @@ export function buildFullParams(sym: WhisperSymbols, opts: DecodeOptions = {}): 
   const setInt = (f: FieldName, v: number | undefined, min: number, max: number) => {
     if (v === undefined) return;
     if (!Number.isInteger(v) || v < min || v > max) {
-      throw new RangeError(`Cannot build decode params: ${f} must be an integer in ${min}..${max}, got ${v}`);
+      throw new RangeError(
+        `Cannot build decode params: ${f} must be an integer in ${min}..${max}, got ${v}`,
+      );
     }
     i32(f, v);
   };

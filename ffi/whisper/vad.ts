@@ -112,11 +112,15 @@ export class VadModel implements Disposable {
       const v = new DataView(params.buffer);
       const f = VAD_PARAMS.fields;
       if (opts.threshold !== undefined) v.setFloat32(f.threshold[0], opts.threshold, true);
-      if (opts.minSpeechMs !== undefined) v.setInt32(f.min_speech_duration_ms[0], opts.minSpeechMs, true);
+      if (opts.minSpeechMs !== undefined) {
+        v.setInt32(f.min_speech_duration_ms[0], opts.minSpeechMs, true);
+      }
       if (opts.minSilenceMs !== undefined) {
         v.setInt32(f.min_silence_duration_ms[0], opts.minSilenceMs, true);
       }
-      if (opts.maxSpeechS !== undefined) v.setFloat32(f.max_speech_duration_s[0], opts.maxSpeechS, true);
+      if (opts.maxSpeechS !== undefined) {
+        v.setFloat32(f.max_speech_duration_s[0], opts.maxSpeechS, true);
+      }
       if (opts.speechPadMs !== undefined) v.setInt32(f.speech_pad_ms[0], opts.speechPadMs, true);
       const segs = s.whisper_vad_segments_from_probs(vctx, params);
       if (segs === null) return [];
@@ -142,7 +146,9 @@ export class VadModel implements Disposable {
   /** Frees the VAD model. Idempotent. */
   close(): void {
     if (this.#vctx === null) return;
-    if (this.#busy) throw new WhisperError("whisper_vad_free", "Cannot close VAD: a call is in flight");
+    if (this.#busy) {
+      throw new WhisperError("whisper_vad_free", "Cannot close VAD: a call is in flight");
+    }
     this.library.symbols.whisper_vad_free(this.#vctx);
     this.#vctx = null;
   }

@@ -71,7 +71,9 @@ export function parseArgs(args: string[]): Options | "help" {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--help" || a === "-h") return "help";
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? a.split(/=(.*)/s) : [a, undefined];
+    const [flag, inline] = a.startsWith("--") && a.includes("=")
+      ? a.split(/=(.*)/s)
+      : [a, undefined];
     if (flag in VALUE_FLAGS) {
       const v = inline ?? args[++i];
       if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
@@ -86,7 +88,9 @@ export function parseArgs(args: string[]): Options | "help" {
       throw new Error(`Cannot parse arguments: only one file at a time (got ${raw.file} and ${a})`);
     }
   }
-  if (raw.file === undefined) throw new Error("Cannot parse arguments: no audio file given (see --help)");
+  if (raw.file === undefined) {
+    throw new Error("Cannot parse arguments: no audio file given (see --help)");
+  }
   const parsed = Options.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -112,7 +116,9 @@ async function main(args: string[]): Promise<number> {
   const modelPath = await resolveModel(opts.model);
   const audioP = decodeAudioFile(opts.file);
   const model = await WhisperModel.load(modelPath, { useGpu: opts.gpu });
-  const vad = opts.vad ? await VadModel.load(await resolveModel(opts.vadModel ?? DEFAULT_VAD_MODEL)) : null;
+  const vad = opts.vad
+    ? await VadModel.load(await resolveModel(opts.vadModel ?? DEFAULT_VAD_MODEL))
+    : null;
   const state = await model.createState();
   try {
     const audio = await audioP;

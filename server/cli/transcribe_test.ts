@@ -3,7 +3,11 @@ import { REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { parseArgs } from "./transcribe.ts";
 
-const ready = hasShared("models/ggml-tiny.en.bin", "models/ggml-silero-v5.1.2.bin", "speech/jfk/jfk.wav");
+const ready = hasShared(
+  "models/ggml-tiny.en.bin",
+  "models/ggml-silero-v5.1.2.bin",
+  "speech/jfk/jfk.wav",
+);
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -22,7 +26,10 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 
 Deno.test("parseArgs validates options with clear messages", () => {
   const o = parseArgs(["a.wav", "--format", "srt", "--threads=3", "--no-vad"]);
-  assert(o !== "help" && o.format === "srt" && o.threads === 3 && !o.vad && o.beam === 5, JSON.stringify(o));
+  assert(
+    o !== "help" && o.format === "srt" && o.threads === 3 && !o.vad && o.beam === 5,
+    JSON.stringify(o),
+  );
   assert(parseArgs(["--help"]) === "help", "help");
   const bad: [string[], RegExp][] = [
     [[], /no audio file/],
@@ -70,12 +77,18 @@ Deno.test({
         [[`${dir}/empty.flac`], /empty/],
         [[`${dir}/notes.wav`], /notes\.wav/],
         [[sharedPath("speech/jfk/jfk.wav"), "--model", `${dir}/nope.bin`], /nope\.bin/],
-        [[sharedPath("speech/jfk/jfk.wav"), "--model", `${dir}/notes.wav`], /not a whisper\.cpp ggml model/],
+        [
+          [sharedPath("speech/jfk/jfk.wav"), "--model", `${dir}/notes.wav`],
+          /not a whisper\.cpp ggml model/,
+        ],
       ];
       for (const [args, re] of cases) {
         const r = await cli(...args);
         assert(r.code === 1, `${args.join(" ")}: exit ${r.code} (${r.stderr})`);
-        assert(re.test(r.stderr), `${args.join(" ")}: stderr "${r.stderr.trim()}" does not match ${re}`);
+        assert(
+          re.test(r.stderr),
+          `${args.join(" ")}: stderr "${r.stderr.trim()}" does not match ${re}`,
+        );
         assert(r.stdout === "", "nothing on stdout");
       }
       const usage = await cli("--format", "doc");

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { SF_FORMAT } from "../../ffi/sndfile/symbols.ts";
 import { SoundFile } from "../../ffi/sndfile/sound_file.ts";
 import { writeSoundFile } from "../../ffi/sndfile/write.ts";
-import { assert, assertEquals, assertNear, assertRejects } from "../../ffi/soxr/test_assert.ts";
+import { assert, assertEquals, assertNear, assertRejects } from "../../ffi/testing/assert.ts";
 import { hasShared, SHARED_DIR, sharedPath } from "../../ffi/testing/shared.ts";
 import {
   AudioDecodeError,

@@ -1,12 +1,12 @@
 /**
  * Test fixtures: sine tones and hand-built WAV files (the header written byte by byte here, so the
  * tests do not trust the code under test to make their inputs). Signal helpers come from
- * `ffi/soxr/test_signal.ts`.
+ * `ffi/testing/signal.ts`.
  *
  * @module
  */
 
-export { fitSine, prng, rms, sine } from "../../ffi/soxr/test_signal.ts";
+export { fitSine, prng, rms, sine } from "../../ffi/testing/signal.ts";
 
 /** A WAV sample encoding. */
 export type WavEncoding = "pcm16" | "pcm24" | "pcm32" | "float32";

@@ -4,7 +4,7 @@ import { decodeAudioFile } from "../decode/audio_file.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
 import { loadDataset } from "../../bench/workloads/dataset.ts";
-import { SAMPLE_RATE, type Transcript, transcribeOffline } from "./offline.ts";
+import { SAMPLE_RATE, transcribeOffline, type Transcript } from "./offline.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -78,7 +78,9 @@ Deno.test({
   fn: () =>
     withModel(async (model, vad) => {
       using state = await model.createState();
-      const items = loadDataset(sharedPath("speech/librispeech/test-other"), { match: /1688-142285-000[0-4]/ });
+      const items = loadDataset(sharedPath("speech/librispeech/test-other"), {
+        match: /1688-142285-000[0-4]/,
+      });
       const gap = new Float32Array(SAMPLE_RATE * 0.8);
       const parts: Float32Array[] = [];
       for (const item of items) parts.push((await decodeAudioFile(item.audioPath)).samples, gap);
@@ -91,11 +93,16 @@ Deno.test({
       assert(joined.length / SAMPLE_RATE > 35, "longer than one window");
       const t = await transcribeOffline(state, joined, { vad, decode: DECODE });
       assert(t.windows.length >= 2, `${t.windows.length} windows`);
-      for (const w of t.windows) assert(w.endMs - w.startMs <= 28_000, `window ${JSON.stringify(w)}`);
+      for (const w of t.windows) {
+        assert(w.endMs - w.startMs <= 28_000, `window ${JSON.stringify(w)}`);
+      }
       checkTimings(t);
       const wer = corpusWer([{ ref: items.map((i) => i.reference).join(" "), hyp: t.text }]);
       assert(wer.wer < 0.2, `WER ${(wer.wer * 100).toFixed(1)} %: ${t.text}`);
-      assert(wer.deletions / wer.refWords < 0.08, `deleted ${wer.deletions} of ${wer.refWords} words`);
+      assert(
+        wer.deletions / wer.refWords < 0.08,
+        `deleted ${wer.deletions} of ${wer.refWords} words`,
+      );
     }),
 });
 
@@ -105,7 +112,10 @@ Deno.test({
   fn: () =>
     withModel(async (model, vad) => {
       using state = await model.createState();
-      const silence = await transcribeOffline(state, new Float32Array(SAMPLE_RATE * 8), { vad, decode: DECODE });
+      const silence = await transcribeOffline(state, new Float32Array(SAMPLE_RATE * 8), {
+        vad,
+        decode: DECODE,
+      });
       assert(silence.text === "" && silence.windows.length === 0, `silence: "${silence.text}"`);
       let seed = 7;
       const noise = new Float32Array(SAMPLE_RATE * 6).map(() => {

@@ -25,8 +25,10 @@ export interface WindowOptions {
 }
 
 /**
- * Merges speech spans into windows of at most `maxWindowMs`, greedily, cutting between spans.
- * A span longer than the limit (VAD should be told to split those) becomes windows of its own.
+ * Merges speech spans into windows of at most `maxWindowMs`, cutting only between spans: as few
+ * windows as possible, as even in length as possible, cut preferably in long pauses (a short
+ * trailing window decodes worse than one with more context). A span longer than the limit (VAD
+ * should be told to split those) is cut into equal pieces.
  */
 export function planWindows(
   spans: readonly SpeechSpan[],
@@ -36,7 +38,9 @@ export function planWindows(
   const maxMs = opts.maxWindowMs ?? 28_000;
   const padMs = opts.padMs ?? 200;
   if (!(maxMs > 2 * padMs)) {
-    throw new RangeError(`Cannot plan windows: maxWindowMs ${maxMs} must exceed twice padMs ${padMs}`);
+    throw new RangeError(
+      `Cannot plan windows: maxWindowMs ${maxMs} must exceed twice padMs ${padMs}`,
+    );
   }
   const sorted = spans
     .map((s) => ({ startMs: Math.max(0, s.startMs), endMs: Math.min(totalMs, s.endMs) }))
@@ -54,26 +58,56 @@ export function planWindows(
       });
     }
   }
+  const groups = balancedGroups(pieces, maxMs, padMs);
   const windows: DecodeWindow[] = [];
-  let cur: DecodeWindow | null = null;
-  for (const piece of pieces) {
-    if (cur && piece.endMs + padMs - cur.startMs <= maxMs) {
-      cur.spans.push(piece);
-      continue;
-    }
-    let startMs = Math.max(0, piece.startMs - padMs);
-    if (cur) {
+  for (const spansIn of groups) {
+    const first = spansIn[0];
+    const last = spansIn[spansIn.length - 1];
+    const prev = windows[windows.length - 1];
+    let startMs = Math.max(0, first.startMs - padMs);
+    if (prev) {
       // Cut in the pause: pad on both sides, or its middle when it is shorter than two pads.
-      const lastEnd = cur.spans[cur.spans.length - 1].endMs;
-      cur.endMs = Math.min(lastEnd + padMs, Math.max(lastEnd, (lastEnd + piece.startMs) / 2));
-      windows.push(cur);
-      startMs = Math.max(startMs, cur.endMs);
+      const prevLast = prev.spans[prev.spans.length - 1].endMs;
+      prev.endMs = Math.min(prevLast + padMs, Math.max(prevLast, (prevLast + first.startMs) / 2));
+      startMs = Math.max(startMs, prev.endMs);
     }
-    cur = { startMs, endMs: 0, spans: [piece] };
-  }
-  if (cur) {
-    cur.endMs = Math.min(totalMs, cur.spans[cur.spans.length - 1].endMs + padMs);
-    windows.push(cur);
+    windows.push({ startMs, endMs: Math.min(totalMs, last.endMs + padMs), spans: spansIn });
   }
   return windows;
+}
+
+/** Pauses at least this long are as good a cut as any (ms). */
+const GOOD_PAUSE_MS = 500;
+
+/**
+ * Splits consecutive pieces into groups whose padded extent fits `maxMs`, by dynamic programming:
+ * fewest groups first, then the least cost, where a group costs its squared shortfall from
+ * `maxMs` (seconds²) and a cut costs more the shorter its pause.
+ */
+function balancedGroups(
+  pieces: readonly SpeechSpan[],
+  maxMs: number,
+  padMs: number,
+): SpeechSpan[][] {
+  const n = pieces.length;
+  // best[j]: [groups, cost, start of the last group] for pieces[0..j).
+  const best: [number, number, number][] = [[0, 0, 0]];
+  for (let j = 1; j <= n; j++) {
+    best.push([Infinity, Infinity, -1]);
+    for (let i = j - 1; i >= 0; i--) {
+      const extent = pieces[j - 1].endMs - pieces[i].startMs + 2 * padMs;
+      if (extent > maxMs && i < j - 1) break;
+      const shortfallS = Math.max(0, maxMs - extent) / 1000;
+      const pause = i > 0 ? pieces[i].startMs - pieces[i - 1].endMs : GOOD_PAUSE_MS;
+      const cutCost = ((Math.max(0, GOOD_PAUSE_MS - pause)) / 100) ** 2;
+      const groups = best[i][0] + 1;
+      const cost = best[i][1] + shortfallS * shortfallS + cutCost;
+      if (groups < best[j][0] || (groups === best[j][0] && cost < best[j][1])) {
+        best[j] = [groups, cost, i];
+      }
+    }
+  }
+  const out: SpeechSpan[][] = [];
+  for (let j = n; j > 0; j = best[j][2]) out.unshift(pieces.slice(best[j][2], j));
+  return out;
 }

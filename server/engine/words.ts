@@ -51,7 +51,11 @@ export function wordsFromTokens(tokens: readonly DecodedToken[], offsetMs = 0): 
  * Makes word times monotonic (each word starts no earlier than the previous one ends) and keeps
  * them inside [minMs, maxMs]. Returns new objects.
  */
-export function monotonicWords(words: readonly TimedWord[], minMs: number, maxMs: number): TimedWord[] {
+export function monotonicWords(
+  words: readonly TimedWord[],
+  minMs: number,
+  maxMs: number,
+): TimedWord[] {
   let prevEnd = minMs;
   return words.map((w) => {
     const startMs = Math.min(maxMs, Math.max(w.startMs, prevEnd));

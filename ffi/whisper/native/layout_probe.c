@@ -1,25 +1,19 @@
 // Prints the offset and size of every whisper.h struct field the Deno binding touches, as JSON.
 // Compiled against the same whisper.h by ffi/whisper/layout_test.ts and compared with layout.ts.
-#include <stddef.h>
-#include <stdio.h>
 #include "whisper.h"
-
-#define F(S, name) printf("%s\"%s\": [%zu, %zu]", first ? "" : ", ", #name, offsetof(S, name), sizeof(((S *)0)->name)), first = 0
+#include "layout_probe.h"
 
 int main(void) {
-    int first;
-    printf("{\n");
+    PROBE_BEGIN();
 
-    first = 1;
-    printf("\"whisper_context_params\": {\"size\": %zu, \"fields\": {", sizeof(struct whisper_context_params));
+    STRUCT_BEGIN("whisper_context_params", struct whisper_context_params);
     F(struct whisper_context_params, use_gpu);
     F(struct whisper_context_params, flash_attn);
     F(struct whisper_context_params, gpu_device);
     F(struct whisper_context_params, dtw_token_timestamps);
-    printf("}},\n");
+    STRUCT_END();
 
-    first = 1;
-    printf("\"whisper_full_params\": {\"size\": %zu, \"fields\": {", sizeof(struct whisper_full_params));
+    STRUCT_BEGIN("whisper_full_params", struct whisper_full_params);
     F(struct whisper_full_params, strategy);
     F(struct whisper_full_params, n_threads);
     F(struct whisper_full_params, n_max_text_ctx);
@@ -71,10 +65,9 @@ int main(void) {
     F(struct whisper_full_params, n_grammar_rules);
     F(struct whisper_full_params, vad);
     F(struct whisper_full_params, vad_model_path);
-    printf("}},\n");
+    STRUCT_END();
 
-    first = 1;
-    printf("\"whisper_token_data\": {\"size\": %zu, \"fields\": {", sizeof(whisper_token_data));
+    STRUCT_BEGIN("whisper_token_data", whisper_token_data);
     F(whisper_token_data, id);
     F(whisper_token_data, tid);
     F(whisper_token_data, p);
@@ -85,23 +78,23 @@ int main(void) {
     F(whisper_token_data, t1);
     F(whisper_token_data, t_dtw);
     F(whisper_token_data, vlen);
-    printf("}},\n");
+    STRUCT_END();
 
-    first = 1;
-    printf("\"whisper_vad_params\": {\"size\": %zu, \"fields\": {", sizeof(whisper_vad_params));
+    STRUCT_BEGIN("whisper_vad_params", whisper_vad_params);
     F(whisper_vad_params, threshold);
     F(whisper_vad_params, min_speech_duration_ms);
     F(whisper_vad_params, min_silence_duration_ms);
     F(whisper_vad_params, max_speech_duration_s);
     F(whisper_vad_params, speech_pad_ms);
     F(whisper_vad_params, samples_overlap);
-    printf("}},\n");
+    STRUCT_END();
 
-    first = 1;
-    printf("\"whisper_vad_context_params\": {\"size\": %zu, \"fields\": {", sizeof(struct whisper_vad_context_params));
+    STRUCT_BEGIN("whisper_vad_context_params", struct whisper_vad_context_params);
     F(struct whisper_vad_context_params, n_threads);
     F(struct whisper_vad_context_params, use_gpu);
     F(struct whisper_vad_context_params, gpu_device);
-    printf("}}\n}\n");
+    STRUCT_END();
+
+    PROBE_END();
     return 0;
 }
