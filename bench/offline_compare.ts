@@ -77,7 +77,10 @@ async function main(): Promise<void> {
       case "whisper-cli":
       case "whisper-cli-vad":
         if (!build.cli) throw new Error("Cannot run whisper-cli: the build has none");
-        return whisperCliSut(build.cli, { ...cfg, vadModelPath: name.endsWith("vad") ? a.vad : undefined });
+        return whisperCliSut(build.cli, {
+          ...cfg,
+          vadModelPath: name.endsWith("vad") ? a.vad : undefined,
+        });
       default:
         throw new Error(`Cannot run: unknown SUT "${name}" (hum, whisper-cli, whisper-cli-vad)`);
     }
@@ -113,7 +116,9 @@ async function main(): Promise<void> {
       ref_words: wer.refWords,
     };
     console.log(
-      `${sut.name.padEnd(16)} WER ${line.wer_pct.toFixed(2)} % (S ${line.substitutions} D ${line.deletions} ` +
+      `${sut.name.padEnd(16)} WER ${
+        line.wer_pct.toFixed(2)
+      } % (S ${line.substitutions} D ${line.deletions} ` +
         `I ${line.insertions} / ${line.ref_words})  wall ${line.wall_s} s  RTFx ${line.rtfx}`,
     );
     results.push({ ...line, per_item: perItem });

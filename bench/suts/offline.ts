@@ -33,7 +33,11 @@ export interface OfflineSut {
   transcribe(file: string): Promise<OfflineOutput>;
 }
 
-async function timed(cmd: string, args: string[], env?: Record<string, string>): Promise<OfflineOutput> {
+async function timed(
+  cmd: string,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<OfflineOutput> {
   const t0 = performance.now();
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", env }).output();
   const wallS = (performance.now() - t0) / 1000;

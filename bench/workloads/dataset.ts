@@ -109,6 +109,8 @@ export function loadDataset(path: string, opts: DatasetOptions = {}): WorkloadIt
   if (opts.match) items = items.filter((i) => opts.match!.test(relative(root, i.audioPath)));
   items.sort((a, b) => a.id.localeCompare(b.id));
   if (opts.limit !== undefined) items = items.slice(0, opts.limit);
-  if (items.length === 0) throw new Error(`Cannot read workload: no audio with a transcript in ${path}`);
+  if (items.length === 0) {
+    throw new Error(`Cannot read workload: no audio with a transcript in ${path}`);
+  }
   return items;
 }
