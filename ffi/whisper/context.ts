@@ -20,6 +20,42 @@ export interface ModelOptions {
   flashAttn?: boolean;
   /** GPU index; default 0. */
   gpuDevice?: number;
+  /**
+   * Token times from cross-attention alignment (DTW) with the model's alignment heads, e.g.
+   * `tiny.en`; needs `flashAttn: false` (whisper.cpp turns DTW off otherwise).
+   */
+  dtwHeads?: DtwHeads;
+}
+
+/** Alignment-head presets (`enum whisper_alignment_heads_preset`) by model name. */
+export const DTW_HEADS = {
+  "tiny.en": 3,
+  tiny: 4,
+  "base.en": 5,
+  base: 6,
+  "small.en": 7,
+  small: 8,
+  "medium.en": 9,
+  medium: 10,
+  "large-v1": 11,
+  "large-v2": 12,
+  "large-v3": 13,
+  "large-v3-turbo": 14,
+} as const;
+/** A model name with alignment heads known to whisper.cpp. */
+export type DtwHeads = keyof typeof DTW_HEADS;
+
+/**
+ * The alignment-head preset for a ggml model file named the usual way (`ggml-tiny.en-q5_1.bin`
+ * → `tiny.en`), or null when the name says nothing known.
+ */
+export function dtwHeadsFor(path: string): DtwHeads | null {
+  const m = path.match(
+    /ggml-(tiny|base|small|medium|large-v1|large-v2|large-v3-turbo|large-v3)(\.en)?[-.]/,
+  );
+  if (!m) return null;
+  const name = m[1] + (m[2] ?? "");
+  return name in DTW_HEADS ? name as DtwHeads : null;
 }
 
 /** One decoded token. Times are in ms from the start of the samples passed in. */
@@ -32,6 +68,8 @@ export interface DecodedToken {
   plog: number;
   t0Ms: number;
   t1Ms: number;
+  /** Time from DTW alignment, ms (-10 when the model was loaded without `dtwHeads`). */
+  tDtwMs: number;
   /** A control token (<|endoftext|>, timestamps, language, ...). */
   special: boolean;
 }
@@ -134,6 +172,17 @@ export class WhisperModel implements Disposable {
     if (opts.useGpu !== undefined) v.setUint8(f.use_gpu[0], opts.useGpu ? 1 : 0);
     if (opts.flashAttn !== undefined) v.setUint8(f.flash_attn[0], opts.flashAttn ? 1 : 0);
     if (opts.gpuDevice !== undefined) v.setInt32(f.gpu_device[0], opts.gpuDevice, true);
+    if (opts.dtwHeads !== undefined) {
+      const preset = DTW_HEADS[opts.dtwHeads];
+      if (preset === undefined) {
+        throw new RangeError(`Cannot load model: no DTW heads for "${opts.dtwHeads}"`);
+      }
+      if (opts.flashAttn !== false) {
+        throw new RangeError("Cannot load model: DTW token times need flashAttn: false");
+      }
+      v.setUint8(f.dtw_token_timestamps[0], 1);
+      v.setInt32(f.dtw_aheads_preset[0], preset, true);
+    }
     const cpath = cString(path);
     const ctx = await s.whisper_init_from_file_with_params_no_state(cpath, params);
     if (ctx === null) {
@@ -373,6 +422,7 @@ export class WhisperState implements Disposable {
           plog: d.getFloat32(T.plog[0], true),
           t0Ms: Number(d.getBigInt64(T.t0[0], true)) * 10,
           t1Ms: Number(d.getBigInt64(T.t1[0], true)) * 10,
+          tDtwMs: Number(d.getBigInt64(T.t_dtw[0], true)) * 10,
           special: id >= eot,
         });
       }

@@ -16,6 +16,8 @@ export const CONTEXT_PARAMS = {
     flash_attn: [1, 1],
     gpu_device: [4, 4],
     dtw_token_timestamps: [8, 1],
+    dtw_aheads_preset: [12, 4],
+    dtw_n_top: [16, 4],
   },
 } as const satisfies StructLayout;
 

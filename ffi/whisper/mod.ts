@@ -7,11 +7,12 @@
 
 export { openWhisper } from "./library.ts";
 export type { LogLevel, OpenOptions, WhisperLibrary, WhisperSymbols } from "./library.ts";
-export { WhisperModel, WhisperState } from "./context.ts";
+export { DTW_HEADS, dtwHeadsFor, WhisperModel, WhisperState } from "./context.ts";
 export type {
   DecodedSegment,
   DecodedToken,
   DecodeResult,
+  DtwHeads,
   ModelInfo,
   ModelOptions,
 } from "./context.ts";

@@ -121,7 +121,8 @@ export function buildFullParams(sym: WhisperSymbols, opts: DecodeOptions = {}): 
 
   setInt("n_threads", opts.threads ?? defaultThreads(), 1, 256);
   setInt("beam_search.beam_size", opts.beamSize ?? (strategy === "beam" ? 5 : undefined), 1, 16);
-  setInt("greedy.best_of", opts.bestOf, 1, 16);
+  // Candidates for temperature fallback; the beam defaults leave it at -1 (one candidate), whisper-cli uses 5.
+  setInt("greedy.best_of", opts.bestOf ?? 5, 1, 16);
   setInt("audio_ctx", opts.audioCtx, 0, 1500);
   setInt("max_len", opts.maxLen, 0, 1 << 20);
   setInt("max_tokens", opts.maxTokens, 0, 1 << 20);

@@ -7,9 +7,9 @@
 
 import { z } from "zod";
 import { decodeAudioFile } from "../decode/audio_file.ts";
-import { VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
-import { transcribeOffline } from "../engine/offline.ts";
+import { transcribeOffline, type WordTimes } from "../engine/offline.ts";
 import { renderTranscript, TRANSCRIPT_FORMATS } from "../events/formats.ts";
 
 const HELP = `Usage: deno task transcribe <file> [options]
@@ -26,6 +26,9 @@ Options:
   --no-vad              decode the whole file as whisper.cpp does (long files lose text)
   --max-window S        longest decoding window in seconds (2..30); default 28
   --prompt-previous     condition each window on the text of the previous one
+  --word-times MODE     auto | dtw | timestamps | none; default auto: none for text, else dtw
+                        (text decoded without timestamp tokens, word times from cross-attention)
+                        when the model's alignment heads are known, timestamps otherwise
   --no-gpu              stay on the CPU even when the library has a GPU backend
   --verbose             timings and windows on stderr
   --help                this text
@@ -44,6 +47,7 @@ const Options = z.object({
   vad: z.boolean().default(true),
   maxWindow: z.coerce.number().min(2).max(30).default(28),
   promptPrevious: z.boolean().default(false),
+  wordTimes: z.enum(["auto", "dtw", "timestamps", "none"]).default("auto"),
   gpu: z.boolean().default(true),
   verbose: z.boolean().default(false),
 });
@@ -57,6 +61,7 @@ const VALUE_FLAGS: Record<string, string> = {
   "--beam": "beam",
   "--vad-model": "vadModel",
   "--max-window": "maxWindow",
+  "--word-times": "wordTimes",
 };
 const BOOL_FLAGS: Record<string, [string, boolean]> = {
   "--no-vad": ["vad", false],
@@ -115,7 +120,23 @@ async function main(args: string[]): Promise<number> {
   const t0 = performance.now();
   const modelPath = await resolveModel(opts.model);
   const audioP = decodeAudioFile(opts.file);
-  const model = await WhisperModel.load(modelPath, { useGpu: opts.gpu });
+  const heads = dtwHeadsFor(modelPath);
+  const wordTimes: WordTimes = opts.wordTimes !== "auto"
+    ? opts.wordTimes
+    : opts.format === "text"
+    ? "none"
+    : heads
+    ? "dtw"
+    : "timestamps";
+  if (wordTimes === "dtw" && !heads) {
+    throw new Error(`Cannot use --word-times dtw: no alignment heads known for ${modelPath}`);
+  }
+  const model = await WhisperModel.load(
+    modelPath,
+    wordTimes === "dtw"
+      ? { useGpu: opts.gpu, flashAttn: false, dtwHeads: heads! }
+      : { useGpu: opts.gpu },
+  );
   const vad = opts.vad
     ? await VadModel.load(await resolveModel(opts.vadModel ?? DEFAULT_VAD_MODEL))
     : null;
@@ -123,7 +144,10 @@ async function main(args: string[]): Promise<number> {
   try {
     const audio = await audioP;
     const tLoaded = performance.now();
-    log(`model ${modelPath} (${model.info.type}) loaded; audio ${audio.durationS.toFixed(2)} s`);
+    log(
+      `model ${modelPath} (${model.info.type}) loaded; audio ${audio.durationS.toFixed(2)} s; ` +
+        `word times: ${wordTimes}`,
+    );
     const language = opts.language ?? (model.info.multilingual ? "auto" : "en");
     const transcript = await transcribeOffline(state, audio.samples, {
       decode: {
@@ -135,6 +159,7 @@ async function main(args: string[]): Promise<number> {
       vad,
       window: { maxWindowMs: opts.maxWindow * 1000 },
       promptPrevious: opts.promptPrevious,
+      wordTimes,
     });
     const tDone = performance.now();
     await Deno.stdout.write(new TextEncoder().encode(renderTranscript(transcript, opts.format)));

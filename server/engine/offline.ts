@@ -11,6 +11,7 @@
 import type { DecodeOptions, VadModel, VadOptions, WhisperState } from "../../ffi/whisper/mod.ts";
 import { type DecodeWindow, planWindows, type WindowOptions } from "./windows.ts";
 import { monotonicWords, type TimedWord, wordsFromTokens } from "./words.ts";
+import { splitByWords } from "./segments.ts";
 
 /** Sample rate the engine works at. */
 export const SAMPLE_RATE = 16_000;
@@ -35,6 +36,9 @@ export interface Transcript {
   windows: { startMs: number; endMs: number }[];
 }
 
+/** How word times are found: see {@linkcode OfflineOptions.wordTimes}. */
+export type WordTimes = "timestamps" | "dtw" | "none";
+
 /** Options for {@linkcode transcribeOffline}. */
 export interface OfflineOptions {
   /** Decoder options (beam 5 unless set). Token timestamps are always on. */
@@ -45,6 +49,14 @@ export interface OfflineOptions {
   window?: WindowOptions;
   /** Feed the previous window's text as the prompt of the next; default false (measured). */
   promptPrevious?: boolean;
+  /**
+   * How word times are found; default `timestamps`.
+   * - `timestamps`: decode with timestamp tokens, word times from token timestamps.
+   * - `dtw`: decode text only (more accurate, measured), word times from the cross-attention
+   *   alignment (the model must be loaded with `dtwHeads` and `flashAttn: false`).
+   * - `none`: decode text only; each window is one segment and words carry no times of their own.
+   */
+  wordTimes?: WordTimes;
   /** Called after each window with the fraction done (0..1). */
   onProgress?: (done: number) => void;
   signal?: AbortSignal;
@@ -81,22 +93,42 @@ export async function transcribeOffline(
     const w = windows[i];
     const from = Math.floor((w.startMs / 1000) * SAMPLE_RATE);
     const to = Math.min(samples.length, Math.ceil((w.endMs / 1000) * SAMPLE_RATE));
-    const decode: DecodeOptions = { ...opts.decode, tokenTimestamps: true };
+    const wordTimes = opts.wordTimes ?? "timestamps";
+    const decode: DecodeOptions = {
+      ...opts.decode,
+      noTimestamps: wordTimes !== "timestamps",
+      tokenTimestamps: wordTimes === "timestamps",
+    };
     if (opts.promptPrevious && previous) decode.initialPrompt = previous.slice(-PROMPT_CHARS);
     const result = await state.full(samples.subarray(from, to), decode);
     language = result.language || language;
     for (const seg of result.segments) {
       const text = seg.text.trim();
       if (!text) continue;
-      const words = wordsFromTokens(seg.tokens, w.startMs);
-      segments.push({
-        startMs: Math.min(w.endMs, seg.t0Ms + w.startMs),
-        endMs: Math.min(w.endMs, seg.t1Ms + w.startMs),
-        text,
-        words,
-        noSpeechProb: seg.noSpeechProb,
-      });
       previous = `${previous} ${text}`.trim();
+      if (wordTimes === "none") {
+        segments.push({
+          startMs: w.startMs,
+          endMs: w.endMs,
+          text,
+          words: [],
+          noSpeechProb: seg.noSpeechProb,
+        });
+        continue;
+      }
+      const words = wordsFromTokens(seg.tokens, w.startMs, wordTimes === "dtw");
+      const pieces = wordTimes === "dtw"
+        ? splitByWords(words)
+        : [{ startMs: seg.t0Ms + w.startMs, endMs: seg.t1Ms + w.startMs, text, words }];
+      for (const piece of pieces) {
+        segments.push({
+          startMs: Math.min(w.endMs, piece.startMs),
+          endMs: Math.min(w.endMs, piece.endMs),
+          text: piece.text,
+          words: piece.words,
+          noSpeechProb: seg.noSpeechProb,
+        });
+      }
     }
     opts.onProgress?.((i + 1) / windows.length);
   }

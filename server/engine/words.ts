@@ -16,8 +16,17 @@ export interface TimedWord {
   p: number;
 }
 
-/** Groups non-special tokens into words, shifting times by `offsetMs`. */
-export function wordsFromTokens(tokens: readonly DecodedToken[], offsetMs = 0): TimedWord[] {
+/**
+ * Groups non-special tokens into words, shifting times by `offsetMs`. With `dtw`, times come from
+ * the cross-attention alignment (`tDtwMs`): a word starts at its first token's time and ends where
+ * the next word starts (the last word at its last token's time).
+ */
+export function wordsFromTokens(
+  tokens: readonly DecodedToken[],
+  offsetMs = 0,
+  dtw = false,
+): TimedWord[] {
+  if (dtw) return dtwWords(wordsFromTokens(tokens, offsetMs), tokens, offsetMs);
   const words: TimedWord[] = [];
   let bytes: number[] = [];
   let cur: { startMs: number; endMs: number; pSum: number; n: number } | null = null;
@@ -63,4 +72,33 @@ export function monotonicWords(
     prevEnd = endMs;
     return { ...w, startMs, endMs };
   });
+}
+
+function dtwWords(
+  words: TimedWord[],
+  tokens: readonly DecodedToken[],
+  offsetMs: number,
+): TimedWord[] {
+  // A token's DTW time marks where it ends in the audio (measured against forced alignments:
+  // taken as the start it lags by about one word), so a word spans from the time of the token
+  // before it to the time of its own last token.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let prev = tokens.length ? tokens[0].tDtwMs : 0;
+  let open = false;
+  for (const t of tokens) {
+    if (!t.special) {
+      const startsWord = t.bytes.length > 0 && t.bytes[0] === 0x20;
+      if (startsWord || !open) {
+        starts.push(prev + offsetMs);
+        ends.push(t.tDtwMs + offsetMs);
+        open = true;
+      } else {
+        ends[ends.length - 1] = t.tDtwMs + offsetMs;
+      }
+    }
+    prev = t.tDtwMs;
+  }
+  if (starts.length !== words.length) return words; // a word was empty: keep token times
+  return words.map((w, i) => ({ ...w, startMs: starts[i], endMs: Math.max(starts[i], ends[i]) }));
 }

@@ -11,6 +11,8 @@ int main(void) {
     F(struct whisper_context_params, flash_attn);
     F(struct whisper_context_params, gpu_device);
     F(struct whisper_context_params, dtw_token_timestamps);
+    F(struct whisper_context_params, dtw_aheads_preset);
+    F(struct whisper_context_params, dtw_n_top);
     STRUCT_END();
 
     STRUCT_BEGIN("whisper_full_params", struct whisper_full_params);
