@@ -88,19 +88,26 @@ async function main(): Promise<void> {
   let audioS = 0;
   for (const item of items) audioS += await durationOf(item);
 
-  const results = [];
-  for (const sut of suts) {
-    const pairs: { ref: string; hyp: string }[] = [];
-    const perItem = [];
-    let wallS = 0;
-    for (const item of items) {
-      const r = await sut.transcribe(item.audioPath);
-      wallS += r.wallS;
-      pairs.push({ ref: item.reference, hyp: r.text });
-      perItem.push({ id: item.id, wall_s: round(r.wallS, 3), hyp: r.text });
-      Deno.stderr.writeSync(new TextEncoder().encode("."));
+  // Files go through every SUT in turn (interleaved), so that machine noise falls on all alike.
+  const runs = suts.map(() => ({
+    pairs: [] as { ref: string; hyp: string }[],
+    perItem: [] as unknown[],
+    wallS: 0,
+  }));
+  for (const item of items) {
+    for (let k = 0; k < suts.length; k++) {
+      const r = await suts[k].transcribe(item.audioPath);
+      runs[k].wallS += r.wallS;
+      runs[k].pairs.push({ ref: item.reference, hyp: r.text });
+      runs[k].perItem.push({ id: item.id, wall_s: round(r.wallS, 3), hyp: r.text });
     }
-    Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+    Deno.stderr.writeSync(new TextEncoder().encode("."));
+  }
+  Deno.stderr.writeSync(new TextEncoder().encode("\n"));
+  const results = [];
+  for (let k = 0; k < suts.length; k++) {
+    const sut = suts[k];
+    const { pairs, perItem, wallS } = runs[k];
     const wer = corpusWer(pairs);
     const line = {
       sut: sut.name,

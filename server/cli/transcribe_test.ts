@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { parseArgs } from "./transcribe.ts";
+import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
 
 const ready = hasShared(
   "models/ggml-tiny.en.bin",
@@ -61,6 +62,20 @@ Deno.test({
     assert(/ask not what your country can do for you/i.test(j.text), j.text);
     assert(j.segments.length >= 1 && j.segments[0].words.length > 10, "words present");
     assert(j.duration_s === 11, `duration ${j.duration_s}`);
+  },
+});
+
+Deno.test({
+  name: "transcribe prints the known sentence as text, and srt with numbered cues",
+  ignore: !ready,
+  fn: async () => {
+    const text = await cli(sharedPath("speech/jfk/jfk.wav"), "--threads", "2");
+    assert(text.code === 0, `exit ${text.code}: ${text.stderr}`);
+    const known = "And so my fellow Americans, ask not what your country can do for you, " +
+      "ask what you can do for your country.";
+    assert(normalizeEnglish(text.stdout) === normalizeEnglish(known), text.stdout);
+    const srt = await cli(sharedPath("speech/jfk/jfk.wav"), "--format", "srt", "--word-times", "timestamps");
+    assert(srt.code === 0 && /^1\n00:00:0\d,\d{3} --> 00:00:\d\d,\d{3}\n\S/.test(srt.stdout), srt.stdout);
   },
 });
 

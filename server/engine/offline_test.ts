@@ -4,6 +4,7 @@ import { decodeAudioFile } from "../decode/audio_file.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
 import { loadDataset } from "../../bench/workloads/dataset.ts";
+import { quantile, readAlignment, timingErrors } from "../../bench/metrics/word_timing.ts";
 import { SAMPLE_RATE, transcribeOffline, type Transcript } from "./offline.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
@@ -125,4 +126,36 @@ Deno.test({
       const n = await transcribeOffline(state, noise, { vad, decode: DECODE });
       assert(n.text === "", `noise: "${n.text}"`);
     }),
+});
+
+Deno.test({
+  name: "word times from DTW and from timestamp tokens land near a forced alignment",
+  ignore: !ready || !hasShared("speech/librivox-sense/sense_and_sensibility_01_austen_64kb-0870.wav"),
+  fn: async () => {
+    const items = loadDataset(sharedPath("speech/librivox-sense"), { limit: 3 });
+    using vad = await VadModel.load(sharedPath(VAD));
+    const modes = [
+      { wordTimes: "timestamps", load: {} },
+      { wordTimes: "dtw", load: { flashAttn: false, dtwHeads: "tiny.en" } },
+    ] as const;
+    for (const mode of modes) {
+      using model = await WhisperModel.load(sharedPath(MODEL), mode.load);
+      using state = await model.createState();
+      const ends: number[] = [];
+      for (const item of items) {
+        const audio = await decodeAudioFile(item.audioPath);
+        const t = await transcribeOffline(state, audio.samples, {
+          vad,
+          decode: DECODE,
+          wordTimes: mode.wordTimes,
+        });
+        checkTimings(t);
+        const e = timingErrors(readAlignment(item.alignPath!), t.segments.flatMap((s) => s.words));
+        assert(e.matched > 0.7 * t.segments.flatMap((s) => s.words).length, "most words matched");
+        ends.push(...e.endErrorsMs);
+      }
+      const p50 = quantile(ends, 0.5);
+      assert(p50 < 250, `${mode.wordTimes}: median word-end error ${p50} ms`);
+    }
+  },
 });
