@@ -119,7 +119,10 @@ async function main(args: string[]): Promise<number> {
   const log = opts.verbose ? (msg: string) => console.error(msg) : () => {};
   const t0 = performance.now();
   const modelPath = await resolveModel(opts.model);
+  // Decode while the model loads; the error, if any, surfaces at the await below (a rejection
+  // left unhandled meanwhile would end the process during a native call).
   const audioP = decodeAudioFile(opts.file);
+  audioP.catch(() => {});
   const heads = dtwHeadsFor(modelPath);
   const wordTimes: WordTimes = opts.wordTimes !== "auto"
     ? opts.wordTimes
