@@ -74,8 +74,17 @@ Deno.test({
     const known = "And so my fellow Americans, ask not what your country can do for you, " +
       "ask what you can do for your country.";
     assert(normalizeEnglish(text.stdout) === normalizeEnglish(known), text.stdout);
-    const srt = await cli(sharedPath("speech/jfk/jfk.wav"), "--format", "srt", "--word-times", "timestamps");
-    assert(srt.code === 0 && /^1\n00:00:0\d,\d{3} --> 00:00:\d\d,\d{3}\n\S/.test(srt.stdout), srt.stdout);
+    const srt = await cli(
+      sharedPath("speech/jfk/jfk.wav"),
+      "--format",
+      "srt",
+      "--word-times",
+      "timestamps",
+    );
+    assert(
+      srt.code === 0 && /^1\n00:00:0\d,\d{3} --> 00:00:\d\d,\d{3}\n\S/.test(srt.stdout),
+      srt.stdout,
+    );
   },
 });
 

@@ -88,24 +88,24 @@ export async function transcribeOffline(
   const segments: TranscriptSegment[] = [];
   let language = opts.decode?.language ?? "en";
   let previous = "";
+  const wordTimes = opts.wordTimes ?? "timestamps";
   for (let i = 0; i < windows.length; i++) {
     opts.signal?.throwIfAborted();
     const w = windows[i];
     const from = Math.floor((w.startMs / 1000) * SAMPLE_RATE);
     const to = Math.min(samples.length, Math.ceil((w.endMs / 1000) * SAMPLE_RATE));
-    const wordTimes = opts.wordTimes ?? "timestamps";
     const decode: DecodeOptions = {
       ...opts.decode,
       noTimestamps: wordTimes !== "timestamps",
       tokenTimestamps: wordTimes === "timestamps",
     };
-    if (opts.promptPrevious && previous) decode.initialPrompt = previous.slice(-PROMPT_CHARS);
+    if (opts.promptPrevious && previous) decode.initialPrompt = previous;
     const result = await state.full(samples.subarray(from, to), decode);
     language = result.language || language;
     for (const seg of result.segments) {
       const text = seg.text.trim();
       if (!text) continue;
-      previous = `${previous} ${text}`.trim();
+      previous = `${previous} ${text}`.trim().slice(-PROMPT_CHARS);
       if (wordTimes === "none") {
         segments.push({
           startMs: w.startMs,

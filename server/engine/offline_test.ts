@@ -130,7 +130,8 @@ Deno.test({
 
 Deno.test({
   name: "word times from DTW and from timestamp tokens land near a forced alignment",
-  ignore: !ready || !hasShared("speech/librivox-sense/sense_and_sensibility_01_austen_64kb-0870.wav"),
+  ignore: !ready ||
+    !hasShared("speech/librivox-sense/sense_and_sensibility_01_austen_64kb-0870.wav"),
   fn: async () => {
     const items = loadDataset(sharedPath("speech/librivox-sense"), { limit: 3 });
     using vad = await VadModel.load(sharedPath(VAD));
