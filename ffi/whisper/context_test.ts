@@ -120,3 +120,40 @@ Deno.test({
     await rejects(() => VadModel.load("/nonexistent/vad.bin"), /does not exist/);
   },
 });
+
+Deno.test({
+  name: "a multilingual model detects English speech; a .en model reports English",
+  ignore: !hasShared("models/ggml-base-q5_1.bin", "models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    // jfk.wav is 16 kHz mono PCM16: its samples start after a 44-byte header.
+    const wav = await Deno.readFile(sharedPath("speech/jfk/jfk.wav"));
+    const pcm = new Int16Array(wav.buffer.slice(44, 44 + 16_000 * 2 * 5));
+    const samples = Float32Array.from(pcm, (x) => x / 32768);
+    {
+      using model = await WhisperModel.load(sharedPath("models/ggml-base-q5_1.bin"));
+      using state = await model.createState();
+      const d = await state.detectLanguage(samples, 2);
+      assert(d.language === "en" && d.probability > 0.5, `detected ${d.language} ${d.probability}`);
+      assert(d.probs.size > 90, "probabilities for every language");
+      const r = await state.full(samples, { language: "auto", strategy: "greedy", threads: 2 });
+      assert(r.language === "en", `decoded as ${r.language}`);
+    }
+    using en = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
+    using st = await en.createState();
+    assert((await st.detectLanguage(samples)).language === "en", ".en model");
+  },
+});
+
+Deno.test({
+  name: "a caller-supplied log-mel decodes, and a wrong shape is refused",
+  ignore: !haveTestModel,
+  fn: async () => {
+    using model = await WhisperModel.load(sharedPath(TEST_MODEL));
+    using state = await model.createState();
+    const nLen = 300; // 3 s of 10 ms frames
+    const mel = new Float32Array(nLen * model.info.nMels).fill(-1.5);
+    const r = await state.fullFromMel(mel, nLen, { strategy: "greedy", threads: 1 });
+    assert(Array.isArray(r.segments), "decoded");
+    await rejects(() => state.fullFromMel(mel.subarray(1), nLen), /expected 300 × 80/);
+  },
+});
