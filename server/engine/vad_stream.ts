@@ -1,0 +1,128 @@
+/**
+ * Streaming voice activity: 16 kHz frames of any length in, speech start / end out. Silero VAD
+ * runs on whole 32 ms windows (512 samples) with its state carried across calls; a cheap energy
+ * gate skips the model on near-silent windows. Speech starts when the probability reaches
+ * `threshold` and ends after `endSilenceMs` below `threshold − 0.15` (hysteresis, as Silero's own
+ * segmenter does).
+ *
+ * @module
+ */
+
+import type { VadModel } from "../../ffi/whisper/mod.ts";
+
+/** Samples per Silero window at 16 kHz. */
+export const VAD_WINDOW = 512;
+const WINDOW_MS = (VAD_WINDOW / 16_000) * 1000;
+
+/** A change of voice activity, ms since the first sample pushed. */
+export interface VadChange {
+  state: "speech" | "silence";
+  /** For `speech`, where it began; for `silence`, where the speech ended. */
+  audioMs: number;
+}
+
+/** Options for {@linkcode VadStream}. */
+export interface VadStreamOptions {
+  /** Speech probability that starts speech; default 0.5. */
+  threshold?: number;
+  /** Silence that ends speech, ms; default 600. */
+  endSilenceMs?: number;
+  /** RMS below which a window counts as silence without running the model; default 0.002. */
+  energyFloor?: number;
+}
+
+/**
+ * Incremental speech detection over a stream of samples. One per session, each with a VadModel
+ * of its own: the model carries the stream's recurrent state between calls.
+ */
+export class VadStream {
+  readonly #vad: VadModel;
+  readonly #threshold: number;
+  readonly #endSilenceMs: number;
+  readonly #energyFloor: number;
+  #rest = new Float32Array(0);
+  #windows = 0;
+  #speaking = false;
+  #silentSinceMs = -1;
+  #modelWindows = 0;
+
+  constructor(vad: VadModel, opts: VadStreamOptions = {}) {
+    this.#vad = vad;
+    this.#threshold = opts.threshold ?? 0.5;
+    this.#endSilenceMs = opts.endSilenceMs ?? 600;
+    this.#energyFloor = opts.energyFloor ?? 0.002;
+  }
+
+  /** Whether speech is going on after the samples pushed so far. */
+  get speaking(): boolean {
+    return this.#speaking;
+  }
+
+  /** Windows that ran the model (the rest were gated by energy). */
+  get modelWindows(): number {
+    return this.#modelWindows;
+  }
+
+  /** Pushes samples; returns the changes of activity they complete, in order. */
+  async push(samples: Float32Array): Promise<VadChange[]> {
+    const all = new Float32Array(this.#rest.length + samples.length);
+    all.set(this.#rest);
+    all.set(samples, this.#rest.length);
+    const whole = all.length - (all.length % VAD_WINDOW);
+    this.#rest = all.slice(whole);
+    const changes: VadChange[] = [];
+    for (let off = 0; off < whole; off += VAD_WINDOW) {
+      const win = all.subarray(off, off + VAD_WINDOW);
+      const p = rms(win) < this.#energyFloor ? 0 : await this.#prob(win);
+      this.#step(p, changes);
+    }
+    return changes;
+  }
+
+  /** Ends the stream: an open speech span ends where the audio ends. */
+  end(): VadChange[] {
+    const changes: VadChange[] = [];
+    if (this.#speaking) {
+      this.#speaking = false;
+      const endMs = this.#silentSinceMs >= 0 ? this.#silentSinceMs : this.#windows * WINDOW_MS;
+      changes.push({ state: "silence", audioMs: endMs });
+    }
+    return changes;
+  }
+
+  async #prob(win: Float32Array): Promise<number> {
+    // The model's recurrent state starts fresh with each stream, then carries across windows.
+    const probs = await this.#vad.probs(win, { reset: this.#modelWindows === 0 });
+    this.#modelWindows++;
+    return probs.length ? probs[0] : 0;
+  }
+
+  #step(p: number, changes: VadChange[]): void {
+    const startMs = this.#windows * WINDOW_MS;
+    this.#windows++;
+    if (!this.#speaking) {
+      if (p >= this.#threshold) {
+        this.#speaking = true;
+        this.#silentSinceMs = -1;
+        changes.push({ state: "speech", audioMs: startMs });
+      }
+      return;
+    }
+    if (p >= Math.max(0.01, this.#threshold - 0.15)) {
+      this.#silentSinceMs = -1;
+      return;
+    }
+    if (this.#silentSinceMs < 0) this.#silentSinceMs = startMs;
+    if (startMs + WINDOW_MS - this.#silentSinceMs >= this.#endSilenceMs) {
+      this.#speaking = false;
+      changes.push({ state: "silence", audioMs: this.#silentSinceMs });
+      this.#silentSinceMs = -1;
+    }
+  }
+}
+
+function rms(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return Math.sqrt(s / x.length);
+}
