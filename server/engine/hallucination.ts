@@ -1,0 +1,92 @@
+/**
+ * Hallucination guard for decoded text: Whisper invents text on silence and noise ("Thank you.",
+ * "Thanks for watching!") and loops on short or unstable input ("you you you", a sentence said
+ * twice). These checks run on a hypothesis before anything from it is shown or committed.
+ *
+ * @module
+ */
+
+/** What the guard looks at for one decoded stretch. */
+export interface GuardInput {
+  text: string;
+  /** Whisper's no-speech probability for the stretch (0..1). */
+  noSpeechProb: number;
+  /** Mean token log probability of the stretch. */
+  avgLogprob: number;
+}
+
+/** Thresholds; Whisper's own defaults where it has them. */
+export interface GuardOptions {
+  /** Silence when noSpeechProb exceeds this and the text is unsure; default 0.6. */
+  noSpeechThold?: number;
+  /** "Unsure": avgLogprob below this; default -1.0. */
+  logprobThold?: number;
+  /** Longest run of one n-gram allowed (repeated back to back); default 3. */
+  maxRepeats?: number;
+}
+
+/** Why a stretch was rejected, or null when it passes. */
+export type GuardVerdict = null | "no-speech" | "known-phrase" | "repetition";
+
+// Phrases Whisper is known to produce from silence or noise when they stand alone.
+const KNOWN_PHRASES = [
+  "thank you",
+  "thanks for watching",
+  "thank you for watching",
+  "please subscribe",
+  "subscribe to my channel",
+  "you",
+  "bye",
+  "so",
+  "okay",
+].map((p) => p.split(" "));
+
+function words(text: string): string[] {
+  return text.toLowerCase().replace(/[’']/g, "").replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(" ")
+    .filter(Boolean);
+}
+
+/**
+ * The longest back-to-back repetition of any n-gram (n = 1..8) in `ws`: "you you you" → 3,
+ * "a b c a b c" → 2.
+ */
+export function maxRepetition(ws: readonly string[]): number {
+  let best = ws.length ? 1 : 0;
+  for (let n = 1; n <= 8 && n * 2 <= ws.length; n++) {
+    for (let i = 0; i + 2 * n <= ws.length; i++) {
+      let reps = 1;
+      while (
+        i + (reps + 1) * n <= ws.length &&
+        ws.slice(i + reps * n, i + (reps + 1) * n).join(" ") === ws.slice(i, i + n).join(" ")
+      ) reps++;
+      if (reps > best) best = reps;
+    }
+  }
+  return best;
+}
+
+/**
+ * Judges a decoded stretch. A known filler phrase is rejected only when it is all the text and
+ * the decoder was not sure (so a real "thank you" spoken clearly passes).
+ */
+export function judge(input: GuardInput, opts: GuardOptions = {}): GuardVerdict {
+  const noSpeech = opts.noSpeechThold ?? 0.6;
+  const logprob = opts.logprobThold ?? -1.0;
+  const maxRepeats = opts.maxRepeats ?? 3;
+  const ws = words(input.text);
+  if (ws.length === 0) return null;
+  const unsure = input.avgLogprob < logprob;
+  if (input.noSpeechProb > noSpeech && unsure) return "no-speech";
+  if ((unsure || input.noSpeechProb > noSpeech / 2) && isKnownPhrase(ws)) return "known-phrase";
+  if (maxRepetition(ws) > maxRepeats) return "repetition";
+  return null;
+}
+
+function isKnownPhrase(ws: readonly string[]): boolean {
+  // A known phrase, possibly said a few times over ("thank you thank you").
+  return KNOWN_PHRASES.some((p) => {
+    if (ws.length % p.length !== 0) return false;
+    for (let i = 0; i < ws.length; i++) if (ws[i] !== p[i % p.length]) return false;
+    return true;
+  });
+}

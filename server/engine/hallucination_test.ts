@@ -1,0 +1,29 @@
+import { judge, maxRepetition } from "./hallucination.ts";
+import { assertEquals } from "../../ffi/testing/assert.ts";
+
+const sure = { noSpeechProb: 0.05, avgLogprob: -0.3 };
+const unsure = { noSpeechProb: 0.4, avgLogprob: -1.4 };
+
+Deno.test("maxRepetition finds back-to-back loops of words and phrases", () => {
+  assertEquals(maxRepetition("you you you".split(" ")), 3);
+  assertEquals(maxRepetition("ask not ask not ask not what".split(" ")), 3);
+  assertEquals(maxRepetition("a b c a b c".split(" ")), 2);
+  assertEquals(maxRepetition("the cat sat on the mat".split(" ")), 1);
+  assertEquals(maxRepetition([]), 0);
+});
+
+Deno.test("judge rejects silence, lone filler phrases and loops, and passes real speech", () => {
+  assertEquals(judge({ text: "And so my fellow Americans.", ...sure }), null);
+  assertEquals(judge({ text: "Thank you.", ...sure }), null, "a clear thank-you is speech");
+  assertEquals(judge({ text: "Thank you.", ...unsure }), "known-phrase");
+  assertEquals(
+    judge({ text: "Thanks for watching!", noSpeechProb: 0.35, avgLogprob: -0.5 }),
+    "known-phrase",
+  );
+  assertEquals(judge({ text: "you you you you you", ...sure }), "repetition");
+  assertEquals(judge({ text: "I said no, no, no.", ...sure }), null, "three times is allowed");
+  assertEquals(judge({ text: "The end. The end. The end. The end.", ...sure }), "repetition");
+  assertEquals(judge({ text: "hello there", noSpeechProb: 0.9, avgLogprob: -1.5 }), "no-speech");
+  assertEquals(judge({ text: "hello there", noSpeechProb: 0.9, avgLogprob: -0.2 }), null);
+  assertEquals(judge({ text: " ... ", ...unsure }), null, "no words, nothing to judge");
+});
