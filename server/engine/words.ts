@@ -16,43 +16,50 @@ export interface TimedWord {
   p: number;
 }
 
+/** The tokens of one word, and the DTW time of the token just before it. */
+interface TokenGroup {
+  tokens: DecodedToken[];
+  prevDtwMs: number;
+}
+
+/** Splits non-special tokens into words: a token that starts with a space begins one. */
+function groupTokens(tokens: readonly DecodedToken[]): TokenGroup[] {
+  const groups: TokenGroup[] = [];
+  let prevDtwMs = tokens.length ? tokens[0].tDtwMs : 0;
+  for (const t of tokens) {
+    if (!t.special) {
+      const startsWord = t.bytes.length > 0 && t.bytes[0] === 0x20;
+      if (startsWord || groups.length === 0) groups.push({ tokens: [], prevDtwMs });
+      groups[groups.length - 1].tokens.push(t);
+    }
+    prevDtwMs = t.tDtwMs;
+  }
+  return groups;
+}
+
 /**
- * Groups non-special tokens into words, shifting times by `offsetMs`. With `dtw`, times come from
- * the cross-attention alignment (`tDtwMs`): a word starts at its first token's time and ends where
- * the next word starts (the last word at its last token's time).
+ * Groups non-special tokens into words, shifting times by `offsetMs`. Times come from token
+ * timestamps, or with `dtw` from the cross-attention alignment (`tDtwMs`): a token's DTW time
+ * marks where it ends in the audio (measured against forced alignments: taken as the start it
+ * lags by about one word), so a word spans from the time of the token before it to the time of
+ * its own last token.
  */
 export function wordsFromTokens(
   tokens: readonly DecodedToken[],
   offsetMs = 0,
   dtw = false,
 ): TimedWord[] {
-  if (dtw) return dtwWords(wordsFromTokens(tokens, offsetMs), tokens, offsetMs);
   const words: TimedWord[] = [];
-  let bytes: number[] = [];
-  let cur: { startMs: number; endMs: number; pSum: number; n: number } | null = null;
-  const flush = () => {
-    if (!cur) return;
-    const word = new TextDecoder().decode(new Uint8Array(bytes)).trim();
-    if (word) {
-      words.push({ word, startMs: cur.startMs, endMs: cur.endMs, p: cur.pSum / cur.n });
-    }
-    cur = null;
-    bytes = [];
-  };
-  for (const t of tokens) {
-    if (t.special) continue;
-    const startsWord = t.bytes.length > 0 && t.bytes[0] === 0x20;
-    if (startsWord || !cur) {
-      flush();
-      cur = { startMs: t.t0Ms + offsetMs, endMs: t.t1Ms + offsetMs, pSum: 0, n: 0 };
-    }
-    const c = cur as unknown as { startMs: number; endMs: number; pSum: number; n: number };
-    bytes.push(...t.bytes);
-    c.endMs = Math.max(c.endMs, t.t1Ms + offsetMs);
-    c.pSum += t.p;
-    c.n++;
+  for (const { tokens: ts, prevDtwMs } of groupTokens(tokens)) {
+    const word = new TextDecoder().decode(new Uint8Array(ts.flatMap((t) => [...t.bytes]))).trim();
+    if (!word) continue;
+    const last = ts[ts.length - 1];
+    const startMs = (dtw ? prevDtwMs : ts[0].t0Ms) + offsetMs;
+    const endMs = dtw
+      ? Math.max(startMs, last.tDtwMs + offsetMs)
+      : Math.max(...ts.map((t) => t.t1Ms)) + offsetMs;
+    words.push({ word, startMs, endMs, p: ts.reduce((n, t) => n + t.p, 0) / ts.length });
   }
-  flush();
   return words;
 }
 
@@ -72,33 +79,4 @@ export function monotonicWords(
     prevEnd = endMs;
     return { ...w, startMs, endMs };
   });
-}
-
-function dtwWords(
-  words: TimedWord[],
-  tokens: readonly DecodedToken[],
-  offsetMs: number,
-): TimedWord[] {
-  // A token's DTW time marks where it ends in the audio (measured against forced alignments:
-  // taken as the start it lags by about one word), so a word spans from the time of the token
-  // before it to the time of its own last token.
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let prev = tokens.length ? tokens[0].tDtwMs : 0;
-  let open = false;
-  for (const t of tokens) {
-    if (!t.special) {
-      const startsWord = t.bytes.length > 0 && t.bytes[0] === 0x20;
-      if (startsWord || !open) {
-        starts.push(prev + offsetMs);
-        ends.push(t.tDtwMs + offsetMs);
-        open = true;
-      } else {
-        ends[ends.length - 1] = t.tDtwMs + offsetMs;
-      }
-    }
-    prev = t.tDtwMs;
-  }
-  if (starts.length !== words.length) return words; // a word was empty: keep token times
-  return words.map((w, i) => ({ ...w, startMs: starts[i], endMs: Math.max(starts[i], ends[i]) }));
 }
