@@ -7,6 +7,7 @@
  */
 
 import { alignTokens } from "./wer.ts";
+import { wordKey } from "../../server/engine/words.ts";
 
 /** A word with times in ms. */
 export interface TimedToken {
@@ -35,11 +36,6 @@ export function readAlignment(path: string): TimedToken[] {
       startMs: Math.round(w.b * 1000),
       endMs: Math.round((w.b + w.d) * 1000),
     }));
-}
-
-/** Lower case, letters, digits and apostrophes only: enough to match words one to one. */
-export function wordKey(word: string): string {
-  return word.toLowerCase().replace(/[’‘]/g, "'").replace(/[^\p{L}\p{N}']/gu, "");
 }
 
 /** Aligns `hyp` to `ref` and returns the timing errors of words that match exactly. */

@@ -8,17 +8,12 @@
  * @module
  */
 
-import type { TimedWord } from "./words.ts";
+import { type TimedWord, wordKey } from "./words.ts";
 
 /** Longest run of committed words looked for at the start of a new hypothesis. */
 export const MAX_OVERLAP_WORDS = 5;
 /** A hypothesis word that starts this long before the last commit's end is taken as old. */
 const EARLY_MS = 100;
-
-/** Lower case, letters, digits and apostrophes: two spellings of one word compare equal. */
-export function agreementKey(word: string): string {
-  return word.toLowerCase().replace(/[’‘]/g, "'").replace(/[^\p{L}\p{N}']/gu, "");
-}
 
 /** The state of one stream's agreement: committed words and the pending hypothesis. */
 export class LocalAgreement {
@@ -69,12 +64,12 @@ export class LocalAgreement {
 
   #dropCommitted(hypothesis: readonly TimedWord[]): TimedWord[] {
     const endMs = this.committedEndMs;
-    let words = hypothesis.filter((w) => agreementKey(w.word) !== "");
+    let words = hypothesis.filter((w) => wordKey(w.word) !== "");
     words = words.filter((w) => w.startMs > endMs - EARLY_MS);
     // Whisper may restate the last committed words with times that straddle the commit.
-    const tail = this.#committed.slice(-MAX_OVERLAP_WORDS).map((w) => agreementKey(w.word));
+    const tail = this.#committed.slice(-MAX_OVERLAP_WORDS).map((w) => wordKey(w.word));
     for (let k = Math.min(MAX_OVERLAP_WORDS, tail.length, words.length); k >= 1; k--) {
-      const head = words.slice(0, k).map((w) => agreementKey(w.word));
+      const head = words.slice(0, k).map((w) => wordKey(w.word));
       if (head.join(" ") === tail.slice(-k).join(" ")) {
         words = words.slice(k);
         break;
@@ -84,9 +79,9 @@ export class LocalAgreement {
   }
 }
 
-/** Number of leading words that two word lists share (by {@linkcode agreementKey}). */
+/** Number of leading words that two word lists share (by {@linkcode wordKey}). */
 export function commonPrefix(a: readonly TimedWord[], b: readonly TimedWord[]): number {
   let n = 0;
-  while (n < a.length && n < b.length && agreementKey(a[n].word) === agreementKey(b[n].word)) n++;
+  while (n < a.length && n < b.length && wordKey(a[n].word) === wordKey(b[n].word)) n++;
   return n;
 }

@@ -80,3 +80,8 @@ export function monotonicWords(
     return { ...w, startMs, endMs };
   });
 }
+
+/** Lower case, letters, digits and apostrophes only: two spellings of one word compare equal. */
+export function wordKey(word: string): string {
+  return word.toLowerCase().replace(/[’‘]/g, "'").replace(/[^\p{L}\p{N}']/gu, "");
+}
