@@ -1,9 +1,6 @@
 import { loadDataset } from "./dataset.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
+import { assert } from "../../ffi/testing/assert.ts";
 
 Deno.test("loadDataset reads LibriSpeech, side-by-side and manifest layouts", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hum-ds-" });

@@ -1,13 +1,10 @@
 import { openWhisper, VadModel, WHISPER_VERSION, WhisperError, WhisperModel } from "./mod.ts";
 import { hasShared, sharedPath } from "../testing/shared.ts";
+import { assert } from "../testing/assert.ts";
 
 const TEST_MODEL = "models/for-tests/for-tests-ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
 const haveTestModel = hasShared(TEST_MODEL);
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<Error> {
   try {

@@ -3,16 +3,13 @@ import { REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { parseArgs } from "./transcribe.ts";
 import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
+import { assert } from "../../ffi/testing/assert.ts";
 
 const ready = hasShared(
   "models/ggml-tiny.en.bin",
   "models/ggml-silero-v5.1.2.bin",
   "speech/jfk/jfk.wav",
 );
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -6,14 +6,11 @@ import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
 import { loadDataset } from "../../bench/workloads/dataset.ts";
 import { quantile, readAlignment, timingErrors } from "../../bench/metrics/word_timing.ts";
 import { SAMPLE_RATE, transcribeOffline, type Transcript } from "./offline.ts";
+import { assert } from "../../ffi/testing/assert.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
 const ready = hasShared(MODEL, VAD, "speech/jfk/jfk.wav", "speech/manifest.tsv");
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 function checkTimings(t: Transcript): void {
   let prev = 0;

@@ -2,13 +2,10 @@ import { VadModel } from "../../ffi/whisper/mod.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
 import { type VadChange, VadStream } from "./vad_stream.ts";
+import { assert } from "../../ffi/testing/assert.ts";
 
 const VAD = "models/ggml-silero-v5.1.2.bin";
 const ready = hasShared(VAD, "speech/jfk/jfk.wav");
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
 
 async function run(stream: VadStream, samples: Float32Array, chunk: number): Promise<VadChange[]> {
   const out: VadChange[] = [];

@@ -1,8 +1,5 @@
 import { planWindows } from "./windows.ts";
-
-function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(msg);
-}
+import { assert } from "../../ffi/testing/assert.ts";
 
 Deno.test("planWindows uses the fewest windows, evenly, cut only in pauses", () => {
   const spans = [
