@@ -29,21 +29,28 @@ export function assertNear(
 
 type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 
-function check<E extends Error>(err: unknown, type: ErrorClass<E>, includes?: string): E {
+/** Text the message must include, or a pattern it must match. */
+type MessageCheck = string | RegExp;
+
+function check<E extends Error>(err: unknown, type: ErrorClass<E>, includes?: MessageCheck): E {
   if (!(err instanceof type)) {
     throw new Error(`expected a ${type.name}, got ${err instanceof Error ? err.stack : err}`);
   }
-  if (includes !== undefined && !err.message.includes(includes)) {
-    throw new Error(`expected the message to include "${includes}", got "${err.message}"`);
+  if (
+    includes instanceof RegExp
+      ? !includes.test(err.message)
+      : includes !== undefined && !err.message.includes(includes)
+  ) {
+    throw new Error(`expected the message to match ${includes}, got "${err.message}"`);
   }
   return err;
 }
 
-/** Runs `fn`, expects it to throw a `type` whose message includes `includes`; returns the error. */
+/** Runs `fn`, expects it to throw a `type` whose message includes (or matches) `includes`; returns the error. */
 export function assertThrows<E extends Error>(
   fn: () => unknown,
   type: ErrorClass<E>,
-  includes?: string,
+  includes?: MessageCheck,
 ): E {
   try {
     fn();
@@ -53,11 +60,11 @@ export function assertThrows<E extends Error>(
   throw new Error(`expected a ${type.name} to be thrown`);
 }
 
-/** Awaits `fn()`, expects it to reject with a `type` whose message includes `includes`. */
+/** Awaits `fn()`, expects it to reject with a `type` whose message includes (or matches) `includes`. */
 export async function assertRejects<E extends Error>(
   fn: () => Promise<unknown>,
   type: ErrorClass<E>,
-  includes?: string,
+  includes?: MessageCheck,
 ): Promise<E> {
   try {
     await fn();

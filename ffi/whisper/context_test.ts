@@ -1,21 +1,10 @@
 import { openWhisper, VadModel, WHISPER_VERSION, WhisperError, WhisperModel } from "./mod.ts";
 import { hasShared, sharedPath } from "../testing/shared.ts";
-import { assert } from "../testing/assert.ts";
+import { assert, assertRejects } from "../testing/assert.ts";
 
 const TEST_MODEL = "models/for-tests/for-tests-ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
 const haveTestModel = hasShared(TEST_MODEL);
-
-async function rejects(fn: () => Promise<unknown>, pattern: RegExp): Promise<Error> {
-  try {
-    await fn();
-  } catch (err) {
-    assert(err instanceof Error, `expected an Error, got ${err}`);
-    assert(pattern.test(err.message), `message "${err.message}" does not match ${pattern}`);
-    return err;
-  }
-  throw new Error(`expected a rejection matching ${pattern}`);
-}
 
 function tone(seconds: number, hz = 440): Float32Array {
   const out = new Float32Array(Math.round(seconds * 16_000));
@@ -42,13 +31,13 @@ Deno.test({
     assert(Array.isArray(r.segments), "returns segments");
     // Two calls on one state at once: the second is refused, the first completes.
     const first = state.full(tone(1), { strategy: "greedy", threads: 1 });
-    await rejects(() => state.full(tone(1)), /busy/);
+    await assertRejects(() => state.full(tone(1)), Error, /busy/);
     await first;
     const other = await model.createState();
     model.close();
     assert(state.closed && other.closed && model.closed, "closing the model frees its states");
-    await rejects(() => state.full(tone(1)), /closed/);
-    await rejects(() => model.createState(), /closed/);
+    await assertRejects(() => state.full(tone(1)), Error, /closed/);
+    await assertRejects(() => model.createState(), Error, /closed/);
     model.close(); // idempotent
   },
 });
@@ -70,23 +59,28 @@ Deno.test({
 Deno.test("bad model paths give clear errors", async () => {
   const dir = await Deno.makeTempDir({ prefix: "hum-model-" });
   try {
-    await rejects(() => WhisperModel.load(`${dir}/nope.bin`), /does not exist/);
-    await rejects(() => WhisperModel.load(dir), /not a file/);
+    await assertRejects(() => WhisperModel.load(`${dir}/nope.bin`), Error, /does not exist/);
+    await assertRejects(() => WhisperModel.load(dir), Error, /not a file/);
     await Deno.writeTextFile(`${dir}/text.bin`, "this is not a model at all");
-    const err = await rejects(
+    const err = await assertRejects(
       () => WhisperModel.load(`${dir}/text.bin`),
+      WhisperError,
       /not a whisper\.cpp ggml model/,
     );
     assert(err instanceof WhisperError, "a WhisperError");
     await Deno.writeFile(`${dir}/empty.bin`, new Uint8Array(0));
-    await rejects(() => WhisperModel.load(`${dir}/empty.bin`), /not a whisper\.cpp ggml model/);
+    await assertRejects(
+      () => WhisperModel.load(`${dir}/empty.bin`),
+      Error,
+      /not a whisper\.cpp ggml model/,
+    );
     if (hasShared("models/ggml-tiny.en.bin")) {
       // Right magic, cut short: whisper.cpp refuses it and we say so.
       using f = await Deno.open(sharedPath("models/ggml-tiny.en.bin"));
       const head = new Uint8Array(8 << 20);
       await f.read(head);
       await Deno.writeFile(`${dir}/cut.bin`, head);
-      await rejects(() => WhisperModel.load(`${dir}/cut.bin`), /could not be read/);
+      await assertRejects(() => WhisperModel.load(`${dir}/cut.bin`), Error, /could not be read/);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -97,9 +91,9 @@ Deno.test("decode params out of range are refused before reaching C", async () =
   if (!haveTestModel) return;
   using model = await WhisperModel.load(sharedPath(TEST_MODEL));
   using state = await model.createState();
-  await rejects(() => state.full(tone(1), { beamSize: 0 }), /beam_search\.beam_size/);
-  await rejects(() => state.full(tone(1), { threads: 1.5 }), /n_threads/);
-  await rejects(() => state.full(tone(1), { temperature: NaN }), /temperature/);
+  await assertRejects(() => state.full(tone(1), { beamSize: 0 }), Error, /beam_search\.beam_size/);
+  await assertRejects(() => state.full(tone(1), { threads: 1.5 }), Error, /n_threads/);
+  await assertRejects(() => state.full(tone(1), { temperature: NaN }), Error, /temperature/);
   // The state is usable after a refused call.
   await state.full(tone(1), { strategy: "greedy", threads: 1 });
 });
@@ -114,7 +108,7 @@ Deno.test({
     assert((await vad.segments(new Float32Array(0))).length === 0, "empty input, no speech");
     const probs = await vad.probs(silence);
     assert(probs.length > 80 && probs.every((p) => p < 0.5), "low speech probability in silence");
-    await rejects(() => VadModel.load("/nonexistent/vad.bin"), /does not exist/);
+    await assertRejects(() => VadModel.load("/nonexistent/vad.bin"), Error, /does not exist/);
   },
 });
 
@@ -151,6 +145,6 @@ Deno.test({
     const mel = new Float32Array(nLen * model.info.nMels).fill(-1.5);
     const r = await state.fullFromMel(mel, nLen, { strategy: "greedy", threads: 1 });
     assert(Array.isArray(r.segments), "decoded");
-    await rejects(() => state.fullFromMel(mel.subarray(1), nLen), /expected 300 × 80/);
+    await assertRejects(() => state.fullFromMel(mel.subarray(1), nLen), Error, /expected 300 × 80/);
   },
 });

@@ -1,15 +1,5 @@
 import { MODE_NAMES, MODE_PRESETS, resolveStreamConfig } from "./modes.ts";
-import { assertEquals } from "../../ffi/testing/assert.ts";
-
-function throwsMatching(fn: () => unknown, re: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!re.test((err as Error).message)) throw new Error(`"${(err as Error).message}" !~ ${re}`);
-    return;
-  }
-  throw new Error(`expected an error matching ${re}`);
-}
+import { assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
 
 Deno.test("every preset is valid and overrides apply", () => {
   const sorted = (o: object) => Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
@@ -20,18 +10,28 @@ Deno.test("every preset is valid and overrides apply", () => {
 });
 
 Deno.test("bad modes and overrides are refused with the field named", () => {
-  throwsMatching(() => resolveStreamConfig("fast" as never), /mode "fast" is not one of/);
-  throwsMatching(
+  assertThrows(() => resolveStreamConfig("fast" as never), Error, /mode "fast" is not one of/);
+  assertThrows(
     () => resolveStreamConfig("balanced", { minChunkMs: 10 }),
+    Error,
     /^Cannot configure stream: minChunkMs:/,
   );
-  throwsMatching(() => resolveStreamConfig("balanced", { maxBufferMs: 60_000 }), /maxBufferMs/);
-  throwsMatching(() => resolveStreamConfig("balanced", { beamSize: 2.5 }), /beamSize/);
-  throwsMatching(() => resolveStreamConfig("balanced", { chunk: 1 }), /chunk|unrecognized/i);
-  throwsMatching(() => resolveStreamConfig("balanced", { maxSegmentMs: 5_000 }), /maxSegmentMs/);
-  throwsMatching(() => resolveStreamConfig("balanced", "fast"), /overrides must be an object/);
-  throwsMatching(
+  assertThrows(
+    () => resolveStreamConfig("balanced", { maxBufferMs: 60_000 }),
+    Error,
+    /maxBufferMs/,
+  );
+  assertThrows(() => resolveStreamConfig("balanced", { beamSize: 2.5 }), Error, /beamSize/);
+  assertThrows(() => resolveStreamConfig("balanced", { chunk: 1 }), Error, /chunk|unrecognized/i);
+  assertThrows(
+    () => resolveStreamConfig("balanced", { maxSegmentMs: 5_000 }),
+    Error,
+    /maxSegmentMs/,
+  );
+  assertThrows(() => resolveStreamConfig("balanced", "fast"), Error, /overrides must be an object/);
+  assertThrows(
     () => resolveStreamConfig("balanced", { mode: "latency", x: 1 }),
+    Error,
     /x|unrecognized/i,
   );
 });

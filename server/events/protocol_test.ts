@@ -1,17 +1,5 @@
 import { parseEvent, PROTOCOL_VERSION, type TranscriptEvent } from "./protocol.ts";
-import { assertEquals } from "../../ffi/testing/assert.ts";
-
-function throwsMatching(fn: () => unknown, type: new (...a: never[]) => Error, re: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    if (!(err instanceof type) || !re.test(err.message)) {
-      throw new Error(`expected ${type.name} matching ${re}, got ${err}`);
-    }
-    return;
-  }
-  throw new Error(`expected ${type.name} matching ${re}, nothing thrown`);
-}
+import { assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
 
 const word = { word: "hello", startMs: 100, endMs: 400, p: 0.9 };
 
@@ -60,7 +48,7 @@ Deno.test("bad events are refused with the field at fault", () => {
     ],
   ];
   for (const [raw, re] of cases) {
-    throwsMatching(() => parseEvent(JSON.stringify(raw)), TypeError, re);
+    assertThrows(() => parseEvent(JSON.stringify(raw)), TypeError, re);
   }
-  throwsMatching(() => parseEvent("{not json"), SyntaxError, /not JSON/);
+  assertThrows(() => parseEvent("{not json"), SyntaxError, /not JSON/);
 });
