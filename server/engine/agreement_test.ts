@@ -45,3 +45,34 @@ Deno.test("commonPrefix compares normalised words", () => {
   assertEquals(commonPrefix(words("Hello, World again"), words("hello world! Again now")), 3);
   assertEquals(commonPrefix([], words("a")), 0);
 });
+
+Deno.test("restated words are found by edit distance, not by time", () => {
+  const la = new LocalAgreement();
+  la.insert(words("so the cat sat on"));
+  la.insert(words("so the cat sat on the"));
+  assertEquals(text(la.committed), "so the cat sat on");
+  // The restatement drops a word and moves by a second: only the new words remain.
+  assertEquals(text(la.fresh(words("so the cat on the mat", 1_000))), "the mat");
+  // A respelling of a committed word is still a restatement.
+  assertEquals(text(la.fresh(words("so the kat sat on the mat"))), "the mat");
+});
+
+Deno.test("a time margin commits without a second hypothesis; pause commits nothing early", () => {
+  const la = new LocalAgreement();
+  // Words end at 250, 550, 850, 1150: the first two end before 600.
+  assertEquals(text(la.insert(words("one two three four"), { commitBeforeMs: 600 })), "one two");
+  assertEquals(text(la.pending), "three four");
+  const held = new LocalAgreement();
+  assertEquals(held.insert(words("one two"), { agree: false }), []);
+  assertEquals(held.insert(words("one two three"), { agree: false }), []);
+  assertEquals(text(held.finish(words("one two three four"))), "one two three four");
+  assertEquals(text(held.finish(words("one two three four five"))), "five");
+});
+
+Deno.test("a hypothesis that restates nothing keeps all its words", () => {
+  const la = new LocalAgreement();
+  la.insert(words("a b c d"));
+  la.flush();
+  // Nothing matches: dropping a prefix would cost as much as dropping none, so none is dropped.
+  assertEquals(text(la.fresh(words("x y z", 1_200))), "x y z");
+});

@@ -13,6 +13,8 @@ export interface SessionClock {
   now(): number;
   /** Marks the arrival of the first sample. Idempotent. */
   start(): void;
+  /** Runs compute work; a simulated clock charges its duration, a real one just runs it. */
+  measure<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Wall-clock time since `start()`. */
@@ -30,6 +32,10 @@ export class RealClock implements SessionClock {
 
   now(): number {
     return this.#t0 === null ? 0 : this.#perfNow() - this.#t0;
+  }
+
+  measure<T>(work: () => Promise<T>): Promise<T> {
+    return work();
   }
 }
 

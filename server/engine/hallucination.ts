@@ -21,8 +21,10 @@ export interface GuardOptions {
   noSpeechThold?: number;
   /** "Unsure": avgLogprob below this; default -1.0. */
   logprobThold?: number;
-  /** Longest run of one n-gram allowed (repeated back to back); default 3. */
+  /** Longest run of one short n-gram allowed (repeated back to back); default 3. */
   maxRepeats?: number;
+  /** A phrase of this many words or more said twice back to back is a loop; default 4. */
+  minLoopPhrase?: number;
 }
 
 /** Why a stretch was rejected, or null when it passes. */
@@ -41,7 +43,8 @@ const KNOWN_PHRASES = [
   "okay",
 ].map((p) => p.split(" "));
 
-function words(text: string): string[] {
+/** The comparable words of a text: lower case, letters and digits. */
+export function words(text: string): string[] {
   return text.toLowerCase().replace(/[’']/g, "").replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(" ")
     .filter(Boolean);
 }
@@ -65,6 +68,68 @@ export function maxRepetition(ws: readonly string[]): number {
   return best;
 }
 
+/** A back-to-back repetition: `reps` copies of the `n` words starting at `start`. */
+export interface Loop {
+  start: number;
+  n: number;
+  reps: number;
+}
+
+const MAX_PHRASE = 24;
+
+/**
+ * The loops in `ws`, left to right, not overlapping: an n-gram of fewer than `minLoopPhrase`
+ * words repeated more than `maxRepeats` times, or a longer phrase repeated at all ("it might have
+ * been there. it might have been there.") — the way Whisper loops when its window is cut short.
+ */
+export function findLoops(
+  ws: readonly string[],
+  opts: Pick<GuardOptions, "maxRepeats" | "minLoopPhrase"> = {},
+): Loop[] {
+  const maxRepeats = opts.maxRepeats ?? 3;
+  const minPhrase = opts.minLoopPhrase ?? 4;
+  const loops: Loop[] = [];
+  const same = (i: number, j: number, n: number) => {
+    for (let k = 0; k < n; k++) if (ws[i + k] !== ws[j + k]) return false;
+    return true;
+  };
+  let i = 0;
+  while (i < ws.length) {
+    let found: Loop | null = null;
+    for (let n = Math.min(MAX_PHRASE, Math.floor((ws.length - i) / 2)); n >= 1; n--) {
+      let reps = 1;
+      while (i + (reps + 1) * n <= ws.length && same(i, i + reps * n, n)) reps++;
+      if (reps > (n >= minPhrase ? 1 : maxRepeats)) {
+        found = { start: i, n, reps };
+        break;
+      }
+    }
+    if (found) {
+      loops.push(found);
+      i += found.n * found.reps;
+    } else i++;
+  }
+  return loops;
+}
+
+/** `items` with every loop cut to its first copy (`key` gives an item's comparable word). */
+export function dropLoops<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  opts: Pick<GuardOptions, "maxRepeats" | "minLoopPhrase"> = {},
+): T[] {
+  const loops = findLoops(items.map(key), opts);
+  if (!loops.length) return items.slice();
+  const out: T[] = [];
+  let i = 0;
+  for (const l of loops) {
+    out.push(...items.slice(i, l.start + l.n));
+    i = l.start + l.n * l.reps;
+  }
+  out.push(...items.slice(i));
+  return out;
+}
+
 /**
  * Judges a decoded stretch. A known filler phrase is rejected only when it is all the text and
  * the decoder was not sure (so a real "thank you" spoken clearly passes).
@@ -72,13 +137,12 @@ export function maxRepetition(ws: readonly string[]): number {
 export function judge(input: GuardInput, opts: GuardOptions = {}): GuardVerdict {
   const noSpeech = opts.noSpeechThold ?? 0.6;
   const logprob = opts.logprobThold ?? -1.0;
-  const maxRepeats = opts.maxRepeats ?? 3;
   const ws = words(input.text);
   if (ws.length === 0) return null;
   const unsure = input.avgLogprob < logprob;
   if (input.noSpeechProb > noSpeech && unsure) return "no-speech";
   if ((unsure || input.noSpeechProb > noSpeech / 2) && isKnownPhrase(ws)) return "known-phrase";
-  if (maxRepetition(ws) > maxRepeats) return "repetition";
+  if (findLoops(ws, opts).length) return "repetition";
   return null;
 }
 

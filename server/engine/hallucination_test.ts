@@ -1,4 +1,4 @@
-import { judge, maxRepetition } from "./hallucination.ts";
+import { dropLoops, findLoops, judge, maxRepetition } from "./hallucination.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
 const sure = { noSpeechProb: 0.05, avgLogprob: -0.3 };
@@ -26,4 +26,19 @@ Deno.test("judge rejects silence, lone filler phrases and loops, and passes real
   assertEquals(judge({ text: "hello there", noSpeechProb: 0.9, avgLogprob: -1.5 }), "no-speech");
   assertEquals(judge({ text: "hello there", noSpeechProb: 0.9, avgLogprob: -0.2 }), null);
   assertEquals(judge({ text: " ... ", ...unsure }), null, "no words, nothing to judge");
+});
+
+Deno.test("a phrase said twice back to back is a loop; loops are cut to one copy", () => {
+  const ws = "it might have been in the workhouse it might have been in the workhouse".split(" ");
+  assertEquals(findLoops(ws), [{ start: 0, n: 7, reps: 2 }]);
+  assertEquals(judge({ text: ws.join(" "), ...sure }), "repetition");
+  assertEquals(findLoops("so so we went home".split(" ")), [], "a short word twice is speech");
+  const loopy = "you who were always accusing people you who were always accusing people of being"
+    .split(" ");
+  assertEquals(
+    dropLoops(loopy, (w) => w).join(" "),
+    "you who were always accusing people of being",
+  );
+  assertEquals(dropLoops("a a a a a b".split(" "), (w) => w).join(" "), "a b");
+  assertEquals(dropLoops("the cat sat".split(" "), (w) => w).join(" "), "the cat sat");
 });

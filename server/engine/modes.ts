@@ -12,21 +12,47 @@ export const MODE_NAMES = ["latency", "balanced", "accuracy"] as const;
 /** One of {@linkcode MODE_NAMES}. */
 export type ModeName = typeof MODE_NAMES[number];
 
+/**
+ * When words become committed:
+ * - `la2`: LocalAgreement-2, once two consecutive hypotheses agree on them;
+ * - `alignatt`: as soon as one hypothesis places a word's end at least `commitMarginMs` before the
+ *   end of the audio decoded (the decoder is no longer attending to it), or LA-2 agrees;
+ * - `pause`: only when the utterance ends (or reaches its maximum length).
+ */
+export const COMMIT_POLICIES = ["la2", "alignatt", "pause"] as const;
+/** One of {@linkcode COMMIT_POLICIES}. */
+export type CommitPolicy = typeof COMMIT_POLICIES[number];
+
 /** Every knob of the streaming policy. */
 export const StreamConfigSchema = z.object({
   mode: z.enum(MODE_NAMES),
   /** New audio between two decodes of the growing buffer, ms. */
   minChunkMs: z.number().int().min(100).max(10_000),
-  /** The buffer is trimmed at a committed boundary once longer than this, ms (≤ 30 s). */
-  maxBufferMs: z.number().int().min(2_000).max(30_000),
+  /** How words become committed; see {@linkcode COMMIT_POLICIES}. */
+  commitPolicy: z.enum(COMMIT_POLICIES),
+  /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
+  commitMarginMs: z.number().int().min(0).max(5_000),
+  /** Audio kept before the detected speech onset, ms. */
+  preRollMs: z.number().int().min(0).max(1_000),
+  /** Committed text (characters, most recent) fed to the decoder as its prompt; 0 = none. */
+  promptChars: z.number().int().min(0).max(1_000),
   /** Silence that ends an utterance (finalize), ms. */
   endSilenceMs: z.number().int().min(100).max(5_000),
-  /** An utterance is finalized at this length even without a pause, ms. */
-  maxSegmentMs: z.number().int().min(2_000).max(120_000),
+  /**
+   * Longest segment, ms (≤ 30 s, Whisper's window): the decoded buffer is the open segment, so
+   * this also bounds a decode's cost. Past 60 % of it the segment closes at the first short pause
+   * the VAD sees; at the limit it closes where the audio is.
+   */
+  maxSegmentMs: z.number().int().min(2_000).max(30_000),
   /** 1 = greedy; more = beam search for partials and commits. */
   beamSize: z.number().int().min(1).max(16),
   /** Beam width for the decode that finalizes a segment. */
   finalBeamSize: z.number().int().min(1).max(16),
+  /**
+   * The closing decode of a segment uses the full 30 s encoder window and no timestamp tokens
+   * (more accurate, about 2–3 s per segment on 2 CPU cores; word times are then estimated).
+   */
+  finalFullWindow: z.boolean(),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -37,15 +63,15 @@ export const StreamConfigSchema = z.object({
   threads: z.number().int().min(1).max(64),
   /** Silero VAD speech probability threshold. */
   vadThreshold: z.number().min(0.05).max(0.95),
-}).refine((c) => c.maxSegmentMs >= c.maxBufferMs, {
-  message: "maxSegmentMs must be at least maxBufferMs",
-  path: ["maxSegmentMs"],
 });
 /** A complete, validated stream configuration. */
 export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
-  maxBufferMs: 28_000,
+  finalFullWindow: false,
+  commitMarginMs: 600,
+  preRollMs: 200,
+  promptChars: 200,
   scaleAudioCtx: true,
   audioCtxMarginFrames: 128,
   model: "",
@@ -58,30 +84,34 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   latency: {
     ...COMMON,
     mode: "latency",
+    commitPolicy: "alignatt",
+    commitMarginMs: 500,
     minChunkMs: 500,
     endSilenceMs: 400,
-    maxSegmentMs: 28_000,
+    maxSegmentMs: 12_000,
     beamSize: 1,
     finalBeamSize: 1,
   },
   balanced: {
     ...COMMON,
     mode: "balanced",
+    commitPolicy: "la2",
     minChunkMs: 1_000,
     endSilenceMs: 600,
-    maxSegmentMs: 28_000,
+    maxSegmentMs: 20_000,
     beamSize: 1,
     finalBeamSize: 5,
   },
   accuracy: {
     ...COMMON,
     mode: "accuracy",
-    minChunkMs: 2_000,
-    endSilenceMs: 800,
+    commitPolicy: "pause",
+    minChunkMs: 1_500,
+    endSilenceMs: 600,
     maxSegmentMs: 28_000,
-    beamSize: 5,
+    beamSize: 1,
     finalBeamSize: 5,
-    scaleAudioCtx: false,
+    finalFullWindow: true,
   },
 };
 

@@ -17,14 +17,14 @@ Deno.test("bad modes and overrides are refused with the field named", () => {
     /^Cannot configure stream: minChunkMs:/,
   );
   assertThrows(
-    () => resolveStreamConfig("balanced", { maxBufferMs: 60_000 }),
+    () => resolveStreamConfig("balanced", { maxSegmentMs: 60_000 }),
     Error,
-    /maxBufferMs/,
+    /maxSegmentMs/,
   );
   assertThrows(() => resolveStreamConfig("balanced", { beamSize: 2.5 }), Error, /beamSize/);
   assertThrows(() => resolveStreamConfig("balanced", { chunk: 1 }), Error, /chunk|unrecognized/i);
   assertThrows(
-    () => resolveStreamConfig("balanced", { maxSegmentMs: 5_000 }),
+    () => resolveStreamConfig("balanced", { maxSegmentMs: 1_000 }),
     Error,
     /maxSegmentMs/,
   );

@@ -58,6 +58,14 @@ export class VadStream {
     return this.#speaking;
   }
 
+  /**
+   * Where the current run of low speech probability began inside ongoing speech, ms (a pause
+   * not yet long enough to end the speech), or -1.
+   */
+  get pauseSinceMs(): number {
+    return this.#speaking ? this.#silentSinceMs : -1;
+  }
+
   /** Windows that ran the model (the rest were gated by energy). */
   get modelWindows(): number {
     return this.#modelWindows;

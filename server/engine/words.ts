@@ -85,3 +85,24 @@ export function monotonicWords(
 export function wordKey(word: string): string {
   return word.toLowerCase().replace(/[’‘]/g, "'").replace(/[^\p{L}\p{N}']/gu, "");
 }
+
+/**
+ * Gives `words` times by spreading them over [startMs, endMs] in proportion to their length
+ * (characters, plus one for the gap): the word times of a hypothesis decoded without timestamp
+ * tokens, which is the more accurate decode (measured in decision 002).
+ */
+export function spreadWords(
+  words: readonly TimedWord[],
+  startMs: number,
+  endMs: number,
+): TimedWord[] {
+  const total = words.reduce((n, w) => n + w.word.length + 1, 0);
+  const span = Math.max(0, endMs - startMs);
+  let at = 0;
+  return words.map((w) => {
+    const s = startMs + (span * at) / total;
+    at += w.word.length + 1;
+    const e = startMs + (span * (at - 1)) / total;
+    return { ...w, startMs: Math.round(s), endMs: Math.round(Math.max(s, e)) };
+  });
+}

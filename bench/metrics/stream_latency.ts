@@ -1,0 +1,184 @@
+/**
+ * Streaming metrics computed from a session's event stream alone (JSON lines of
+ * `server/events/protocol.ts`) against a forced alignment of the same audio:
+ *
+ * - word-emission latency: the commit event that carries a word → the word's end in the
+ *   reference (`emittedMs − end`), for every committed word that matches a reference word;
+ * - first-partial latency: speech onset in the reference → first partial or commit with text;
+ * - finalization latency: speech end in the reference → the final event that closes it;
+ * - streaming WER: the finals' text against the reference transcript (Whisper's normaliser).
+ *
+ * Onsets and ends are reference words preceded / followed by at least `gapMs` of silence.
+ *
+ * @module
+ */
+
+import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import { normalizeEnglish } from "./normalize_en.ts";
+import { alignTokens, corpusWer } from "./wer.ts";
+import { quantile, type TimedToken } from "./word_timing.ts";
+
+/** The figures of one stream. */
+export interface StreamFigures {
+  /** Word-emission latencies of matched words, ms. */
+  emissionMs: number[];
+  /** Reference words (normalised tokens). */
+  refWords: number;
+  firstPartialMs: number[];
+  firstPartialMissed: number;
+  finalizationMs: number[];
+  finalizationMissed: number;
+  /** The finals' text, joined. */
+  text: string;
+  /** Whether every segment's commits, joined, equal its final text. */
+  commitsMatchFinals: boolean;
+  maxLagMs: number;
+  /** RTF from the last stats event. */
+  rtf: number;
+}
+
+function tokens(text: string): string[] {
+  return normalizeEnglish(text).split(" ").filter(Boolean);
+}
+
+/** Onsets (starts after ≥ gapMs of silence) and ends (before ≥ gapMs) of reference speech. */
+export function speechBounds(
+  ref: readonly TimedToken[],
+  gapMs = 500,
+): { onsets: number[]; ends: number[] } {
+  const onsets: number[] = [];
+  const ends: number[] = [];
+  ref.forEach((w, i) => {
+    if (i === 0 || w.startMs - ref[i - 1].endMs >= gapMs) onsets.push(w.startMs);
+    if (i === ref.length - 1 || ref[i + 1].startMs - w.endMs >= gapMs) ends.push(w.endMs);
+  });
+  return { onsets, ends };
+}
+
+/** Figures of one event stream against its reference words and transcript. */
+export function streamFigures(
+  events: readonly TranscriptEvent[],
+  ref: readonly TimedToken[],
+  gapMs = 500,
+): StreamFigures {
+  // Committed words as normalised tokens, each with its commit's emission time.
+  const hyp: { t: string; at: number }[] = [];
+  const bySegment = new Map<number, string[]>();
+  for (const e of events) {
+    if (e.type !== "commit") continue;
+    for (const w of e.words) {
+      for (const t of tokens(w.word)) hyp.push({ t, at: e.emittedMs });
+      bySegment.set(e.segmentId, [...(bySegment.get(e.segmentId) ?? []), w.word]);
+    }
+  }
+  const refT: { t: string; end: number }[] = [];
+  for (const w of ref) for (const t of tokens(w.word)) refT.push({ t, end: w.endMs });
+  const emissionMs: number[] = [];
+  let i = 0;
+  let j = 0;
+  for (const step of alignTokens(refT.map((r) => r.t), hyp.map((h) => h.t))) {
+    if (step.op === "hit") emissionMs.push(hyp[j].at - refT[i].end);
+    if (step.op !== "insertion") i++;
+    if (step.op !== "deletion") j++;
+  }
+
+  const finals = events.filter((e) => e.type === "final");
+  const commitsMatchFinals =
+    finals.every((f) =>
+      f.type === "final" && (bySegment.get(f.segmentId) ?? []).join(" ") === f.text
+    ) && [...bySegment.keys()].every((id) =>
+      finals.some((f) =>
+        f.type === "final" && f.segmentId === id
+      )
+    );
+
+  const { onsets, ends } = speechBounds(ref, gapMs);
+  const withText = events.filter((e) =>
+    (e.type === "partial" && e.text.trim() !== "") || e.type === "commit"
+  );
+  const firstPartialMs: number[] = [];
+  let firstPartialMissed = 0;
+  onsets.forEach((onset, k) => {
+    const next = onsets[k + 1] ?? Infinity;
+    const e = withText.find((x) => x.emittedMs >= onset && x.audioMs >= onset);
+    if (e && e.emittedMs < next) firstPartialMs.push(e.emittedMs - onset);
+    else firstPartialMissed++;
+  });
+  const finalizationMs: number[] = [];
+  let finalizationMissed = 0;
+  ends.forEach((end, k) => {
+    const next = ends[k + 1] ?? Infinity;
+    const f = finals.find((x) => x.type === "final" && x.emittedMs >= end && x.endMs >= end - 1000);
+    if (f && f.emittedMs < next) finalizationMs.push(f.emittedMs - end);
+    else finalizationMissed++;
+  });
+
+  let maxLagMs = 0;
+  let rtf = 0;
+  for (const e of events) {
+    if (e.type !== "stats") continue;
+    maxLagMs = Math.max(maxLagMs, e.lagMs);
+    rtf = e.rtf;
+  }
+  return {
+    emissionMs,
+    refWords: refT.length,
+    firstPartialMs,
+    firstPartialMissed,
+    finalizationMs,
+    finalizationMissed,
+    text: finals.map((f) => f.type === "final" ? f.text : "").join(" "),
+    commitsMatchFinals,
+    maxLagMs,
+    rtf,
+  };
+}
+
+/** Pooled figures over several streams, rounded for a results file. */
+export interface PooledFigures {
+  streams: number;
+  wer: number;
+  emissionP50Ms: number;
+  emissionP90Ms: number;
+  matchedWords: number;
+  refWords: number;
+  firstPartialP50Ms: number;
+  firstPartialP90Ms: number;
+  firstPartialMissed: number;
+  finalizationP50Ms: number;
+  finalizationP90Ms: number;
+  finalizationMissed: number;
+  maxLagMs: number;
+  meanRtf: number;
+  commitsMatchFinals: boolean;
+}
+
+/** Pools per-stream figures; `refTexts[i]` is the transcript of stream i. */
+export function poolFigures(
+  figures: readonly StreamFigures[],
+  refTexts: readonly string[],
+): PooledFigures {
+  const sorted = (xs: number[]) => xs.slice().sort((a, b) => a - b);
+  const q = (xs: number[], p: number) => (xs.length ? Math.round(quantile(sorted(xs), p)) : NaN);
+  const all = (k: "emissionMs" | "firstPartialMs" | "finalizationMs") =>
+    figures.flatMap((f) => f[k]);
+  const wer = corpusWer(figures.map((f, i) => ({ ref: refTexts[i], hyp: f.text }))).wer;
+  return {
+    streams: figures.length,
+    wer: Math.round(wer * 10_000) / 100,
+    emissionP50Ms: q(all("emissionMs"), 0.5),
+    emissionP90Ms: q(all("emissionMs"), 0.9),
+    matchedWords: all("emissionMs").length,
+    refWords: figures.reduce((n, f) => n + f.refWords, 0),
+    firstPartialP50Ms: q(all("firstPartialMs"), 0.5),
+    firstPartialP90Ms: q(all("firstPartialMs"), 0.9),
+    firstPartialMissed: figures.reduce((n, f) => n + f.firstPartialMissed, 0),
+    finalizationP50Ms: q(all("finalizationMs"), 0.5),
+    finalizationP90Ms: q(all("finalizationMs"), 0.9),
+    finalizationMissed: figures.reduce((n, f) => n + f.finalizationMissed, 0),
+    maxLagMs: Math.max(0, ...figures.map((f) => f.maxLagMs)),
+    meanRtf: Math.round(figures.reduce((n, f) => n + f.rtf, 0) / (figures.length || 1) * 1000) /
+      1000,
+    commitsMatchFinals: figures.every((f) => f.commitsMatchFinals),
+  };
+}

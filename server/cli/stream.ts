@@ -1,0 +1,197 @@
+/**
+ * `deno task stream <file> [options]`: runs the streaming engine on an audio file and prints its
+ * events as JSON lines. With `--realtime` the audio is paced at wall-clock speed; without it the
+ * run is a computationally aware simulation (audio arrives on a clock that advances with the
+ * compute time spent), so latencies include processing without waiting in real time.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { decodeAudioFile } from "../decode/audio_file.ts";
+import { Engine } from "../engine/engine.ts";
+import { feedRealtime, feedSimulated } from "../engine/feed.ts";
+import { RealClock, SimulatedClock } from "../engine/clock.ts";
+import { MODE_NAMES } from "../engine/modes.ts";
+import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
+import { loadDefaultIntentClassifier } from "../intent/rules.ts";
+import type { TranscriptEvent } from "../events/protocol.ts";
+
+const HELP = `Usage: deno task stream <file> [options]
+
+Streams an audio file through the engine and prints transcript events as JSON lines.
+
+Options:
+  --mode M              latency | balanced | accuracy; default balanced
+  --model NAME|PATH     model; default the mode's, else HUM_MODEL or ${DEFAULT_MODEL}
+  --realtime            pace audio at wall-clock speed (default: simulated clock)
+  --set KEY=VALUE       override one stream setting (repeatable), e.g. --set minChunkMs=700
+  --vad-model NAME|PATH Silero VAD model; default ${DEFAULT_VAD_MODEL}
+  --out PATH            write the events there instead of stdout
+  --no-intent           no intent classification
+  --no-gpu              stay on the CPU
+  --summary             one line of figures on stderr at the end
+  --help                this text
+`;
+
+const Options = z.object({
+  file: z.string().min(1),
+  mode: z.enum(MODE_NAMES).default("balanced"),
+  model: z.string().min(1).optional(),
+  realtime: z.boolean().default(false),
+  set: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
+  vadModel: z.string().min(1).optional(),
+  out: z.string().min(1).optional(),
+  intent: z.boolean().default(true),
+  gpu: z.boolean().default(true),
+  summary: z.boolean().default(false),
+});
+type Options = z.infer<typeof Options>;
+
+const VALUE_FLAGS: Record<string, string> = {
+  "--mode": "mode",
+  "--model": "model",
+  "--vad-model": "vadModel",
+  "--out": "out",
+};
+const BOOL_FLAGS: Record<string, [string, boolean]> = {
+  "--realtime": ["realtime", true],
+  "--no-intent": ["intent", false],
+  "--no-gpu": ["gpu", false],
+  "--summary": ["summary", true],
+};
+
+function settingValue(v: string): number | boolean | string {
+  if (v === "true" || v === "false") return v === "true";
+  return v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
+}
+
+/** Parses command-line arguments; throws an Error with a one-line reason. */
+export function parseArgs(args: string[]): Options | "help" {
+  const raw: Record<string, unknown> = {};
+  const set: Record<string, unknown> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--help" || a === "-h") return "help";
+    const [flag, inline] = a.startsWith("--") && a.includes("=")
+      ? a.split(/=(.*)/s)
+      : [a, undefined];
+    if (flag === "--set") {
+      const kv = inline ?? args[++i];
+      const m = kv?.match(/^([A-Za-z]\w*)=(.*)$/s);
+      if (!m) {
+        throw new Error(`Cannot parse arguments: --set needs KEY=VALUE (got ${kv ?? "nothing"})`);
+      }
+      set[m[1]] = settingValue(m[2]);
+    } else if (flag in VALUE_FLAGS) {
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
+      raw[VALUE_FLAGS[flag]] = v;
+    } else if (flag in BOOL_FLAGS) {
+      raw[BOOL_FLAGS[flag][0]] = BOOL_FLAGS[flag][1];
+    } else if (a.startsWith("-")) {
+      throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);
+    } else if (raw.file === undefined) {
+      raw.file = a;
+    } else {
+      throw new Error(`Cannot parse arguments: only one file at a time (got ${raw.file} and ${a})`);
+    }
+  }
+  if (raw.file === undefined) {
+    throw new Error("Cannot parse arguments: no audio file given (see --help)");
+  }
+  raw.set = set;
+  const parsed = Options.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Cannot parse arguments: --${issue.path.join(".")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+async function main(args: string[]): Promise<number> {
+  let opts: Options | "help";
+  try {
+    opts = parseArgs(args);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  if (opts === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  const audio = await decodeAudioFile(opts.file);
+  const engine = new Engine({
+    model: opts.model,
+    vadModel: opts.vadModel,
+    useGpu: opts.gpu,
+    intents: opts.intent ? await loadDefaultIntentClassifier() : null,
+  });
+  const out = opts.out
+    ? await Deno.open(opts.out, { write: true, create: true, truncate: true })
+    : null;
+  const enc = new TextEncoder();
+  const lines: string[] = [];
+  let commits = 0;
+  let finals = 0;
+  let maxLag = 0;
+  let rtf = 0;
+  const onEvent = (e: TranscriptEvent) => {
+    lines.push(JSON.stringify(e));
+    if (e.type === "commit") commits += e.words.length;
+    if (e.type === "final") finals++;
+    if (e.type === "stats") {
+      maxLag = Math.max(maxLag, e.lagMs);
+      rtf = e.rtf;
+    }
+  };
+  const flushLines = async () => {
+    if (!lines.length) return;
+    const chunk = enc.encode(lines.join("\n") + "\n");
+    lines.length = 0;
+    if (out) await out.write(chunk);
+    else await Deno.stdout.write(chunk);
+  };
+  const clock = opts.realtime ? new RealClock() : new SimulatedClock();
+  try {
+    const session = await engine.open({
+      mode: opts.mode,
+      overrides: { ...opts.set, ...(opts.model ? { model: opts.model } : {}) },
+      clock,
+      onEvent,
+      sessionId: opts.file,
+    });
+    const timer = setInterval(() => void flushLines(), 200);
+    try {
+      if (clock instanceof SimulatedClock) await feedSimulated(session, audio.samples, clock);
+      else await feedRealtime(session, audio.samples);
+    } finally {
+      clearInterval(timer);
+      await session.close();
+      await flushLines();
+    }
+    if (opts.summary) {
+      console.error(
+        `${opts.file}: ${audio.durationS.toFixed(1)} s audio, mode ${opts.mode}, ` +
+          `${opts.realtime ? "real time" : "simulated"}; ${finals} segments, ${commits} words; ` +
+          `RTF ${rtf.toFixed(3)}, max lag ${maxLag} ms`,
+      );
+    }
+    return 0;
+  } finally {
+    out?.close();
+    await engine.close();
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (err) {
+    console.error((err as Error).message);
+    code = 1;
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,56 @@
+/**
+ * Feeding a recording into a session as if it were live. `feedRealtime` paces frames at wall
+ * clock speed. `feedSimulated` is a computationally aware simulation: audio "arrives" on a
+ * {@linkcode SimulatedClock}; whenever the session is idle the clock jumps to the next frame's
+ * arrival, and everything that arrived while it was computing is handed over at once, as a live
+ * transport would have queued it. Both give the same event stream shape and latency metrics.
+ *
+ * @module
+ */
+
+import { RATE } from "./audio_buffer.ts";
+import type { SimulatedClock } from "./clock.ts";
+import type { StreamSession } from "./stream.ts";
+
+/** Frame length transports deliver (WebRTC Opus frames are 20 ms). */
+export const FRAME_MS = 20;
+
+/** Feeds `samples` on the simulated `clock` (the session's own), then ends the session. */
+export async function feedSimulated(
+  session: StreamSession,
+  samples: Float32Array,
+  clock: SimulatedClock,
+  frameMs = FRAME_MS,
+): Promise<void> {
+  const frame = Math.round((frameMs * RATE) / 1000);
+  let next = 0;
+  while (next < samples.length) {
+    const firstEnd = Math.min(samples.length, next + frame);
+    clock.waitForAudio((firstEnd * 1000) / RATE);
+    // Every whole frame that has arrived by now goes in together.
+    const arrived = Math.floor((clock.now() * RATE) / 1000 / frame) * frame;
+    const upTo = Math.min(samples.length, Math.max(firstEnd, arrived));
+    session.push(samples.subarray(next, upTo));
+    next = upTo;
+    await session.drain();
+  }
+  await session.end();
+}
+
+/** Feeds `samples` frame by frame at wall-clock speed, then ends the session. */
+export async function feedRealtime(
+  session: StreamSession,
+  samples: Float32Array,
+  opts: { frameMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const frame = Math.round(((opts.frameMs ?? FRAME_MS) * RATE) / 1000);
+  const t0 = performance.now();
+  for (let off = 0; off < samples.length; off += frame) {
+    opts.signal?.throwIfAborted();
+    const end = Math.min(samples.length, off + frame);
+    const dueMs = (end * 1000) / RATE - (performance.now() - t0);
+    if (dueMs > 0) await new Promise((r) => setTimeout(r, dueMs));
+    session.push(samples.subarray(off, end));
+  }
+  await session.end();
+}

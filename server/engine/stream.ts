@@ -1,0 +1,623 @@
+/**
+ * One streaming session: 16 kHz mono PCM in (frames of any length), transcript events out.
+ *
+ * The audio path inside a session:
+ * 1. Silero VAD (with an energy gate) watches every 32 ms window; silence runs no decoder.
+ * 2. Speech opens a segment. Every `minChunkMs` of new audio the segment so far is decoded again,
+ *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
+ *    `audio_ctx` scaled to the segment. A segment is at most
+ *    `maxSegmentMs` long (it closes at a short pause once it is long), so a decode's cost is
+ *    bounded and no buffer trimming at estimated word times is needed.
+ * 3. The commit policy (LocalAgreement-2, an AlignAtt-style time margin, or pause-only) turns
+ *    hypotheses into committed words, which never change; the rest is the volatile partial.
+ * 4. A pause of `endSilenceMs` (or `maxSegmentMs` of speech) finalizes the segment: the buffer is
+ *    decoded once more (beam search, no timestamp tokens, optionally the full encoder window:
+ *    the accurate decode, measured), everything after the committed words is committed, and a
+ *    `final` event and the segment's `intent` follow. A final's text is the concatenation of the
+ *    segment's commits.
+ * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
+ *
+ * Decoding runs off the event loop (nonblocking FFI), one decode at a time per session, each on
+ * the session's own `whisper_state`; the model's weights are shared.
+ *
+ * @module
+ */
+
+import type { WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
+import type { VadModel } from "../../ffi/whisper/mod.ts";
+import { PROTOCOL_VERSION, type TranscriptEvent, type Word } from "../events/protocol.ts";
+import type { IntentClassifier } from "../intent/classifier.ts";
+import { LocalAgreement } from "./agreement.ts";
+import { AudioBuffer, RATE } from "./audio_buffer.ts";
+import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
+import { dropLoops, judge } from "./hallucination.ts";
+import type { StreamConfig } from "./modes.ts";
+import { VadStream } from "./vad_stream.ts";
+import { spreadWords, type TimedWord, wordKey, wordsFromTokens } from "./words.ts";
+
+/** Omit-distributing helper: an event without the fields the session stamps. */
+type Unstamped<E> = E extends unknown ? Omit<E, "v" | "seq" | "emittedMs"> : never;
+/** An event before the session stamps it. */
+export type EventBody = Unstamped<TranscriptEvent>;
+
+/** What a session needs. */
+export interface StreamOptions {
+  /** The shared model; the session makes its own state on it. */
+  model: WhisperModel;
+  /** The session's own VAD model (it carries the stream's recurrent state). */
+  vad: VadModel;
+  config: StreamConfig;
+  /** Runs on each final segment; none = no intent events. */
+  intents?: IntentClassifier | null;
+  /** Default: a real clock started by the first audio pushed. */
+  clock?: SessionClock;
+  /**
+   * Called with every event, in order, as it is emitted. With a callback, events are not kept
+   * for the async iterator (a long session must not hold all its events).
+   */
+  onEvent?: (event: TranscriptEvent) => void;
+  /** Names the session in intent context and errors. */
+  sessionId?: string;
+  /** Called once the session is closed and its native state freed. */
+  onClose?: () => void;
+}
+
+/** Trailing audio after the detected speech end that the final decode still hears, ms. */
+const TAIL_MS = 300;
+/** Audio between two `stats` events, ms. */
+const STATS_EVERY_MS = 5_000;
+/** Largest share of real time the rolling decodes of one session may take. */
+const DUTY_CYCLE = 0.7;
+/** Committed words a new commit is checked against for loops. */
+const LOOP_CONTEXT_WORDS = 40;
+/** Tokens a decode may produce per second of audio (speech runs at 3–5 tokens/s). */
+const MAX_TOKENS_PER_S = 10;
+/** A pause inside speech this long is where a long segment may close, ms. */
+const MIN_PAUSE_MS = 96;
+/** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
+const MIN_DECODE_MS = 300;
+
+interface Segment {
+  id: number;
+  /** Where the decoded buffer starts (speech onset less the pre-roll). */
+  startMs: number;
+  /** Where the speech began (VAD), for word times. */
+  speechMs: number;
+  /** Audio end of the last decode, ms. */
+  decodedToMs: number;
+  agreement: LocalAgreement;
+  /** Every committed word of the segment, in order. */
+  words: TimedWord[];
+  partial: string;
+}
+
+/** A decoded hypothesis of a buffer. */
+interface Hypothesis {
+  words: TimedWord[];
+  text: string;
+  rejected: string | null;
+}
+
+/** A streaming transcription session; see the module doc. */
+export class StreamSession implements AsyncIterable<TranscriptEvent> {
+  readonly config: StreamConfig;
+  readonly clock: SessionClock;
+  readonly #state: WhisperState;
+  readonly #vadModel: VadModel;
+  readonly #vad: VadStream;
+  readonly #opts: StreamOptions;
+  readonly #audio = new AudioBuffer();
+  #queue: Float32Array[] = [];
+  #loop: Promise<void> | null = null;
+  #flushRequested = false;
+  #ending = false;
+  #ended = false;
+  #closed = false;
+  #seq = 0;
+  #segment: Segment | null = null;
+  #nextSegmentId = 0;
+  #lastCutMs = 0;
+  #history: string[] = [];
+  #computeMs = 0;
+  #retries = 0;
+  #loopsDropped = 0;
+  #lastDecodeMs = 0;
+  #decodes = 0;
+  #nextStatsMs = STATS_EVERY_MS;
+  #maxLagMs = 0;
+  #events: TranscriptEvent[] = [];
+  #waiters: (() => void)[] = [];
+
+  private constructor(state: WhisperState, opts: StreamOptions) {
+    this.#state = state;
+    this.#opts = opts;
+    this.config = opts.config;
+    this.clock = opts.clock ?? new RealClock();
+    this.#vadModel = opts.vad;
+    this.#vad = new VadStream(opts.vad, {
+      threshold: opts.config.vadThreshold,
+      endSilenceMs: opts.config.endSilenceMs,
+    });
+  }
+
+  /** Opens a session: makes its decoding state on the shared model. */
+  static async open(opts: StreamOptions): Promise<StreamSession> {
+    const state = await opts.model.createState();
+    return new StreamSession(state, opts);
+  }
+
+  /** Audio pushed so far, ms. */
+  get audioMs(): number {
+    return this.#audio.endMs + this.#queue.reduce((n, q) => n + q.length, 0) * 1000 / RATE;
+  }
+
+  /** Compute time spent on this session's audio (VAD and decoding), ms. */
+  get computeMs(): number {
+    return this.#computeMs;
+  }
+
+  /**
+   * Queues 16 kHz mono samples (any length). Throws on a closed or ended session and on samples
+   * that are not finite numbers (nothing of the bad frame is kept).
+   */
+  push(samples: Float32Array): void {
+    if (this.#closed || this.#ending) {
+      throw new Error(`Cannot push audio: the session is ${this.#closed ? "closed" : "ended"}`);
+    }
+    if (!(samples instanceof Float32Array)) {
+      throw new TypeError("Cannot push audio: samples must be a Float32Array");
+    }
+    for (let i = 0; i < samples.length; i++) {
+      if (!Number.isFinite(samples[i])) {
+        throw new RangeError(`Cannot push audio: sample ${i} is not a finite number`);
+      }
+    }
+    if (samples.length === 0) return;
+    this.clock.start();
+    this.#queue.push(samples.slice());
+    this.#kick();
+  }
+
+  /** Finalizes the open segment now (the speaker is done), after the audio already pushed. */
+  async flush(): Promise<void> {
+    if (this.#closed) return;
+    this.#flushRequested = true;
+    this.#kick();
+    await this.drain();
+  }
+
+  /** No more audio: finalizes what is open, emits last stats, and ends the event stream. */
+  async end(): Promise<void> {
+    if (this.#closed || this.#ending) return this.drain();
+    this.#ending = true;
+    this.#kick();
+    await this.drain();
+  }
+
+  /** Resolves once every pushed frame is processed and no work is running. */
+  async drain(): Promise<void> {
+    while (this.#loop) await this.#loop;
+  }
+
+  /** Stops at once (after a decode in flight), frees the state and ends the event stream. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    await this.drain();
+    this.#state.close();
+    this.#vadModel.close();
+    this.#finishEvents();
+    this.#opts.onClose?.();
+  }
+
+  /** The events, in order, for one consumer; ends after `end()` or `close()`. */
+  async *[Symbol.asyncIterator](): AsyncIterator<TranscriptEvent> {
+    while (true) {
+      const next = this.#events.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  #kick(): void {
+    if (this.#loop) return;
+    this.#loop = this.#run().finally(() => {
+      this.#loop = null;
+      if (!this.#closed && (this.#queue.length || this.#flushRequested || this.#pendingEnd())) {
+        this.#kick();
+      }
+    });
+  }
+
+  #pendingEnd(): boolean {
+    return this.#ending && !this.#ended;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#queue.length && !this.#closed) {
+        const frames = this.#queue;
+        this.#queue = [];
+        await this.#ingest(concat(frames));
+      }
+      if (this.#closed) return;
+      if (this.#flushRequested) {
+        this.#flushRequested = false;
+        if (this.#segment) await this.#finalize(this.#audio.endMs);
+      }
+      if (this.#ending && !this.#ended) {
+        try {
+          for (const c of this.#vad.end()) {
+            this.#emit({ type: "vad", state: c.state, audioMs: c.audioMs });
+          }
+          if (this.#segment) await this.#finalize(this.#audio.endMs);
+          this.#stats(
+            `end of input; ${this.#decodes} decodes, ${this.#retries} retried with the full ` +
+              `window, ${this.#loopsDropped} looping commits cut`,
+          );
+        } finally {
+          this.#segment = null;
+          this.#finishEvents();
+        }
+      }
+    } catch (err) {
+      // A failed decode loses that hypothesis, not the session.
+      this.#emit({
+        type: "error",
+        audioMs: this.#audio.endMs,
+        code: "decode_failed",
+        message: `${this.#opts.sessionId ?? "session"}: ${(err as Error).message}`,
+        recoverable: !this.#closed,
+      });
+    }
+  }
+
+  async #ingest(samples: Float32Array): Promise<void> {
+    this.#audio.append(samples);
+    const changes = await this.#measure(() => this.#vad.push(samples));
+    for (const c of changes) {
+      if (c.state === "speech") {
+        this.#emit({ type: "vad", state: "speech", audioMs: c.audioMs });
+        if (!this.#segment) this.#open(c.audioMs);
+      } else {
+        this.#emit({ type: "vad", state: "silence", audioMs: c.audioMs });
+        if (this.#segment) await this.#finalize(c.audioMs);
+      }
+    }
+    await this.#cutLongSegment();
+    const seg = this.#segment;
+    // Rolling decodes at most every minChunkMs of audio, and never more than DUTY_CYCLE of the
+    // time: when a decode costs more than the audio it covers, the next one waits for more
+    // audio instead of falling further behind.
+    const gapMs = Math.max(this.config.minChunkMs, this.#lastDecodeMs / DUTY_CYCLE);
+    if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
+      await this.#step(seg);
+    }
+    this.#audio.dropBefore(
+      this.#segment ? this.#segment.startMs : this.#audio.endMs - this.config.preRollMs,
+    );
+    if (this.#audio.endMs >= this.#nextStatsMs) {
+      this.#nextStatsMs += STATS_EVERY_MS;
+      this.#stats();
+    }
+  }
+
+  /** Opens a segment for speech that began at `speechMs`. */
+  #open(speechMs: number): void {
+    const startMs = Math.max(this.#lastCutMs, speechMs - this.config.preRollMs);
+    this.#segment = {
+      id: this.#nextSegmentId++,
+      startMs,
+      speechMs: Math.max(startMs, speechMs),
+      decodedToMs: startMs,
+      agreement: new LocalAgreement(),
+      words: [],
+      partial: "",
+    };
+  }
+
+  /** One rolling decode of the open segment's buffer. */
+  async #step(seg: Segment): Promise<void> {
+    const endMs = this.#audio.endMs;
+    const t0 = performance.now();
+    const hyp = await this.#decode(seg, endMs, this.config.beamSize);
+    this.#lastDecodeMs = performance.now() - t0;
+    seg.decodedToMs = endMs;
+    if (hyp.rejected) return;
+    const policy = this.config.commitPolicy;
+    const newly = seg.agreement.insert(hyp.words, {
+      agree: policy !== "pause",
+      commitBeforeMs: policy === "alignatt" ? endMs - this.config.commitMarginMs : undefined,
+    });
+    this.#commit(seg, newly, endMs);
+    this.#partial(seg, endMs);
+  }
+
+  /**
+   * A long segment closes at the first short pause past 60 % of `maxSegmentMs`, or where the
+   * audio is at the limit; speech goes on in a new segment.
+   */
+  async #cutLongSegment(): Promise<void> {
+    const seg = this.#segment;
+    if (!seg) return;
+    const lengthMs = this.#audio.endMs - seg.startMs;
+    const pauseMs = this.#vad.pauseSinceMs;
+    let cutMs = -1;
+    if (lengthMs >= this.config.maxSegmentMs) cutMs = this.#audio.endMs;
+    else if (
+      lengthMs >= 0.6 * this.config.maxSegmentMs && pauseMs > seg.speechMs &&
+      this.#audio.endMs - pauseMs >= MIN_PAUSE_MS
+    ) cutMs = pauseMs + MIN_PAUSE_MS / 2;
+    if (cutMs < 0) return;
+    await this.#finalize(cutMs, cutMs);
+    if (this.#vad.speaking) this.#open(cutMs + this.config.preRollMs);
+  }
+
+  /**
+   * Decodes the segment one last time (beam search, with temperature fallback), commits the
+   * rest, and closes the segment. `speechEndMs` is where the speech ended; the decode hears
+   * `TAIL_MS` more unless `cutMs` bounds it.
+   */
+  async #finalize(speechEndMs: number, cutMs = Infinity): Promise<void> {
+    const seg = this.#segment!;
+    const endMs = Math.min(this.#audio.endMs, speechEndMs + TAIL_MS, cutMs);
+    if (endMs - seg.startMs >= MIN_DECODE_MS) {
+      const hyp = await this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true);
+      if (!hyp.rejected) this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
+    }
+    await this.#close(seg, endMs);
+  }
+
+  async #close(seg: Segment, endMs: number): Promise<void> {
+    this.#segment = null;
+    this.#lastCutMs = endMs;
+    if (!seg.words.length) return;
+    const text = seg.words.map((w) => w.word).join(" ");
+    const words = seg.words.map(toWord);
+    this.#emit({
+      type: "final",
+      audioMs: endMs,
+      segmentId: seg.id,
+      text,
+      startMs: Math.round(Math.min(seg.words[0].startMs, endMs)),
+      endMs: Math.round(Math.max(endMs, seg.words[seg.words.length - 1].endMs)),
+      words,
+    });
+    this.#history.push(text);
+    if (this.#history.length > 8) this.#history.shift();
+    await this.#intent(seg.id, text, endMs);
+  }
+
+  async #intent(segmentId: number, text: string, audioMs: number): Promise<void> {
+    const classifier = this.#opts.intents;
+    if (!classifier) return;
+    try {
+      const r = await classifier.classify(text, {
+        previous: this.#history.slice(0, -1),
+        language: "en",
+        sessionId: this.#opts.sessionId,
+      });
+      this.#emit({ type: "intent", audioMs, segmentId, ...r });
+    } catch (err) {
+      this.#emit({
+        type: "error",
+        audioMs,
+        code: "intent_failed",
+        message: `Intent classifier failed: ${(err as Error).message}`,
+        recoverable: true,
+      });
+    }
+  }
+
+  #commit(seg: Segment, proposed: TimedWord[], audioMs: number): void {
+    const newly = this.#withoutLoops(seg, proposed);
+    if (!newly.length) return;
+    // Committed word times never go backwards and stay inside the audio decoded.
+    let prevEnd = seg.words.length ? seg.words[seg.words.length - 1].endMs : seg.startMs;
+    const fixed = newly.map((w) => {
+      const startMs = Math.min(audioMs, Math.max(w.startMs, prevEnd));
+      const endMs = Math.min(audioMs, Math.max(w.endMs, startMs));
+      prevEnd = endMs;
+      return { ...w, startMs, endMs };
+    });
+    seg.words.push(...fixed);
+    this.#emit({ type: "commit", audioMs, segmentId: seg.id, words: fixed.map(toWord) });
+  }
+
+  /**
+   * `proposed` less any copy of what the segment just said: a hypothesis that loops across
+   * decodes ("ladies and gentlemen" again and again) would otherwise commit a little each time.
+   */
+  #withoutLoops(seg: Segment, proposed: TimedWord[]): TimedWord[] {
+    if (!proposed.length) return proposed;
+    const tail = seg.words.slice(-LOOP_CONTEXT_WORDS);
+    const cleaned = dropLoops([...tail, ...proposed], (w) => wordKey(w.word));
+    if (cleaned.length === tail.length + proposed.length) return proposed;
+    this.#loopsDropped++;
+    const keptTail = cleaned.slice(0, tail.length);
+    return keptTail.every((w, i) => w === tail[i]) ? cleaned.slice(tail.length) : proposed;
+  }
+
+  #partial(seg: Segment, audioMs: number): void {
+    const text = seg.agreement.pending.map((w) => w.word).join(" ");
+    if (text === seg.partial) return;
+    seg.partial = text;
+    this.#emit({ type: "partial", audioMs, segmentId: seg.id, text });
+  }
+
+  /**
+   * Decodes the segment's buffer up to `endMs` and judges the result. A loop from a scaled
+   * encoder window (Whisper's known instability on windows cut short) is decoded again with the
+   * full window; a loop that survives that is cut to its first copy.
+   */
+  async #decode(
+    seg: Segment,
+    endMs: number,
+    beamSize: number,
+    speechEndMs = endMs,
+    final = false,
+  ): Promise<Hypothesis> {
+    const cfg = this.config;
+    const samples = this.#audio.slice(seg.startMs, endMs);
+    const bufferMs = (samples.length * 1000) / RATE;
+    const scaled = cfg.scaleAudioCtx && !(final && cfg.finalFullWindow)
+      ? audioCtxFor(bufferMs, cfg.audioCtxMarginFrames)
+      : 0;
+    // A text-only closing decode has no word times: its words are spread over the segment's
+    // speech (committed words keep their own times; commits stay monotonic).
+    const span: [number, number] = [seg.speechMs, Math.max(seg.speechMs, speechEndMs)];
+    // Text only (no timestamp tokens) for a full-window closing decode.
+    const textOnly = final && cfg.finalFullWindow;
+    let hyp = await this.#decodeOnce(seg, samples, beamSize, scaled, textOnly, span);
+    if (hyp.rejected === "repetition" && scaled > 0 && scaled < 1500) {
+      this.#retries++;
+      hyp = await this.#decodeOnce(seg, samples, beamSize, 0, textOnly, span);
+    }
+    if (hyp.rejected === "repetition") {
+      const words = dropLoops(hyp.words, (w) => wordKey(w.word));
+      return { words, text: words.map((w) => w.word).join(" "), rejected: null };
+    }
+    return hyp;
+  }
+
+  async #decodeOnce(
+    seg: Segment,
+    samples: Float32Array,
+    beamSize: number,
+    audioCtx: number,
+    textOnly: boolean,
+    span: [number, number],
+  ): Promise<Hypothesis> {
+    const cfg = this.config;
+    this.#decodes++;
+    const result = await this.#measure(() =>
+      this.#state.full(samples, {
+        strategy: beamSize > 1 ? "beam" : "greedy",
+        beamSize,
+        bestOf: 1,
+        threads: cfg.threads,
+        language: "en",
+        noContext: true,
+        singleSegment: true,
+        noTimestamps: textOnly,
+        tokenTimestamps: !textOnly,
+        // A loop on a short window stops here rather than filling the text context.
+        maxTokens: Math.ceil((samples.length / RATE) * MAX_TOKENS_PER_S) + 16,
+        // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
+        temperatureInc: 0,
+        audioCtx,
+        initialPrompt: this.#prompt() || undefined,
+      })
+    );
+    const words: TimedWord[] = [];
+    let text = "";
+    let noSpeechProb = 0;
+    let plogSum = 0;
+    let tokens = 0;
+    for (const s of result.segments) {
+      text += s.text;
+      noSpeechProb = Math.max(noSpeechProb, s.noSpeechProb);
+      for (const t of s.tokens) {
+        if (t.special) continue;
+        plogSum += t.plog;
+        tokens++;
+      }
+      words.push(...wordsFromTokens(s.tokens, textOnly ? 0 : seg.startMs));
+    }
+    const rejected = judge({
+      text,
+      noSpeechProb,
+      avgLogprob: tokens ? plogSum / tokens : 0,
+    });
+    return {
+      words: textOnly ? spreadWords(words, span[0], span[1]) : words,
+      text: text.trim(),
+      rejected,
+    };
+  }
+
+  /** The most recent text of the session's earlier segments. */
+  #prompt(): string {
+    const n = this.config.promptChars;
+    if (n === 0) return "";
+    const text = this.#history.join(" ");
+    return text.length <= n ? text : text.slice(text.indexOf(" ", text.length - n) + 1);
+  }
+
+  async #measure<T>(work: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await this.clock.measure(work);
+    } finally {
+      this.#computeMs += performance.now() - t0;
+    }
+  }
+
+  #stats(note?: string): void {
+    const audioMs = this.#audio.endMs;
+    const lagMs = Math.max(0, this.clock.now() - audioMs);
+    this.#maxLagMs = Math.max(this.#maxLagMs, lagMs);
+    this.#emit({
+      type: "stats",
+      audioMs,
+      lagMs: Math.round(lagMs),
+      rtf: audioMs > 0 ? round3(this.#computeMs / audioMs) : 0,
+      mode: this.config.mode,
+      ...(note ? { note } : {}),
+    });
+  }
+
+  #emit(body: EventBody): void {
+    if (this.#ended) return;
+    const event = {
+      v: PROTOCOL_VERSION,
+      seq: this.#seq++,
+      emittedMs: Math.round(this.clock.now()),
+      ...body,
+      audioMs: Math.round(body.audioMs),
+    } as TranscriptEvent;
+    if (this.#opts.onEvent) this.#opts.onEvent(event);
+    else this.#events.push(event);
+    this.#wake();
+  }
+
+  #finishEvents(): void {
+    this.#ended = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const f of w) f();
+  }
+}
+
+function toWord(w: TimedWord): Word {
+  return {
+    word: w.word,
+    startMs: Math.round(w.startMs),
+    endMs: Math.round(Math.max(w.startMs, w.endMs)),
+    p: Math.min(1, Math.max(0, round3(w.p))),
+  };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function concat(frames: Float32Array[]): Float32Array {
+  if (frames.length === 1) return frames[0];
+  const out = new Float32Array(frames.reduce((n, f) => n + f.length, 0));
+  let off = 0;
+  for (const f of frames) {
+    out.set(f, off);
+    off += f.length;
+  }
+  return out;
+}
