@@ -86,10 +86,16 @@ export class LocalAgreement {
   }
 }
 
+/** Hypothesis words that may precede a restatement (words the early commits missed). */
+const MAX_SKIP = 4;
+
 /**
- * How many leading words of `hyp` restate `committed`: the prefix length whose edit distance to
- * the committed words is least (on ties, the one ending nearest the last committed word's end);
- * none unless that beats restating nothing.
+ * How many leading words of `hyp` restate `committed`: the committed words are aligned by edit
+ * distance to a stretch of the hypothesis that starts within its first {@linkcode MAX_SKIP}
+ * words (a skipped word costs a quarter edit, and a stretch after skipped words needs two
+ * matching words), and the hypothesis up to the end of that stretch is taken as restated. The
+ * alignment must beat restating nothing; ties go to more matching words, then to the end nearest
+ * the last committed word's end.
  */
 export function restatedPrefix(
   committed: readonly TimedWord[],
@@ -98,25 +104,38 @@ export function restatedPrefix(
   if (committed.length === 0 || hyp.length === 0) return 0;
   const a = committed.map((w) => wordKey(w.word));
   const b = hyp.map((w) => wordKey(w.word));
-  // prev[j]: edit distance between a[0..i) and b[0..j).
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
   const endMs = committed[committed.length - 1].endMs;
-  let best = 0;
-  for (let j = 1; j <= b.length; j++) {
-    if (
-      prev[j] < prev[best] ||
-      (best > 0 && prev[j] === prev[best] &&
-        Math.abs(hyp[j - 1].endMs - endMs) < Math.abs(hyp[best - 1].endMs - endMs))
-    ) best = j;
+  let best = { j: 0, cost: a.length, hits: 0, dt: Infinity };
+  for (let skip = 0; skip <= Math.min(MAX_SKIP, b.length - 1); skip++) {
+    // d[j]: edit distance between a[0..i) and b[skip..skip+j); h[j]: matching words on that path.
+    let d = Array.from({ length: b.length - skip + 1 }, (_, j) => j);
+    let h = new Array<number>(d.length).fill(0);
+    for (let i = 1; i <= a.length; i++) {
+      const nd = [i];
+      const nh = [0];
+      for (let j = 1; j < d.length; j++) {
+        const same = a[i - 1] === b[skip + j - 1];
+        const diag = d[j - 1] + (same ? 0 : 1);
+        const up = d[j] + 1;
+        const left = nd[j - 1] + 1;
+        nd[j] = Math.min(diag, up, left);
+        nh[j] = nd[j] === diag ? h[j - 1] + (same ? 1 : 0) : nd[j] === up ? h[j] : nh[j - 1];
+      }
+      d = nd;
+      h = nh;
+    }
+    for (let j = 1; j < d.length; j++) {
+      if (skip > 0 && h[j] < 2) continue;
+      const cost = d[j] + skip / 4;
+      const dt = Math.abs(hyp[skip + j - 1].endMs - endMs);
+      if (
+        cost < best.cost || (cost === best.cost && best.j === 0 && h[j] > 0) ||
+        (cost === best.cost && best.j > 0 &&
+          (h[j] > best.hits || (h[j] === best.hits && dt < best.dt)))
+      ) best = { j: skip + j, cost, hits: h[j], dt };
+    }
   }
-  return best;
+  return best.j;
 }
 
 /** Number of leading words that two word lists share (by {@linkcode wordKey}). */

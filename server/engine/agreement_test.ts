@@ -76,3 +76,17 @@ Deno.test("a hypothesis that restates nothing keeps all its words", () => {
   // Nothing matches: dropping a prefix would cost as much as dropping none, so none is dropped.
   assertEquals(text(la.fresh(words("x y z", 1_200))), "x y z");
 });
+
+Deno.test("a restatement in other words, or after words the commits missed, is dropped", () => {
+  const la = new LocalAgreement();
+  la.insert(words("something wrong"));
+  la.insert(words("something wrong and"));
+  assertEquals(text(la.fresh(words("some thing wrong and living"))), "and living");
+  const late = new LocalAgreement();
+  late.insert(words("the human voice"));
+  late.insert(words("the human voice back"));
+  assertEquals(
+    text(late.fresh(words("then did he hear that human voice back in the midst"))),
+    "back in the midst",
+  );
+});

@@ -30,7 +30,7 @@ import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement } from "./agreement.ts";
 import { AudioBuffer, RATE } from "./audio_buffer.ts";
 import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
-import { dropLoops, judge } from "./hallucination.ts";
+import { dropLoops, findLoops, judge } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
 import { VadStream } from "./vad_stream.ts";
 import { spreadWords, type TimedWord, wordKey, wordsFromTokens } from "./words.ts";
@@ -72,6 +72,8 @@ const DUTY_CYCLE = 0.7;
 const LOOP_CONTEXT_WORDS = 40;
 /** Tokens a decode may produce per second of audio (speech runs at 3–5 tokens/s). */
 const MAX_TOKENS_PER_S = 10;
+/** For closing decodes: a phrase of two words or more said twice back to back is suspect. */
+const STRICT_LOOPS = { maxRepeats: 1, minLoopPhrase: 2 };
 /** A pause inside speech this long is where a long segment may close, ms. */
 const MIN_PAUSE_MS = 96;
 /** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
@@ -474,7 +476,11 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     // Text only (no timestamp tokens) for a full-window closing decode.
     const textOnly = final && cfg.finalFullWindow;
     let hyp = await this.#decodeOnce(seg, samples, beamSize, scaled, textOnly, span);
-    if (hyp.rejected === "repetition" && scaled > 0 && scaled < 1500) {
+    // A loop, or for the closing decode (which commits everything) any phrase said twice back to
+    // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
+    const suspicious = hyp.rejected === "repetition" ||
+      (final && findLoops(hyp.words.map((w) => wordKey(w.word)), STRICT_LOOPS).length > 0);
+    if (suspicious && scaled > 0 && scaled < 1500) {
       this.#retries++;
       hyp = await this.#decodeOnce(seg, samples, beamSize, 0, textOnly, span);
     }
