@@ -421,9 +421,11 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     if (!newly.length) return;
     // Committed word times never go backwards and stay inside the audio decoded.
     let prevEnd = seg.words.length ? seg.words[seg.words.length - 1].endMs : seg.startMs;
+    // A closing decode may end before audio an earlier rolling decode already timed words in.
+    const limitMs = Math.max(audioMs, prevEnd);
     const fixed = newly.map((w) => {
-      const startMs = Math.min(audioMs, Math.max(w.startMs, prevEnd));
-      const endMs = Math.min(audioMs, Math.max(w.endMs, startMs));
+      const startMs = Math.min(limitMs, Math.max(w.startMs, prevEnd));
+      const endMs = Math.min(limitMs, Math.max(w.endMs, startMs));
       prevEnd = endMs;
       return { ...w, startMs, endMs };
     });

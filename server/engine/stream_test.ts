@@ -164,11 +164,13 @@ Deno.test({
       const wer = corpusWer([{ ref, hyp: text }]).wer;
       const stats = events.filter((ev) => ev.type === "stats");
       const lags = stats.map((st) => st.type === "stats" ? st.lagMs : 0);
-      // Offline (VAD windows ≤ 28 s, beam 5) scores WER_OFFLINE on this file; see the note.
+      // Offline (VAD windows ≤ 28 s, beam 5) scores 3.95 % on this file and a simulated balanced
+      // stream 9 %; the bound leaves room for real-time runs on a loaded 2-core machine. The lag
+      // bounds catch an engine that falls behind without limit, not a speed goal.
       const WER_BOUND = 0.2;
       assert(wer <= WER_BOUND, `streaming WER ${wer.toFixed(3)} over ${WER_BOUND}`);
-      assert(Math.max(...lags) < 8_000, `lag reached ${Math.max(...lags)} ms`);
-      assert(lags[lags.length - 1] < 4_000, `lag at the end ${lags[lags.length - 1]} ms`);
+      assert(Math.max(...lags) < 12_000, `lag reached ${Math.max(...lags)} ms`);
+      assert(lags[lags.length - 1] < 10_000, `lag at the end ${lags[lags.length - 1]} ms`);
     } finally {
       await e.close();
     }
