@@ -107,7 +107,7 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     mode: "accuracy",
     commitPolicy: "pause",
     minChunkMs: 1_500,
-    endSilenceMs: 600,
+    endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,
     finalBeamSize: 5,
