@@ -8,6 +8,7 @@
  */
 
 import { z } from "zod";
+import { parseCommandLine, runCommand } from "./args.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
 import { Engine } from "../engine/engine.ts";
 import { feedRealtime, feedSimulated } from "../engine/feed.ts";
@@ -68,59 +69,23 @@ function settingValue(v: string): number | boolean | string {
 
 /** Parses command-line arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): Options | "help" {
-  const raw: Record<string, unknown> = {};
-  const set: Record<string, unknown> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") return "help";
-    const [flag, inline] = a.startsWith("--") && a.includes("=")
-      ? a.split(/=(.*)/s)
-      : [a, undefined];
-    if (flag === "--set") {
-      const kv = inline ?? args[++i];
-      const m = kv?.match(/^([A-Za-z]\w*)=(.*)$/s);
-      if (!m) {
-        throw new Error(`Cannot parse arguments: --set needs KEY=VALUE (got ${kv ?? "nothing"})`);
-      }
-      set[m[1]] = settingValue(m[2]);
-    } else if (flag in VALUE_FLAGS) {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
-      raw[VALUE_FLAGS[flag]] = v;
-    } else if (flag in BOOL_FLAGS) {
-      raw[BOOL_FLAGS[flag][0]] = BOOL_FLAGS[flag][1];
-    } else if (a.startsWith("-")) {
-      throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);
-    } else if (raw.file === undefined) {
-      raw.file = a;
-    } else {
-      throw new Error(`Cannot parse arguments: only one file at a time (got ${raw.file} and ${a})`);
-    }
-  }
-  if (raw.file === undefined) {
-    throw new Error("Cannot parse arguments: no audio file given (see --help)");
-  }
-  raw.set = set;
-  const parsed = Options.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`Cannot parse arguments: --${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseCommandLine(args, {
+    value: VALUE_FLAGS,
+    bool: BOOL_FLAGS,
+    collect: {
+      "--set": (kv, raw) => {
+        const m = kv.match(/^([A-Za-z]\w*)=(.*)$/s);
+        if (!m) throw new Error(`Cannot parse arguments: --set needs KEY=VALUE (got ${kv})`);
+        raw.set = {
+          ...(raw.set as Record<string, unknown> | undefined),
+          [m[1]]: settingValue(m[2]),
+        };
+      },
+    },
+  }, Options);
 }
 
-async function main(args: string[]): Promise<number> {
-  let opts: Options | "help";
-  try {
-    opts = parseArgs(args);
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  }
-  if (opts === "help") {
-    console.log(HELP);
-    return 0;
-  }
+async function stream(opts: Options): Promise<number> {
   const audio = await decodeAudioFile(opts.file);
   const engine = new Engine({
     model: opts.model,
@@ -185,13 +150,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  let code: number;
-  try {
-    code = await main(Deno.args);
-  } catch (err) {
-    console.error((err as Error).message);
-    code = 1;
-  }
-  Deno.exit(code);
-}
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, stream));

@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { parseCommandLine, runCommand } from "./args.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
 import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
@@ -72,50 +73,10 @@ const BOOL_FLAGS: Record<string, [string, boolean]> = {
 
 /** Parses command-line arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): Options | "help" {
-  const raw: Record<string, unknown> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") return "help";
-    const [flag, inline] = a.startsWith("--") && a.includes("=")
-      ? a.split(/=(.*)/s)
-      : [a, undefined];
-    if (flag in VALUE_FLAGS) {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
-      raw[VALUE_FLAGS[flag]] = v;
-    } else if (flag in BOOL_FLAGS) {
-      raw[BOOL_FLAGS[flag][0]] = BOOL_FLAGS[flag][1];
-    } else if (a.startsWith("-")) {
-      throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);
-    } else if (raw.file === undefined) {
-      raw.file = a;
-    } else {
-      throw new Error(`Cannot parse arguments: only one file at a time (got ${raw.file} and ${a})`);
-    }
-  }
-  if (raw.file === undefined) {
-    throw new Error("Cannot parse arguments: no audio file given (see --help)");
-  }
-  const parsed = Options.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`Cannot parse arguments: --${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
+  return parseCommandLine(args, { value: VALUE_FLAGS, bool: BOOL_FLAGS }, Options);
 }
 
-async function main(args: string[]): Promise<number> {
-  let opts: Options | "help";
-  try {
-    opts = parseArgs(args);
-  } catch (err) {
-    console.error((err as Error).message);
-    return 2;
-  }
-  if (opts === "help") {
-    console.log(HELP);
-    return 0;
-  }
+async function transcribe(opts: Options): Promise<number> {
   const log = opts.verbose ? (msg: string) => console.error(msg) : () => {};
   const t0 = performance.now();
   const modelPath = await resolveModel(opts.model);
@@ -179,13 +140,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
-  let code: number;
-  try {
-    code = await main(Deno.args);
-  } catch (err) {
-    console.error((err as Error).message);
-    code = 1;
-  }
-  Deno.exit(code);
-}
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, transcribe));
