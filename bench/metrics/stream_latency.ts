@@ -66,9 +66,11 @@ export function streamFigures(
   const bySegment = new Map<number, string[]>();
   for (const e of events) {
     if (e.type !== "commit") continue;
+    const words = bySegment.get(e.segmentId) ?? [];
+    bySegment.set(e.segmentId, words);
     for (const w of e.words) {
       for (const t of tokens(w.word)) hyp.push({ t, at: e.emittedMs });
-      bySegment.set(e.segmentId, [...(bySegment.get(e.segmentId) ?? []), w.word]);
+      words.push(w.word);
     }
   }
   const refT: { t: string; end: number }[] = [];

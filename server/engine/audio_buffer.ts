@@ -6,8 +6,7 @@
  * @module
  */
 
-/** Sample rate of the buffer. */
-export const RATE = 16_000;
+import { SAMPLE_RATE as RATE } from "./offline.ts";
 
 /** Converts ms to a sample index (floor). */
 export function msToSample(ms: number): number {

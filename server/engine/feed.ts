@@ -8,7 +8,7 @@
  * @module
  */
 
-import { RATE } from "./audio_buffer.ts";
+import { SAMPLE_RATE as RATE } from "./offline.ts";
 import type { SimulatedClock } from "./clock.ts";
 import type { StreamSession } from "./stream.ts";
 

@@ -44,7 +44,7 @@ const KNOWN_PHRASES = [
 ].map((p) => p.split(" "));
 
 /** The comparable words of a text: lower case, letters and digits. */
-export function words(text: string): string[] {
+function words(text: string): string[] {
   return text.toLowerCase().replace(/[’']/g, "").replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(" ")
     .filter(Boolean);
 }

@@ -28,12 +28,13 @@ import type { VadModel } from "../../ffi/whisper/mod.ts";
 import { PROTOCOL_VERSION, type TranscriptEvent, type Word } from "../events/protocol.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement } from "./agreement.ts";
-import { AudioBuffer, RATE } from "./audio_buffer.ts";
+import { AudioBuffer } from "./audio_buffer.ts";
+import { SAMPLE_RATE as RATE } from "./offline.ts";
 import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
 import { dropLoops, findLoops, judge } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
 import { VadStream } from "./vad_stream.ts";
-import { spreadWords, type TimedWord, wordKey, wordsFromTokens } from "./words.ts";
+import { monotonicWords, spreadWords, type TimedWord, wordKey, wordsFromTokens } from "./words.ts";
 
 /** Omit-distributing helper: an event without the fields the session stamps. */
 type Unstamped<E> = E extends unknown ? Omit<E, "v" | "seq" | "emittedMs"> : never;
@@ -245,7 +246,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       while (this.#queue.length && !this.#closed) {
         const frames = this.#queue;
         this.#queue = [];
-        await this.#ingest(concat(frames));
+        await this.#ingest(frames);
       }
       if (this.#closed) return;
       if (this.#flushRequested) {
@@ -279,9 +280,16 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     }
   }
 
-  async #ingest(samples: Float32Array): Promise<void> {
-    this.#audio.append(samples);
-    const changes = await this.#measure(() => this.#vad.push(samples));
+  /** Takes the frames queued since the last step: VAD, segment changes, maybe one decode. */
+  async #ingest(frames: Float32Array[]): Promise<void> {
+    const changes = await this.#measure(async () => {
+      const all = [];
+      for (const f of frames) {
+        this.#audio.append(f);
+        all.push(...await this.#vad.push(f));
+      }
+      return all;
+    });
     for (const c of changes) {
       if (c.state === "speech") {
         this.#emit({ type: "vad", state: "speech", audioMs: c.audioMs });
@@ -419,16 +427,10 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   #commit(seg: Segment, proposed: TimedWord[], audioMs: number): void {
     const newly = this.#withoutLoops(seg, proposed);
     if (!newly.length) return;
-    // Committed word times never go backwards and stay inside the audio decoded.
-    let prevEnd = seg.words.length ? seg.words[seg.words.length - 1].endMs : seg.startMs;
-    // A closing decode may end before audio an earlier rolling decode already timed words in.
-    const limitMs = Math.max(audioMs, prevEnd);
-    const fixed = newly.map((w) => {
-      const startMs = Math.min(limitMs, Math.max(w.startMs, prevEnd));
-      const endMs = Math.min(limitMs, Math.max(w.endMs, startMs));
-      prevEnd = endMs;
-      return { ...w, startMs, endMs };
-    });
+    // Committed word times never go backwards and stay inside the audio decoded (a closing
+    // decode may end before audio an earlier rolling decode already timed words in).
+    const prevEnd = seg.words.length ? seg.words[seg.words.length - 1].endMs : seg.startMs;
+    const fixed = monotonicWords(newly, prevEnd, Math.max(audioMs, prevEnd));
     seg.words.push(...fixed);
     this.#emit({ type: "commit", audioMs, segmentId: seg.id, words: fixed.map(toWord) });
   }
@@ -617,15 +619,4 @@ function toWord(w: TimedWord): Word {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-function concat(frames: Float32Array[]): Float32Array {
-  if (frames.length === 1) return frames[0];
-  const out = new Float32Array(frames.reduce((n, f) => n + f.length, 0));
-  let off = 0;
-  for (const f of frames) {
-    out.set(f, off);
-    off += f.length;
-  }
-  return out;
 }

@@ -16,12 +16,18 @@ const JFK = "speech/jfk/jfk.wav";
 const LONG = "speech/longform/librispeech-test-other-spk1688";
 const ignore = !hasShared(MODEL, VAD, JFK);
 
-async function engine(): Promise<Engine> {
-  return new Engine({
+/** Runs `fn` with an engine on the shared models, closing it afterwards. */
+async function withEngine(fn: (e: Engine) => Promise<void>): Promise<void> {
+  const e = new Engine({
     model: sharedPath(MODEL),
     vadModel: sharedPath(VAD),
     intents: await loadDefaultIntentClassifier(),
   });
+  try {
+    await fn(e);
+  } finally {
+    await e.close();
+  }
 }
 
 /** Streams `samples` on a simulated clock and returns the events. */
@@ -73,28 +79,27 @@ function checkStream(events: TranscriptEvent[]): string {
 Deno.test({
   name: "a stream commits append-only words, partials change, finals are their commits",
   ignore,
-  fn: async () => {
-    await using e = await engine().then((x) => ({ x, [Symbol.asyncDispose]: () => x.close() }));
-    const audio = await decodeAudioFile(sharedPath(JFK));
-    const events = await simulate(e.x, audio.samples);
-    const text = checkStream(events);
-    const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
-    const wer = corpusWer([{ ref, hyp: text }]).wer;
-    assert(wer < 0.15, `jfk streaming WER ${wer}: ${text}`);
-    const partials = events.filter((ev) => ev.type === "partial");
-    assert(partials.length >= 3, "partials show text before it is committed");
-    assertEquals(events.find((ev) => ev.type !== "stats")?.type, "vad", "speech starts first");
-    const firstCommit = events.find((ev) => ev.type === "commit")!;
-    assert(firstCommit.emittedMs < audio.durationS * 1000, "words are committed while speaking");
-  },
+  fn: () =>
+    withEngine(async (e) => {
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      const events = await simulate(e, audio.samples);
+      const text = checkStream(events);
+      const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+      const wer = corpusWer([{ ref, hyp: text }]).wer;
+      assert(wer < 0.15, `jfk streaming WER ${wer}: ${text}`);
+      const partials = events.filter((ev) => ev.type === "partial");
+      assert(partials.length >= 3, "partials show text before it is committed");
+      assertEquals(events.find((ev) => ev.type !== "stats")?.type, "vad", "speech starts first");
+      const firstCommit = events.find((ev) => ev.type === "commit")!;
+      assert(firstCommit.emittedMs < audio.durationS * 1000, "words are committed while speaking");
+    }),
 });
 
 Deno.test({
   name: "digital silence and low white noise commit nothing and run no decoder on silence",
   ignore,
-  fn: async () => {
-    const e = await engine();
-    try {
+  fn: () =>
+    withEngine(async (e) => {
       const silence = new Float32Array(16_000 * 10);
       const rand = prng(7);
       const noise = Float32Array.from({ length: 16_000 * 10 }, () => (rand() * 2 - 1) * 0.01);
@@ -107,18 +112,14 @@ Deno.test({
           assert(/^end of input; 0 decodes/.test(stats.note ?? ""), stats.note);
         }
       }
-    } finally {
-      await e.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "bad input is refused without harming the session; flush finalizes; close mid-decode",
   ignore,
-  fn: async () => {
-    const e = await engine();
-    try {
+  fn: () =>
+    withEngine(async (e) => {
       await assertRejects(() => e.open({ overrides: { minChunkMs: 5 } }), Error, /minChunkMs/);
       await assertRejects(() => e.open({ mode: "turbo" as ModeName }), Error, /mode "turbo"/);
       const audio = await decodeAudioFile(sharedPath(JFK));
@@ -142,18 +143,14 @@ Deno.test({
       // The engine still serves a new session.
       const again = await simulate(e, audio.samples.subarray(0, 16_000 * 3));
       assert(again.some((ev) => ev.type === "final"));
-    } finally {
-      await e.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "in real time a longform recording keeps up and stays near offline accuracy",
   ignore: ignore || !hasShared(`${LONG}.flac`),
-  fn: async () => {
-    const e = await engine();
-    try {
+  fn: () =>
+    withEngine(async (e) => {
       const audio = await decodeAudioFile(sharedPath(`${LONG}.flac`));
       const events: TranscriptEvent[] = [];
       const s = await e.open({ onEvent: (ev) => events.push(ev) });
@@ -171,8 +168,5 @@ Deno.test({
       assert(wer <= WER_BOUND, `streaming WER ${wer.toFixed(3)} over ${WER_BOUND}`);
       assert(Math.max(...lags) < 12_000, `lag reached ${Math.max(...lags)} ms`);
       assert(lags[lags.length - 1] < 10_000, `lag at the end ${lags[lags.length - 1]} ms`);
-    } finally {
-      await e.close();
-    }
-  },
+    }),
 });
