@@ -103,7 +103,9 @@ interface Hypothesis {
 
 /** A streaming transcription session; see the module doc. */
 export class StreamSession implements AsyncIterable<TranscriptEvent> {
-  readonly config: StreamConfig;
+  #config: StreamConfig;
+  /** A configuration waiting for the open segment to close. */
+  #nextConfig: StreamConfig | null = null;
   readonly clock: SessionClock;
   readonly #state: WhisperState;
   readonly #vadModel: VadModel;
@@ -134,7 +136,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   private constructor(state: WhisperState, opts: StreamOptions) {
     this.#state = state;
     this.#opts = opts;
-    this.config = opts.config;
+    this.#config = opts.config;
     this.clock = opts.clock ?? new RealClock();
     this.#vadModel = opts.vad;
     this.#vad = new VadStream(opts.vad, {
@@ -147,6 +149,48 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   static async open(opts: StreamOptions): Promise<StreamSession> {
     const state = await opts.model.createState();
     return new StreamSession(state, opts);
+  }
+
+  /** The configuration in force (see {@linkcode reconfigure}). */
+  get config(): StreamConfig {
+    return this.#config;
+  }
+
+  /**
+   * Switches to another validated configuration (e.g. another mode) from the next segment on: a
+   * segment in progress finishes under the configuration it began with. The model cannot change
+   * within a session (its decoding state belongs to the model).
+   */
+  reconfigure(config: StreamConfig): void {
+    if (this.#closed || this.#ending) {
+      throw new Error(`Cannot reconfigure: the session is ${this.#closed ? "closed" : "ended"}`);
+    }
+    if (config.model !== this.#config.model) {
+      throw new RangeError(
+        `Cannot reconfigure: the model is fixed for a session (${
+          this.#config.model || "default"
+        }); open a new session for ${config.model || "the default model"}`,
+      );
+    }
+    this.#nextConfig = config;
+    if (!this.#segment) this.#applyConfig();
+  }
+
+  #applyConfig(): void {
+    const next = this.#nextConfig;
+    if (!next) return;
+    this.#nextConfig = null;
+    this.#config = next;
+    this.#vad.configure({ threshold: next.vadThreshold, endSilenceMs: next.endSilenceMs });
+    this.#stats(`mode ${next.mode}`);
+  }
+
+  /**
+   * Emits a recoverable `error` event in this session's stream (for a transport that received
+   * something it could not use: the session goes on).
+   */
+  reportError(code: string, message: string): void {
+    this.#emit({ type: "error", audioMs: this.#audio.endMs, code, message, recoverable: true });
   }
 
   /** Audio pushed so far, ms. */
@@ -319,6 +363,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
 
   /** Opens a segment for speech that began at `speechMs`. */
   #open(speechMs: number): void {
+    this.#applyConfig();
     const startMs = Math.max(this.#lastCutMs, speechMs - this.config.preRollMs);
     this.#segment = {
       id: this.#nextSegmentId++,

@@ -8,7 +8,7 @@ import { corpusWer } from "../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "../../ffi/testing/assert.ts";
 import { prng } from "../../ffi/testing/signal.ts";
-import type { ModeName } from "./modes.ts";
+import { type ModeName, resolveStreamConfig } from "./modes.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -133,6 +133,19 @@ Deno.test({
       s.push(audio.samples.subarray(0, 16_000 * 4));
       await s.flush();
       assert(events.some((ev) => ev.type === "final"), "flush closes the open segment");
+      // Between segments a new mode applies at once; the model is fixed per session.
+      s.reconfigure(resolveStreamConfig("latency"));
+      assertEquals(s.config.mode, "latency");
+      assertThrows(
+        () => s.reconfigure(resolveStreamConfig("latency", { model: "base.en" })),
+        RangeError,
+        /model is fixed/,
+      );
+      // A transport's complaint goes into the stream as a recoverable error.
+      s.reportError("bad_message", "not JSON");
+      await new Promise((r) => setTimeout(r, 0)); // the reader takes it
+      const err = events.findLast((ev) => ev.type === "error");
+      assert(err?.type === "error" && err.recoverable && err.code === "bad_message");
       assertEquals(e.sessions, 1);
       // A client that vanishes mid-decode: close while work is in flight.
       s.push(audio.samples.subarray(16_000 * 4));

@@ -37,8 +37,8 @@ export interface VadStreamOptions {
  */
 export class VadStream {
   readonly #vad: VadModel;
-  readonly #threshold: number;
-  readonly #endSilenceMs: number;
+  #threshold: number;
+  #endSilenceMs: number;
   readonly #energyFloor: number;
   #rest = new Float32Array(0);
   #windows = 0;
@@ -51,6 +51,12 @@ export class VadStream {
     this.#threshold = opts.threshold ?? 0.5;
     this.#endSilenceMs = opts.endSilenceMs ?? 600;
     this.#energyFloor = opts.energyFloor ?? 0.002;
+  }
+
+  /** Changes the threshold and end-of-speech silence from the next window on. */
+  configure(opts: Pick<VadStreamOptions, "threshold" | "endSilenceMs">): void {
+    this.#threshold = opts.threshold ?? this.#threshold;
+    this.#endSilenceMs = opts.endSilenceMs ?? this.#endSilenceMs;
   }
 
   /** Whether speech is going on after the samples pushed so far. */

@@ -1,0 +1,200 @@
+/**
+ * RTP reordering for one audio track: packets go in as they arrive (any order, duplicates, late
+ * ones), and come out in sequence order, with every hole named — a lost packet (its duration, and
+ * the packet after it, whose in-band FEC may recover it) or a silence the sender did not send (DTX:
+ * the RTP timestamp jumps while the sequence number does not). The audio clock therefore advances
+ * by exactly the sender's media time, whatever the network does.
+ *
+ * A missing packet is waited for at most `waitMs` (measured on the caller's clock) before it is
+ * declared lost; a packet arriving after that is dropped as late.
+ *
+ * @module
+ */
+
+/** One RTP packet's fields the buffer needs. */
+export interface RtpAudioPacket {
+  /** RTP sequence number (16 bits, wraps). */
+  seq: number;
+  /** RTP timestamp (32 bits, wraps), in `clockRate` units. */
+  timestamp: number;
+  /** The Opus payload. */
+  payload: Uint8Array;
+}
+
+/** What comes out, in media order. */
+export type JitterOutput =
+  | { kind: "packet"; payload: Uint8Array; timestamp: number }
+  | {
+    kind: "lost";
+    /** Lost media time in RTP clock units (from the timestamps around the hole). */
+    duration: number;
+    /** Lost packets (from the sequence numbers). */
+    packets: number;
+    /** The packet after the hole: its in-band FEC may hold the last lost one. */
+    next: Uint8Array;
+  }
+  | { kind: "silence"; duration: number };
+
+/** Options of a {@linkcode JitterBuffer}. */
+export interface JitterOptions {
+  /** The longest wait for a missing packet, ms (default 60). */
+  waitMs?: number;
+  /** RTP clock rate (Opus: 48 000). */
+  clockRate?: number;
+  /** Holes longer than this are reported as this long, ms (default 10 000). */
+  maxHoleMs?: number;
+  /** Packets held at most (a sender far ahead is flushed as loss; default 200). */
+  capacity?: number;
+  /**
+   * A payload's duration in RTP clock units (for Opus: `opus_packet_get_nb_samples` at 48 kHz).
+   * It tells a sender's silence (DTX) from a packet that follows on directly. May throw on a
+   * corrupt payload.
+   */
+  durationOf: (payload: Uint8Array) => number;
+}
+
+/** Counters for stats and tests. */
+export interface JitterCounters {
+  received: number;
+  duplicates: number;
+  late: number;
+  lost: number;
+  reordered: number;
+}
+
+const SEQ_MOD = 0x10000;
+const TS_MOD = 0x1_0000_0000;
+
+/** Reorders one RTP stream. */
+export class JitterBuffer {
+  readonly #waitMs: number;
+  readonly #clockRate: number;
+  readonly #maxHole: number;
+  readonly #capacity: number;
+  readonly #durationOf: (payload: Uint8Array) => number;
+  /** Held packets by unwrapped sequence number, with arrival time. */
+  readonly #held = new Map<number, { p: RtpAudioPacket; at: number }>();
+  /** Unwrapped sequence number expected next; null before the first packet. */
+  #next: number | null = null;
+  /** Timestamp (unwrapped) expected at `#next`. */
+  #nextTs = 0;
+  /** The highest unwrapped sequence number seen. */
+  #highest = 0;
+  /** Since when the packet at `#next` has been missing (caller's clock), or null. */
+  #missingSince: number | null = null;
+  readonly counters: JitterCounters = {
+    received: 0,
+    duplicates: 0,
+    late: 0,
+    lost: 0,
+    reordered: 0,
+  };
+
+  constructor(opts: JitterOptions) {
+    this.#durationOf = opts.durationOf;
+    this.#waitMs = opts.waitMs ?? 60;
+    this.#clockRate = opts.clockRate ?? 48_000;
+    this.#maxHole = Math.round(((opts.maxHoleMs ?? 10_000) * this.#clockRate) / 1000);
+    this.#capacity = opts.capacity ?? 200;
+  }
+
+  /** Packets held, waiting for an earlier one. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /** The sequence number `seq` unwrapped to the one nearest `ref`. */
+  #unwrap(seq: number, ref: number): number {
+    const base = ref - (ref % SEQ_MOD + SEQ_MOD) % SEQ_MOD;
+    let best = base + seq;
+    for (const c of [best - SEQ_MOD, best + SEQ_MOD]) {
+      if (Math.abs(c - ref) < Math.abs(best - ref)) best = c;
+    }
+    return best;
+  }
+
+  /** Takes one arrived packet at `nowMs`; returns what is ready to go out. */
+  push(packet: RtpAudioPacket, nowMs: number): JitterOutput[] {
+    this.counters.received++;
+    if (this.#next === null) {
+      this.#next = packet.seq;
+      this.#highest = packet.seq;
+      this.#nextTs = packet.timestamp;
+    }
+    const n = this.#unwrap(packet.seq & 0xffff, this.#highest);
+    if (n < this.#next) {
+      this.counters.late++;
+      return [];
+    }
+    if (this.#held.has(n)) {
+      this.counters.duplicates++;
+      return [];
+    }
+    if (n < this.#highest) this.counters.reordered++;
+    this.#highest = Math.max(this.#highest, n);
+    this.#held.set(n, { p: packet, at: nowMs });
+    return this.poll(nowMs);
+  }
+
+  /** Releases what is ready at `nowMs`: call it on a timer too, so a lost packet is not waited for forever. */
+  poll(nowMs: number): JitterOutput[] {
+    const out: JitterOutput[] = [];
+    if (this.#next === null) return out;
+    for (;;) {
+      const head = this.#held.get(this.#next);
+      if (head) {
+        this.#held.delete(this.#next);
+        this.#missingSince = null;
+        this.#emit(head.p, 0, out);
+        continue;
+      }
+      if (this.#held.size === 0) break;
+      this.#missingSince ??= nowMs;
+      const overfull = this.#held.size >= this.#capacity;
+      if (!overfull && nowMs - this.#missingSince < this.#waitMs) break;
+      // Give up on the missing packets: jump to the earliest one held.
+      const first = Math.min(...this.#held.keys());
+      const lost = first - this.#next;
+      const held = this.#held.get(first)!;
+      this.#held.delete(first);
+      this.counters.lost += lost;
+      this.#next = first;
+      this.#missingSince = null;
+      this.#emit(held.p, lost, out);
+    }
+    return out;
+  }
+
+  /** Emits `p` (the packet at `#next`) after `lost` missing ones. */
+  #emit(p: RtpAudioPacket, lost: number, out: JitterOutput[]): void {
+    const ts = this.#unwrapTs(p.timestamp);
+    const hole = Math.min(this.#maxHole, Math.max(0, ts - this.#nextTs));
+    if (hole > 0) {
+      out.push(
+        lost > 0
+          ? { kind: "lost", duration: hole, packets: lost, next: p.payload }
+          : { kind: "silence", duration: hole },
+      );
+    }
+    out.push({ kind: "packet", payload: p.payload, timestamp: p.timestamp });
+    this.#next = (this.#next ?? 0) + 1;
+    let duration = 0;
+    try {
+      duration = this.#durationOf(p.payload);
+    } catch {
+      // A corrupt payload: its length shows up as a hole before the next packet.
+    }
+    // A timestamp that went back (a sender restarting its clock) resyncs here.
+    this.#nextTs = ts + duration;
+  }
+
+  #unwrapTs(ts: number): number {
+    const ref = this.#nextTs;
+    const base = ref - (ref % TS_MOD + TS_MOD) % TS_MOD;
+    let best = base + (ts >>> 0);
+    for (const c of [best - TS_MOD, best + TS_MOD]) {
+      if (Math.abs(c - ref) < Math.abs(best - ref)) best = c;
+    }
+    return best;
+  }
+}

@@ -1,0 +1,108 @@
+import { JitterBuffer, type JitterOutput, type RtpAudioPacket } from "./jitter.ts";
+import { assertEquals } from "../../../ffi/testing/assert.ts";
+
+const STEP = 960; // 20 ms at 48 kHz
+const durationOf = () => STEP;
+
+function pkt(seq: number, ts = seq * STEP, tag = seq): RtpAudioPacket {
+  return { seq: seq & 0xffff, timestamp: ts >>> 0, payload: new Uint8Array([tag & 0xff]) };
+}
+
+/** Outputs in a compact form: packets by tag, holes by kind and duration. */
+function show(out: JitterOutput[]): string[] {
+  return out.map((o) =>
+    o.kind === "packet"
+      ? `p${o.payload[0]}`
+      : o.kind === "lost"
+      ? `lost${o.packets}:${o.duration}:next${o.next[0]}`
+      : `silence:${o.duration}`
+  );
+}
+
+Deno.test("in-order packets come straight out", () => {
+  const jb = new JitterBuffer({ durationOf });
+  const out = [0, 1, 2].flatMap((s) => jb.push(pkt(s), s * 20));
+  assertEquals(show(out), ["p0", "p1", "p2"]);
+  assertEquals(jb.held, 0);
+});
+
+Deno.test("a reordered packet is waited for and put back in place", () => {
+  const jb = new JitterBuffer({ durationOf, waitMs: 60 });
+  const out = [
+    ...jb.push(pkt(0), 0),
+    ...jb.push(pkt(2), 40),
+    ...jb.push(pkt(1), 50),
+    ...jb.push(pkt(3), 60),
+  ];
+  assertEquals(show(out), ["p0", "p1", "p2", "p3"]);
+  assertEquals(jb.counters.reordered, 1);
+});
+
+Deno.test("a packet missing past the wait is reported lost with its duration and the next packet", () => {
+  const jb = new JitterBuffer({ durationOf, waitMs: 60 });
+  const out = [...jb.push(pkt(0), 0), ...jb.push(pkt(3), 60), ...jb.poll(100)];
+  assertEquals(show(out), ["p0"]);
+  assertEquals(show(jb.poll(121)), [`lost2:${2 * STEP}:next3`, "p3"]);
+  // The lost one arriving afterwards is late and dropped.
+  assertEquals(show(jb.push(pkt(1), 130)), []);
+  assertEquals(jb.counters, { received: 3, duplicates: 0, late: 1, lost: 2, reordered: 0 });
+});
+
+Deno.test("a timestamp jump without a sequence gap is the sender's silence (DTX)", () => {
+  const jb = new JitterBuffer({ durationOf });
+  const out = [...jb.push(pkt(0, 0), 0), ...jb.push(pkt(1, 10 * STEP), 200)];
+  assertEquals(show(out), ["p0", `silence:${9 * STEP}`, "p1"]);
+});
+
+Deno.test("duplicates are dropped", () => {
+  const jb = new JitterBuffer({ durationOf });
+  const out = [...jb.push(pkt(0), 0), ...jb.push(pkt(2), 10), ...jb.push(pkt(2), 11)];
+  assertEquals(show(out), ["p0"]);
+  assertEquals(jb.counters.duplicates, 1);
+});
+
+Deno.test("sequence numbers and timestamps wrap", () => {
+  const jb = new JitterBuffer({ durationOf });
+  const ts0 = 0xffffffff - STEP; // the timestamp wraps after the first packet
+  const seqs = [65534, 65535, 0, 1];
+  const out = seqs.flatMap((s, i) => jb.push(pkt(s, ts0 + i * STEP, i), i * 20));
+  assertEquals(show(out), ["p0", "p1", "p2", "p3"]);
+  // A reorder across the wrap.
+  const jb2 = new JitterBuffer({ durationOf });
+  const out2 = [
+    ...jb2.push(pkt(65535, 0, 0), 0),
+    ...jb2.push(pkt(1, 2 * STEP, 2), 10),
+    ...jb2.push(pkt(0, STEP, 1), 20),
+  ];
+  assertEquals(show(out2), ["p0", "p1", "p2"]);
+});
+
+Deno.test("a huge timestamp jump is capped, and a sender far ahead is flushed as loss", () => {
+  const jb = new JitterBuffer({ durationOf, maxHoleMs: 1000 });
+  const out = [...jb.push(pkt(0, 0), 0), ...jb.push(pkt(1, 1_000_000_000), 20)];
+  assertEquals(show(out), ["p0", "silence:48000", "p1"]);
+  const jb2 = new JitterBuffer({ durationOf, capacity: 3, waitMs: 10_000 });
+  const out2 = [0, 2, 3, 4].flatMap((s) => jb2.push(pkt(s), s));
+  assertEquals(show(out2), ["p0", `lost1:${STEP}:next2`, "p2", "p3", "p4"]);
+});
+
+Deno.test("a corrupt payload's unknown length becomes a hole before the next packet", () => {
+  const jb = new JitterBuffer({
+    durationOf: (p) => {
+      if (p[0] === 1) throw new Error("corrupt");
+      return STEP;
+    },
+  });
+  const out = [0, 1, 2].flatMap((s) => jb.push(pkt(s), s * 20));
+  assertEquals(show(out), ["p0", "p1", `silence:${STEP}`, "p2"]);
+});
+
+Deno.test("a timestamp that goes back resyncs the clock instead of hiding later silences", () => {
+  const jb = new JitterBuffer({ durationOf });
+  const out = [
+    ...jb.push(pkt(0, 100 * STEP), 0),
+    ...jb.push(pkt(1, 5 * STEP), 20),
+    ...jb.push(pkt(2, 8 * STEP), 40),
+  ];
+  assertEquals(show(out), ["p0", "p1", `silence:${2 * STEP}`, "p2"]);
+});
