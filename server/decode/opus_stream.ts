@@ -1,0 +1,126 @@
+/**
+ * An Opus stream → 16 kHz mono PCM: takes the in-order output of the RTP jitter buffer (packets,
+ * lost stretches, the sender's silences) and returns samples whose count always equals the media
+ * time that passed, so the session's audio clock never drifts from the sender's:
+ * - a packet decodes to its samples (a corrupt one to nothing: the jitter buffer reports its
+ *   length as a hole before the next packet);
+ * - a lost stretch is filled by libopus: the last lost packet from the next packet's in-band FEC
+ *   when it carries one, the rest by concealment, and beyond `maxConcealMs` by zeros;
+ * - a silence (DTX, a paused sender) is zeros.
+ *
+ * @module
+ */
+
+import { OpusDecoder, OpusError } from "../../ffi/opus/mod.ts";
+import type { JitterOutput } from "../transport/webrtc/jitter.ts";
+
+/** Counters for stats and tests, in ms of 16 kHz audio. */
+export interface OpusStreamCounters {
+  packets: number;
+  corrupt: number;
+  fecMs: number;
+  concealedMs: number;
+  silenceMs: number;
+}
+
+/** Options of an {@linkcode OpusStream}. */
+export interface OpusStreamOptions {
+  /** RTP clock rate of the durations given (Opus over RTP: 48 000). */
+  clockRate?: number;
+  /** Concealment beyond this becomes zeros, ms (default 200: PLC fades out anyway). */
+  maxConcealMs?: number;
+}
+
+const RATE = 16_000;
+/** Concealment works in steps of 2.5 ms: 40 samples at 16 kHz. */
+const STEP = 40;
+/** libopus conceals at most 120 ms per call. */
+const MAX_CALL = 1_920;
+
+/** Decodes one Opus stream; see the module doc. */
+export class OpusStream {
+  readonly #dec: OpusDecoder;
+  readonly #clockRate: number;
+  readonly #maxConceal: number;
+  readonly counters: OpusStreamCounters = {
+    packets: 0,
+    corrupt: 0,
+    fecMs: 0,
+    concealedMs: 0,
+    silenceMs: 0,
+  };
+
+  constructor(opts: OpusStreamOptions = {}) {
+    this.#clockRate = opts.clockRate ?? 48_000;
+    this.#maxConceal = Math.round(((opts.maxConcealMs ?? 200) * RATE) / 1000);
+    this.#dec = new OpusDecoder(RATE);
+  }
+
+  /** The samples for one jitter-buffer output (possibly none). */
+  take(item: JitterOutput): Float32Array[] {
+    switch (item.kind) {
+      case "packet":
+        try {
+          const pcm = this.#dec.decode(item.payload);
+          this.counters.packets++;
+          return [pcm];
+        } catch (err) {
+          if (!(err instanceof OpusError)) throw err;
+          this.counters.corrupt++;
+          return [];
+        }
+      case "silence": {
+        const n = this.#samples(item.duration);
+        this.counters.silenceMs += n / 16;
+        return n ? [new Float32Array(n)] : [];
+      }
+      case "lost":
+        return this.#fill(this.#samples(item.duration), item.next);
+    }
+  }
+
+  /** Fills `n` lost samples: FEC for the last lost packet, concealment, then zeros. */
+  #fill(n: number, next: Uint8Array): Float32Array[] {
+    const out: Float32Array[] = [];
+    let fec = 0;
+    try {
+      fec = Math.min(n, this.#dec.samplesIn(next));
+    } catch {
+      // The next packet is corrupt: no FEC from it.
+    }
+    fec -= fec % STEP;
+    let plc = Math.min(n - fec, this.#maxConceal);
+    plc -= plc % STEP;
+    const zeros = n - fec - plc;
+    try {
+      for (let left = plc; left > 0;) {
+        const k = Math.min(left, MAX_CALL);
+        out.push(this.#dec.conceal(k));
+        left -= k;
+      }
+      if (zeros) out.push(new Float32Array(zeros));
+      if (fec) out.push(this.#dec.conceal(fec, next));
+    } catch (err) {
+      if (!(err instanceof OpusError)) throw err;
+      // Concealment failed: zeros keep the clock true.
+      return [new Float32Array(n)];
+    }
+    this.counters.concealedMs += plc / 16;
+    this.counters.silenceMs += zeros / 16;
+    this.counters.fecMs += fec / 16;
+    return out;
+  }
+
+  #samples(duration: number): number {
+    return Math.max(0, Math.round((duration * RATE) / this.#clockRate));
+  }
+
+  /** Frees the decoder; idempotent. */
+  close(): void {
+    this.#dec.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

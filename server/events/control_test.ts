@@ -1,0 +1,31 @@
+import { MAX_CONTROL_BYTES, parseControl, SessionMessageSchema } from "./control.ts";
+import { assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
+
+Deno.test("control messages parse; bad ones get errors naming the fault", () => {
+  assertEquals(parseControl('{"v":1,"type":"flush"}'), { v: 1, type: "flush" });
+  assertEquals(parseControl('{"v":1,"type":"mode","mode":"latency"}').type, "mode");
+  assertEquals(parseControl('{"v":1,"type":"ping","id":7,"clientMs":12.5}'), {
+    v: 1,
+    type: "ping",
+    id: 7,
+    clientMs: 12.5,
+  });
+  assertThrows(() => parseControl("{oops"), SyntaxError, "not JSON");
+  assertThrows(() => parseControl(new Uint8Array(3)), TypeError, "binary");
+  assertThrows(() => parseControl('{"v":2,"type":"flush"}'), TypeError, "v:");
+  assertThrows(() => parseControl('{"v":1,"type":"dance"}'), TypeError, "type");
+  assertThrows(() => parseControl('{"v":1,"type":"mode","mode":"turbo"}'), TypeError, "mode:");
+  assertThrows(() => parseControl(" ".repeat(MAX_CONTROL_BYTES + 1)), RangeError, "at most");
+});
+
+Deno.test("session messages validate", () => {
+  SessionMessageSchema.parse({
+    v: 1,
+    type: "ready",
+    sessionId: "s1",
+    mode: "balanced",
+    inputs: [],
+  });
+  SessionMessageSchema.parse({ v: 1, type: "ended", reason: "end" });
+  assertThrows(() => SessionMessageSchema.parse({ v: 1, type: "ended", reason: "?" }), Error);
+});
