@@ -1,0 +1,272 @@
+/**
+ * One live session as a transport sees it: an engine stream, the inputs that feed it (PCM from a
+ * decoded media track, binary frames from the `audio` channel) and the `transcript` channel that
+ * carries events and session messages out and control messages in. Transport-free: WebRTC wires a
+ * peer connection to it; tests wire plain functions.
+ *
+ * Whatever arrives is validated; a bad message or frame becomes a recoverable `error` event and
+ * the session goes on.
+ *
+ * @module
+ */
+
+import { parseFrame } from "../events/audio_frames.ts";
+import { type ControlMessage, parseControl, type SessionMessage } from "../events/control.ts";
+import { PROTOCOL_VERSION, type TranscriptEvent } from "../events/protocol.ts";
+import type { StreamSession } from "../engine/stream.ts";
+import { resolveStreamConfig } from "../engine/modes.ts";
+import { OpusStream } from "../decode/opus_stream.ts";
+import { OpusDecoder } from "../../ffi/opus/mod.ts";
+
+/** Where text for the client goes (the `transcript` data channel). */
+export interface TextSink {
+  send(text: string): void;
+}
+
+/** Why a session ended (see `EndedSchema`). */
+export type EndReason = "end" | "deleted" | "disconnected" | "timeout" | "shutdown" | "error";
+
+/** The inputs a session may receive audio from. */
+export type InputKind = "media" | "audio" | "mel";
+
+/** Events kept while no transcript channel is attached yet; older ones beyond this are dropped. */
+const MAX_BUFFERED = 2_000;
+/** A gap in an audio channel's frame numbers longer than this is filled with this much, ms. */
+const MAX_GAP_MS = 10_000;
+
+/** What the session counts (for stats, tests and the closing figures). */
+export interface SessionCounters {
+  framesIn: number;
+  badMessages: number;
+  samplesIn: number;
+  eventsOut: number;
+  droppedEvents: number;
+}
+
+/** One session; see the module doc. */
+export class LiveSession {
+  readonly id: string;
+  readonly stream: StreamSession;
+  readonly inputs: InputKind[];
+  readonly counters: SessionCounters = {
+    framesIn: 0,
+    badMessages: 0,
+    samplesIn: 0,
+    eventsOut: 0,
+    droppedEvents: 0,
+  };
+  #sink: TextSink | null = null;
+  #buffered: string[] = [];
+  #ended: Promise<void> | null = null;
+  #closed = false;
+  readonly #onClosed: (reason: EndReason) => void;
+  /** Audio-channel state: the next frame number, and an Opus decoder once Opus frames arrive. */
+  #audioSeq: number | null = null;
+  #opus: OpusStream | null = null;
+  #opusDur: OpusDecoder | null = null;
+
+  /**
+   * Wraps an engine stream opened with `onEvent` pointing at {@linkcode deliver}. `onClosed` runs
+   * once, when the session is over (its resources freed).
+   */
+  constructor(
+    id: string,
+    stream: StreamSession,
+    inputs: InputKind[],
+    onClosed: (reason: EndReason) => void = () => {},
+  ) {
+    this.id = id;
+    this.stream = stream;
+    this.inputs = inputs;
+    this.#onClosed = onClosed;
+  }
+
+  /** Whether the session is over. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends an engine event to the client (or keeps it until the channel is attached). */
+  deliver(event: TranscriptEvent): void {
+    this.#send(JSON.stringify(event));
+  }
+
+  #message(m: SessionMessage): void {
+    this.#send(JSON.stringify(m));
+  }
+
+  #send(text: string): void {
+    if (this.#sink) {
+      try {
+        this.#sink.send(text);
+        this.counters.eventsOut++;
+      } catch {
+        // The channel went away; the transport ends the session.
+        this.counters.droppedEvents++;
+      }
+      return;
+    }
+    this.#buffered.push(text);
+    if (this.#buffered.length > MAX_BUFFERED) {
+      this.#buffered.shift();
+      this.counters.droppedEvents++;
+    }
+  }
+
+  /** Attaches the transcript channel: sends `ready`, then every event kept so far. */
+  attachTranscript(sink: TextSink): void {
+    this.#sink = sink;
+    this.#message({
+      v: PROTOCOL_VERSION,
+      type: "ready",
+      sessionId: this.id,
+      mode: this.stream.config.mode,
+      inputs: this.inputs,
+    });
+    const kept = this.#buffered;
+    this.#buffered = [];
+    for (const t of kept) this.#send(t);
+  }
+
+  /** 16 kHz mono samples from a decoded media track. */
+  pushPcm(samples: Float32Array): void {
+    if (this.#closed || this.#ended) return;
+    try {
+      this.stream.push(samples);
+      this.counters.samplesIn += samples.length;
+    } catch (err) {
+      this.#bad("bad_audio", (err as Error).message);
+    }
+  }
+
+  /** A message on the transcript channel: a control message, or garbage (an error event). */
+  async control(data: unknown): Promise<void> {
+    if (this.#closed) return;
+    let msg: ControlMessage;
+    try {
+      msg = parseControl(data);
+    } catch (err) {
+      this.#bad("bad_message", (err as Error).message);
+      return;
+    }
+    try {
+      switch (msg.type) {
+        case "ping":
+          this.#message({
+            v: PROTOCOL_VERSION,
+            type: "pong",
+            id: msg.id,
+            ...(msg.clientMs !== undefined ? { clientMs: msg.clientMs } : {}),
+            serverMs: Math.round(this.stream.clock.now()),
+          });
+          break;
+        case "mode":
+          this.stream.reconfigure(
+            resolveStreamConfig(msg.mode, { ...msg.overrides, model: this.stream.config.model }),
+          );
+          this.#message({ v: PROTOCOL_VERSION, type: "ack", of: "mode" });
+          break;
+        case "flush":
+          await this.stream.flush();
+          this.#message({ v: PROTOCOL_VERSION, type: "ack", of: "flush" });
+          break;
+        case "end":
+          await this.end("end");
+          break;
+      }
+    } catch (err) {
+      this.#bad("bad_request", (err as Error).message);
+    }
+  }
+
+  /** A binary frame on the `audio` channel (see `audio_frames.ts`). */
+  audioFrame(data: unknown): void {
+    if (this.#closed || this.#ended) return;
+    let frame;
+    try {
+      frame = parseFrame(data as Uint8Array);
+    } catch (err) {
+      this.#bad("bad_frame", (err as Error).message);
+      return;
+    }
+    this.counters.framesIn++;
+    const gap = this.#audioSeq === null ? 0 : frame.seq - this.#audioSeq;
+    if (gap < 0) {
+      this.#bad("bad_frame", `frame ${frame.seq} arrived after frame ${this.#audioSeq! - 1}`);
+      return;
+    }
+    this.#audioSeq = frame.seq + 1;
+    switch (frame.kind) {
+      case "pcm16":
+        if (gap) this.pushPcm(new Float32Array(gapSamples(gap, frame.samples.length)));
+        this.pushPcm(frame.samples);
+        break;
+      case "opus": {
+        this.#opus ??= new OpusStream();
+        this.#opusDur ??= new OpusDecoder(48_000);
+        let dur48: number;
+        try {
+          dur48 = this.#opusDur.samplesIn(frame.packet);
+        } catch (err) {
+          this.#bad("bad_frame", (err as Error).message);
+          return;
+        }
+        const pcm = [
+          ...(gap
+            ? this.#opus.take({
+              kind: "lost",
+              duration: gapSamples(gap, dur48 / 3) * 3,
+              packets: gap,
+              next: frame.packet,
+            })
+            : []),
+          ...this.#opus.take({ kind: "packet", payload: frame.packet, timestamp: 0 }),
+        ];
+        for (const p of pcm) this.pushPcm(p);
+        break;
+      }
+      case "mel":
+        this.#bad(
+          "unsupported_input",
+          "mel frames belong on the mel channel; this server does not decode mel input yet",
+        );
+        break;
+    }
+  }
+
+  #bad(code: string, message: string): void {
+    this.counters.badMessages++;
+    this.stream.reportError(code, message);
+  }
+
+  /**
+   * Ends the session: finalizes what is open, sends the last events and `ended`, then frees it.
+   * Idempotent; a second call waits for the first.
+   */
+  end(reason: EndReason): Promise<void> {
+    this.#ended ??= (async () => {
+      try {
+        await this.stream.end();
+      } finally {
+        this.#message({ v: PROTOCOL_VERSION, type: "ended", reason });
+        await this.close(reason);
+      }
+    })();
+    return this.#ended;
+  }
+
+  /** Stops at once (a client that vanished): frees the stream without finalizing. */
+  async close(reason: EndReason): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.stream.close();
+    this.#opus?.close();
+    this.#opusDur?.close();
+    this.#onClosed(reason);
+  }
+}
+
+/** Samples standing in for `gap` lost frames of `frameSamples` each (capped). */
+function gapSamples(gap: number, frameSamples: number): number {
+  return Math.min(gap * frameSamples, (MAX_GAP_MS * 16_000) / 1000);
+}

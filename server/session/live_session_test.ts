@@ -1,0 +1,89 @@
+import { SessionRegistry } from "./registry.ts";
+import { Engine } from "../engine/engine.ts";
+import { SimulatedClock } from "../engine/clock.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
+import { opusFrame, pcm16Frame } from "../events/audio_frames.ts";
+import { SessionMessageSchema } from "../events/control.ts";
+import { EventSchema } from "../events/protocol.ts";
+import { OpusEncoder } from "../../ffi/opus/mod.ts";
+import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
+import { assert, assertEquals, assertRejects } from "../../ffi/testing/assert.ts";
+
+const MODEL = "models/ggml-tiny.en.bin";
+const VAD = "models/ggml-silero-v5.1.2.bin";
+const JFK = "speech/jfk/jfk.wav";
+const ignore = !hasShared(MODEL, VAD, JFK);
+
+/** Every message a session sent, parsed and checked against the protocol. */
+function parseAll(sent: string[]) {
+  return sent.map((t) => {
+    const m = JSON.parse(t);
+    return "seq" in m ? EventSchema.parse(m) : SessionMessageSchema.parse(m);
+  });
+}
+
+Deno.test({
+  name: "a live session takes audio frames and control messages, and survives garbage",
+  ignore,
+  fn: async () => {
+    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+    const closed: string[] = [];
+    const reg = new SessionRegistry(engine, {
+      maxSessions: 1,
+      onClosed: (_s, reason) => closed.push(reason),
+    });
+    try {
+      const live = await reg.open({ inputs: ["audio"], clock: new SimulatedClock() });
+      await assertRejects(() => reg.open({ inputs: [] }), Error, "limit of 1");
+      const sent: string[] = [];
+      live.attachTranscript({ send: (t) => sent.push(t) });
+      const audio = (await decodeAudioFile(sharedPath(JFK))).samples;
+      // Garbage of every kind first: each becomes an error event.
+      await live.control("{nope");
+      await live.control('{"v":1,"type":"mode","mode":"turbo"}');
+      live.audioFrame("text");
+      live.audioFrame(Uint8Array.of(1, 9, 0, 0, 0, 0, 0, 0));
+      // Half of jfk as PCM16 frames (frame 5 lost in transit), the rest as Opus.
+      let seq = 0;
+      const half = 16_000 * 5;
+      for (let i = 0; i < half; i += 320) {
+        const f = pcm16Frame(seq++, audio.subarray(i, i + 320));
+        if (seq !== 6) live.audioFrame(f);
+      }
+      using enc = new OpusEncoder({ rate: 16_000 });
+      for (let i = half; i + 320 <= audio.length; i += 320) {
+        live.audioFrame(opusFrame(seq++, enc.encode(audio.subarray(i, i + 320))));
+      }
+      await live.control('{"v":1,"type":"ping","id":"p1","clientMs":5}');
+      await live.control('{"v":1,"type":"mode","mode":"accuracy"}');
+      await live.control('{"v":1,"type":"end"}');
+      assert(live.closed);
+      assertEquals(closed, ["end"]);
+      assertEquals(reg.size, 0);
+      const msgs = parseAll(sent);
+      assertEquals(msgs[0].type, "ready");
+      assertEquals(msgs[msgs.length - 1], { v: 1, type: "ended", reason: "end" });
+      const errors = msgs.filter((m) => m.type === "error");
+      assertEquals(errors.map((e) => e.type === "error" && e.code), [
+        "bad_message",
+        "bad_message",
+        "bad_frame",
+        "bad_frame",
+      ]);
+      assert(msgs.some((m) => m.type === "pong" && m.id === "p1" && m.clientMs === 5));
+      assert(msgs.some((m) => m.type === "ack" && m.of === "mode"));
+      const text = msgs.filter((m) => m.type === "final").map((m) => m.type === "final" && m.text)
+        .join(" ").toLowerCase();
+      assert(text.includes("ask not what your country can do for you"), text);
+      // Every sample arrived: the lost PCM frame was filled with as much silence.
+      assertEquals(live.counters.samplesIn, audio.length - (audio.length - half) % 320);
+      // After the end nothing more is taken or sent.
+      const n = sent.length;
+      live.audioFrame(pcm16Frame(seq, audio.subarray(0, 320)));
+      await live.control('{"v":1,"type":"flush"}');
+      assertEquals(sent.length, n);
+    } finally {
+      await engine.close();
+    }
+  },
+});
