@@ -16,6 +16,8 @@ export interface FlagSpec {
   bool: Record<string, [string, boolean]>;
   /** Repeatable flags that take a value, each folded into `raw` by its handler. */
   collect?: Record<string, (value: string, raw: Record<string, unknown>) => void>;
+  /** Whether the command takes one positional file (default) or none. */
+  file?: "required" | "none";
 }
 
 /**
@@ -43,13 +45,15 @@ export function parseCommandLine<T>(
       raw[flags.bool[flag][0]] = flags.bool[flag][1];
     } else if (a.startsWith("-")) {
       throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);
+    } else if (flags.file === "none") {
+      throw new Error(`Cannot parse arguments: unexpected argument ${a} (see --help)`);
     } else if (raw.file === undefined) {
       raw.file = a;
     } else {
       throw new Error(`Cannot parse arguments: only one file at a time (got ${raw.file} and ${a})`);
     }
   }
-  if (raw.file === undefined) {
+  if (raw.file === undefined && flags.file !== "none") {
     throw new Error("Cannot parse arguments: no audio file given (see --help)");
   }
   const parsed = schema.safeParse(raw);

@@ -1,0 +1,280 @@
+/**
+ * `deno task client --url URL --file AUDIO [options]`: a command-line WebRTC client of the service.
+ * It streams an audio file to a session — as an Opus media track (`media`, encoded with libopus),
+ * or as PCM16 frames on the `audio` data channel (`audio`) — and prints
+ * every message it receives as JSON lines. It ends the session when the file is done and exits 0
+ * once the server says `ended`; any `error` event, a refused offer or a timeout exits 1.
+ *
+ * The bench and the load tests drive the service end to end through it ({@linkcode runClient}).
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { z } from "zod";
+import {
+  MediaStreamTrack,
+  type RTCDataChannel,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+} from "werift";
+import { parseCommandLine, runCommand } from "../server/cli/args.ts";
+import { decodeAudioFile } from "../server/decode/audio_file.ts";
+import { CHANNELS, SessionMessageSchema } from "../server/events/control.ts";
+import { EventSchema, PROTOCOL_VERSION } from "../server/events/protocol.ts";
+import { pcm16Frame } from "../server/events/audio_frames.ts";
+import { MODE_NAMES } from "../server/engine/modes.ts";
+import { OpusEncoder } from "../ffi/opus/mod.ts";
+
+const HELP = `Usage: deno task client --url URL --file AUDIO [options]
+
+Streams an audio file to a hum-helix server over WebRTC and prints what comes back as JSON lines.
+
+Options:
+  --url URL             the server, e.g. http://127.0.0.1:8000 (required)
+  --file PATH           audio file (any format the server's decoder reads) (required)
+  --transport T         media (Opus track; default) | audio (PCM16 data channel)
+  --mode M              latency | balanced | accuracy; default: the server's (balanced)
+  --model NAME          model for the session
+  --realtime            send at wall-clock speed (default: as fast as the link takes it)
+  --out PATH            write the JSON lines there instead of stdout
+  --timeout S           give up after S seconds (default 600)
+  --help                this text
+`;
+
+const Options = z.object({
+  url: z.string().url(),
+  file: z.string().min(1),
+  transport: z.enum(["media", "audio"]).default("media"),
+  mode: z.enum(MODE_NAMES).optional(),
+  model: z.string().min(1).optional(),
+  realtime: z.boolean().default(false),
+  out: z.string().min(1).optional(),
+  timeout: z.coerce.number().positive().default(600),
+});
+/** Client options. */
+export type ClientOptions = z.infer<typeof Options>;
+
+/** Parses arguments; throws an Error with a one-line reason. */
+export function parseArgs(args: string[]): ClientOptions | "help" {
+  return parseCommandLine(args, {
+    file: "none",
+    value: {
+      "--url": "url",
+      "--file": "file",
+      "--transport": "transport",
+      "--mode": "mode",
+      "--model": "model",
+      "--out": "out",
+      "--timeout": "timeout",
+    },
+    bool: { "--realtime": ["realtime", true] },
+  }, Options);
+}
+
+/** What one client run received. */
+export interface ClientResult {
+  /** Every message, parsed, in arrival order. */
+  messages: Record<string, unknown>[];
+  /** Why it failed, or null. */
+  error: string | null;
+  /** The session's URL. */
+  location: string | null;
+}
+
+const FRAME_MS = 20;
+const RATE = 16_000;
+
+async function gathered(pc: RTCPeerConnection): Promise<void> {
+  if (pc.iceGatheringState === "complete") return;
+  await new Promise<void>((resolve) => {
+    const s = pc.iceGatheringStateChange.subscribe((st) => {
+      if (st === "complete") (s.unSubscribe(), resolve());
+    });
+  });
+}
+
+function opened(dc: RTCDataChannel): Promise<void> {
+  if (dc.readyState === "open") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const s = dc.stateChanged.subscribe((st) => {
+      if (st === "open") (s.unSubscribe(), resolve());
+      if (st === "closed") (s.unSubscribe(), reject(new Error(`channel ${dc.label} closed`)));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs one client session; `onMessage` sees each message as it arrives. Resolves when the server
+ * says `ended`, or with `error` set on a failure or timeout.
+ */
+export async function runClient(
+  opts: ClientOptions,
+  onMessage: (m: Record<string, unknown>, text: string) => void = () => {},
+): Promise<ClientResult> {
+  const audio = (await decodeAudioFile(opts.file)).samples;
+  const result: ClientResult = { messages: [], error: null, location: null };
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    codecs: {
+      audio: [
+        new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2 }),
+      ],
+    },
+  });
+  const track = opts.transport === "media" ? new MediaStreamTrack({ kind: "audio" }) : null;
+  if (track) pc.addTransceiver(track, { direction: "sendonly" });
+  const transcript = pc.createDataChannel(CHANNELS.transcript);
+  const audioDc = opts.transport === "audio" ? pc.createDataChannel(CHANNELS.audio) : null;
+  const ready = Promise.withResolvers<void>();
+  const ended = Promise.withResolvers<void>();
+  transcript.onMessage.subscribe((data) => {
+    const text = typeof data === "string" ? data : new TextDecoder().decode(data);
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(text);
+      ("seq" in m ? EventSchema : SessionMessageSchema).parse(m);
+    } catch (err) {
+      result.error ??= `server sent a message outside the protocol: ${(err as Error).message}`;
+      return;
+    }
+    result.messages.push(m);
+    onMessage(m, text);
+    if (m.type === "ready") ready.resolve();
+    if (m.type === "ended") ended.resolve();
+    if (m.type === "error") result.error ??= `server error ${m.code}: ${m.message}`;
+  });
+  const deadline = setTimeout(() => {
+    result.error ??= `timed out after ${opts.timeout} s`;
+    ready.resolve();
+    ended.resolve();
+  }, opts.timeout * 1000);
+  try {
+    await pc.setLocalDescription(await pc.createOffer());
+    await gathered(pc);
+    const res = await fetch(new URL("/v1/sessions", opts.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        sdp: pc.localDescription!.sdp,
+        config: {
+          ...(opts.mode ? { mode: opts.mode } : {}),
+          ...(opts.model ? { model: opts.model } : {}),
+        },
+      }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (res.status !== 201) {
+      throw new Error(
+        `server refused the session (${res.status}): ${body.error ?? res.statusText}`,
+      );
+    }
+    result.location = res.headers.get("location");
+    await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
+    await opened(transcript);
+    await ready.promise;
+    if (result.error) return result;
+    if (track) await sendMedia(pc, track, audio, opts.realtime);
+    else if (audioDc) await sendFrames(audioDc, audio, opts.realtime);
+    transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
+    await ended.promise;
+  } catch (err) {
+    result.error ??= (err as Error).message;
+  } finally {
+    clearTimeout(deadline);
+    await pc.close();
+  }
+  return result;
+}
+
+/** Sends `audio` as Opus RTP packets of 20 ms on the media track. */
+async function sendMedia(
+  pc: RTCPeerConnection,
+  track: MediaStreamTrack,
+  audio: Float32Array,
+  realtime: boolean,
+): Promise<void> {
+  const sender = pc.getTransceivers()[0].sender;
+  const payloadType = sender.codec?.payloadType ?? 111;
+  const ssrc = (Math.random() * 0xffffffff) >>> 0;
+  using enc = new OpusEncoder({ rate: RATE, bitrate: 32_000 });
+  const frame = (RATE * FRAME_MS) / 1000;
+  const t0 = performance.now();
+  let seq = (Math.random() * 0xffff) | 0;
+  let ts = (Math.random() * 0xffffffff) >>> 0;
+  for (let i = 0, n = 0; i < audio.length; i += frame, n++) {
+    const chunk = new Float32Array(frame);
+    chunk.set(audio.subarray(i, i + frame));
+    const header = new RtpHeader({
+      payloadType,
+      sequenceNumber: seq,
+      timestamp: ts,
+      ssrc,
+      marker: n === 0,
+    });
+    track.writeRtp(new RtpPacket(header, Buffer.from(enc.encode(chunk))));
+    seq = (seq + 1) & 0xffff;
+    ts = (ts + 960) >>> 0;
+    // Real time: one packet per 20 ms of wall clock; otherwise 10× faster, which the loopback
+    // socket buffers take without loss.
+    const due = ((n + 1) * FRAME_MS) / (realtime ? 1 : 10);
+    const wait = due - (performance.now() - t0);
+    if (wait > 0) await sleep(wait);
+  }
+}
+
+/** Sends `audio` as PCM16 frames of 20 ms on the `audio` data channel. */
+async function sendFrames(
+  dc: RTCDataChannel,
+  audio: Float32Array,
+  realtime: boolean,
+): Promise<void> {
+  await opened(dc);
+  const chunkMs = FRAME_MS;
+  const step = (RATE * chunkMs) / 1000;
+  const frames = Array.from(
+    { length: Math.ceil(audio.length / step) },
+    (_, i) => pcm16Frame(i, audio.subarray(i * step, (i + 1) * step)),
+  );
+  const t0 = performance.now();
+  for (let i = 0; i < frames.length; i++) {
+    while (dc.bufferedAmount > 256 * 1024) await sleep(5);
+    dc.send(Buffer.from(frames[i]));
+    if (realtime) {
+      const wait = (i + 1) * chunkMs - (performance.now() - t0);
+      if (wait > 0) await sleep(wait);
+    }
+  }
+}
+
+async function main(opts: ClientOptions): Promise<number> {
+  const out = opts.out
+    ? await Deno.open(opts.out, { write: true, create: true, truncate: true })
+    : null;
+  const enc = new TextEncoder();
+  const sink = out ?? Deno.stdout;
+  // One write after another: the lines keep their order.
+  let writes: Promise<unknown> = Promise.resolve();
+  try {
+    const r = await runClient(opts, (_m, text) => {
+      const line = enc.encode(text + "\n");
+      writes = writes.then(async () => {
+        for (let o = 0; o < line.length;) o += await sink.write(line.subarray(o));
+      });
+    });
+    await writes;
+    if (r.error) {
+      console.error(`client: ${r.error}`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    out?.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, main));

@@ -1,0 +1,188 @@
+/**
+ * The HTTP side of the service, for `Deno.serve`: the browser client's files at `/`, WHIP-style
+ * signalling (`POST /v1/sessions` with an offer → `201` with the answer and the session's URL in
+ * `Location`; `DELETE` on that URL ends the session; `GET` on it reports it), and `/healthz`.
+ * Every refusal is a JSON `{error}` with a 4xx/5xx status that says what is wrong.
+ *
+ * @module
+ */
+
+import { SessionRegistry } from "../../session/registry.ts";
+import { CapacityError } from "../../session/registry.ts";
+import { type PeerOptions, SessionPeer } from "../webrtc/peer.ts";
+import { readOffer, SignallingError } from "./signalling.ts";
+import type { LiveSession } from "../../session/live_session.ts";
+
+/** What the app serves. */
+export interface AppOptions {
+  registry: SessionRegistry;
+  peer?: PeerOptions;
+  /** Static files of the browser client: URL path → file path. */
+  staticFiles?: Record<string, string>;
+}
+
+const SESSION_PATH = /^\/v1\/sessions\/([0-9a-f-]{36})$/;
+
+const CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+  "access-control-allow-headers": "content-type",
+  "access-control-expose-headers": "location",
+};
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...CORS, ...headers },
+  });
+}
+
+function fail(status: number, error: string): Response {
+  return json(status, { error });
+}
+
+const TYPES: Record<string, string> = {
+  html: "text/html; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  css: "text/css; charset=utf-8",
+  svg: "image/svg+xml",
+  json: "application/json",
+  webmanifest: "application/manifest+json",
+};
+
+/** The service's HTTP app; see the module doc. */
+export class App {
+  readonly registry: SessionRegistry;
+  readonly #opts: AppOptions;
+  readonly #peers = new Map<string, SessionPeer>();
+
+  constructor(opts: AppOptions) {
+    this.#opts = opts;
+    this.registry = opts.registry;
+  }
+
+  /** Peers open now. */
+  get peers(): number {
+    return this.#peers.size;
+  }
+
+  /** Closes the peer of a session that is over (wire it to the registry's `onClosed`). */
+  sessionClosed(session: LiveSession): void {
+    const peer = this.#peers.get(session.id);
+    this.#peers.delete(session.id);
+    void peer?.close();
+  }
+
+  /** Handles one request. */
+  handle = async (req: Request): Promise<Response> => {
+    const url = new URL(req.url);
+    try {
+      if (url.pathname === "/v1/sessions") {
+        if (req.method === "POST") return await this.#create(req);
+        if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS });
+        return fail(405, `Method ${req.method} not allowed on /v1/sessions (use POST)`);
+      }
+      const m = SESSION_PATH.exec(url.pathname);
+      if (m) return await this.#session(req, m[1]);
+      if (url.pathname === "/healthz") {
+        return json(200, { ok: true, sessions: this.registry.size });
+      }
+      if (req.method === "GET" || req.method === "HEAD") return await this.#static(url.pathname);
+      return fail(404, `Nothing at ${url.pathname}`);
+    } catch (err) {
+      if (err instanceof SignallingError) return fail(err.status, err.message);
+      if (err instanceof CapacityError) return fail(503, err.message);
+      console.error(err);
+      return fail(500, `Internal error: ${(err as Error).message}`);
+    }
+  };
+
+  async #create(req: Request): Promise<Response> {
+    const offer = await readOffer(req);
+    const overrides = {
+      ...offer.config.overrides,
+      ...(offer.config.model ? { model: offer.config.model } : {}),
+    };
+    let live: LiveSession;
+    try {
+      live = await this.registry.open({
+        mode: offer.config.mode,
+        overrides,
+        inputs: offer.inputs,
+      });
+    } catch (err) {
+      if (err instanceof CapacityError) throw err;
+      throw new SignallingError(400, `Cannot start a session: ${(err as Error).message}`);
+    }
+    let answer: string;
+    try {
+      const r = await SessionPeer.answer(live, offer.sdp, this.#opts.peer);
+      this.#peers.set(live.id, r.peer);
+      answer = r.answer;
+    } catch (err) {
+      await live.close("error");
+      throw new SignallingError(400, `Cannot answer the offer: ${(err as Error).message}`);
+    }
+    const location = `/v1/sessions/${live.id}`;
+    if (offer.answerAs === "sdp") {
+      return new Response(answer, {
+        status: 201,
+        headers: { "content-type": "application/sdp", location, ...CORS },
+      });
+    }
+    return json(201, { type: "answer", sdp: answer, sessionId: live.id, location }, { location });
+  }
+
+  async #session(req: Request, id: string): Promise<Response> {
+    const live = this.registry.get(id);
+    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS });
+    if (!live) return fail(404, `No session ${id} (it ended, or never existed)`);
+    if (req.method === "DELETE") {
+      await live.end("deleted");
+      return new Response(null, { status: 204, headers: CORS });
+    }
+    if (req.method === "GET") {
+      return json(200, {
+        sessionId: id,
+        mode: live.stream.config.mode,
+        inputs: live.inputs,
+        audioMs: Math.round(live.stream.audioMs),
+        connection: this.#peers.get(id)?.pc.connectionState ?? "none",
+        counters: live.counters,
+      });
+    }
+    return fail(405, `Method ${req.method} not allowed on a session (use GET or DELETE)`);
+  }
+
+  async #static(path: string): Promise<Response> {
+    const files = this.#opts.staticFiles ?? {};
+    const file = files[path];
+    if (!file) return fail(404, `Nothing at ${path}`);
+    let body: Uint8Array;
+    try {
+      body = await Deno.readFile(file);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        return fail(
+          503,
+          `The browser client is not built (${file}): run \`deno task build:client\``,
+        );
+      }
+      throw err;
+    }
+    const ext = file.slice(file.lastIndexOf(".") + 1);
+    return new Response(body as Uint8Array<ArrayBuffer>, {
+      headers: {
+        "content-type": TYPES[ext] ?? "application/octet-stream",
+        "cache-control": "no-cache",
+      },
+    });
+  }
+
+  /** Ends every session (finalizing each) and closes every peer. */
+  async close(): Promise<void> {
+    await this.registry.endAll("shutdown");
+    await Promise.all([...this.#peers.values()].map((p) => p.close()));
+    this.#peers.clear();
+  }
+}

@@ -1,0 +1,145 @@
+import { App } from "./app.ts";
+import { MAX_OFFER_BYTES } from "./signalling.ts";
+import { SessionRegistry } from "../../session/registry.ts";
+import { Engine } from "../../engine/engine.ts";
+import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
+import { runClient } from "../../../client/cli.ts";
+import { corpusWer } from "../../../bench/metrics/wer.ts";
+import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
+import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
+
+const MODEL = "models/ggml-tiny.en.bin";
+const VAD = "models/ggml-silero-v5.1.2.bin";
+const JFK = "speech/jfk/jfk.wav";
+const ignore = !hasShared(MODEL, VAD, JFK);
+
+/** A server on a free port, and a way to stop it. */
+async function withServer(
+  fn: (url: string, app: App, engine: Engine) => Promise<void>,
+  maxSessions = 4,
+): Promise<void> {
+  const engine = new Engine({
+    model: sharedPath(MODEL),
+    vadModel: sharedPath(VAD),
+    intents: await loadDefaultIntentClassifier(),
+  });
+  let app: App | null = null;
+  const registry = new SessionRegistry(engine, {
+    maxSessions,
+    onClosed: (s) => app?.sessionClosed(s),
+  });
+  app = new App({ registry, peer: { disconnectGraceMs: 500 } });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
+  try {
+    await fn(`http://127.0.0.1:${server.addr.port}`, app, engine);
+  } finally {
+    await app.close();
+    await server.shutdown();
+    await engine.close();
+  }
+}
+
+function finalText(messages: Record<string, unknown>[]): string {
+  return messages.filter((m) => m.type === "final").map((m) => m.text).join(" ").toLowerCase();
+}
+
+for (const transport of ["media", "audio"] as const) {
+  Deno.test({
+    name: `loopback over ${transport}: jfk.wav comes back as the known sentence`,
+    ignore,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: () =>
+      withServer(async (url, app, engine) => {
+        const r = await runClient({
+          url,
+          file: sharedPath(JFK),
+          transport,
+          // At the speaker's pace, as a browser sends: the engine's real clock then sees what
+          // the in-process real-time run sees.
+          realtime: true,
+          timeout: 120,
+        });
+        assertEquals(r.error, null);
+        const types = r.messages.map((m) => m.type);
+        assertEquals(types[0], "ready");
+        assertEquals(types[types.length - 1], "ended");
+        // The same bound as the in-process engine's jfk test.
+        const text = finalText(r.messages);
+        const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+        const wer = corpusWer([{ ref, hyp: text }]).wer;
+        assert(wer < 0.15, `jfk WER ${wer} over ${transport}: ${text}`);
+        assert(types.includes("intent"), "every final gets an intent");
+        // Everything is freed once the session ended.
+        for (let i = 0; i < 50 && (app.registry.size || app.peers); i++) {
+          await new Promise((res) => setTimeout(res, 20));
+        }
+        assertEquals([app.registry.size, app.peers, engine.sessions], [0, 0, 0]);
+      }),
+  });
+}
+
+Deno.test({
+  name: "bad signalling gets a 4xx with a clear message",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withServer(async (url) => {
+      const post = async (body: BodyInit | null, type: string | null) => {
+        const headers: Record<string, string> = type ? { "content-type": type } : {};
+        const res = await fetch(`${url}/v1/sessions`, { method: "POST", body, headers });
+        const j = await res.json();
+        return [res.status, j.error as string] as const;
+      };
+      const cases: [BodyInit | null, string | null, number, string][] = [
+        [null, "application/sdp", 400, "empty body"],
+        ["", "application/sdp", 400, "empty body"],
+        ["hello", "text/plain", 415, "Content-Type"],
+        ["hello", null, 415, "Content-Type"],
+        ["not sdp at all", "application/sdp", 400, "not an SDP offer"],
+        ["v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", "application/sdp", 400, "neither"],
+        [
+          "v=0\r\ns=-\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n",
+          "application/sdp",
+          400,
+          "neither",
+        ],
+        [
+          "v=0\r\ns=-\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=rtpmap:0 PCMU/8000\r\n",
+          "application/sdp",
+          400,
+          "no Opus",
+        ],
+        ["x".repeat(MAX_OFFER_BYTES + 10), "application/sdp", 413, "at most"],
+        ["{not json", "application/json", 400, "not JSON"],
+        ['{"sdp": 5}', "application/json", 400, "sdp"],
+        ['{"sdp": "v=0", "config": {"mode": "turbo"}}', "application/json", 400, "config.mode"],
+        ['{"sdp": "v=0", "extra": 1}', "application/json", 400, "extra"],
+        [new Uint8Array([0xff, 0xfe, 0x00]), "application/sdp", 400, "UTF-8"],
+      ];
+      for (const [body, type, status, says] of cases) {
+        const [s, e] = await post(body, type);
+        assertEquals(s, status, `status for ${String(body).slice(0, 30)}`);
+        assert(e.includes(says), `"${e}" should say "${says}"`);
+      }
+      // A valid-looking offer with a bad config reaches the engine's validation.
+      const r = await runClient({
+        url,
+        file: sharedPath(JFK),
+        transport: "audio",
+        realtime: false,
+        timeout: 30,
+        model: "no-such-model",
+      });
+      assert(r.error?.includes("400"), r.error ?? "");
+      const missing = await fetch(`${url}/v1/sessions/00000000-0000-0000-0000-000000000000`, {
+        method: "DELETE",
+      });
+      assertEquals(missing.status, 404);
+      await missing.body?.cancel();
+      const wrong = await fetch(`${url}/v1/sessions`, { method: "GET" });
+      assertEquals(wrong.status, 405);
+      await wrong.body?.cancel();
+    }),
+});

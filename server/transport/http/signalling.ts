@@ -1,0 +1,161 @@
+/**
+ * WHIP-style signalling input: the body of `POST /v1/sessions` — an SDP offer as
+ * `application/sdp`, or JSON `{sdp, config}` whose config picks mode, overrides and model — read
+ * with a size limit and checked before any peer connection is made. Every fault is a
+ * {@linkcode SignallingError} carrying the HTTP status and a message that says what is wrong.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { MODE_NAMES } from "../../engine/modes.ts";
+import type { InputKind } from "../../session/live_session.ts";
+
+/** Largest offer body accepted, bytes (a browser's offer is 3–6 KB). */
+export const MAX_OFFER_BYTES = 64 * 1024;
+
+/** A signalling request the server refuses: `status` is the HTTP status to answer with. */
+export class SignallingError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = "SignallingError";
+    this.status = status;
+  }
+}
+
+/** The session config a JSON offer may carry. */
+export const SessionConfigSchema = z.object({
+  mode: z.enum(MODE_NAMES).optional(),
+  /** Overrides of the mode's preset (validated by the engine). */
+  overrides: z.record(z.string(), z.unknown()).optional(),
+  /** Model name or path (shorthand for `overrides.model`). */
+  model: z.string().max(200).optional(),
+  /** Only English models are served; anything else is refused. */
+  language: z.literal("en").optional(),
+}).strict();
+/** The session config a JSON offer may carry. */
+export type SessionConfig = z.infer<typeof SessionConfigSchema>;
+
+const JsonOfferSchema = z.object({
+  sdp: z.string(),
+  type: z.literal("offer").optional(),
+  config: SessionConfigSchema.optional(),
+}).strict();
+
+/** A checked offer. */
+export interface Offer {
+  sdp: string;
+  config: SessionConfig;
+  /** How the answer goes back: SDP text, or JSON. */
+  answerAs: "sdp" | "json";
+  /** What the offer can carry: a media track (`media`) and/or data channels (`audio`, `mel`). */
+  inputs: InputKind[];
+}
+
+/** Reads and checks the body of a session request. */
+export async function readOffer(req: Request): Promise<Offer> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/sdp" && type !== "application/json") {
+    throw new SignallingError(
+      415,
+      `Cannot start a session: Content-Type must be application/sdp or application/json, got ${
+        type || "none"
+      }`,
+    );
+  }
+  const body = await readLimited(req, MAX_OFFER_BYTES);
+  if (type === "application/sdp") {
+    return { sdp: checkSdp(body), config: {}, answerAs: "sdp", inputs: inputsOf(body) };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (err) {
+    throw new SignallingError(
+      400,
+      `Cannot start a session: body is not JSON (${(err as Error).message})`,
+    );
+  }
+  const r = JsonOfferSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const at = issue.path.length ? issue.path.join(".") : "body";
+    throw new SignallingError(400, `Cannot start a session: ${at}: ${issue.message}`);
+  }
+  const sdp = checkSdp(r.data.sdp);
+  return { sdp, config: r.data.config ?? {}, answerAs: "json", inputs: inputsOf(sdp) };
+}
+
+/** The body as text, refusing more than `limit` bytes without reading them all. */
+async function readLimited(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (declared > limit) {
+    throw new SignallingError(
+      413,
+      `Cannot start a session: body of ${declared} bytes, at most ${limit}`,
+    );
+  }
+  if (!req.body) throw new SignallingError(400, "Cannot start a session: empty body");
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of req.body) {
+    n += chunk.length;
+    if (n > limit) {
+      throw new SignallingError(413, `Cannot start a session: body over ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  if (n === 0) throw new SignallingError(400, "Cannot start a session: empty body");
+  const all = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) (all.set(c, o), o += c.length);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw new SignallingError(400, "Cannot start a session: body is not UTF-8 text");
+  }
+}
+
+/** Checks that `sdp` looks like an offer this server can answer; returns it. */
+export function checkSdp(sdp: string): string {
+  const lines = sdp.split(/\r?\n/).filter((l) => l.length);
+  if (lines[0] !== "v=0") {
+    throw new SignallingError(
+      400,
+      'Cannot start a session: not an SDP offer (no "v=0" line first)',
+    );
+  }
+  for (const l of lines) {
+    if (!/^[a-z]=/.test(l)) {
+      throw new SignallingError(400, `Cannot start a session: bad SDP line "${l.slice(0, 60)}"`);
+    }
+  }
+  const media = lines.filter((l) => l.startsWith("m="));
+  if (!media.some((m) => /^m=(audio|application) /.test(m))) {
+    throw new SignallingError(
+      400,
+      "Cannot start a session: the offer has neither an audio track nor data channels",
+    );
+  }
+  if (media.some((m) => m.startsWith("m=audio ")) && !/^a=rtpmap:\d+ opus\/48000/im.test(sdp)) {
+    throw new SignallingError(
+      400,
+      "Cannot start a session: the offer's audio has no Opus codec (only Opus is decoded)",
+    );
+  }
+  if (!lines.some((l) => l.startsWith("a=fingerprint:"))) {
+    throw new SignallingError(400, "Cannot start a session: the offer has no DTLS fingerprint");
+  }
+  if (!lines.some((l) => l.startsWith("a=ice-ufrag:"))) {
+    throw new SignallingError(400, "Cannot start a session: the offer has no ICE credentials");
+  }
+  return sdp;
+}
+
+function inputsOf(sdp: string): InputKind[] {
+  const inputs: InputKind[] = [];
+  if (/^m=audio /m.test(sdp)) inputs.push("media");
+  if (/^m=application /m.test(sdp)) inputs.push("audio", "mel");
+  return inputs;
+}

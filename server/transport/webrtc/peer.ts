@@ -1,0 +1,226 @@
+/**
+ * One werift `RTCPeerConnection` per session, as the answering side: it takes the client's offer,
+ * gathers its host candidates (no trickle: the answer carries them), and wires what arrives to the
+ * session — the Opus audio track through the jitter buffer and the Opus decoder, the `transcript`
+ * channel both ways, the `audio` and `mel` channels in. When the connection fails, or stays
+ * disconnected past a grace period, or never connects, the session is closed and its state freed.
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import {
+  type MediaStreamTrack,
+  type RTCDataChannel,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+} from "werift";
+import { OpusDecoder } from "../../../ffi/opus/mod.ts";
+import { OpusStream } from "../../decode/opus_stream.ts";
+import { CHANNELS } from "../../events/control.ts";
+import type { EndReason, LiveSession } from "../../session/live_session.ts";
+import { JitterBuffer } from "./jitter.ts";
+
+/** An ICE server, as in the browser's `RTCIceServer`. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** How peers are set up. */
+export interface PeerOptions {
+  /** ICE servers; default none (host candidates only, nothing contacted outside). */
+  iceServers?: IceServer[];
+  /** UDP ports for ICE, inclusive. */
+  portRange?: [number, number];
+  /** Longest wait for the connection after the answer, ms (default 30 000). */
+  connectTimeoutMs?: number;
+  /** How long `disconnected` may last before the session is closed, ms (default 5 000). */
+  disconnectGraceMs?: number;
+  /** Longest wait for a lost RTP packet, ms (default 60). */
+  jitterMs?: number;
+  /** Simulated inbound RTP loss, percent (tests only). */
+  inboundLossPercent?: number;
+}
+
+const OPUS = () =>
+  new RTCRtpCodecParameters({ mimeType: "audio/opus", clockRate: 48_000, channels: 2 });
+
+/** The answering side of one session; see the module doc. */
+export class SessionPeer {
+  readonly pc: RTCPeerConnection;
+  readonly #live: LiveSession;
+  readonly #opts: PeerOptions;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #cleanups: (() => void)[] = [];
+  #transcript: RTCDataChannel | null = null;
+  #closed = false;
+
+  private constructor(live: LiveSession, opts: PeerOptions) {
+    this.#live = live;
+    this.#opts = opts;
+    this.pc = new RTCPeerConnection({
+      iceServers: opts.iceServers ?? [],
+      icePortRange: opts.portRange,
+      codecs: { audio: [OPUS()], video: [] },
+      ...(opts.inboundLossPercent ? { debug: { inboundPacketLoss: opts.inboundLossPercent } } : {}),
+    });
+  }
+
+  /**
+   * Answers `offerSdp` for `live` and returns the peer and its answer SDP (with candidates).
+   * On failure nothing is left open: the caller closes the session.
+   */
+  static async answer(
+    live: LiveSession,
+    offerSdp: string,
+    opts: PeerOptions = {},
+  ): Promise<{ peer: SessionPeer; answer: string }> {
+    const peer = new SessionPeer(live, opts);
+    try {
+      peer.#wire();
+      await peer.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+      await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+      await peer.#gathered();
+      const answer = peer.pc.localDescription?.sdp;
+      if (!answer) throw new Error("no local description after gathering");
+      peer.#later(opts.connectTimeoutMs ?? 30_000, () => {
+        if (peer.pc.connectionState !== "connected") peer.#lost("timeout");
+      });
+      return { peer, answer };
+    } catch (err) {
+      await peer.close();
+      throw err;
+    }
+  }
+
+  #wire(): void {
+    const subs = [
+      this.pc.onTrack.subscribe((track) => this.#track(track)),
+      this.pc.onDataChannel.subscribe((dc) => this.#channel(dc)),
+      this.pc.connectionStateChange.subscribe((state) => {
+        if (state === "failed" || state === "closed") this.#lost("disconnected");
+        if (state === "disconnected") {
+          this.#later(this.#opts.disconnectGraceMs ?? 5_000, () => {
+            if (this.pc.connectionState !== "connected") this.#lost("disconnected");
+          });
+        }
+      }),
+    ];
+    for (const s of subs) this.#cleanups.push(() => s.unSubscribe());
+  }
+
+  #track(track: MediaStreamTrack): void {
+    if (track.kind !== "audio") return;
+    const durations = new OpusDecoder(48_000);
+    const jitter = new JitterBuffer({
+      durationOf: (p) => durations.samplesIn(p),
+      waitMs: this.#opts.jitterMs ?? 60,
+    });
+    const opus = new OpusStream();
+    const live = this.#live;
+    const out = (items: ReturnType<JitterBuffer["poll"]>) => {
+      for (const item of items) for (const pcm of opus.take(item)) live.pushPcm(pcm);
+    };
+    const sub = track.onReceiveRtp.subscribe((rtp) => {
+      if (this.#closed || rtp.payload.length === 0) return;
+      out(jitter.push({
+        seq: rtp.header.sequenceNumber,
+        timestamp: rtp.header.timestamp,
+        payload: new Uint8Array(rtp.payload),
+      }, performance.now()));
+    });
+    const poll = setInterval(() => out(jitter.poll(performance.now())), 20);
+    this.#cleanups.push(() => {
+      sub.unSubscribe();
+      clearInterval(poll);
+      opus.close();
+      durations.close();
+    });
+  }
+
+  #channel(dc: RTCDataChannel): void {
+    const live = this.#live;
+    const asBytes = (m: string | Buffer) => typeof m === "string" ? m : new Uint8Array(m);
+    switch (dc.label) {
+      case CHANNELS.transcript: {
+        this.#transcript = dc;
+        const attach = () => live.attachTranscript({ send: (t) => dc.send(t) });
+        if (dc.readyState === "open") attach();
+        else {
+          const s = dc.stateChanged.subscribe((st) => st === "open" && attach());
+          this.#cleanups.push(() => s.unSubscribe());
+        }
+        const s = dc.onMessage.subscribe((m) => void live.control(asBytes(m)));
+        this.#cleanups.push(() => s.unSubscribe());
+        break;
+      }
+      case CHANNELS.audio:
+      case CHANNELS.mel: {
+        const s = dc.onMessage.subscribe((m) => live.audioFrame(asBytes(m)));
+        this.#cleanups.push(() => s.unSubscribe());
+        break;
+      }
+      default:
+        live.stream.reportError(
+          "bad_channel",
+          `data channel "${dc.label.slice(0, 40)}" is not one of ${
+            Object.values(CHANNELS).join(", ")
+          }`,
+        );
+        dc.close();
+    }
+  }
+
+  #gathered(): Promise<void> {
+    if (this.pc.iceGatheringState === "complete") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        s.unSubscribe();
+        reject(new Error("ICE gathering did not complete in 10 s"));
+      }, 10_000);
+      const s = this.pc.iceGatheringStateChange.subscribe((state) => {
+        if (state !== "complete") return;
+        clearTimeout(t);
+        s.unSubscribe();
+        resolve();
+      });
+    });
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+  }
+
+  /** The client is gone: free the session without finalizing (no one would read it). */
+  #lost(reason: EndReason): void {
+    if (this.#closed) return;
+    void this.#live.close(reason).finally(() => this.close());
+  }
+
+  /**
+   * Closes the connection after the transcript channel has sent what it holds (at most 2 s), and
+   * frees the decoders. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    const dc = this.#transcript;
+    for (
+      let waited = 0;
+      dc && dc.readyState === "open" && dc.bufferedAmount > 0 && waited < 2_000;
+    ) {
+      await new Promise((r) => setTimeout(r, 50));
+      waited += 50;
+    }
+    for (const c of this.#cleanups.splice(0)) c();
+    await this.pc.close();
+  }
+}
