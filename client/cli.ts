@@ -53,6 +53,11 @@ const Options = z.object({
   realtime: z.boolean().default(false),
   out: z.string().min(1).optional(),
   timeout: z.coerce.number().positive().default(600),
+  /**
+   * Fault injection: after this much audio, drop the connection without ending the session (a
+   * client that vanishes mid-utterance). Not a command-line flag.
+   */
+  vanishAfterS: z.number().positive().optional(),
 });
 /** Client options. */
 export type ClientOptions = z.infer<typeof Options>;
@@ -178,8 +183,12 @@ export async function runClient(
     await opened(transcript);
     await ready.promise;
     if (result.error) return result;
-    if (track) await sendMedia(pc, track, audio, opts.realtime);
-    else if (audioDc) await sendFrames(audioDc, audio, opts.realtime);
+    const sent = opts.vanishAfterS
+      ? audio.subarray(0, Math.round(opts.vanishAfterS * RATE))
+      : audio;
+    if (track) await sendMedia(pc, track, sent, opts.realtime);
+    else if (audioDc) await sendFrames(audioDc, sent, opts.realtime);
+    if (opts.vanishAfterS) return result;
     transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
     await ended.promise;
   } catch (err) {

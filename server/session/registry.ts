@@ -9,6 +9,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { ModeName } from "../engine/modes.ts";
 import type { SessionClock } from "../engine/clock.ts";
 import { type EndReason, type InputKind, LiveSession } from "./live_session.ts";
+import { releaseFreeMemory } from "../../ffi/native/libc.ts";
 
 /** The server is at its session limit (HTTP 503). */
 export class CapacityError extends Error {
@@ -75,6 +76,8 @@ export class SessionRegistry {
       live = new LiveSession(id, stream, opts.inputs, (reason) => {
         this.#sessions.delete(id);
         this.#onClosed?.(live!, reason);
+        // The session's native buffers were freed on a worker thread: give the pages back.
+        releaseFreeMemory();
       });
       this.#sessions.set(id, live);
       return live;

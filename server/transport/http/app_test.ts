@@ -28,7 +28,7 @@ async function withServer(
     maxSessions,
     onClosed: (s) => app?.sessionClosed(s),
   });
-  app = new App({ registry, peer: { disconnectGraceMs: 500 } });
+  app = new App({ registry, peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000 } });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
   try {
     await fn(`http://127.0.0.1:${server.addr.port}`, app, engine);
@@ -142,4 +142,42 @@ Deno.test({
       assertEquals(wrong.status, 405);
       await wrong.body?.cancel();
     }),
+});
+
+Deno.test({
+  name: "clients that vanish mid-utterance free their sessions: no leak across 50 sessions",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withServer(async (url, app, engine) => {
+      const vanish = (transport: "media" | "audio") =>
+        runClient({
+          url,
+          file: sharedPath(JFK),
+          transport,
+          realtime: false,
+          timeout: 60,
+          vanishAfterS: 3,
+        });
+      const settle = async () => {
+        for (let i = 0; i < 300 && (app.registry.size || app.peers || engine.sessions); i++) {
+          await new Promise((res) => setTimeout(res, 20));
+        }
+        assertEquals([app.registry.size, app.peers, engine.sessions], [0, 0, 0], "all freed");
+      };
+      // Warm up (model pages, werift's first-use allocations), then measure 50 sessions.
+      for (let i = 0; i < 4; i++) assertEquals((await vanish("audio")).error, null);
+      await settle();
+      const rss0 = Deno.memoryUsage().rss;
+      for (let i = 0; i < 50; i += 2) {
+        const rs = await Promise.all([vanish("media"), vanish("audio")]);
+        for (const r of rs) assertEquals(r.error, null);
+      }
+      await settle();
+      const grownMb = (Deno.memoryUsage().rss - rss0) / 2 ** 20;
+      // A leaked whisper state alone is tens of MB (tiny.en): 50 of them would be gigabytes.
+      assert(grownMb < 150, `RSS grew ${grownMb.toFixed(0)} MB over 50 vanished sessions`);
+      console.log(`RSS grew ${grownMb.toFixed(1)} MB over 50 vanished sessions`);
+    }, 8),
 });

@@ -40,6 +40,11 @@ export interface PeerOptions {
   disconnectGraceMs?: number;
   /** Longest wait for a lost RTP packet, ms (default 60). */
   jitterMs?: number;
+  /**
+   * Nothing received (no RTP, no data-channel message) for this long closes the session, ms
+   * (default 30 000): the net under a client that vanished without a word.
+   */
+  idleTimeoutMs?: number;
   /** Simulated inbound RTP loss, percent (tests only). */
   inboundLossPercent?: number;
 }
@@ -56,6 +61,8 @@ export class SessionPeer {
   readonly #cleanups: (() => void)[] = [];
   #transcript: RTCDataChannel | null = null;
   #closed = false;
+  /** When something last arrived from the client (performance.now()). */
+  #lastHeard = performance.now();
 
   private constructor(live: LiveSession, opts: PeerOptions) {
     this.#live = live;
@@ -88,6 +95,7 @@ export class SessionPeer {
       peer.#later(opts.connectTimeoutMs ?? 30_000, () => {
         if (peer.pc.connectionState !== "connected") peer.#lost("timeout");
       });
+      peer.#watchIdle(opts.idleTimeoutMs ?? 30_000);
       return { peer, answer };
     } catch (err) {
       await peer.close();
@@ -124,6 +132,7 @@ export class SessionPeer {
       for (const item of items) for (const pcm of opus.take(item)) live.pushPcm(pcm);
     };
     const sub = track.onReceiveRtp.subscribe((rtp) => {
+      this.#lastHeard = performance.now();
       if (this.#closed || rtp.payload.length === 0) return;
       out(jitter.push({
         seq: rtp.header.sequenceNumber,
@@ -142,7 +151,10 @@ export class SessionPeer {
 
   #channel(dc: RTCDataChannel): void {
     const live = this.#live;
-    const asBytes = (m: string | Buffer) => typeof m === "string" ? m : new Uint8Array(m);
+    const asBytes = (m: string | Buffer) => {
+      this.#lastHeard = performance.now();
+      return typeof m === "string" ? m : new Uint8Array(m);
+    };
     switch (dc.label) {
       case CHANNELS.transcript: {
         this.#transcript = dc;
@@ -153,7 +165,9 @@ export class SessionPeer {
           this.#cleanups.push(() => s.unSubscribe());
         }
         const s = dc.onMessage.subscribe((m) => void live.control(asBytes(m)));
-        this.#cleanups.push(() => s.unSubscribe());
+        // The transcript channel closing means the client is gone (its page or peer closed).
+        const c = dc.stateChanged.subscribe((st) => st === "closed" && this.#lost("disconnected"));
+        this.#cleanups.push(() => (s.unSubscribe(), c.unSubscribe()));
         break;
       }
       case CHANNELS.audio:
@@ -171,6 +185,14 @@ export class SessionPeer {
         );
         dc.close();
     }
+  }
+
+  #watchIdle(limitMs: number): void {
+    const check = () => {
+      if (performance.now() - this.#lastHeard >= limitMs) this.#lost("timeout");
+      else this.#later(Math.min(limitMs, 1_000), check);
+    };
+    this.#later(Math.min(limitMs, 1_000), check);
   }
 
   #gathered(): Promise<void> {
