@@ -18,6 +18,5 @@ export async function clientFiles(): Promise<Record<string, string>> {
     "/index.html": `${WEB}index.html`,
     "/style.css": `${WEB}style.css`,
     "/app.js": `${CLIENT_OUT_DIR}/app.js`,
-    "/mel-worklet.js": `${CLIENT_OUT_DIR}/mel-worklet.js`,
   };
 }

@@ -1,0 +1,160 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/// <reference lib="esnext" />
+/**
+ * The hum-helix page: the mic button starts a session (microphone → WebRTC → live transcript) and
+ * stops it; the mode selector switches mode (mid-session from the next segment); the readout shows
+ * word latency (word end → commit, on the session clock), the server's lag and the round trip.
+ * A session lost while the mic is on is reconnected with backoff.
+ *
+ * @module
+ */
+
+import { Connection, type ConnectionState, type ServerMessage } from "./connection.ts";
+import { TranscriptView } from "./transcript_view.ts";
+import { Spectrogram } from "./spectrogram.ts";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const micButton = $<HTMLButtonElement>("mic");
+const modeSelect = $<HTMLSelectElement>("mode");
+const statusEl = $<HTMLElement>("status");
+const errorEl = $<HTMLElement>("error");
+const latencyEl = $<HTMLElement>("latency");
+const lagEl = $<HTMLElement>("lag");
+const rttEl = $<HTMLElement>("rtt");
+const view = new TranscriptView($<HTMLElement>("transcript"));
+
+let stream: MediaStream | null = null;
+let conn: Connection | null = null;
+let spectrogram: Spectrogram | null = null;
+let wanted = false;
+let retries = 0;
+let pingTimer: ReturnType<typeof setInterval> | undefined;
+const latencies: number[] = [];
+
+function setStatus(state: string, text: string): void {
+  statusEl.dataset.state = state;
+  statusEl.querySelector("span")!.textContent = text;
+}
+
+function showError(message: string | null): void {
+  errorEl.hidden = !message;
+  errorEl.textContent = message ?? "";
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function onMessage(m: ServerMessage): void {
+  switch (m.type) {
+    case "commit": {
+      const last = m.words[m.words.length - 1];
+      latencies.push(Math.max(0, m.emittedMs - last.endMs));
+      if (latencies.length > 20) latencies.shift();
+      latencyEl.textContent = `${(median(latencies) / 1000).toFixed(2)} s`;
+      break;
+    }
+    case "stats":
+      lagEl.textContent = `${(m.lagMs / 1000).toFixed(2)} s`;
+      break;
+    case "pong":
+      if (m.clientMs !== undefined) {
+        rttEl.textContent = `${Math.round(performance.now() - m.clientMs)} ms`;
+      }
+      return;
+    case "error":
+      if (!m.recoverable) showError(`${m.code}: ${m.message}`);
+      else console.warn("hum-helix:", m.code, m.message);
+      return;
+    case "ready":
+      retries = 0;
+      setStatus("live", `live · ${m.mode}`);
+      return;
+    case "ack":
+      if (m.of === "mode") setStatus("live", `live · ${modeSelect.value}`);
+      return;
+  }
+  if (m.type !== "ended") view.apply(m);
+}
+
+function onState(state: ConnectionState, detail?: string): void {
+  if (state === "live") return;
+  if ((state === "closed" || state === "failed") && wanted) {
+    // Lost while the mic is on: reconnect with backoff (1, 2, 4 … 10 s).
+    const delay = Math.min(10_000, 1_000 * 2 ** retries++);
+    setStatus("connecting", `reconnecting in ${Math.round(delay / 1000)} s`);
+    if (detail) console.warn("hum-helix:", detail);
+    setTimeout(() => wanted && void connect(), delay);
+  }
+}
+
+async function connect(): Promise<void> {
+  if (!stream) return;
+  conn?.close();
+  setStatus("connecting", "connecting…");
+  const c = new Connection(stream, { onMessage, onState });
+  conn = c;
+  try {
+    await c.open(modeSelect.value);
+    showError(null);
+  } catch (err) {
+    c.close();
+    if (conn === c) conn = null;
+    showError((err as Error).message);
+    onState("failed");
+  }
+}
+
+async function start(): Promise<void> {
+  showError(null);
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      // Browser noise suppression tends to cut word onsets and endings the recognizer needs
+      // (Whisper was trained on noisy audio); echo cancellation stays on for loudspeakers.
+      audio: {
+        channelCount: 1,
+        echoCancellation: true,
+        noiseSuppression: false,
+        autoGainControl: true,
+      },
+    });
+  } catch (err) {
+    showError(`The microphone is not available: ${(err as Error).message}`);
+    return;
+  }
+  wanted = true;
+  micButton.setAttribute("aria-pressed", "true");
+  micButton.querySelector("span")!.textContent = "Stop";
+  view.clear();
+  latencies.length = 0;
+  spectrogram = new Spectrogram(stream, $<HTMLCanvasElement>("spectrogram"));
+  pingTimer = setInterval(
+    () => conn?.send({ type: "ping", id: Date.now(), clientMs: performance.now() }),
+    5_000,
+  );
+  await connect();
+}
+
+async function stop(): Promise<void> {
+  wanted = false;
+  clearInterval(pingTimer);
+  micButton.setAttribute("aria-pressed", "false");
+  micButton.querySelector("span")!.textContent = "Start";
+  setStatus("connecting", "finishing…");
+  const c = conn;
+  conn = null;
+  await c?.end();
+  for (const t of stream?.getTracks() ?? []) t.stop();
+  stream = null;
+  spectrogram?.stop();
+  spectrogram = null;
+  setStatus("idle", "ready");
+}
+
+micButton.addEventListener("click", () => void (wanted ? stop() : start()));
+modeSelect.addEventListener("change", () => {
+  conn?.send({ type: "mode", mode: modeSelect.value as "latency" | "balanced" | "accuracy" });
+});
+addEventListener("pagehide", () => conn?.close());
