@@ -9,15 +9,20 @@
 
 import { stringify } from "yaml";
 import { parseEvent, type TranscriptEvent } from "../server/events/protocol.ts";
+import { SessionMessageSchema } from "../server/events/control.ts";
 import { readAlignment } from "./metrics/word_timing.ts";
 import { type PooledFigures, poolFigures, streamFigures } from "./metrics/stream_latency.ts";
 
-/** Reads a JSON-lines event file; errors name the file and line. */
+/**
+ * Reads a JSON-lines event file; errors name the file and line. Session messages (`ready`, `pong`,
+ * `ack`, `ended`: what `deno task client` also prints) are skipped.
+ */
 export function readEvents(path: string): TranscriptEvent[] {
   const lines = Deno.readTextFileSync(path).split("\n");
   const events: TranscriptEvent[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === "") return;
+    if (!line.includes('"seq"') && SessionMessageSchema.safeParse(JSON.parse(line)).success) return;
     try {
       events.push(parseEvent(line));
     } catch (err) {

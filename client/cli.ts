@@ -41,6 +41,9 @@ Options:
   --realtime            send at wall-clock speed (default: as fast as the link takes it)
   --out PATH            write the JSON lines there instead of stdout
   --timeout S           give up after S seconds (default 600)
+  --clock C             server (default): events as sent; client: each event's emittedMs becomes
+                        when this client received it, in ms since it sent the first audio — so
+                        latency figures include the network and the transport both ways
   --help                this text
 `;
 
@@ -53,6 +56,7 @@ const Options = z.object({
   realtime: z.boolean().default(false),
   out: z.string().min(1).optional(),
   timeout: z.coerce.number().positive().default(600),
+  clock: z.enum(["server", "client"]).default("server"),
   /**
    * Fault injection: after this much audio, drop the connection without ending the session (a
    * client that vanishes mid-utterance). Not a command-line flag.
@@ -74,6 +78,7 @@ export function parseArgs(args: string[]): ClientOptions | "help" {
       "--model": "model",
       "--out": "out",
       "--timeout": "timeout",
+      "--clock": "clock",
     },
     bool: { "--realtime": ["realtime", true] },
   }, Options);
@@ -135,6 +140,8 @@ export async function runClient(
   if (track) pc.addTransceiver(track, { direction: "sendonly" });
   const transcript = pc.createDataChannel(CHANNELS.transcript);
   const audioDc = opts.transport === "audio" ? pc.createDataChannel(CHANNELS.audio) : null;
+  /** When the first audio went out (performance.now()), for `--clock client`. */
+  const sentAt = { first: null as number | null };
   const ready = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
   transcript.onMessage.subscribe((data) => {
@@ -147,8 +154,13 @@ export async function runClient(
       result.error ??= `server sent a message outside the protocol: ${(err as Error).message}`;
       return;
     }
+    let out = text;
+    if (opts.clock === "client" && typeof m.seq === "number") {
+      m.emittedMs = sentAt.first === null ? 0 : Math.round(performance.now() - sentAt.first);
+      out = JSON.stringify(m);
+    }
     result.messages.push(m);
-    onMessage(m, text);
+    onMessage(m, out);
     if (m.type === "ready") ready.resolve();
     if (m.type === "ended") ended.resolve();
     if (m.type === "error") result.error ??= `server error ${m.code}: ${m.message}`;
@@ -186,8 +198,8 @@ export async function runClient(
     const sent = opts.vanishAfterS
       ? audio.subarray(0, Math.round(opts.vanishAfterS * RATE))
       : audio;
-    if (track) await sendMedia(pc, track, sent, opts.realtime);
-    else if (audioDc) await sendFrames(audioDc, sent, opts.realtime);
+    if (track) await sendMedia(pc, track, sent, opts.realtime, sentAt);
+    else if (audioDc) await sendFrames(audioDc, sent, opts.realtime, sentAt);
     if (opts.vanishAfterS) return result;
     transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
     await ended.promise;
@@ -206,6 +218,7 @@ async function sendMedia(
   track: MediaStreamTrack,
   audio: Float32Array,
   realtime: boolean,
+  sentAt: { first: number | null },
 ): Promise<void> {
   const sender = pc.getTransceivers()[0].sender;
   const payloadType = sender.codec?.payloadType ?? 111;
@@ -213,6 +226,7 @@ async function sendMedia(
   using enc = new OpusEncoder({ rate: RATE, bitrate: 32_000 });
   const frame = (RATE * FRAME_MS) / 1000;
   const t0 = performance.now();
+  sentAt.first = t0;
   let seq = (Math.random() * 0xffff) | 0;
   let ts = (Math.random() * 0xffffffff) >>> 0;
   for (let i = 0, n = 0; i < audio.length; i += frame, n++) {
@@ -241,6 +255,7 @@ async function sendFrames(
   dc: RTCDataChannel,
   audio: Float32Array,
   realtime: boolean,
+  sentAt: { first: number | null },
 ): Promise<void> {
   await opened(dc);
   const chunkMs = FRAME_MS;
@@ -250,6 +265,7 @@ async function sendFrames(
     (_, i) => pcm16Frame(i, audio.subarray(i * step, (i + 1) * step)),
   );
   const t0 = performance.now();
+  sentAt.first = t0;
   for (let i = 0; i < frames.length; i++) {
     while (dc.bufferedAmount > 256 * 1024) await sleep(5);
     dc.send(Buffer.from(frames[i]));

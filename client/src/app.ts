@@ -30,6 +30,8 @@ let spectrogram: Spectrogram | null = null;
 let wanted = false;
 let retries = 0;
 let pingTimer: ReturnType<typeof setInterval> | undefined;
+/** A pending reconnect: one at a time, whatever number of close events led to it. */
+let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 const latencies: number[] = [];
 
 function setStatus(state: string, text: string): void {
@@ -80,13 +82,16 @@ function onMessage(m: ServerMessage): void {
 }
 
 function onState(state: ConnectionState, detail?: string): void {
-  if (state === "live") return;
+  if (state === "live" || reconnectTimer !== undefined) return;
   if ((state === "closed" || state === "failed") && wanted) {
     // Lost while the mic is on: reconnect with backoff (1, 2, 4 … 10 s).
     const delay = Math.min(10_000, 1_000 * 2 ** retries++);
     setStatus("connecting", `reconnecting in ${Math.round(delay / 1000)} s`);
     if (detail) console.warn("hum-helix:", detail);
-    setTimeout(() => wanted && void connect(), delay);
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      if (wanted) void connect();
+    }, delay);
   }
 }
 
@@ -94,16 +99,20 @@ async function connect(): Promise<void> {
   if (!stream) return;
   conn?.close();
   setStatus("connecting", "connecting…");
-  const c = new Connection(stream, { onMessage, onState });
+  // Only the current connection's events count: closing an old one must not reconnect again.
+  const c: Connection = new Connection(stream, {
+    onMessage: (m) => conn === c && onMessage(m),
+    onState: (st, detail) => conn === c && onState(st, detail),
+  });
   conn = c;
   try {
     await c.open(modeSelect.value);
     showError(null);
   } catch (err) {
-    c.close();
-    if (conn === c) conn = null;
+    if (conn !== c) return;
     showError((err as Error).message);
     onState("failed");
+    c.close();
   }
 }
 
@@ -139,6 +148,8 @@ async function start(): Promise<void> {
 
 async function stop(): Promise<void> {
   wanted = false;
+  clearTimeout(reconnectTimer);
+  reconnectTimer = undefined;
   clearInterval(pingTimer);
   micButton.setAttribute("aria-pressed", "false");
   micButton.querySelector("span")!.textContent = "Start";

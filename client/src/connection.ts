@@ -38,7 +38,7 @@ export interface ConnectionHandlers {
 }
 
 /** Longest wait for ICE candidates before the offer goes out anyway, ms. */
-const GATHER_MS = 2_000;
+const GATHER_MS = 5_000;
 
 /** One session with the server; see the module doc. */
 export class Connection {
