@@ -63,8 +63,10 @@ const Options = z.object({
    */
   vanishAfterS: z.number().positive().optional(),
 });
-/** Client options. */
+/** Client options, as parsed (defaults filled in). */
 export type ClientOptions = z.infer<typeof Options>;
+/** Client options as given to {@linkcode runClient} (defaults may be left out). */
+export type ClientInput = z.input<typeof Options>;
 
 /** Parses arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): ClientOptions | "help" {
@@ -123,9 +125,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * says `ended`, or with `error` set on a failure or timeout.
  */
 export async function runClient(
-  opts: ClientOptions,
+  input: ClientInput,
   onMessage: (m: Record<string, unknown>, text: string) => void = () => {},
 ): Promise<ClientResult> {
+  const opts = Options.parse(input);
   const audio = (await decodeAudioFile(opts.file)).samples;
   const result: ClientResult = { messages: [], error: null, location: null };
   const pc = new RTCPeerConnection({
@@ -165,12 +168,7 @@ export async function runClient(
     if (m.type === "ended") ended.resolve();
     if (m.type === "error") result.error ??= `server error ${m.code}: ${m.message}`;
   });
-  const deadline = setTimeout(() => {
-    result.error ??= `timed out after ${opts.timeout} s`;
-    ready.resolve();
-    ended.resolve();
-  }, opts.timeout * 1000);
-  try {
+  const flow = async () => {
     await pc.setLocalDescription(await pc.createOffer());
     await gathered(pc);
     const res = await fetch(new URL("/v1/sessions", opts.url), {
@@ -194,15 +192,26 @@ export async function runClient(
     await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
     await opened(transcript);
     await ready.promise;
-    if (result.error) return result;
+    if (result.error) return;
     const sent = opts.vanishAfterS
       ? audio.subarray(0, Math.round(opts.vanishAfterS * RATE))
       : audio;
     if (track) await sendMedia(pc, track, sent, opts.realtime, sentAt);
     else if (audioDc) await sendFrames(audioDc, sent, opts.realtime, sentAt);
-    if (opts.vanishAfterS) return result;
+    if (opts.vanishAfterS) return;
     transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
     await ended.promise;
+  };
+  // Every step (connecting, sending, waiting for `ended`) counts against one deadline.
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    deadline = setTimeout(() => {
+      result.error ??= `timed out after ${opts.timeout} s`;
+      resolve();
+    }, opts.timeout * 1000);
+  });
+  try {
+    await Promise.race([flow(), timedOut]);
   } catch (err) {
     result.error ??= (err as Error).message;
   } finally {
@@ -223,7 +232,8 @@ async function sendMedia(
   const sender = pc.getTransceivers()[0].sender;
   const payloadType = sender.codec?.payloadType ?? 111;
   const ssrc = (Math.random() * 0xffffffff) >>> 0;
-  using enc = new OpusEncoder({ rate: RATE, bitrate: 32_000 });
+  // In-band FEC on, as browsers send it: a lost packet comes back from the next one.
+  using enc = new OpusEncoder({ rate: RATE, bitrate: 32_000, packetLossPercent: 10 });
   const frame = (RATE * FRAME_MS) / 1000;
   const t0 = performance.now();
   sentAt.first = t0;

@@ -86,6 +86,11 @@ export class LiveSession {
     return this.#closed;
   }
 
+  /** Whether the session is finishing (after `end`): no more input is expected. */
+  get ending(): boolean {
+    return this.#ended !== null;
+  }
+
   /** Sends an engine event to the client (or keeps it until the channel is attached). */
   deliver(event: TranscriptEvent): void {
     this.#send(JSON.stringify(event));

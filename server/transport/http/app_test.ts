@@ -1,5 +1,7 @@
 import { App } from "./app.ts";
 import { MAX_OFFER_BYTES } from "./signalling.ts";
+import type { PeerOptions } from "../webrtc/peer.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { SessionRegistry } from "../../session/registry.ts";
 import { Engine } from "../../engine/engine.ts";
 import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
@@ -17,6 +19,7 @@ const ignore = !hasShared(MODEL, VAD, JFK);
 async function withServer(
   fn: (url: string, app: App, engine: Engine) => Promise<void>,
   maxSessions = 4,
+  peer: PeerOptions = {},
 ): Promise<void> {
   const engine = new Engine({
     model: sharedPath(MODEL),
@@ -28,7 +31,7 @@ async function withServer(
     maxSessions,
     onClosed: (s) => app?.sessionClosed(s),
   });
-  app = new App({ registry, peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000 } });
+  app = new App({ registry, peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000, ...peer } });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
   try {
     await fn(`http://127.0.0.1:${server.addr.port}`, app, engine);
@@ -180,4 +183,35 @@ Deno.test({
       assert(grownMb < 150, `RSS grew ${grownMb.toFixed(0)} MB over 50 vanished sessions`);
       console.log(`RSS grew ${grownMb.toFixed(1)} MB over 50 vanished sessions`);
     }, 8),
+});
+
+Deno.test({
+  name: "10 % RTP loss: concealment keeps the audio clock true and the text close",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withServer(
+      async (url) => {
+        const r = await runClient({
+          url,
+          file: sharedPath(JFK),
+          transport: "media",
+          realtime: true,
+          timeout: 120,
+        });
+        assertEquals(r.error, null);
+        const stats = r.messages.filter((m) => m.type === "stats");
+        const endMs = stats[stats.length - 1].audioMs as number;
+        // 11 s sent in 20 ms packets: every lost packet was filled with as much audio.
+        const sentMs = Math.ceil(176_000 / 320) * 20;
+        assert(Math.abs(endMs - sentMs) <= 100, `audio clock ${endMs} ms, sent ${sentMs} ms`);
+        const text = finalText(r.messages);
+        const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+        const wer = corpusWer([{ ref, hyp: text }]).wer;
+        assert(wer < 0.3, `jfk WER ${wer} at 10 % loss: ${text}`);
+      },
+      4,
+      { inboundLossPercent: 10 },
+    ),
 });
