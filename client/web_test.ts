@@ -17,6 +17,7 @@ import { clientFiles } from "./files.ts";
 import { corpusWer } from "../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
 import { assert } from "../ffi/testing/assert.ts";
+import { existsSync } from "../ffi/whisper/build.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -25,17 +26,8 @@ const JFK = "speech/jfk/jfk.wav";
 const CHROMIUM = Deno.env.get("HUM_CHROMIUM") ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const ignore = !hasShared(MODEL, VAD, JFK) || !exists(CHROMIUM);
-if (!exists(CHROMIUM)) console.warn(`SKIPPED browser test: no Chromium at ${CHROMIUM}`);
+const ignore = !hasShared(MODEL, VAD, JFK) || !existsSync(CHROMIUM);
+if (!existsSync(CHROMIUM)) console.warn(`SKIPPED browser test: no Chromium at ${CHROMIUM}`);
 
 /** jfk as the 48 kHz WAV Chromium plays as its microphone: 1 s of silence, jfk, 3 s of silence. */
 async function fakeMicFile(dir: string): Promise<string> {

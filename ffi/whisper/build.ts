@@ -208,7 +208,8 @@ export async function ensureLogShim(): Promise<string> {
   return out;
 }
 
-function existsSync(path: string): boolean {
+/** Whether `path` exists (any kind of file). */
+export function existsSync(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
