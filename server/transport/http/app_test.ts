@@ -59,8 +59,11 @@ for (const transport of ["media", "audio"] as const) {
           file: sharedPath(JFK),
           transport,
           // At the speaker's pace, as a browser sends: the engine's real clock then sees what
-          // the in-process real-time run sees.
+          // the in-process real-time run sees. Accuracy mode (commits at pauses, full-window
+          // finals) makes the text independent of how busy the machine is: this test is about
+          // the transport; balanced mode's accuracy is the engine tests' business.
           realtime: true,
+          mode: "accuracy",
           timeout: 120,
         });
         assertEquals(r.error, null);
@@ -179,8 +182,9 @@ Deno.test({
       }
       await settle();
       const grownMb = (Deno.memoryUsage().rss - rss0) / 2 ** 20;
-      // A leaked whisper state alone is tens of MB (tiny.en): 50 of them would be gigabytes.
-      assert(grownMb < 150, `RSS grew ${grownMb.toFixed(0)} MB over 50 vanished sessions`);
+      // A live session holds 80–120 MB (tiny.en, measured): 50 leaked would be gigabytes. Alone
+      // this test sees about 10 MB of growth; beside the rest of the suite, up to about 150.
+      assert(grownMb < 300, `RSS grew ${grownMb.toFixed(0)} MB over 50 vanished sessions`);
       console.log(`RSS grew ${grownMb.toFixed(1)} MB over 50 vanished sessions`);
     }, 8),
 });
