@@ -10,7 +10,7 @@
 
 import { stringify } from "yaml";
 import { decodeAudioFile } from "../server/decode/audio_file.ts";
-import { openOpus, OpusDecoder, OpusEncoder } from "../ffi/opus/mod.ts";
+import { openOpus, OpusEncoder, opusPacketSamples } from "../ffi/opus/mod.ts";
 import { JitterBuffer } from "../server/transport/webrtc/jitter.ts";
 import { OpusStream } from "../server/decode/opus_stream.ts";
 
@@ -33,8 +33,7 @@ const packets: Uint8Array[] = [];
 const audioS = (packets.length * 20) / 1000;
 const runs: number[] = [];
 for (let r = 0; r < repeats; r++) {
-  const durations = new OpusDecoder(48_000);
-  const jb = new JitterBuffer({ durationOf: (p) => durations.samplesIn(p) });
+  const jb = new JitterBuffer({ durationOf: (p) => opusPacketSamples(p, 48_000) });
   const os = new OpusStream();
   let samples = 0;
   const t0 = performance.now();
@@ -46,7 +45,6 @@ for (let r = 0; r < repeats; r++) {
   runs.push(performance.now() - t0);
   if (samples !== packets.length * 320) throw new Error(`decoded ${samples} samples`);
   os.close();
-  durations.close();
 }
 runs.sort((a, b) => a - b);
 const medianMs = runs[Math.floor(runs.length / 2)];

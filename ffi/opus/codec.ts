@@ -37,6 +37,21 @@ function checkRate(rate: number, what: string): void {
   }
 }
 
+/**
+ * Samples `packet` holds at `rate` (for RTP durations: 48 000), read from its header without a
+ * decoder. Throws {@linkcode OpusError} on an empty or malformed packet.
+ */
+export function opusPacketSamples(packet: Uint8Array, rate: OpusRate): number {
+  if (packet.length === 0) throw new OpusError("Cannot read an empty Opus packet", -4);
+  const n = openOpus().symbols.opus_packet_get_nb_samples(
+    packet as Uint8Array<ArrayBuffer>,
+    packet.length,
+    rate,
+  );
+  if (n < 0) throw new OpusError("Cannot read an Opus packet", n);
+  return n;
+}
+
 /** A mono Opus decoder. */
 export class OpusDecoder {
   /** The output sample rate. */
@@ -64,14 +79,7 @@ export class OpusDecoder {
   /** Samples (at this decoder's rate) that `packet` holds, without decoding it. */
   samplesIn(packet: Uint8Array): number {
     this.#live("Cannot read an Opus packet");
-    if (packet.length === 0) throw new OpusError("Cannot read an empty Opus packet", -4);
-    const n = openOpus().symbols.opus_packet_get_nb_samples(
-      packet as Uint8Array<ArrayBuffer>,
-      packet.length,
-      this.rate,
-    );
-    if (n < 0) throw new OpusError("Cannot read an Opus packet", n);
-    return n;
+    return opusPacketSamples(packet, this.rate);
   }
 
   /** Decodes one packet. Throws {@linkcode OpusError} on a corrupt packet (the decoder lives on). */

@@ -5,6 +5,13 @@
  * @module
  */
 
-export { MAX_PACKET_MS, OPUS_RATES, OpusDecoder, OpusEncoder, OpusError } from "./codec.ts";
+export {
+  MAX_PACKET_MS,
+  OPUS_RATES,
+  OpusDecoder,
+  OpusEncoder,
+  OpusError,
+  opusPacketSamples,
+} from "./codec.ts";
 export type { OpusEncoderOptions, OpusRate } from "./codec.ts";
 export { openOpus, OPUS_LIB_ENV } from "./library.ts";

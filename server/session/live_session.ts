@@ -16,7 +16,7 @@ import { PROTOCOL_VERSION, type TranscriptEvent } from "../events/protocol.ts";
 import type { StreamSession } from "../engine/stream.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
 import { OpusStream } from "../decode/opus_stream.ts";
-import { OpusDecoder } from "../../ffi/opus/mod.ts";
+import { opusPacketSamples } from "../../ffi/opus/mod.ts";
 
 /** Where text for the client goes (the `transcript` data channel). */
 export interface TextSink {
@@ -63,7 +63,6 @@ export class LiveSession {
   /** Audio-channel state: the next frame number, and an Opus decoder once Opus frames arrive. */
   #audioSeq: number | null = null;
   #opus: OpusStream | null = null;
-  #opusDur: OpusDecoder | null = null;
 
   /**
    * Wraps an engine stream opened with `onEvent` pointing at {@linkcode deliver}. `onClosed` runs
@@ -208,10 +207,9 @@ export class LiveSession {
         break;
       case "opus": {
         this.#opus ??= new OpusStream();
-        this.#opusDur ??= new OpusDecoder(48_000);
         let dur48: number;
         try {
-          dur48 = this.#opusDur.samplesIn(frame.packet);
+          dur48 = opusPacketSamples(frame.packet, 48_000);
         } catch (err) {
           this.#bad("bad_frame", (err as Error).message);
           return;
@@ -266,7 +264,6 @@ export class LiveSession {
     this.#closed = true;
     await this.stream.close();
     this.#opus?.close();
-    this.#opusDur?.close();
     this.#onClosed(reason);
   }
 }

@@ -15,7 +15,7 @@ import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
 } from "werift";
-import { OpusDecoder } from "../../../ffi/opus/mod.ts";
+import { opusPacketSamples } from "../../../ffi/opus/mod.ts";
 import { OpusStream } from "../../decode/opus_stream.ts";
 import { CHANNELS } from "../../events/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
@@ -130,9 +130,8 @@ export class SessionPeer {
 
   #track(track: MediaStreamTrack): void {
     if (track.kind !== "audio") return;
-    const durations = new OpusDecoder(48_000);
     const jitter = new JitterBuffer({
-      durationOf: (p) => durations.samplesIn(p),
+      durationOf: (p) => opusPacketSamples(p, 48_000),
       waitMs: this.#opts.jitterMs ?? 60,
     });
     const opus = new OpusStream();
@@ -164,7 +163,6 @@ export class SessionPeer {
       sub.unSubscribe();
       clearInterval(poll);
       opus.close();
-      durations.close();
     });
   }
 
