@@ -6,27 +6,22 @@
  */
 
 import { chromium } from "playwright-core";
-import { App } from "../server/transport/http/app.ts";
-import { SessionRegistry } from "../server/session/registry.ts";
-import { Engine } from "../server/engine/engine.ts";
-import { loadDefaultIntentClassifier } from "../server/intent/rules.ts";
 import { decodeAudioFile } from "../server/decode/audio_file.ts";
 import { resample } from "../ffi/soxr/mod.ts";
 import { SF_FORMAT, writeSoundFile } from "../ffi/sndfile/mod.ts";
 import { clientFiles } from "./files.ts";
+import { TEST_SERVER_MODELS, withTestServer } from "../server/transport/http/testing.ts";
 import { corpusWer } from "../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
 import { assert } from "../ffi/testing/assert.ts";
 import { existsSync } from "../ffi/whisper/build.ts";
 
-const MODEL = "models/ggml-tiny.en.bin";
-const VAD = "models/ggml-silero-v5.1.2.bin";
 const JFK = "speech/jfk/jfk.wav";
 /** Debian's Chromium, or the one `HUM_CHROMIUM` names. */
 const CHROMIUM = Deno.env.get("HUM_CHROMIUM") ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 
-const ignore = !hasShared(MODEL, VAD, JFK) || !existsSync(CHROMIUM);
+const ignore = !hasShared(...TEST_SERVER_MODELS, JFK) || !existsSync(CHROMIUM);
 if (!existsSync(CHROMIUM)) console.warn(`SKIPPED browser test: no Chromium at ${CHROMIUM}`);
 
 /** jfk as the 48 kHz WAV Chromium plays as its microphone: 1 s of silence, jfk, 3 s of silence. */
@@ -49,71 +44,64 @@ Deno.test({
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const engine = new Engine({
-      model: sharedPath(MODEL),
-      vadModel: sharedPath(VAD),
-      intents: await loadDefaultIntentClassifier(),
-    });
-    let app: App | null = null;
-    const registry = new SessionRegistry(engine, { onClosed: (s) => app?.sessionClosed(s) });
-    app = new App({ registry, staticFiles: await clientFiles() });
-    const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
-    const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
-    await Deno.mkdir(ARTIFACTS, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-audio-capture=${await fakeMicFile(tmp)}`,
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--no-sandbox",
-      ],
-    });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-      const logs: string[] = [];
-      page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
-      page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
-      /** Waits for `expr` in the page; a timeout says what the page showed and logged. */
-      const waitFor = async (expr: string, timeout: number) => {
-        try {
-          // Polled on a timer: animation frames may not run in a headless page.
-          await page.waitForFunction(expr, undefined, { timeout, polling: 200 });
-        } catch (err) {
-          const status = await page.locator("#status").innerText().catch(() => "?");
-          const shownError = await page.locator("#error").innerText().catch(() => "?");
-          const shown = await page.locator("#transcript").innerHTML().catch(() => "?");
-          throw new Error(
-            `${(err as Error).message}\nstatus: ${status}\nerror shown: ${shownError}\n` +
-              `transcript: ${shown}\n` +
-              `sessions: ${registry.size}\nlogs:\n${logs.join("\n")}`,
-          );
-        }
-      };
-      await page.goto(`http://127.0.0.1:${server.addr.port}/`);
-      // Accuracy mode (commits at pauses, full-window finals): the transcript this test judges is
-      // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
-      await page.selectOption("#mode", "accuracy");
-      await page.click("#mic");
-      // Mid-sentence: a partial or the first commits are on screen.
-      await waitFor(
-        '(document.querySelector("#transcript")?.textContent ?? "").includes("fellow")',
-        60_000,
-      );
-      await page.screenshot({ path: `${ARTIFACTS}browser-mid-sentence.png` });
-      await waitFor(
-        '[...document.querySelectorAll("#transcript .final")].some((p) => /for your country/i.test(p.textContent))',
-        60_000,
-      );
-      await page.screenshot({ path: `${ARTIFACTS}browser-final.png` });
-      // The finals of the first pass through the file: up to the first that ends the sentence.
-      const first = await page.evaluate(`(() => {
+  fn: async () =>
+    withTestServer(async ({ url, app }) => {
+      const registry = app.registry;
+      const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
+      await Deno.mkdir(ARTIFACTS, { recursive: true });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          "--use-fake-ui-for-media-stream",
+          "--use-fake-device-for-media-stream",
+          `--use-file-for-fake-audio-capture=${await fakeMicFile(tmp)}`,
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+          "--no-sandbox",
+        ],
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+        const logs: string[] = [];
+        page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+        /** Waits for `expr` in the page; a timeout says what the page showed and logged. */
+        const waitFor = async (expr: string, timeout: number) => {
+          try {
+            // Polled on a timer: animation frames may not run in a headless page.
+            await page.waitForFunction(expr, undefined, { timeout, polling: 200 });
+          } catch (err) {
+            const status = await page.locator("#status").innerText().catch(() => "?");
+            const shownError = await page.locator("#error").innerText().catch(() => "?");
+            const shown = await page.locator("#transcript").innerHTML().catch(() => "?");
+            throw new Error(
+              `${(err as Error).message}\nstatus: ${status}\nerror shown: ${shownError}\n` +
+                `transcript: ${shown}\n` +
+                `sessions: ${registry.size}\nlogs:\n${logs.join("\n")}`,
+            );
+          }
+        };
+        await page.goto(`${url}/`);
+        // Accuracy mode (commits at pauses, full-window finals): the transcript this test judges is
+        // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
+        await page.selectOption("#mode", "accuracy");
+        await page.click("#mic");
+        // Mid-sentence: a partial or the first commits are on screen.
+        await waitFor(
+          '(document.querySelector("#transcript")?.textContent ?? "").includes("fellow")',
+          60_000,
+        );
+        await page.screenshot({ path: `${ARTIFACTS}browser-mid-sentence.png` });
+        await waitFor(
+          '[...document.querySelectorAll("#transcript .final")].some((p) => /for your country/i.test(p.textContent))',
+          60_000,
+        );
+        await page.screenshot({ path: `${ARTIFACTS}browser-final.png` });
+        // The finals of the first pass through the file: up to the first that ends the sentence.
+        const first = await page.evaluate(`(() => {
         const out = [];
         for (const p of document.querySelectorAll("#transcript .final .committed")) {
           out.push(p.textContent);
@@ -121,25 +109,22 @@ Deno.test({
         }
         return out.join(" ");
       })()`) as string;
-      const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
-      const wer = corpusWer([{ ref, hyp: first }]).wer;
-      assert(wer < 0.2, `jfk WER ${wer} in the browser: ${first}\n${logs.join("\n")}`);
-      console.log(`browser jfk WER ${(wer * 100).toFixed(1)} %: ${first}`);
-      assert(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
-      // Stop ends the session cleanly: the server frees it.
-      await page.click("#mic");
-      await waitFor(
-        'document.querySelector("#status")?.getAttribute("data-state") === "idle"',
-        15_000,
-      );
-      for (let i = 0; i < 100 && registry.size; i++) await new Promise((r) => setTimeout(r, 50));
-      assert(registry.size === 0, "the session ended on Stop");
-    } finally {
-      await browser.close();
-      await app.close();
-      await server.shutdown();
-      await engine.close();
-      await Deno.remove(tmp, { recursive: true });
-    }
-  },
+        const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+        const wer = corpusWer([{ ref, hyp: first }]).wer;
+        assert(wer < 0.2, `jfk WER ${wer} in the browser: ${first}\n${logs.join("\n")}`);
+        console.log(`browser jfk WER ${(wer * 100).toFixed(1)} %: ${first}`);
+        assert(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
+        // Stop ends the session cleanly: the server frees it.
+        await page.click("#mic");
+        await waitFor(
+          'document.querySelector("#status")?.getAttribute("data-state") === "idle"',
+          15_000,
+        );
+        for (let i = 0; i < 100 && registry.size; i++) await new Promise((r) => setTimeout(r, 50));
+        assert(registry.size === 0, "the session ended on Stop");
+      } finally {
+        await browser.close();
+        await Deno.remove(tmp, { recursive: true });
+      }
+    }, { staticFiles: await clientFiles() }),
 });

@@ -6,6 +6,7 @@
  */
 
 import { z } from "zod";
+import { describeIssue } from "../events/protocol.ts";
 
 /** The mode names. */
 export const MODE_NAMES = ["latency", "balanced", "accuracy"] as const;
@@ -134,10 +135,7 @@ export function resolveStreamConfig(
   }
   const r = StreamConfigSchema.strict().safeParse({ ...preset, ...overrides, mode });
   if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new RangeError(
-      `Cannot configure stream: ${issue.path.join(".") || "config"}: ${issue.message}`,
-    );
+    throw new RangeError(`Cannot configure stream: ${describeIssue(r.error, "config")}`);
   }
   return r.data;
 }

@@ -9,7 +9,7 @@
  */
 
 import { z } from "zod";
-import { PROTOCOL_VERSION } from "./protocol.ts";
+import { describeIssue, PROTOCOL_VERSION } from "./protocol.ts";
 
 /** The data channel labels a session knows. */
 export const CHANNELS = {
@@ -118,9 +118,7 @@ export function parseControl(data: unknown): ControlMessage {
   }
   const r = ControlSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    const at = issue.path.length ? issue.path.join(".") : "message";
-    throw new TypeError(`Cannot read control message: ${at}: ${issue.message}`);
+    throw new TypeError(`Cannot read control message: ${describeIssue(r.error, "message")}`);
   }
   return r.data;
 }

@@ -114,6 +114,15 @@ export type TranscriptEvent = z.infer<typeof EventSchema>;
 /** The event types. */
 export type EventType = TranscriptEvent["type"];
 
+/**
+ * A zod failure as one line, `field.path: message` for its first issue (`whole` names the value
+ * when the issue is about all of it): what every "Cannot …" error of the protocol says.
+ */
+export function describeIssue(error: z.ZodError, whole: string): string {
+  const issue = error.issues[0];
+  return `${issue.path.length ? issue.path.join(".") : whole}: ${issue.message}`;
+}
+
 /** Parses one event from JSON text, with an error naming the field at fault. */
 export function parseEvent(json: string): TranscriptEvent {
   let raw: unknown;
@@ -123,10 +132,6 @@ export function parseEvent(json: string): TranscriptEvent {
     throw new SyntaxError(`Cannot parse event: not JSON (${(err as Error).message})`);
   }
   const r = EventSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const at = issue.path.length ? issue.path.join(".") : "event";
-    throw new TypeError(`Cannot parse event: ${at}: ${issue.message}`);
-  }
+  if (!r.success) throw new TypeError(`Cannot parse event: ${describeIssue(r.error, "event")}`);
   return r.data;
 }

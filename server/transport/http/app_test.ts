@@ -1,45 +1,27 @@
-import { App } from "./app.ts";
+import type { App } from "./app.ts";
+import { TEST_SERVER_MODELS, withTestServer } from "./testing.ts";
 import { MAX_OFFER_BYTES } from "./signalling.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
-import { SessionRegistry } from "../../session/registry.ts";
-import { Engine } from "../../engine/engine.ts";
-import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
+import type { Engine } from "../../engine/engine.ts";
 import { runClient } from "../../../client/cli.ts";
 import { corpusWer } from "../../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
 
-const MODEL = "models/ggml-tiny.en.bin";
-const VAD = "models/ggml-silero-v5.1.2.bin";
 const JFK = "speech/jfk/jfk.wav";
-const ignore = !hasShared(MODEL, VAD, JFK);
+const ignore = !hasShared(...TEST_SERVER_MODELS, JFK);
 
-/** A server on a free port, and a way to stop it. */
-async function withServer(
+/** The test server with short disconnect and idle limits, and its parts passed positionally. */
+function withServer(
   fn: (url: string, app: App, engine: Engine) => Promise<void>,
   maxSessions = 4,
   peer: PeerOptions = {},
 ): Promise<void> {
-  const engine = new Engine({
-    model: sharedPath(MODEL),
-    vadModel: sharedPath(VAD),
-    intents: await loadDefaultIntentClassifier(),
-  });
-  let app: App | null = null;
-  const registry = new SessionRegistry(engine, {
+  return withTestServer(({ url, app, engine }) => fn(url, app, engine), {
     maxSessions,
-    onClosed: (s) => app?.sessionClosed(s),
+    peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000, ...peer },
   });
-  app = new App({ registry, peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000, ...peer } });
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
-  try {
-    await fn(`http://127.0.0.1:${server.addr.port}`, app, engine);
-  } finally {
-    await app.close();
-    await server.shutdown();
-    await engine.close();
-  }
 }
 
 function finalText(messages: Record<string, unknown>[]): string {

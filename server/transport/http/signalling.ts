@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import { MODE_NAMES } from "../../engine/modes.ts";
+import { describeIssue } from "../../events/protocol.ts";
 import type { InputKind } from "../../session/live_session.ts";
 
 /** Largest offer body accepted, bytes (a browser's offer is 3–6 KB). */
@@ -79,9 +80,7 @@ export async function readOffer(req: Request): Promise<Offer> {
   }
   const r = JsonOfferSchema.safeParse(raw);
   if (!r.success) {
-    const issue = r.error.issues[0];
-    const at = issue.path.length ? issue.path.join(".") : "body";
-    throw new SignallingError(400, `Cannot start a session: ${at}: ${issue.message}`);
+    throw new SignallingError(400, `Cannot start a session: ${describeIssue(r.error, "body")}`);
   }
   const sdp = checkSdp(r.data.sdp);
   return { sdp, config: r.data.config ?? {}, answerAs: "json", inputs: inputsOf(sdp) };

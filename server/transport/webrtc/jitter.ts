@@ -103,16 +103,6 @@ export class JitterBuffer {
     return this.#held.size;
   }
 
-  /** The sequence number `seq` unwrapped to the one nearest `ref`. */
-  #unwrap(seq: number, ref: number): number {
-    const base = ref - (ref % SEQ_MOD + SEQ_MOD) % SEQ_MOD;
-    let best = base + seq;
-    for (const c of [best - SEQ_MOD, best + SEQ_MOD]) {
-      if (Math.abs(c - ref) < Math.abs(best - ref)) best = c;
-    }
-    return best;
-  }
-
   /** Takes one arrived packet at `nowMs`; returns what is ready to go out. */
   push(packet: RtpAudioPacket, nowMs: number): JitterOutput[] {
     this.counters.received++;
@@ -121,7 +111,7 @@ export class JitterBuffer {
       this.#highest = packet.seq;
       this.#nextTs = packet.timestamp;
     }
-    const n = this.#unwrap(packet.seq & 0xffff, this.#highest);
+    const n = unwrapNear(packet.seq & 0xffff, this.#highest, SEQ_MOD);
     if (n < this.#next) {
       this.counters.late++;
       return [];
@@ -167,7 +157,7 @@ export class JitterBuffer {
 
   /** Emits `p` (the packet at `#next`) after `lost` missing ones. */
   #emit(p: RtpAudioPacket, lost: number, out: JitterOutput[]): void {
-    const ts = this.#unwrapTs(p.timestamp);
+    const ts = unwrapNear(p.timestamp >>> 0, this.#nextTs, TS_MOD);
     const hole = Math.min(this.#maxHole, Math.max(0, ts - this.#nextTs));
     if (hole > 0) {
       out.push(
@@ -187,14 +177,14 @@ export class JitterBuffer {
     // A timestamp that went back (a sender restarting its clock) resyncs here.
     this.#nextTs = ts + duration;
   }
+}
 
-  #unwrapTs(ts: number): number {
-    const ref = this.#nextTs;
-    const base = ref - (ref % TS_MOD + TS_MOD) % TS_MOD;
-    let best = base + (ts >>> 0);
-    for (const c of [best - TS_MOD, best + TS_MOD]) {
-      if (Math.abs(c - ref) < Math.abs(best - ref)) best = c;
-    }
-    return best;
+/** `value` (a counter that wraps at `mod`) unwrapped to the candidate nearest `ref`. */
+function unwrapNear(value: number, ref: number, mod: number): number {
+  const base = ref - (ref % mod + mod) % mod;
+  let best = base + value;
+  for (const c of [best - mod, best + mod]) {
+    if (Math.abs(c - ref) < Math.abs(best - ref)) best = c;
   }
+  return best;
 }

@@ -1,0 +1,59 @@
+/**
+ * For tests: the service on a free loopback port, on the shared test models, with everything it
+ * started stopped afterwards.
+ *
+ * @module
+ */
+
+import { App } from "./app.ts";
+import type { PeerOptions } from "../webrtc/peer.ts";
+import { SessionRegistry } from "../../session/registry.ts";
+import { Engine } from "../../engine/engine.ts";
+import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
+import { sharedPath } from "../../../ffi/testing/shared.ts";
+
+/** The shared models the test server loads. */
+export const TEST_SERVER_MODELS = [
+  "models/ggml-tiny.en.bin",
+  "models/ggml-silero-v5.1.2.bin",
+] as const;
+
+/** How the test server is set up. */
+export interface TestServerOptions {
+  maxSessions?: number;
+  peer?: PeerOptions;
+  staticFiles?: Record<string, string>;
+}
+
+/** A running test server. */
+export interface TestServer {
+  url: string;
+  app: App;
+  engine: Engine;
+}
+
+/** Runs `fn` against a server on 127.0.0.1, then ends its sessions and stops it. */
+export async function withTestServer(
+  fn: (server: TestServer) => Promise<void>,
+  opts: TestServerOptions = {},
+): Promise<void> {
+  const engine = new Engine({
+    model: sharedPath(TEST_SERVER_MODELS[0]),
+    vadModel: sharedPath(TEST_SERVER_MODELS[1]),
+    intents: await loadDefaultIntentClassifier(),
+  });
+  let app: App | null = null;
+  const registry = new SessionRegistry(engine, {
+    maxSessions: opts.maxSessions,
+    onClosed: (s) => app?.sessionClosed(s),
+  });
+  app = new App({ registry, peer: opts.peer, staticFiles: opts.staticFiles });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
+  try {
+    await fn({ url: `http://127.0.0.1:${server.addr.port}`, app, engine });
+  } finally {
+    await app.close();
+    await server.shutdown();
+    await engine.close();
+  }
+}
