@@ -24,11 +24,18 @@ const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
 const ignore = !hasShared(...TEST_SERVER_MODELS, JFK) || !existsSync(CHROMIUM);
 if (!existsSync(CHROMIUM)) console.warn(`SKIPPED browser test: no Chromium at ${CHROMIUM}`);
 
-/** jfk as the 48 kHz WAV Chromium plays as its microphone: 1 s of silence, jfk, 3 s of silence. */
+/**
+ * Silence before jfk in the fake microphone's file, in seconds. Chromium plays the file from the
+ * moment the page opens the microphone, but WebRTC sends nothing until the connection is up: audio
+ * before that is lost, as it is for any real caller. The lead covers the connection's set-up.
+ */
+const LEAD_S = 3;
+
+/** jfk as the 48 kHz WAV Chromium plays (and loops) as its microphone: silence, jfk, 3 s of silence. */
 async function fakeMicFile(dir: string): Promise<string> {
   const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
-  const padded = new Float32Array(16_000 * 4 + jfk.length);
-  padded.set(jfk, 16_000);
+  const padded = new Float32Array(16_000 * (LEAD_S + 3) + jfk.length);
+  padded.set(jfk, 16_000 * LEAD_S);
   const wav48 = await resample(padded, { inputRate: 16_000, outputRate: 48_000, channels: 1 });
   const path = `${dir}/jfk-48k.wav`;
   writeSoundFile(path, wav48, {
@@ -88,7 +95,17 @@ Deno.test({
         // Accuracy mode (commits at pauses, full-window finals): the transcript this test judges is
         // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
         await page.selectOption("#mode", "accuracy");
+        const clicked = performance.now();
         await page.click("#mic");
+        await waitFor(
+          'document.querySelector("#status")?.getAttribute("data-state") === "live"',
+          30_000,
+        );
+        const liveAfterS = (performance.now() - clicked) / 1000;
+        // A connection slower than the lead (a loaded machine) lost the start of the first pass
+        // through the file: the second pass, heard whole, is the one judged.
+        const pass = liveAfterS < LEAD_S - 0.5 ? 1 : 2;
+        console.log(`live ${liveAfterS.toFixed(2)} s after Start: judging pass ${pass}`);
         // Mid-sentence: a partial or the first commits are on screen.
         await waitFor(
           '(document.querySelector("#transcript")?.textContent ?? "").includes("fellow")',
@@ -96,18 +113,19 @@ Deno.test({
         );
         await page.screenshot({ path: `${ARTIFACTS}browser-mid-sentence.png` });
         await waitFor(
-          '[...document.querySelectorAll("#transcript .final")].some((p) => /for your country/i.test(p.textContent))',
-          60_000,
+          `[...document.querySelectorAll("#transcript .final")].filter((p) => /for your country/i.test(p.textContent)).length >= ${pass}`,
+          60_000 * pass,
         );
         await page.screenshot({ path: `${ARTIFACTS}browser-final.png` });
-        // The finals of the first pass through the file: up to the first that ends the sentence.
+        // The finals of the judged pass through the file: after the previous pass's sentence end
+        // up to this pass's.
         const first = await page.evaluate(`(() => {
-        const out = [];
+        const passes = [[]];
         for (const p of document.querySelectorAll("#transcript .final .committed")) {
-          out.push(p.textContent);
-          if (/for your country/i.test(p.textContent)) break;
+          passes[passes.length - 1].push(p.textContent);
+          if (/for your country/i.test(p.textContent)) passes.push([]);
         }
-        return out.join(" ");
+        return passes[${pass - 1}].join(" ");
       })()`) as string;
         const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
         const wer = corpusWer([{ ref, hyp: first }]).wer;
