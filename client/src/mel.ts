@@ -63,14 +63,21 @@ export function melFilterbank(nMels = N_MELS, nFft = N_FFT, rate = MEL_RATE): Fl
   return out;
 }
 
-/** Streaming log-mel: push 16 kHz samples of any length, get whole 10 ms frames back. */
+/**
+ * Streaming log-mel: push 16 kHz samples of any length, get whole 10 ms frames back. Frame t is
+ * centred on sample 160·t (Whisper's timing: n samples give 1 + ⌊(n − 200) / 160⌋ frames).
+ */
 export class LogMel {
   readonly #filters: Float32Array;
   readonly #window = new Float32Array(N_FFT);
   readonly #cos = new Float32Array(N_BINS * N_FFT);
   readonly #sin = new Float32Array(N_BINS * N_FFT);
   readonly #power = new Float64Array(N_BINS);
-  #pending = new Float32Array(0);
+  /**
+   * Samples waiting for a whole window; the stream starts with half a window of zeros, so frame t
+   * is centred on sample 160·t as in Whisper's own (centred) spectrogram.
+   */
+  #pending = new Float32Array(N_FFT / 2);
 
   constructor(filters: Float32Array = melFilterbank()) {
     if (filters.length !== N_MELS * N_BINS) {

@@ -21,6 +21,23 @@ export interface VadChange {
   audioMs: number;
 }
 
+/**
+ * What a session needs from a voice activity detector: input in, changes out, and where a pause
+ * inside ongoing speech began (for cutting long segments).
+ */
+export interface SpeechDetector {
+  /** Pushes input (samples, or mel frames for a mel detector); returns completed changes. */
+  push(input: Float32Array): VadChange[] | Promise<VadChange[]>;
+  /** Ends the stream: open speech ends where the input ends. */
+  end(): VadChange[];
+  /** Changes the end-of-speech silence (and the threshold, where there is one). */
+  configure(opts: { threshold?: number; endSilenceMs?: number }): void;
+  /** Whether speech is going on. */
+  readonly speaking: boolean;
+  /** Where the current quiet run inside ongoing speech began, ms, or -1. */
+  readonly pauseSinceMs: number;
+}
+
 /** Options for {@linkcode VadStream}. */
 export interface VadStreamOptions {
   /** Speech probability that starts speech; default 0.5. */
@@ -35,7 +52,7 @@ export interface VadStreamOptions {
  * Incremental speech detection over a stream of samples. One per session, each with a VadModel
  * of its own: the model carries the stream's recurrent state between calls.
  */
-export class VadStream {
+export class VadStream implements SpeechDetector {
   readonly #vad: VadModel;
   #threshold: number;
   #endSilenceMs: number;
