@@ -1,5 +1,6 @@
 /**
- * Bundles the browser client (`client/src/app.ts`) for the browser
+ * Bundles the browser client (`client/src/app.ts`, and the privacy mode's AudioWorklet
+ * `client/src/mel_worklet.ts`) for the browser
  * with esbuild into `.cache/client/`: `deno task build:client`. The server builds it on start when
  * the bundle is missing or older than any source it is made from.
  *
@@ -13,6 +14,7 @@ const ROOT = new URL("../", import.meta.url).pathname;
 export const CLIENT_OUT_DIR = `${ROOT}.cache/client`;
 const ENTRIES = {
   app: `${ROOT}client/src/app.ts`,
+  mel_worklet: `${ROOT}client/src/mel_worklet.ts`,
 };
 /** Folders whose files end up in the bundle. */
 const SOURCES = [`${ROOT}client/src`, `${ROOT}server/events`];

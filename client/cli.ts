@@ -1,7 +1,8 @@
 /**
  * `deno task client --url URL --file AUDIO [options]`: a command-line WebRTC client of the service.
  * It streams an audio file to a session — as an Opus media track (`media`, encoded with libopus),
- * or as PCM16 frames on the `audio` data channel (`audio`) — and prints
+ * as PCM16 frames on the `audio` data channel (`audio`), or as the privacy mode's 8-bit log-mel
+ * frames on the `mel` data channel (`mel`: no audio leaves the client) — and prints
  * every message it receives as JSON lines. It ends the session when the file is done and exits 0
  * once the server says `ended`; any `error` event, a refused offer or a timeout exits 1.
  *
@@ -24,7 +25,8 @@ import { parseCommandLine, runCommand } from "../server/cli/args.ts";
 import { decodeAudioFile } from "../server/decode/audio_file.ts";
 import { CHANNELS, SessionMessageSchema } from "../server/events/control.ts";
 import { EventSchema, PROTOCOL_VERSION } from "../server/events/protocol.ts";
-import { pcm16Frame } from "../server/events/audio_frames.ts";
+import { MEL_BINS, melFrame, melRange, pcm16Frame } from "../server/events/audio_frames.ts";
+import { LogMel } from "./src/mel.ts";
 import { MODE_NAMES } from "../server/engine/modes.ts";
 import { OpusEncoder } from "../ffi/opus/mod.ts";
 
@@ -35,7 +37,8 @@ Streams an audio file to a hum-helix server over WebRTC and prints what comes ba
 Options:
   --url URL             the server, e.g. http://127.0.0.1:8000 (required)
   --file PATH           audio file (any format the server's decoder reads) (required)
-  --transport T         media (Opus track; default) | audio (PCM16 data channel)
+  --transport T         media (Opus track; default) | audio (PCM16 data channel) |
+                        mel (privacy mode: 8-bit log-mel frames on the mel channel)
   --mode M              latency | balanced | accuracy; default: the server's (balanced)
   --model NAME          model for the session
   --realtime            send at wall-clock speed (default: as fast as the link takes it)
@@ -50,7 +53,7 @@ Options:
 const Options = z.object({
   url: z.string().url(),
   file: z.string().min(1),
-  transport: z.enum(["media", "audio"]).default("media"),
+  transport: z.enum(["media", "audio", "mel"]).default("media"),
   mode: z.enum(MODE_NAMES).optional(),
   model: z.string().min(1).optional(),
   realtime: z.boolean().default(false),
@@ -142,7 +145,11 @@ export async function runClient(
   const track = opts.transport === "media" ? new MediaStreamTrack({ kind: "audio" }) : null;
   if (track) pc.addTransceiver(track, { direction: "sendonly" });
   const transcript = pc.createDataChannel(CHANNELS.transcript);
-  const audioDc = opts.transport === "audio" ? pc.createDataChannel(CHANNELS.audio) : null;
+  const audioDc = opts.transport === "audio"
+    ? pc.createDataChannel(CHANNELS.audio)
+    : opts.transport === "mel"
+    ? pc.createDataChannel(CHANNELS.mel)
+    : null;
   /** When the first audio went out (performance.now()), for `--clock client`. */
   const sentAt = { first: null as number | null };
   const ready = Promise.withResolvers<void>();
@@ -197,7 +204,10 @@ export async function runClient(
       ? audio.subarray(0, Math.round(opts.vanishAfterS * RATE))
       : audio;
     if (track) await sendMedia(pc, track, sent, opts.realtime, sentAt);
-    else if (audioDc) await sendFrames(audioDc, sent, opts.realtime, sentAt);
+    else if (audioDc) {
+      const frames = opts.transport === "mel" ? melFrames(sent) : pcmFrames(sent);
+      await sendFrames(audioDc, frames, opts.realtime, sentAt);
+    }
     if (opts.vanishAfterS) return;
     transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
     await ended.promise;
@@ -260,27 +270,56 @@ async function sendMedia(
   }
 }
 
-/** Sends `audio` as PCM16 frames of 20 ms on the `audio` data channel. */
+/** A binary frame for a data channel, and the audio time it completes, ms. */
+interface TimedFrame {
+  bytes: Uint8Array;
+  untilMs: number;
+}
+
+/** `audio` as PCM16 frames of 20 ms (the `audio` channel). */
+function pcmFrames(audio: Float32Array): TimedFrame[] {
+  const step = (RATE * FRAME_MS) / 1000;
+  return Array.from({ length: Math.ceil(audio.length / step) }, (_, i) => ({
+    bytes: pcm16Frame(i, audio.subarray(i * step, (i + 1) * step)),
+    untilMs: Math.min(audio.length, (i + 1) * step) * 1000 / RATE,
+  }));
+}
+
+/**
+ * `audio` as the privacy mode's messages (the `mel` channel): every 100 ms of samples become log-mel
+ * frames, quantized to 8 bits over their own range, as the page's worklet sends them.
+ */
+function melFrames(audio: Float32Array): TimedFrame[] {
+  const logMel = new LogMel();
+  const step = RATE / 10;
+  const out: TimedFrame[] = [];
+  for (let i = 0; i < audio.length; i += step) {
+    const mel = logMel.push(audio.subarray(i, i + step));
+    if (mel.length < MEL_BINS) continue;
+    const [lo, hi] = melRange(mel);
+    out.push({
+      bytes: melFrame(out.length, mel, lo, hi),
+      untilMs: Math.min(audio.length, i + step) * 1000 / RATE,
+    });
+  }
+  return out;
+}
+
+/** Sends binary frames on a data channel, each when its audio is complete with `realtime`. */
 async function sendFrames(
   dc: RTCDataChannel,
-  audio: Float32Array,
+  frames: TimedFrame[],
   realtime: boolean,
   sentAt: { first: number | null },
 ): Promise<void> {
   await opened(dc);
-  const chunkMs = FRAME_MS;
-  const step = (RATE * chunkMs) / 1000;
-  const frames = Array.from(
-    { length: Math.ceil(audio.length / step) },
-    (_, i) => pcm16Frame(i, audio.subarray(i * step, (i + 1) * step)),
-  );
   const t0 = performance.now();
   sentAt.first = t0;
-  for (let i = 0; i < frames.length; i++) {
+  for (const f of frames) {
     while (dc.bufferedAmount > 256 * 1024) await sleep(5);
-    dc.send(Buffer.from(frames[i]));
+    dc.send(Buffer.from(f.bytes));
     if (realtime) {
-      const wait = (i + 1) * chunkMs - (performance.now() - t0);
+      const wait = f.untilMs - (performance.now() - t0);
       if (wait > 0) await sleep(wait);
     }
   }

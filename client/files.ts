@@ -18,5 +18,6 @@ export async function clientFiles(): Promise<Record<string, string>> {
     "/index.html": `${WEB}index.html`,
     "/style.css": `${WEB}style.css`,
     "/app.js": `${CLIENT_OUT_DIR}/app.js`,
+    "/mel_worklet.js": `${CLIENT_OUT_DIR}/mel_worklet.js`,
   };
 }

@@ -13,7 +13,7 @@ import { clientFiles } from "./files.ts";
 import { TEST_SERVER_MODELS, withTestServer } from "../server/transport/http/testing.ts";
 import { corpusWer } from "../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
-import { assert } from "../ffi/testing/assert.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
 import { existsSync } from "../ffi/whisper/build.ts";
 
 const JFK = "speech/jfk/jfk.wav";
@@ -46,80 +46,88 @@ async function fakeMicFile(dir: string): Promise<string> {
   return path;
 }
 
-Deno.test({
-  name: "in Chromium, the page turns the microphone's jfk.wav into the sentence",
-  ignore,
-  sanitizeResources: false,
-  sanitizeOps: false,
-  fn: async () =>
-    withTestServer(async ({ url, app }) => {
-      const registry = app.registry;
-      const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
-      await Deno.mkdir(ARTIFACTS, { recursive: true });
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          "--use-fake-ui-for-media-stream",
-          "--use-fake-device-for-media-stream",
-          `--use-file-for-fake-audio-capture=${await fakeMicFile(tmp)}`,
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--no-first-run",
-          "--no-sandbox",
-        ],
-      });
-      try {
-        const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-        const logs: string[] = [];
-        page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
-        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
-        /** Waits for `expr` in the page; a timeout says what the page showed and logged. */
-        const waitFor = async (expr: string, timeout: number) => {
-          try {
-            // Polled on a timer: animation frames may not run in a headless page.
-            await page.waitForFunction(expr, undefined, { timeout, polling: 200 });
-          } catch (err) {
-            const status = await page.locator("#status").innerText().catch(() => "?");
-            const shownError = await page.locator("#error").innerText().catch(() => "?");
-            const shown = await page.locator("#transcript").innerHTML().catch(() => "?");
-            throw new Error(
-              `${(err as Error).message}\nstatus: ${status}\nerror shown: ${shownError}\n` +
-                `transcript: ${shown}\n` +
-                `sessions: ${registry.size}\nlogs:\n${logs.join("\n")}`,
-            );
-          }
-        };
-        await page.goto(`${url}/`);
-        // Accuracy mode (commits at pauses, full-window finals): the transcript this test judges is
-        // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
-        await page.selectOption("#mode", "accuracy");
-        const clicked = performance.now();
-        await page.click("#mic");
-        await waitFor(
-          'document.querySelector("#status")?.getAttribute("data-state") === "live"',
-          30_000,
-        );
-        const liveAfterS = (performance.now() - clicked) / 1000;
-        // A connection slower than the lead (a loaded machine) lost the start of the first pass
-        // through the file: the second pass, heard whole, is the one judged.
-        const pass = liveAfterS < LEAD_S - 0.5 ? 1 : 2;
-        console.log(`live ${liveAfterS.toFixed(2)} s after Start: judging pass ${pass}`);
-        // Mid-sentence: a partial or the first commits are on screen.
-        await waitFor(
-          '(document.querySelector("#transcript")?.textContent ?? "").includes("fellow")',
-          60_000,
-        );
-        await page.screenshot({ path: `${ARTIFACTS}browser-mid-sentence.png` });
-        await waitFor(
-          `[...document.querySelectorAll("#transcript .final")].filter((p) => /for your country/i.test(p.textContent)).length >= ${pass}`,
-          60_000 * pass,
-        );
-        await page.screenshot({ path: `${ARTIFACTS}browser-final.png` });
-        // The finals of the judged pass through the file: after the previous pass's sentence end
-        // up to this pass's.
-        const first = await page.evaluate(`(() => {
+for (const privacy of [false, true]) {
+  Deno.test({
+    name: privacy
+      ? "in Chromium, private mode sends only log-mel frames and the page shows the sentence"
+      : "in Chromium, the page turns the microphone's jfk.wav into the sentence",
+    ignore,
+    sanitizeResources: false,
+    sanitizeOps: false,
+    fn: async () =>
+      withTestServer(async ({ url, app }) => {
+        const registry = app.registry;
+        const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
+        await Deno.mkdir(ARTIFACTS, { recursive: true });
+        const browser = await chromium.launch({
+          executablePath: CHROMIUM,
+          headless: true,
+          args: [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            `--use-file-for-fake-audio-capture=${await fakeMicFile(tmp)}`,
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-sandbox",
+          ],
+        });
+        try {
+          const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
+          const logs: string[] = [];
+          page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+          page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+          /** Waits for `expr` in the page; a timeout says what the page showed and logged. */
+          const waitFor = async (expr: string, timeout: number) => {
+            try {
+              // Polled on a timer: animation frames may not run in a headless page.
+              await page.waitForFunction(expr, undefined, { timeout, polling: 200 });
+            } catch (err) {
+              const status = await page.locator("#status").innerText().catch(() => "?");
+              const shownError = await page.locator("#error").innerText().catch(() => "?");
+              const shown = await page.locator("#transcript").innerHTML().catch(() => "?");
+              throw new Error(
+                `${(err as Error).message}\nstatus: ${status}\nerror shown: ${shownError}\n` +
+                  `transcript: ${shown}\n` +
+                  `sessions: ${registry.size}\nlogs:\n${logs.join("\n")}`,
+              );
+            }
+          };
+          await page.goto(`${url}/`);
+          // Accuracy mode (commits at pauses, full-window finals): the transcript this test judges is
+          // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
+          await page.selectOption("#mode", "accuracy");
+          if (privacy) await page.check("#private");
+          const shot = (name: string) =>
+            page.screenshot({
+              path: `${ARTIFACTS}browser-${privacy ? "private-" : ""}${name}.png`,
+            });
+          const clicked = performance.now();
+          await page.click("#mic");
+          await waitFor(
+            'document.querySelector("#status")?.getAttribute("data-state") === "live"',
+            30_000,
+          );
+          const liveAfterS = (performance.now() - clicked) / 1000;
+          // A connection slower than the lead (a loaded machine) lost the start of the first pass
+          // through the file: the second pass, heard whole, is the one judged.
+          const pass = liveAfterS < LEAD_S - 0.5 ? 1 : 2;
+          console.log(`live ${liveAfterS.toFixed(2)} s after Start: judging pass ${pass}`);
+          // Mid-sentence: a partial or the first commits are on screen.
+          await waitFor(
+            '(document.querySelector("#transcript")?.textContent ?? "").includes("fellow")',
+            60_000,
+          );
+          await shot("mid-sentence");
+          await waitFor(
+            `[...document.querySelectorAll("#transcript .final")].filter((p) => /for your country/i.test(p.textContent)).length >= ${pass}`,
+            60_000 * pass,
+          );
+          await shot("final");
+          // The finals of the judged pass through the file: after the previous pass's sentence end
+          // up to this pass's.
+          const first = await page.evaluate(`(() => {
         const passes = [[]];
         for (const p of document.querySelectorAll("#transcript .final .committed")) {
           passes[passes.length - 1].push(p.textContent);
@@ -127,22 +135,33 @@ Deno.test({
         }
         return passes[${pass - 1}].join(" ");
       })()`) as string;
-        const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
-        const wer = corpusWer([{ ref, hyp: first }]).wer;
-        assert(wer < 0.2, `jfk WER ${wer} in the browser: ${first}\n${logs.join("\n")}`);
-        console.log(`browser jfk WER ${(wer * 100).toFixed(1)} %: ${first}`);
-        assert(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
-        // Stop ends the session cleanly: the server frees it.
-        await page.click("#mic");
-        await waitFor(
-          'document.querySelector("#status")?.getAttribute("data-state") === "idle"',
-          15_000,
-        );
-        for (let i = 0; i < 100 && registry.size; i++) await new Promise((r) => setTimeout(r, 50));
-        assert(registry.size === 0, "the session ended on Stop");
-      } finally {
-        await browser.close();
-        await Deno.remove(tmp, { recursive: true });
-      }
-    }, { staticFiles: await clientFiles() }),
-});
+          const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+          const wer = corpusWer([{ ref, hyp: first }]).wer;
+          assert(wer < 0.2, `jfk WER ${wer} in the browser: ${first}\n${logs.join("\n")}`);
+          console.log(
+            `browser${privacy ? " (private)" : ""} jfk WER ${(wer * 100).toFixed(1)} %: ${first}`,
+          );
+          assert(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
+          // What reached the server: audio samples, or in private mode mel frames only.
+          const [live] = registry.sessions;
+          if (privacy) {
+            assertEquals([live.stream.input, live.counters.samplesIn], ["mel", 0]);
+            assert(live.counters.melFramesIn > 1_000, `${live.counters.melFramesIn} mel frames`);
+          } else assertEquals(live.stream.input, "pcm");
+          // Stop ends the session cleanly: the server frees it.
+          await page.click("#mic");
+          await waitFor(
+            'document.querySelector("#status")?.getAttribute("data-state") === "idle"',
+            15_000,
+          );
+          for (let i = 0; i < 100 && registry.size; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          assert(registry.size === 0, "the session ended on Stop");
+        } finally {
+          await browser.close();
+          await Deno.remove(tmp, { recursive: true });
+        }
+      }, { staticFiles: await clientFiles() }),
+  });
+}

@@ -5,7 +5,8 @@
  * The hum-helix page: the mic button starts a session (microphone → WebRTC → live transcript) and
  * stops it; the mode selector switches mode (mid-session from the next segment); the readout shows
  * word latency (word end → commit, on the session clock), the server's lag and the round trip.
- * A session lost while the mic is on is reconnected with backoff.
+ * A session lost while the mic is on is reconnected with backoff. The "private" switch keeps the
+ * audio on the device: an AudioWorklet computes Whisper's log-mel frames and only those are sent.
  *
  * @module
  */
@@ -17,6 +18,7 @@ import { Spectrogram } from "./spectrogram.ts";
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const micButton = $<HTMLButtonElement>("mic");
 const modeSelect = $<HTMLSelectElement>("mode");
+const privateSwitch = $<HTMLInputElement>("private");
 const statusEl = $<HTMLElement>("status");
 const errorEl = $<HTMLElement>("error");
 const latencyEl = $<HTMLElement>("latency");
@@ -27,6 +29,8 @@ const view = new TranscriptView($<HTMLElement>("transcript"));
 let stream: MediaStream | null = null;
 let conn: Connection | null = null;
 let spectrogram: Spectrogram | null = null;
+/** Privacy mode's audio graph (mic → mel worklet), while the mic is on. */
+let melGraph: AudioContext | null = null;
 let wanted = false;
 let retries = 0;
 let pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -103,7 +107,7 @@ async function connect(): Promise<void> {
   const c: Connection = new Connection(stream, {
     onMessage: (m) => conn === c && onMessage(m),
     onState: (st, detail) => conn === c && onState(st, detail),
-  });
+  }, { privacy: melGraph !== null });
   conn = c;
   try {
     await c.open(modeSelect.value);
@@ -133,6 +137,17 @@ async function start(): Promise<void> {
     showError(`The microphone is not available: ${(err as Error).message}`);
     return;
   }
+  if (privateSwitch.checked) {
+    try {
+      melGraph = await startMelGraph(stream);
+    } catch (err) {
+      for (const t of stream.getTracks()) t.stop();
+      stream = null;
+      showError(`Private mode needs AudioWorklet support: ${(err as Error).message}`);
+      return;
+    }
+  }
+  privateSwitch.disabled = true;
   wanted = true;
   micButton.setAttribute("aria-pressed", "true");
   micButton.querySelector("span")!.textContent = "Stop";
@@ -159,9 +174,33 @@ async function stop(): Promise<void> {
   await c?.end();
   for (const t of stream?.getTracks() ?? []) t.stop();
   stream = null;
+  await melGraph?.close();
+  melGraph = null;
+  privateSwitch.disabled = false;
   spectrogram?.stop();
   spectrogram = null;
   setStatus("idle", "ready");
+}
+
+/**
+ * Microphone → the mel worklet (`/mel_worklet.js`); its 100 ms messages of log-mel frames go to
+ * whichever connection is current. The worklet's silent output keeps the graph running.
+ */
+async function startMelGraph(mic: MediaStream): Promise<AudioContext> {
+  const ctx = new AudioContext();
+  try {
+    await ctx.audioWorklet.addModule("/mel_worklet.js");
+    const node = new AudioWorkletNode(ctx, "hum-mel", { numberOfInputs: 1, numberOfOutputs: 1 });
+    node.port.onmessage = (e: MessageEvent<Float32Array>) => conn?.sendMel(e.data);
+    const mute = ctx.createGain();
+    mute.gain.value = 0;
+    ctx.createMediaStreamSource(mic).connect(node).connect(mute).connect(ctx.destination);
+    await ctx.resume();
+    return ctx;
+  } catch (err) {
+    await ctx.close();
+    throw err;
+  }
 }
 
 micButton.addEventListener("click", () => void (wanted ? stop() : start()));

@@ -2,9 +2,10 @@
 /// <reference lib="dom.iterable" />
 /// <reference lib="esnext" />
 /**
- * The browser's side of one session: a WebRTC peer connection that sends the microphone track and
- * opens the `transcript` data channel, WHIP-style signalling against `POST /v1/sessions`, and the
- * messages that come back, validated against the shared protocol schemas.
+ * The browser's side of one session: a WebRTC peer connection that sends the microphone track (or,
+ * in privacy mode, log-mel frames on the `mel` data channel and no audio at all) and opens the
+ * `transcript` data channel, WHIP-style signalling against `POST /v1/sessions`, and the messages
+ * that come back, validated against the shared protocol schemas.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import {
   type SessionMessage,
   SessionMessageSchema,
 } from "../../server/events/control.ts";
+import { melFrame, melRange } from "../../server/events/audio_frames.ts";
 
 /** Anything the server sends on the transcript channel. */
 export type ServerMessage = TranscriptEvent | SessionMessage;
@@ -44,17 +46,26 @@ const GATHER_MS = 5_000;
 export class Connection {
   readonly #pc: RTCPeerConnection;
   readonly #dc: RTCDataChannel;
+  /** Privacy mode's channel, and the number of the next mel message on it. */
+  readonly #mel: RTCDataChannel | null;
+  #melSeq = 0;
   readonly #handlers: ConnectionHandlers;
   #location: string | null = null;
   #ended: (() => void) | null = null;
   #state: ConnectionState = "connecting";
 
-  constructor(stream: MediaStream, handlers: ConnectionHandlers) {
+  /**
+   * With `privacy`, no audio track is sent: the page sends mel frames with {@linkcode sendMel}.
+   */
+  constructor(stream: MediaStream, handlers: ConnectionHandlers, opts: { privacy?: boolean } = {}) {
     this.#handlers = handlers;
     this.#pc = new RTCPeerConnection({ iceServers: [] });
-    for (const track of stream.getAudioTracks()) {
-      this.#pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+    if (!opts.privacy) {
+      for (const track of stream.getAudioTracks()) {
+        this.#pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      }
     }
+    this.#mel = opts.privacy ? this.#pc.createDataChannel(CHANNELS.mel) : null;
     this.#dc = this.#pc.createDataChannel(CHANNELS.transcript);
     this.#dc.onmessage = (e) => this.#receive(e.data);
     this.#dc.onclose = () => this.#setState("closed");
@@ -131,6 +142,16 @@ export class Connection {
     const m = r.data as ServerMessage;
     if (m.type === "ended") this.#ended?.();
     this.#handlers.onMessage(m);
+  }
+
+  /**
+   * Sends log-mel frames (80 log10-power values each) on the `mel` channel, quantized to 8 bits
+   * over their own range; dropped before the channel opens (as a track's audio would be).
+   */
+  sendMel(frames: Float32Array): void {
+    if (this.#mel?.readyState !== "open" || frames.length === 0) return;
+    const [lo, hi] = melRange(frames);
+    this.#mel.send(melFrame(this.#melSeq++, frames, lo, hi) as Uint8Array<ArrayBuffer>);
   }
 
   /** Sends a control message (dropped when the channel is not open). */

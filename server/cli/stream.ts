@@ -17,6 +17,10 @@ import { MODE_NAMES } from "../engine/modes.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import type { TranscriptEvent } from "../events/protocol.ts";
+import { MEL_BINS, melFrame, melRange, parseFrame } from "../events/audio_frames.ts";
+import { dequantizeMel } from "../decode/mel_input.ts";
+import { LogMel } from "../../client/src/mel.ts";
+import type { Deliver } from "../engine/feed.ts";
 
 const HELP = `Usage: deno task stream <file> [options]
 
@@ -26,6 +30,8 @@ Options:
   --mode M              latency | balanced | accuracy; default balanced
   --model NAME|PATH     model; default the mode's, else HUM_MODEL or ${DEFAULT_MODEL}
   --realtime            pace audio at wall-clock speed (default: simulated clock)
+  --input pcm|mel       what the engine takes: samples (default), or the privacy mode's 8-bit
+                        log-mel frames, computed and quantized as a client does
   --set KEY=VALUE       override one stream setting (repeatable), e.g. --set minChunkMs=700
   --vad-model NAME|PATH Silero VAD model; default ${DEFAULT_VAD_MODEL}
   --out PATH            write the events there instead of stdout
@@ -40,6 +46,7 @@ const Options = z.object({
   mode: z.enum(MODE_NAMES).default("balanced"),
   model: z.string().min(1).optional(),
   realtime: z.boolean().default(false),
+  input: z.enum(["pcm", "mel"]).default("pcm"),
   set: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
   vadModel: z.string().min(1).optional(),
   out: z.string().min(1).optional(),
@@ -54,6 +61,7 @@ const VALUE_FLAGS: Record<string, string> = {
   "--model": "model",
   "--vad-model": "vadModel",
   "--out": "out",
+  "--input": "input",
 };
 const BOOL_FLAGS: Record<string, [string, boolean]> = {
   "--realtime": ["realtime", true],
@@ -129,8 +137,10 @@ async function stream(opts: Options): Promise<number> {
     });
     const timer = setInterval(() => void flushLines(), 200);
     try {
-      if (clock instanceof SimulatedClock) await feedSimulated(session, audio.samples, clock);
-      else await feedRealtime(session, audio.samples);
+      const deliver = opts.input === "mel" ? melDeliver() : undefined;
+      if (clock instanceof SimulatedClock) {
+        await feedSimulated(session, audio.samples, clock, undefined, deliver);
+      } else await feedRealtime(session, audio.samples, { deliver });
     } finally {
       clearInterval(timer);
       await session.close();
@@ -148,6 +158,26 @@ async function stream(opts: Options): Promise<number> {
     out?.close();
     await engine.close();
   }
+}
+
+/**
+ * The privacy mode's wire, in process: each frame of samples becomes log-mel frames, quantized to
+ * 8 bits as a client sends them, and dequantized as the server receives them.
+ */
+function melDeliver(): Deliver {
+  const logMel = new LogMel();
+  let seq = 0;
+  return (session, samples) => {
+    const all = logMel.push(samples);
+    // One message per 100 ms at most, as the page sends them.
+    for (let i = 0; i < all.length; i += 10 * MEL_BINS) {
+      const mel = all.subarray(i, i + 10 * MEL_BINS);
+      const [lo, hi] = melRange(mel);
+      const frame = parseFrame(melFrame(seq++, mel, lo, hi));
+      if (frame.kind !== "mel") throw new Error("a mel frame did not read back as one");
+      session.pushMel(dequantizeMel(frame.bins, frame.lo, frame.hi));
+    }
+  };
 }
 
 if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, stream));

@@ -1,5 +1,5 @@
-import { AudioBuffer, msToSample, sampleToMs } from "./audio_buffer.ts";
-import { assertEquals } from "../../ffi/testing/assert.ts";
+import { AudioBuffer, MEL_FORMAT, msToSample, sampleToMs } from "./audio_buffer.ts";
+import { assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
 
 const ramp = (from: number, n: number) => Float32Array.from({ length: n }, (_, i) => from + i);
 
@@ -26,4 +26,18 @@ Deno.test("a slice is a copy: appending later does not change it", () => {
   b.dropBefore(2);
   b.append(ramp(500, 10));
   assertEquals(s[0], 0);
+});
+
+Deno.test("mel frames are buffered whole, 10 ms each", () => {
+  const b = new AudioBuffer(MEL_FORMAT);
+  b.append(ramp(0, 80 * 250));
+  b.append(ramp(80 * 250, 80 * 600)); // grows past its first 8 s
+  assertEquals(b.endMs, 8_500);
+  assertEquals(b.valuesToMs(800), 100);
+  const s = b.slice(20, 40);
+  assertEquals([s.length, s[0], s[80]], [160, 160, 240]);
+  b.dropBefore(1_000);
+  assertEquals(b.startSample, 100);
+  assertEquals(b.slice(0, 1_010)[0], 8_000);
+  assertThrows(() => b.append(new Float32Array(81)), RangeError, "whole 80-value frames");
 });

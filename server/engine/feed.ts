@@ -15,12 +15,21 @@ import type { StreamSession } from "./stream.ts";
 /** Frame length transports deliver (WebRTC Opus frames are 20 ms). */
 export const FRAME_MS = 20;
 
+/**
+ * Hands a frame of samples to the session: by default `session.push`; a privacy-mode feed turns
+ * it into mel frames first (the client's side of the wire).
+ */
+export type Deliver = (session: StreamSession, samples: Float32Array) => void;
+
+const pushSamples: Deliver = (session, samples) => session.push(samples);
+
 /** Feeds `samples` on the simulated `clock` (the session's own), then ends the session. */
 export async function feedSimulated(
   session: StreamSession,
   samples: Float32Array,
   clock: SimulatedClock,
   frameMs = FRAME_MS,
+  deliver: Deliver = pushSamples,
 ): Promise<void> {
   const frame = Math.round((frameMs * RATE) / 1000);
   let next = 0;
@@ -30,7 +39,7 @@ export async function feedSimulated(
     // Every whole frame that has arrived by now goes in together.
     const arrived = Math.floor((clock.now() * RATE) / 1000 / frame) * frame;
     const upTo = Math.min(samples.length, Math.max(firstEnd, arrived));
-    session.push(samples.subarray(next, upTo));
+    deliver(session, samples.subarray(next, upTo));
     next = upTo;
     await session.drain();
   }
@@ -41,8 +50,9 @@ export async function feedSimulated(
 export async function feedRealtime(
   session: StreamSession,
   samples: Float32Array,
-  opts: { frameMs?: number; signal?: AbortSignal } = {},
+  opts: { frameMs?: number; signal?: AbortSignal; deliver?: Deliver } = {},
 ): Promise<void> {
+  const deliver = opts.deliver ?? pushSamples;
   const frame = Math.round(((opts.frameMs ?? FRAME_MS) * RATE) / 1000);
   const t0 = performance.now();
   for (let off = 0; off < samples.length; off += frame) {
@@ -50,7 +60,7 @@ export async function feedRealtime(
     const end = Math.min(samples.length, off + frame);
     const dueMs = (end * 1000) / RATE - (performance.now() - t0);
     if (dueMs > 0) await new Promise((r) => setTimeout(r, dueMs));
-    session.push(samples.subarray(off, end));
+    deliver(session, samples.subarray(off, end));
   }
   await session.end();
 }

@@ -1,8 +1,11 @@
 /**
- * One streaming session: 16 kHz mono PCM in (frames of any length), transcript events out.
+ * One streaming session: 16 kHz mono PCM in (frames of any length) — or, for a privacy-mode
+ * client, Whisper's log-mel frames (10 ms each) — transcript events out. A session's first input
+ * fixes which of the two it takes.
  *
  * The audio path inside a session:
- * 1. Silero VAD (with an energy gate) watches every 32 ms window; silence runs no decoder.
+ * 1. Silero VAD (with an energy gate) watches every 32 ms window (mel input: the level of each
+ *    frame's speech band against the background, `mel_vad.ts`); silence runs no decoder.
  * 2. Speech opens a segment. Every `minChunkMs` of new audio the segment so far is decoded again,
  *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
  *    `audio_ctx` scaled to the segment. A segment is at most
@@ -23,18 +26,26 @@
  * @module
  */
 
-import type { WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
+import type { DecodeOptions, WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
 import type { VadModel } from "../../ffi/whisper/mod.ts";
 import { PROTOCOL_VERSION, type TranscriptEvent, type Word } from "../events/protocol.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement } from "./agreement.ts";
-import { AudioBuffer } from "./audio_buffer.ts";
-import { SAMPLE_RATE as RATE } from "./offline.ts";
+import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
+import { MelVad } from "./mel_vad.ts";
+import { melWindow } from "./mel_window.ts";
 import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
 import { dropLoops, findLoops, judge } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
-import { VadStream } from "./vad_stream.ts";
-import { monotonicWords, spreadWords, type TimedWord, wordKey, wordsFromTokens } from "./words.ts";
+import { type SpeechDetector, VadStream } from "./vad_stream.ts";
+import {
+  monotonicWords,
+  spreadWords,
+  type TimedWord,
+  timeTokensByHints,
+  wordKey,
+  wordsFromTokens,
+} from "./words.ts";
 
 /** Omit-distributing helper: an event without the fields the session stamps. */
 type Unstamped<E> = E extends unknown ? Omit<E, "v" | "seq" | "emittedMs"> : never;
@@ -77,6 +88,8 @@ const MAX_TOKENS_PER_S = 10;
 const STRICT_LOOPS = { maxRepeats: 1, minLoopPhrase: 2 };
 /** A pause inside speech this long is where a long segment may close, ms. */
 const MIN_PAUSE_MS = 96;
+/** Whisper's encoder frames for a whole 30 s window. */
+const FULL_AUDIO_CTX = 1500;
 /** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
 const MIN_DECODE_MS = 300;
 
@@ -109,9 +122,11 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   readonly clock: SessionClock;
   readonly #state: WhisperState;
   readonly #vadModel: VadModel;
-  readonly #vad: VadStream;
+  #vad: SpeechDetector;
   readonly #opts: StreamOptions;
-  readonly #audio = new AudioBuffer();
+  /** What the session takes, fixed by its first input. */
+  #input: "pcm" | "mel" | null = null;
+  #audio = new AudioBuffer();
   #queue: Float32Array[] = [];
   #loop: Promise<void> | null = null;
   #flushRequested = false;
@@ -195,7 +210,13 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
 
   /** Audio pushed so far, ms. */
   get audioMs(): number {
-    return this.#audio.endMs + this.#queue.reduce((n, q) => n + q.length, 0) * 1000 / RATE;
+    return this.#audio.endMs +
+      this.#audio.valuesToMs(this.#queue.reduce((n, q) => n + q.length, 0));
+  }
+
+  /** What the session takes: set by its first input (`push` or `pushMel`), null before. */
+  get input(): "pcm" | "mel" | null {
+    return this.#input;
   }
 
   /** Compute time spent on this session's audio (VAD and decoding), ms. */
@@ -208,20 +229,57 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
    * that are not finite numbers (nothing of the bad frame is kept).
    */
   push(samples: Float32Array): void {
+    this.#accept("pcm", samples, "audio", "sample");
+  }
+
+  /**
+   * Queues log-mel frames (privacy mode): 80 log10-power values per 10 ms frame, frame after
+   * frame, as `client/src/mel.ts` computes them. Throws as `push` does, and on values that are
+   * not whole frames or not in [−40, 40] (log10 of a power).
+   */
+  pushMel(frames: Float32Array): void {
+    this.#accept("mel", frames, "mel frames", "value");
+  }
+
+  #accept(kind: "pcm" | "mel", values: Float32Array, what: string, unit: string): void {
     if (this.#closed || this.#ending) {
-      throw new Error(`Cannot push audio: the session is ${this.#closed ? "closed" : "ended"}`);
+      throw new Error(`Cannot push ${what}: the session is ${this.#closed ? "closed" : "ended"}`);
     }
-    if (!(samples instanceof Float32Array)) {
-      throw new TypeError("Cannot push audio: samples must be a Float32Array");
+    if (!(values instanceof Float32Array)) {
+      throw new TypeError(`Cannot push ${what}: ${unit}s must be a Float32Array`);
     }
-    for (let i = 0; i < samples.length; i++) {
-      if (!Number.isFinite(samples[i])) {
-        throw new RangeError(`Cannot push audio: sample ${i} is not a finite number`);
+    if (this.#input && this.#input !== kind) {
+      throw new TypeError(
+        `Cannot push ${what}: this session takes ${
+          this.#input === "pcm" ? "audio samples" : "mel frames"
+        } (its first input); a session cannot switch`,
+      );
+    }
+    const limit = kind === "mel" ? 40 : Infinity;
+    for (let i = 0; i < values.length; i++) {
+      if (!(Math.abs(values[i]) <= limit)) {
+        throw new RangeError(
+          `Cannot push ${what}: ${unit} ${i} is ${
+            Number.isFinite(values[i]) ? "out of range" : "not a finite number"
+          }`,
+        );
       }
     }
-    if (samples.length === 0) return;
+    if (kind === "mel" && values.length % MEL_FORMAT.frameSize) {
+      throw new RangeError(
+        `Cannot push mel frames: ${values.length} values is not whole ${MEL_FORMAT.frameSize}-bin frames`,
+      );
+    }
+    if (values.length === 0) return;
+    if (!this.#input) {
+      this.#input = kind;
+      if (kind === "mel") {
+        this.#audio = new AudioBuffer(MEL_FORMAT);
+        this.#vad = new MelVad({ endSilenceMs: this.#config.endSilenceMs });
+      }
+    }
     this.clock.start();
-    this.#queue.push(samples.slice());
+    this.#queue.push(values.slice());
     this.#kick();
   }
 
@@ -515,7 +573,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   ): Promise<Hypothesis> {
     const cfg = this.config;
     const samples = this.#audio.slice(seg.startMs, endMs);
-    const bufferMs = (samples.length * 1000) / RATE;
+    const bufferMs = this.#audio.valuesToMs(samples.length);
     const scaled = cfg.scaleAudioCtx && !(final && cfg.finalFullWindow)
       ? audioCtxFor(bufferMs, cfg.audioCtxMarginFrames)
       : 0;
@@ -550,25 +608,32 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   ): Promise<Hypothesis> {
     const cfg = this.config;
     this.#decodes++;
-    const result = await this.#measure(() =>
-      this.#state.full(samples, {
-        strategy: beamSize > 1 ? "beam" : "greedy",
-        beamSize,
-        bestOf: 1,
-        threads: cfg.threads,
-        language: "en",
-        noContext: true,
-        singleSegment: true,
-        noTimestamps: textOnly,
-        tokenTimestamps: !textOnly,
-        // A loop on a short window stops here rather than filling the text context.
-        maxTokens: Math.ceil((samples.length / RATE) * MAX_TOKENS_PER_S) + 16,
-        // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
-        temperatureInc: 0,
-        audioCtx,
-        initialPrompt: this.#prompt() || undefined,
-      })
-    );
+    const bufferMs = this.#audio.valuesToMs(samples.length);
+    const params: DecodeOptions = {
+      strategy: beamSize > 1 ? "beam" : "greedy",
+      beamSize,
+      bestOf: 1,
+      threads: cfg.threads,
+      language: "en",
+      noContext: true,
+      singleSegment: true,
+      noTimestamps: textOnly,
+      // Token timestamps need the samples' energy: mel input times tokens from hints instead.
+      tokenTimestamps: !textOnly && this.#input !== "mel",
+      // A loop on a short window stops here rather than filling the text context.
+      maxTokens: Math.ceil((bufferMs / 1000) * MAX_TOKENS_PER_S) + 16,
+      // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
+      temperatureInc: 0,
+      audioCtx,
+      initialPrompt: this.#prompt() || undefined,
+    };
+    const result = await this.#measure(() => {
+      if (this.#input !== "mel") return this.#state.full(samples, params);
+      // The encoder reads 2 × audio_ctx frames: the window is padded to them with silence (as
+      // Whisper pads audio), and the decoder is told where the frames end (as it knows for audio).
+      const { mel, nLen } = melWindow(samples, 2 * (audioCtx || FULL_AUDIO_CTX));
+      return this.#state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
+    });
     const words: TimedWord[] = [];
     let text = "";
     let noSpeechProb = 0;
@@ -582,7 +647,10 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
         plogSum += t.plog;
         tokens++;
       }
-      words.push(...wordsFromTokens(s.tokens, textOnly ? 0 : seg.startMs));
+      const timed = this.#input === "mel" && !textOnly
+        ? timeTokensByHints(s.tokens, s.t0Ms, s.t1Ms)
+        : s.tokens;
+      words.push(...wordsFromTokens(timed, textOnly ? 0 : seg.startMs));
     }
     const rejected = judge({
       text,

@@ -106,3 +106,50 @@ export function spreadWords(
     return { ...w, startMs: Math.round(s), endMs: Math.round(Math.max(s, e)) };
   });
 }
+
+/** How long a token sounds, relatively: characters, with digits and punctuation as pauses. */
+function voiceLength(text: string): number {
+  let n = 0;
+  for (const c of text) {
+    if (c === " ") n += 0.01;
+    else if (c === "," || c === "." || c === "!" || c === "?" || (c >= "0" && c <= "9")) n += 2.5;
+    else n += 1;
+  }
+  return Math.max(n, 0.01);
+}
+
+/**
+ * Token times for a decode without samples (from mel frames): whisper.cpp's token timestamps
+ * need the signal's energy, so they stay empty. The decoder's own timestamp guesses
+ * (`hintMs`) mark where confident tokens begin; between such marks, and between the segment's
+ * start and end, time is shared out by how long each token sounds. Returns copies with `t0Ms`
+ * and `t1Ms` set, within [startMs, endMs] and in order.
+ */
+export function timeTokensByHints(
+  tokens: readonly DecodedToken[],
+  startMs: number,
+  endMs: number,
+): DecodedToken[] {
+  const text = tokens.filter((t) => !t.special);
+  const n = text.length;
+  if (!n) return [];
+  // Boundaries b[0..n]: b[j] is where token j starts; NaN = unknown.
+  const b = new Array<number>(n + 1).fill(NaN);
+  b[0] = startMs;
+  b[n] = Math.max(startMs, endMs);
+  let last = startMs;
+  for (let j = 1; j < n; j++) {
+    const h = text[j].hintMs;
+    if (h >= 0 && startMs + h > last && startMs + h < b[n]) b[j] = last = startMs + h;
+  }
+  for (let i = 0; i < n;) {
+    let k = i + 1;
+    while (Number.isNaN(b[k])) k++;
+    const lengths = text.slice(i, k).map((t) => voiceLength(t.text));
+    const total = lengths.reduce((a, x) => a + x, 0);
+    let at = b[i];
+    for (let j = i; j < k - 1; j++) b[j + 1] = at += ((b[k] - b[i]) * lengths[j - i]) / total;
+    i = k;
+  }
+  return text.map((t, j) => ({ ...t, t0Ms: Math.round(b[j]), t1Ms: Math.round(b[j + 1]) }));
+}

@@ -152,6 +152,18 @@ export function opusFrame(seq: number, packet: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * The range a client quantizes a mel message over: [max − 8, max] of its values. Whisper clamps
+ * each decoded window at (window max − 8), and a message's max is at most its window's, so
+ * nothing Whisper keeps is lost; the 255 steps are 0.03 apart (0.3 dB).
+ */
+export function melRange(mel: Float32Array): [number, number] {
+  let max = -Infinity;
+  for (let i = 0; i < mel.length; i++) if (mel[i] > max) max = mel[i];
+  if (!Number.isFinite(max)) throw new RangeError("Cannot quantize mel: no finite values");
+  return [max - 8, max];
+}
+
 /** A mel frame: `mel` holds `frames × 80` log10-power values, quantized over [lo, hi]. */
 export function melFrame(seq: number, mel: Float32Array, lo: number, hi: number): Uint8Array {
   if (mel.length === 0 || mel.length % MEL_BINS) {

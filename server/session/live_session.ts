@@ -1,6 +1,7 @@
 /**
  * One live session as a transport sees it: an engine stream, the inputs that feed it (PCM from a
- * decoded media track, binary frames from the `audio` channel) and the `transcript` channel that
+ * decoded media track, binary frames from the `audio` channel, log-mel frames from the `mel`
+ * channel in privacy mode) and the `transcript` channel that
  * carries events and session messages out and control messages in. Transport-free: WebRTC wires a
  * peer connection to it; tests wire plain functions.
  *
@@ -10,12 +11,13 @@
  * @module
  */
 
-import { parseFrame } from "../events/audio_frames.ts";
+import { MEL_BINS, parseFrame } from "../events/audio_frames.ts";
 import { type ControlMessage, parseControl, type SessionMessage } from "../events/control.ts";
 import { PROTOCOL_VERSION, type TranscriptEvent } from "../events/protocol.ts";
 import type { StreamSession } from "../engine/stream.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
 import { OpusStream } from "../decode/opus_stream.ts";
+import { dequantizeMel } from "../decode/mel_input.ts";
 import { opusPacketSamples } from "../../ffi/opus/mod.ts";
 
 /** Where text for the client goes (the `transcript` data channel). */
@@ -29,6 +31,12 @@ export type EndReason = "end" | "deleted" | "disconnected" | "timeout" | "shutdo
 /** The inputs a session may receive audio from. */
 export type InputKind = "media" | "audio" | "mel";
 
+/** The binary data channels: where a frame arrived. */
+export type FrameChannel = "audio" | "mel";
+
+/** log10 of the power floor: what digital silence's mel frames hold. */
+const SILENT_MEL = -10;
+
 /** Events kept while no transcript channel is attached yet; older ones beyond this are dropped. */
 const MAX_BUFFERED = 2_000;
 /** A gap in an audio channel's frame numbers longer than this is filled with this much, ms. */
@@ -39,6 +47,8 @@ export interface SessionCounters {
   framesIn: number;
   badMessages: number;
   samplesIn: number;
+  /** Mel frames (10 ms each) taken in. */
+  melFramesIn: number;
   eventsOut: number;
   droppedEvents: number;
 }
@@ -52,6 +62,7 @@ export class LiveSession {
     framesIn: 0,
     badMessages: 0,
     samplesIn: 0,
+    melFramesIn: 0,
     eventsOut: 0,
     droppedEvents: 0,
   };
@@ -60,8 +71,11 @@ export class LiveSession {
   #ended: Promise<void> | null = null;
   #closed = false;
   readonly #onClosed: (reason: EndReason) => void;
-  /** Audio-channel state: the next frame number, and an Opus decoder once Opus frames arrive. */
-  #audioSeq: number | null = null;
+  /**
+   * Per binary channel, the next frame number; and an Opus decoder once Opus frames arrive on
+   * the audio channel.
+   */
+  #nextSeq: Record<FrameChannel, number | null> = { audio: null, mel: null };
   #opus: OpusStream | null = null;
 
   /**
@@ -183,8 +197,24 @@ export class LiveSession {
     }
   }
 
-  /** A binary frame on the `audio` channel (see `audio_frames.ts`). */
-  audioFrame(data: unknown): void {
+  /**
+   * Log-mel frames (privacy mode): 80 log10-power values per 10 ms frame, frame after frame.
+   */
+  pushMel(frames: Float32Array): void {
+    if (this.#closed || this.#ended) return;
+    try {
+      this.stream.pushMel(frames);
+      this.counters.melFramesIn += frames.length / MEL_BINS;
+    } catch (err) {
+      this.#bad("bad_audio", (err as Error).message);
+    }
+  }
+
+  /**
+   * A binary frame (see `audio_frames.ts`) on the `audio` channel (PCM16 or Opus) or the `mel`
+   * channel (log-mel); frame numbers count per channel.
+   */
+  audioFrame(data: unknown, channel: FrameChannel = "audio"): void {
     if (this.#closed || this.#ended) return;
     let frame;
     try {
@@ -193,13 +223,22 @@ export class LiveSession {
       this.#bad("bad_frame", (err as Error).message);
       return;
     }
-    this.counters.framesIn++;
-    const gap = this.#audioSeq === null ? 0 : frame.seq - this.#audioSeq;
-    if (gap < 0) {
-      this.#bad("bad_frame", `frame ${frame.seq} arrived after frame ${this.#audioSeq! - 1}`);
+    if ((frame.kind === "mel") !== (channel === "mel")) {
+      this.#bad(
+        "bad_frame",
+        `${frame.kind} frames do not belong on the ${channel} channel (mel frames go on "mel", ` +
+          `PCM16 and Opus on "audio")`,
+      );
       return;
     }
-    this.#audioSeq = frame.seq + 1;
+    this.counters.framesIn++;
+    const expected = this.#nextSeq[channel];
+    const gap = expected === null ? 0 : frame.seq - expected;
+    if (gap < 0) {
+      this.#bad("bad_frame", `frame ${frame.seq} arrived after frame ${expected! - 1}`);
+      return;
+    }
+    this.#nextSeq[channel] = frame.seq + 1;
     switch (frame.kind) {
       case "pcm16":
         if (gap) this.pushPcm(new Float32Array(gapSamples(gap, frame.samples.length)));
@@ -228,12 +267,15 @@ export class LiveSession {
         for (const p of pcm) this.pushPcm(p);
         break;
       }
-      case "mel":
-        this.#bad(
-          "unsupported_input",
-          "mel frames belong on the mel channel; this server does not decode mel input yet",
-        );
+      case "mel": {
+        // Lost messages stand in as silence (digital silence's log-mel), so the clock stays true.
+        if (gap) {
+          const n = Math.min(gap * frame.frames, MAX_GAP_MS / 10) * MEL_BINS;
+          this.pushMel(new Float32Array(n).fill(SILENT_MEL));
+        }
+        this.pushMel(dequantizeMel(frame.bins, frame.lo, frame.hi));
         break;
+      }
     }
   }
 

@@ -2,7 +2,9 @@ import { SessionRegistry } from "./registry.ts";
 import { Engine } from "../engine/engine.ts";
 import { SimulatedClock } from "../engine/clock.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
-import { opusFrame, pcm16Frame } from "../events/audio_frames.ts";
+import { MEL_BINS, melFrame, melRange, opusFrame, pcm16Frame } from "../events/audio_frames.ts";
+import { LogMel } from "../../client/src/mel.ts";
+import { corpusWer } from "../../bench/metrics/wer.ts";
 import { SessionMessageSchema } from "../events/control.ts";
 import { EventSchema } from "../events/protocol.ts";
 import { OpusEncoder } from "../../ffi/opus/mod.ts";
@@ -82,6 +84,56 @@ Deno.test({
       live.audioFrame(pcm16Frame(seq, audio.subarray(0, 320)));
       await live.control('{"v":1,"type":"flush"}');
       assertEquals(sent.length, n);
+    } finally {
+      await engine.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a privacy-mode session takes 8-bit mel frames on the mel channel and hears jfk",
+  ignore,
+  fn: async () => {
+    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+    const reg = new SessionRegistry(engine, { maxSessions: 1 });
+    try {
+      const live = await reg.open({ inputs: ["mel"], clock: new SimulatedClock() });
+      const sent: string[] = [];
+      live.attachTranscript({ send: (t) => sent.push(t) });
+      const audio = (await decodeAudioFile(sharedPath(JFK))).samples;
+      // The page's side: log-mel of each 100 ms, quantized over its own range; message 3 (in
+      // the silence before the speech) is lost in transit.
+      const logMel = new LogMel();
+      let seq = 0;
+      let frames = 0;
+      for (let i = 0; i < audio.length; i += 1_600) {
+        const mel = logMel.push(audio.subarray(i, i + 1_600));
+        frames += mel.length / MEL_BINS;
+        const [lo, hi] = melRange(mel);
+        const f = melFrame(seq++, mel, lo, hi);
+        if (seq !== 4) live.audioFrame(f, "mel");
+        if (seq === 20) {
+          // Frames on the wrong channel, and samples into a mel session, are refused.
+          live.audioFrame(f, "audio");
+          live.audioFrame(pcm16Frame(0, audio.subarray(0, 320)), "mel");
+          live.pushPcm(audio.subarray(0, 320));
+        }
+      }
+      await live.control('{"v":1,"type":"end"}');
+      assert(live.closed);
+      const msgs = parseAll(sent);
+      const errors = msgs.filter((m) => m.type === "error").map((m) =>
+        m.type === "error" && m.code
+      );
+      assertEquals(errors, ["bad_frame", "bad_frame", "bad_audio"]);
+      const text = msgs.filter((m) => m.type === "final").map((m) => m.type === "final" && m.text)
+        .join(" ").toLowerCase();
+      const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+      const wer = corpusWer([{ ref, hyp: text }]).wer;
+      assert(wer < 0.15, `jfk over mel frames: WER ${wer}: ${text}`);
+      // The lost message was stood in for by as many silent frames: the clock stays true.
+      assertEquals(live.counters.melFramesIn, frames);
+      assertEquals(live.stream.input, "mel");
     } finally {
       await engine.close();
     }

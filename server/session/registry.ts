@@ -54,6 +54,11 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
+  /** The sessions open now, oldest first. */
+  get sessions(): LiveSession[] {
+    return [...this.#sessions.values()];
+  }
+
   /** The session with `id`, if open. */
   get(id: string): LiveSession | undefined {
     return this.#sessions.get(id);

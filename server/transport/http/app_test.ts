@@ -28,7 +28,7 @@ function finalText(messages: Record<string, unknown>[]): string {
   return messages.filter((m) => m.type === "final").map((m) => m.text).join(" ").toLowerCase();
 }
 
-for (const transport of ["media", "audio"] as const) {
+for (const transport of ["media", "audio", "mel"] as const) {
   Deno.test({
     name: `loopback over ${transport}: jfk.wav comes back as the known sentence`,
     ignore,

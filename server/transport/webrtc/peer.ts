@@ -189,7 +189,8 @@ export class SessionPeer {
       }
       case CHANNELS.audio:
       case CHANNELS.mel: {
-        const s = dc.onMessage.subscribe((m) => live.audioFrame(asBytes(m)));
+        const channel = dc.label === CHANNELS.mel ? "mel" : "audio";
+        const s = dc.onMessage.subscribe((m) => live.audioFrame(asBytes(m), channel));
         this.#cleanups.push(() => s.unSubscribe());
         break;
       }

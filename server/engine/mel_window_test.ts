@@ -1,7 +1,8 @@
-import { dequantizeMel, melWindow } from "./mel_input.ts";
+import { melWindow } from "./mel_window.ts";
+import { dequantizeMel } from "../decode/mel_input.ts";
 import { LogMel } from "../../client/src/mel.ts";
 import { melFrame, parseFrame } from "../events/audio_frames.ts";
-import { decodeAudioFile } from "./audio_file.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
 import { WhisperModel } from "../../ffi/whisper/mod.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
