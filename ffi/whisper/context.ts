@@ -70,6 +70,12 @@ export interface DecodedToken {
   t1Ms: number;
   /** Time from DTW alignment, ms (-10 when the model was loaded without `dtwHeads`). */
   tDtwMs: number;
+  /**
+   * The decoder's best guess of a timestamp at this token, ms from the window start (from the
+   * most likely timestamp token, `tid`), or -1 when it is not confident (`pt` or `ptsum` ≤ 0.01,
+   * whisper.cpp's own thresholds). Word times for input without samples (mel) come from these.
+   */
+  hintMs: number;
   /** A control token (<|endoftext|>, timestamps, language, ...). */
   special: boolean;
 }
@@ -403,6 +409,7 @@ export class WhisperState implements Disposable {
   #collect(ctx: Deno.PointerObject, st: Deno.PointerObject): DecodeResult {
     const s = this.model.symbols;
     const eot = s.whisper_token_eot(ctx);
+    const beg = s.whisper_token_beg(ctx);
     const segments: DecodedSegment[] = [];
     const n = s.whisper_full_n_segments_from_state(st);
     for (let i = 0; i < n; i++) {
@@ -423,6 +430,7 @@ export class WhisperState implements Disposable {
           t0Ms: Number(d.getBigInt64(T.t0[0], true)) * 10,
           t1Ms: Number(d.getBigInt64(T.t1[0], true)) * 10,
           tDtwMs: Number(d.getBigInt64(T.t_dtw[0], true)) * 10,
+          hintMs: timestampHint(d, beg),
           special: id >= eot,
         });
       }
@@ -464,4 +472,16 @@ export class WhisperState implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+/** Confidence below which whisper.cpp ignores a token's timestamp guess (`thold_pt`, `thold_ptsum`). */
+const HINT_THRESHOLD = 0.01;
+
+/** A token's timestamp guess in ms (timestamp tokens are 20 ms apart), or -1. */
+function timestampHint(d: DataView, beg: number): number {
+  const T = TOKEN_DATA.fields;
+  const tid = d.getInt32(T.tid[0], true);
+  const pt = d.getFloat32(T.pt[0], true);
+  const ptsum = d.getFloat32(T.ptsum[0], true);
+  return tid >= beg && pt > HINT_THRESHOLD && ptsum > HINT_THRESHOLD ? (tid - beg) * 20 : -1;
 }
