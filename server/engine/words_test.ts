@@ -1,4 +1,5 @@
-import { monotonicWords, spreadWords, wordKey } from "./words.ts";
+import { monotonicWords, spreadWords, timeTokensByHints, wordKey } from "./words.ts";
+import type { DecodedToken } from "../../ffi/whisper/mod.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
 const w = (word: string, startMs = 0, endMs = 0) => ({ word, startMs, endMs, p: 0.9 });
@@ -15,4 +16,34 @@ Deno.test("monotonicWords keeps times ordered and inside bounds; wordKey compare
   const out = monotonicWords([w("a", 100, 300), w("b", 200, 250), w("c", 900, 1200)], 150, 1000);
   assertEquals(out.map((x) => [x.startMs, x.endMs]), [[150, 300], [300, 300], [900, 1000]]);
   assertEquals([wordKey("Don’t!"), wordKey("don't")], ["don't", "don't"]);
+});
+
+Deno.test("timeTokensByHints: confident guesses mark token starts, the rest shares time by sound", () => {
+  const tok = (text: string, hintMs = -1, special = false): DecodedToken => ({
+    id: 0,
+    text,
+    bytes: new TextEncoder().encode(text),
+    p: 0.9,
+    plog: -0.1,
+    t0Ms: 0,
+    t1Ms: 0,
+    tDtwMs: -10,
+    hintMs,
+    special,
+  });
+  const out = timeTokensByHints(
+    [tok("[_BEG_]", -1, true), tok(" ab"), tok(" cd", 1000), tok(" e"), tok(" fg", 300)],
+    200,
+    2000,
+  );
+  // " cd" starts at its guess (200 + 1000); " fg"'s guess goes back in time, so it is ignored
+  // and " cd", " e" and " fg" share the rest by how they sound (2.01 : 1.01 : 2.01).
+  assertEquals(out.map((t) => t.text), [" ab", " cd", " e", " fg"]);
+  assertEquals(out.map((t) => [t.t0Ms, t.t1Ms]), [
+    [200, 1200],
+    [1200, 1520],
+    [1520, 1680],
+    [1680, 2000],
+  ]);
+  assertEquals(timeTokensByHints([tok("<|endoftext|>", -1, true)], 0, 10), []);
 });
