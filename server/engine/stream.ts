@@ -88,6 +88,9 @@ const MAX_TOKENS_PER_S = 10;
 const STRICT_LOOPS = { maxRepeats: 1, minLoopPhrase: 2 };
 /** A pause inside speech this long is where a long segment may close, ms. */
 const MIN_PAUSE_MS = 96;
+/** A hypothesis of a buffer this long, ms, with fewer words per second than this has collapsed. */
+const COLLAPSE_MIN_MS = 2_500;
+const COLLAPSE_WORDS_PER_S = 0.5;
 /** Whisper's encoder frames for a whole 30 s window. */
 const FULL_AUDIO_CTX = 1500;
 /** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
@@ -141,6 +144,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   #computeMs = 0;
   #retries = 0;
   #loopsDropped = 0;
+  #collapses = 0;
   #lastDecodeMs = 0;
   #decodes = 0;
   #nextStatsMs = STATS_EVERY_MS;
@@ -363,7 +367,8 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
           if (this.#segment) await this.#finalize(this.#audio.endMs);
           this.#stats(
             `end of input; ${this.#decodes} decodes, ${this.#retries} retried with the full ` +
-              `window, ${this.#loopsDropped} looping commits cut`,
+              `window, ${this.#loopsDropped} looping commits cut, ${this.#collapses} collapsed ` +
+              `hypotheses decoded again without the prompt`,
           );
         } finally {
           this.#segment = null;
@@ -591,6 +596,17 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       this.#retries++;
       hyp = await this.#decodeOnce(seg, samples, beamSize, 0, textOnly, span);
     }
+    // The prompt (the session's recent text) can tip Whisper into a collapsed hypothesis: one
+    // word for seconds of speech ("The" for 3–5 s of spk2033 after one history, while the same
+    // audio decodes whole without it). Such a hypothesis is decoded again without the prompt.
+    if (
+      hyp.rejected !== "repetition" && this.#prompt() && bufferMs >= COLLAPSE_MIN_MS &&
+      hyp.words.length < (bufferMs / 1000) * COLLAPSE_WORDS_PER_S
+    ) {
+      this.#collapses++;
+      const bare = await this.#decodeOnce(seg, samples, beamSize, scaled, textOnly, span, false);
+      if (!bare.rejected && bare.words.length > hyp.words.length) hyp = bare;
+    }
     if (hyp.rejected === "repetition") {
       const words = dropLoops(hyp.words, (w) => wordKey(w.word));
       return { words, text: words.map((w) => w.word).join(" "), rejected: null };
@@ -605,6 +621,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     audioCtx: number,
     textOnly: boolean,
     span: [number, number],
+    withPrompt = true,
   ): Promise<Hypothesis> {
     const cfg = this.config;
     this.#decodes++;
@@ -625,7 +642,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
       temperatureInc: 0,
       audioCtx,
-      initialPrompt: this.#prompt() || undefined,
+      initialPrompt: (withPrompt && this.#prompt()) || undefined,
     };
     const result = await this.#measure(() => {
       if (this.#input !== "mel") return this.#state.full(samples, params);
