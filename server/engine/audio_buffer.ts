@@ -66,6 +66,11 @@ export class AudioBuffer {
     return this.#toMs(values / this.format.frameSize);
   }
 
+  /** Values (as pushed) in `ms` of input: whole frames. */
+  msToValues(ms: number): number {
+    return Math.max(1, this.#toFrame(ms)) * this.format.frameSize;
+  }
+
   /** Appends whole frames. */
   append(values: Float32Array): void {
     const size = this.format.frameSize;

@@ -91,6 +91,8 @@ const MIN_PAUSE_MS = 96;
 /** A hypothesis of a buffer this long, ms, with fewer words per second than this has collapsed. */
 const COLLAPSE_MIN_MS = 2_500;
 const COLLAPSE_WORDS_PER_S = 0.5;
+/** Queued input is taken this much at a time, ms. */
+const INGEST_SLICE_MS = 100;
 /** Whisper's encoder frames for a whole 30 s window. */
 const FULL_AUDIO_CTX = 1500;
 /** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
@@ -389,24 +391,25 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
 
   /** Takes the frames queued since the last step: VAD, segment changes, maybe one decode. */
   async #ingest(frames: Float32Array[]): Promise<void> {
-    const changes = await this.#measure(async () => {
-      const all = [];
-      for (const f of frames) {
-        this.#audio.append(f);
-        all.push(...await this.#vad.push(f));
+    // Frames that queued up (a decode was running, or a client sent faster than real time) are
+    // taken a slice at a time, so speech ends and segment limits fall where the audio says, not
+    // where the batch ends.
+    for (const slice of slices(frames, this.#audio.msToValues(INGEST_SLICE_MS))) {
+      const changes = await this.#measure(async () => {
+        this.#audio.append(slice);
+        return await this.#vad.push(slice);
+      });
+      for (const c of changes) {
+        if (c.state === "speech") {
+          this.#emit({ type: "vad", state: "speech", audioMs: c.audioMs });
+          if (!this.#segment) this.#open(c.audioMs);
+        } else {
+          this.#emit({ type: "vad", state: "silence", audioMs: c.audioMs });
+          if (this.#segment) await this.#finalize(c.audioMs);
+        }
       }
-      return all;
-    });
-    for (const c of changes) {
-      if (c.state === "speech") {
-        this.#emit({ type: "vad", state: "speech", audioMs: c.audioMs });
-        if (!this.#segment) this.#open(c.audioMs);
-      } else {
-        this.#emit({ type: "vad", state: "silence", audioMs: c.audioMs });
-        if (this.#segment) await this.#finalize(c.audioMs);
-      }
+      await this.#cutLongSegment();
     }
-    await this.#cutLongSegment();
     const seg = this.#segment;
     // Rolling decodes at most every minChunkMs of audio, and never more than DUTY_CYCLE of the
     // time: when a decode costs more than the audio it covers, the next one waits for more
@@ -735,6 +738,13 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     const w = this.#waiters;
     this.#waiters = [];
     for (const f of w) f();
+  }
+}
+
+/** The frames cut into slices of at most `size` values (subarrays, no copies). */
+function* slices(frames: Float32Array[], size: number): Generator<Float32Array> {
+  for (const f of frames) {
+    for (let i = 0; i < f.length; i += size) yield f.subarray(i, i + size);
   }
 }
 
