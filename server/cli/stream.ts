@@ -164,7 +164,7 @@ async function stream(opts: Options): Promise<number> {
  * The privacy mode's wire, in process: each frame of samples becomes log-mel frames, quantized to
  * 8 bits as a client sends them, and dequantized as the server receives them.
  */
-function melDeliver(): Deliver {
+export function melDeliver(): Deliver {
   const logMel = new LogMel();
   let seq = 0;
   return (session, samples) => {

@@ -154,3 +154,37 @@ function isKnownPhrase(ws: readonly string[]): boolean {
     return true;
   });
 }
+
+/** Levenshtein distance between two short strings. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/**
+ * Whether a phrase of 2–`maxPhrase` words is said twice back to back, allowing each word of the
+ * copy to differ by one letter ("as not. Ask not!"): Whisper repeats itself with small changes,
+ * which exact loop finding misses. `keys` are normalised words.
+ */
+export function hasNearRepeat(keys: readonly string[], maxPhrase = 4): boolean {
+  for (let n = 2; n <= maxPhrase; n++) {
+    for (let i = 0; i + 2 * n <= keys.length; i++) {
+      let exact = 0;
+      let near = true;
+      for (let k = 0; k < n && near; k++) {
+        const d = editDistance(keys[i + k], keys[i + n + k]);
+        if (d === 0) exact++;
+        near = d <= 1;
+      }
+      if (near && exact >= 1) return true;
+    }
+  }
+  return false;
+}

@@ -1,5 +1,5 @@
-import { dropLoops, findLoops, judge, maxRepetition } from "./hallucination.ts";
-import { assertEquals } from "../../ffi/testing/assert.ts";
+import { dropLoops, findLoops, hasNearRepeat, judge, maxRepetition } from "./hallucination.ts";
+import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 
 const sure = { noSpeechProb: 0.05, avgLogprob: -0.3 };
 const unsure = { noSpeechProb: 0.4, avgLogprob: -1.4 };
@@ -41,4 +41,12 @@ Deno.test("a phrase said twice back to back is a loop; loops are cut to one copy
   );
   assertEquals(dropLoops("a a a a a b".split(" "), (w) => w).join(" "), "a b");
   assertEquals(dropLoops("the cat sat".split(" "), (w) => w).join(" "), "the cat sat");
+});
+
+Deno.test("near repeats: a phrase said again with a letter changed per word is found", () => {
+  assert(hasNearRepeat(["as", "not", "ask", "not"]));
+  assert(hasNearRepeat(["and", "so", "my", "fellow", "and", "so", "my", "fellows"]));
+  assert(!hasNearRepeat(["ask", "not", "what", "your", "country", "can", "do", "for", "you"]));
+  assert(!hasNearRepeat(["a", "b", "c", "d"]), "one-letter words that all differ are not a copy");
+  assert(!hasNearRepeat(["the", "cat", "then", "cut"]), "no word of the copy is the same");
 });

@@ -35,7 +35,7 @@ import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
 import { MelVad } from "./mel_vad.ts";
 import { melWindow } from "./mel_window.ts";
 import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
-import { dropLoops, findLoops, judge } from "./hallucination.ts";
+import { dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
 import { type SpeechDetector, VadStream } from "./vad_stream.ts";
 import {
@@ -91,8 +91,11 @@ const MIN_PAUSE_MS = 96;
 /** A hypothesis of a buffer this long, ms, with fewer words per second than this has collapsed. */
 const COLLAPSE_MIN_MS = 2_500;
 const COLLAPSE_WORDS_PER_S = 0.5;
-/** Queued input is taken this much at a time, ms. */
-const INGEST_SLICE_MS = 100;
+/**
+ * Input is taken in slices that end on this grid of the stream's own time, ms (Silero's window):
+ * segment decisions then fall at the same points however the input was framed or batched.
+ */
+const INGEST_GRID_MS = 32;
 /** Whisper's encoder frames for a whole 30 s window. */
 const FULL_AUDIO_CTX = 1500;
 /** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
@@ -133,6 +136,8 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   #input: "pcm" | "mel" | null = null;
   #audio = new AudioBuffer();
   #queue: Float32Array[] = [];
+  /** Input short of the next grid point (see INGEST_GRID_MS), taken with the next input. */
+  #rest = new Float32Array(0);
   #loop: Promise<void> | null = null;
   #flushRequested = false;
   #ending = false;
@@ -217,7 +222,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   /** Audio pushed so far, ms. */
   get audioMs(): number {
     return this.#audio.endMs +
-      this.#audio.valuesToMs(this.#queue.reduce((n, q) => n + q.length, 0));
+      this.#audio.valuesToMs(this.#queue.reduce((n, q) => n + q.length, this.#rest.length));
   }
 
   /** What the session takes: set by its first input (`push` or `pushMel`), null before. */
@@ -359,10 +364,12 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       if (this.#closed) return;
       if (this.#flushRequested) {
         this.#flushRequested = false;
+        await this.#ingest([], true);
         if (this.#segment) await this.#finalize(this.#audio.endMs);
       }
       if (this.#ending && !this.#ended) {
         try {
+          await this.#ingest([], true);
           for (const c of this.#vad.end()) {
             this.#emit({ type: "vad", state: c.state, audioMs: c.audioMs });
           }
@@ -390,11 +397,16 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   }
 
   /** Takes the frames queued since the last step: VAD, segment changes, maybe one decode. */
-  async #ingest(frames: Float32Array[]): Promise<void> {
-    // Frames that queued up (a decode was running, or a client sent faster than real time) are
-    // taken a slice at a time, so speech ends and segment limits fall where the audio says, not
-    // where the batch ends.
-    for (const slice of slices(frames, this.#audio.msToValues(INGEST_SLICE_MS))) {
+  async #ingest(frames: Float32Array[], all = false): Promise<void> {
+    // Queued input (a decode was running, or a client sent faster than real time) is taken a
+    // grid slice at a time, so speech ends and segment limits fall where the audio says, not
+    // where a batch ends; what is short of the next grid point waits (`all`: is taken too).
+    const input = concat([this.#rest, ...frames]);
+    const grid = this.#audio.msToValues(INGEST_GRID_MS);
+    const whole = all ? input.length : input.length - (input.length % grid);
+    this.#rest = input.slice(whole);
+    for (let off = 0; off < whole; off += grid) {
+      const slice = input.subarray(off, Math.min(whole, off + grid));
       const changes = await this.#measure(async () => {
         this.#audio.append(slice);
         return await this.#vad.push(slice);
@@ -409,6 +421,10 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
         }
       }
       await this.#cutLongSegment();
+      if (!this.#segment && this.#vad.speaking && this.#vad.pauseSinceMs < 0) {
+        // The pause a long segment was cut in is over: the speech goes on in a new segment.
+        this.#open(this.#audio.endMs - this.#audio.valuesToMs(slice.length));
+      }
     }
     const seg = this.#segment;
     // Rolling decodes at most every minChunkMs of audio, and never more than DUTY_CYCLE of the
@@ -476,7 +492,10 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     ) cutMs = pauseMs + MIN_PAUSE_MS / 2;
     if (cutMs < 0) return;
     await this.#finalize(cutMs, cutMs);
-    if (this.#vad.speaking) this.#open(cutMs + this.config.preRollMs);
+    // Speech goes on in a new segment: at once after a cut at the limit; after a cut in a pause,
+    // once the pause is over (see #ingest), so a pause that turns out to be the end of speech
+    // opens nothing (a segment of trailing silence invites words from the prompt).
+    if (this.#vad.speaking && this.#vad.pauseSinceMs < 0) this.#open(cutMs + this.config.preRollMs);
   }
 
   /**
@@ -594,7 +613,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     // A loop, or for the closing decode (which commits everything) any phrase said twice back to
     // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
     const suspicious = hyp.rejected === "repetition" ||
-      (final && findLoops(hyp.words.map((w) => wordKey(w.word)), STRICT_LOOPS).length > 0);
+      (final && suspectRepeat(hyp.words.map((w) => wordKey(w.word))));
     if (suspicious && scaled > 0 && scaled < 1500) {
       this.#retries++;
       hyp = await this.#decodeOnce(seg, samples, beamSize, 0, textOnly, span);
@@ -741,11 +760,17 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   }
 }
 
-/** The frames cut into slices of at most `size` values (subarrays, no copies). */
-function* slices(frames: Float32Array[], size: number): Generator<Float32Array> {
-  for (const f of frames) {
-    for (let i = 0; i < f.length; i += size) yield f.subarray(i, i + size);
-  }
+/** A closing decode's words that say a phrase twice back to back, exactly or nearly. */
+function suspectRepeat(keys: string[]): boolean {
+  return findLoops(keys, STRICT_LOOPS).length > 0 || hasNearRepeat(keys);
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
 }
 
 function toWord(w: TimedWord): Word {

@@ -4,6 +4,9 @@ import { MAX_OFFER_BYTES } from "./signalling.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import type { Engine } from "../../engine/engine.ts";
+import { SimulatedClock } from "../../engine/clock.ts";
+import { type Deliver, feedSimulated } from "../../engine/feed.ts";
+import { melDeliver } from "../../cli/stream.ts";
 import { runClient } from "../../../client/cli.ts";
 import { corpusWer } from "../../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
@@ -204,3 +207,55 @@ Deno.test({
       { inboundLossPercent: 10 },
     ),
 });
+
+const LONGFORM = "speech/longform/librispeech-test-other-spk1688";
+
+Deno.test({
+  name: "loopback on a longform file: every transport comes within 3 WER points of the engine",
+  ignore: ignore || !hasShared(`${LONGFORM}.flac`),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withServer(async (url, _app, engine) => {
+      // Accuracy mode: each segment's text comes from its closing decode, so the text depends on
+      // the input alone, not on timing. The client sends faster than real time. The in-process
+      // references take what each transport carries: samples, or the privacy mode's mel frames
+      // (quantized as a client does), whose accuracy against samples is the engine's business.
+      const file = sharedPath(`${LONGFORM}.flac`);
+      const ref = Deno.readTextFileSync(sharedPath(`${LONGFORM}.txt`));
+      const samples = (await decodeAudioFile(file)).samples;
+      const inProcess = async (deliver?: Deliver) => {
+        const finals: string[] = [];
+        const clock = new SimulatedClock();
+        const session = await engine.open({
+          mode: "accuracy",
+          clock,
+          onEvent: (e) => e.type === "final" && finals.push(e.text),
+        });
+        await feedSimulated(session, samples, clock, undefined, deliver);
+        await session.close();
+        return corpusWer([{ ref, hyp: finals.join(" ") }]).wer;
+      };
+      const pcm = await inProcess();
+      const mel = await inProcess(melDeliver());
+      const figures = [`in process: samples ${pct(pcm)}, mel ${pct(mel)}`];
+      for (const transport of ["media", "audio", "mel"] as const) {
+        const r = await runClient({ url, file, transport, mode: "accuracy", timeout: 300 });
+        assertEquals(r.error, null, transport);
+        const wer = corpusWer([{ ref, hyp: finalText(r.messages) }]).wer;
+        figures.push(`${transport} ${pct(wer)}`);
+        const base = transport === "mel" ? mel : pcm;
+        // Not the 1 point the service aims at: whisper.cpp's result for the same audio depends
+        // on what the decoding state decoded before (a full-window decode after one with
+        // audio_ctx 256 or 512 came out differently), and rolling decodes fall where timing puts
+        // them, so the same file over the same transport scored 5.08–7.91 % here against
+        // 5.65–6.21 % in process. The bound catches a transport that loses audio, not that noise.
+        assert(wer <= base + 0.03, `${transport}: WER ${wer} against ${base} in process`);
+      }
+      console.log(`spk1688 WER: ${figures.join(", ")}`);
+    }),
+});
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)} %`;
+}
