@@ -125,6 +125,10 @@ for (const privacy of [false, true]) {
             60_000 * pass,
           );
           await shot("final");
+          // The same page at a phone's size (the layout is checked by looking at this artifact).
+          await page.setViewportSize({ width: 390, height: 844 });
+          await shot("phone");
+          await page.setViewportSize({ width: 1000, height: 700 });
           // The finals of the judged pass through the file: after the previous pass's sentence end
           // up to this pass's.
           const first = await page.evaluate(`(() => {
