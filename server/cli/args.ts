@@ -16,8 +16,8 @@ export interface FlagSpec {
   bool: Record<string, [string, boolean]>;
   /** Repeatable flags that take a value, each folded into `raw` by its handler. */
   collect?: Record<string, (value: string, raw: Record<string, unknown>) => void>;
-  /** Whether the command takes one positional file (default) or none. */
-  file?: "required" | "none";
+  /** Whether the command takes one positional file (default), may take one, or takes none. */
+  file?: "required" | "optional" | "none";
 }
 
 /**
@@ -53,7 +53,7 @@ export function parseCommandLine<T>(
       throw new Error(`Cannot parse arguments: only one file at a time (got ${raw.file} and ${a})`);
     }
   }
-  if (raw.file === undefined && flags.file !== "none") {
+  if (raw.file === undefined && (flags.file ?? "required") === "required") {
     throw new Error("Cannot parse arguments: no audio file given (see --help)");
   }
   const parsed = schema.safeParse(raw);

@@ -1,0 +1,84 @@
+/**
+ * `deno task bench [DEFINITION.yaml] [--baseline RESULTS.yaml] [--out RESULTS.yaml]`: runs a
+ * benchmark definition (default `bench/definitions/default.yaml`), shows progress and a results
+ * table, writes the results with provenance to `bench/results/<run>.yaml`, and with `--baseline`
+ * compares them metric by metric: exit 1 on a regression beyond the definition's tolerances.
+ * `deno task bench --compare RESULTS.yaml --baseline BASE.yaml` compares without running.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { z } from "zod";
+import { parseCommandLine, runCommand } from "../server/cli/args.ts";
+import { loadDefinition } from "./definition.ts";
+import { runBenchmark } from "./harness/runner.ts";
+import { compareResults, readResults, writeResults } from "./harness/baseline.ts";
+import { comparisonText, progressLine, resultsTable } from "./harness/table.ts";
+import { REPO_ROOT } from "../ffi/whisper/build.ts";
+
+const HELP = `Usage: deno task bench [DEFINITION.yaml] [options]
+
+Runs a benchmark definition and writes its results (YAML, with provenance).
+
+Options:
+  --out PATH          results file; default bench/results/<run id>.yaml
+  --baseline PATH     compare with these results; exit 1 on a regression
+  --compare PATH      compare PATH with --baseline, without running anything
+  --help              this text
+`;
+
+const Options = z.object({
+  file: z.string().min(1).default(join(REPO_ROOT, "bench", "definitions", "default.yaml")),
+  out: z.string().min(1).optional(),
+  baseline: z.string().min(1).optional(),
+  compare: z.string().min(1).optional(),
+});
+type Options = z.infer<typeof Options>;
+
+/** Parses the command line. */
+export function parseArgs(args: string[]): Options | "help" {
+  return parseCommandLine(args, {
+    value: { "--out": "out", "--baseline": "baseline", "--compare": "compare" },
+    bool: {},
+    file: "optional",
+  }, Options);
+}
+
+async function bench(opts: Options): Promise<number> {
+  if (opts.compare) {
+    if (!opts.baseline) throw new Error("Cannot compare: --compare needs --baseline");
+    const report = compareResults(readResults(opts.compare), readResults(opts.baseline));
+    console.log(comparisonText(report));
+    return report.regressions ? 1 : 0;
+  }
+  const def = loadDefinition(opts.file);
+  const baseline = opts.baseline ? readResults(opts.baseline) : null;
+  const tty = Deno.stderr.isTerminal();
+  const enc = new TextEncoder();
+  let lastCell = 0;
+  const results = await runBenchmark(def, {
+    definitionPath: opts.file,
+    definitionText: Deno.readTextFileSync(opts.file),
+    onProgress: (p) => {
+      if (tty) Deno.stderr.writeSync(enc.encode(`\r\x1b[2K${progressLine(p)}`));
+      else if (p.cell !== lastCell) console.error(progressLine(p));
+      lastCell = p.cell;
+    },
+  });
+  if (tty) Deno.stderr.writeSync(enc.encode("\r\x1b[2K"));
+  const out = opts.out ?? join(REPO_ROOT, "bench", "results", `${results.run_id}.yaml`);
+  await Deno.mkdir(join(out, ".."), { recursive: true });
+  await writeResults(out, results);
+  console.log(resultsTable(results));
+  console.log(`\nresults: ${out}`);
+  let code = results.cells.some((c) => c.error) ? 1 : 0;
+  if (baseline) {
+    const report = compareResults(results, baseline);
+    console.log(`\nagainst ${opts.baseline}:\n${comparisonText(report)}`);
+    if (report.regressions) code = 1;
+  }
+  return code;
+}
+
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, bench));

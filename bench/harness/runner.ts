@@ -1,0 +1,213 @@
+/**
+ * The runner: a benchmark definition → a run. Workloads are loaded once; each cell of the matrix
+ * (SUT × run config × workload) gets its SUT prepared, its warm-ups, then its trials, each over
+ * every item of the workload; each trial's metrics and the median over trials go into the
+ * results, with provenance.
+ *
+ * @module
+ */
+
+import { dirname, join, resolve } from "node:path";
+import { type Cell, cells, type Definition, type RunConfig } from "../definition.ts";
+import { loadWorkload, type Workload } from "../workloads/workload.ts";
+import { openSut, type ResolvedModels } from "../suts/sut.ts";
+import { type ItemOutcome, medianMetrics, type Metrics, trialMetrics } from "./metrics.ts";
+import { collectProvenance, type Provenance } from "./provenance.ts";
+import { ensureWhisperBuild, REPO_ROOT } from "../../ffi/whisper/build.ts";
+import { decodeAudioFile } from "../../server/decode/audio_file.ts";
+import { DEFAULT_VAD_MODEL, resolveModel } from "../../server/models/resolve.ts";
+
+/** Results of one run (what `bench/results/<run>.yaml` holds). */
+export interface Results {
+  results_version: 1;
+  benchmark: string;
+  run_id: string;
+  description?: string;
+  provenance: Provenance;
+  tolerances: Record<string, number | string>;
+  cells: CellResult[];
+}
+
+/** One cell's results. */
+export interface CellResult {
+  sut: string;
+  kind: string;
+  run_config: RunConfig;
+  workload: string;
+  sut_description: Record<string, unknown>;
+  /** Median over trials. */
+  metrics: Metrics;
+  trials: {
+    trial: number;
+    metrics: Metrics;
+    items: { id: string; wall_s: number; hyp: string }[];
+  }[];
+  error?: string;
+}
+
+/** What the runner reports as it goes. */
+export interface Progress {
+  cell: number;
+  cells: number;
+  label: string;
+  trial: number;
+  trials: number;
+  item: number;
+  items: number;
+}
+
+/** Options for {@linkcode runBenchmark}. */
+export interface RunOptions {
+  definitionPath: string;
+  definitionText: string;
+  onProgress?: (p: Progress) => void;
+  /** Where synthetic audio goes; default `.cache/bench`. */
+  cacheDir?: string;
+}
+
+function cpuSelfS(): number {
+  try {
+    const stat = Deno.readTextFileSync("/proc/self/stat");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function modelsFor(config: RunConfig): Promise<ResolvedModels> {
+  return {
+    model: await resolveModel(config.model),
+    vadModel: await resolveModel(DEFAULT_VAD_MODEL),
+  };
+}
+
+/** Runs a definition; a cell that fails is recorded with its error and the run goes on. */
+export async function runBenchmark(def: Definition, opts: RunOptions): Promise<Results> {
+  const baseDir = dirname(resolve(opts.definitionPath));
+  const cacheDir = opts.cacheDir ?? join(REPO_ROOT, ".cache", "bench");
+  const workloads = new Map<string, Workload>();
+  // Dataset workloads first: a `concat` workload joins another's items.
+  for (
+    const w of [...def.workloads].sort((a, b) =>
+      Number("synthetic" in a) - Number("synthetic" in b)
+    )
+  ) {
+    workloads.set(w.name, await loadWorkload(w, baseDir, cacheDir, workloads));
+  }
+  const matrix = cells(def);
+  const modelFiles: string[] = [];
+  for (const c of matrix) {
+    const m = await modelsFor(c.runConfig);
+    modelFiles.push(m.model, m.vadModel);
+  }
+  const provenance = await collectProvenance({
+    definitionPath: opts.definitionPath,
+    definitionText: opts.definitionText,
+    build: await ensureWhisperBuild({ quiet: true }),
+    modelFiles,
+    workloads: [...workloads.values()],
+  });
+  const audio = new Map<string, Float32Array>();
+  const samplesOf = (path: string) => async () => {
+    let s = audio.get(path);
+    if (!s) audio.set(path, s = (await decodeAudioFile(path)).samples);
+    return s;
+  };
+  const results: CellResult[] = [];
+  for (let i = 0; i < matrix.length; i++) {
+    results.push(
+      await runCell(matrix[i], workloads.get(matrix[i].workload.name)!, def, samplesOf, {
+        cell: i + 1,
+        cells: matrix.length,
+        onProgress: opts.onProgress,
+      }),
+    );
+  }
+  provenance.finished_at = new Date().toISOString();
+  return {
+    results_version: 1,
+    benchmark: def.benchmark,
+    run_id: `${provenance.started_at.replace(/[:.]/g, "-")}-${def.benchmark}`,
+    ...(def.description ? { description: def.description } : {}),
+    provenance,
+    tolerances: def.tolerances,
+    cells: results,
+  };
+}
+
+async function runCell(
+  cell: Cell,
+  workload: Workload,
+  def: Definition,
+  samplesOf: (path: string) => () => Promise<Float32Array>,
+  at: { cell: number; cells: number; onProgress?: (p: Progress) => void },
+): Promise<CellResult> {
+  const label = `${cell.sut.name} · ${cell.runConfig.name} · ${workload.name}`;
+  const result: CellResult = {
+    sut: cell.sut.name,
+    kind: cell.sut.kind,
+    run_config: cell.runConfig,
+    workload: workload.name,
+    sut_description: {},
+    metrics: {},
+    trials: [],
+  };
+  let sut;
+  try {
+    sut = await openSut(cell.sut, cell.runConfig, await modelsFor(cell.runConfig));
+    result.sut_description = sut.describe();
+    for (let w = 0; w < def.warmups; w++) {
+      const first = workload.items[0];
+      await sut.run(first, samplesOf(first.audioPath));
+    }
+    for (let t = 1; t <= def.trials; t++) {
+      const outcomes: ItemOutcome[] = [];
+      let childCpu = 0;
+      let peak = 0;
+      const cpu0 = cpuSelfS();
+      const poll = sut.inProcess
+        ? setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss / 2 ** 20)), 100)
+        : undefined;
+      try {
+        for (let k = 0; k < workload.items.length; k++) {
+          at.onProgress?.({
+            ...at,
+            label,
+            trial: t,
+            trials: def.trials,
+            item: k + 1,
+            items: workload.items.length,
+          });
+          const item = workload.items[k];
+          const out = await sut.run(item, samplesOf(item.audioPath));
+          childCpu += out.childCpuS ?? 0;
+          peak = Math.max(
+            peak,
+            out.childPeakRssMb ?? 0,
+            sut.inProcess ? Deno.memoryUsage().rss / 2 ** 20 : 0,
+          );
+          outcomes.push({ item, text: out.text, wallS: out.wallS, events: out.events });
+        }
+      } finally {
+        clearInterval(poll);
+      }
+      const cpuS = sut.inProcess ? cpuSelfS() - cpu0 : childCpu;
+      result.trials.push({
+        trial: t,
+        metrics: trialMetrics(outcomes, { cpuS, peakRssMb: peak }),
+        items: outcomes.map((o) => ({
+          id: o.item.id,
+          wall_s: Math.round(o.wallS * 1000) / 1000,
+          hyp: o.text,
+        })),
+      });
+    }
+    result.metrics = medianMetrics(result.trials.map((t) => t.metrics));
+  } catch (err) {
+    result.error = (err as Error).message;
+  } finally {
+    await sut?.close();
+  }
+  return result;
+}

@@ -1,0 +1,67 @@
+/**
+ * Terminal output of the harness: a one-line progress bar while a run goes, the results table at
+ * the end, and a comparison's regressions and improvements.
+ *
+ * @module
+ */
+
+import type { Progress, Results } from "./runner.ts";
+import type { ComparisonReport } from "./baseline.ts";
+
+/** A progress line (redrawn in place on a terminal). */
+export function progressLine(p: Progress, width = 24): string {
+  const done = (p.cell - 1 + ((p.trial - 1) * p.items + p.item - 1) / (p.trials * p.items)) /
+    p.cells;
+  const fill = Math.round(done * width);
+  return `[${"#".repeat(fill)}${"-".repeat(width - fill)}] cell ${p.cell}/${p.cells} ${p.label} ` +
+    `· trial ${p.trial}/${p.trials} · item ${p.item}/${p.items}`;
+}
+
+const COLUMNS: [string, string, (x: number) => string][] = [
+  ["WER %", "wer_pct", (x) => x.toFixed(2)],
+  ["CER %", "cer_pct", (x) => x.toFixed(2)],
+  ["RTFx", "rtfx", (x) => x.toFixed(1)],
+  ["emit p50 s", "emission_p50_ms", (x) => (x / 1000).toFixed(2)],
+  ["emit p90 s", "emission_p90_ms", (x) => (x / 1000).toFixed(2)],
+  ["1st partial s", "first_partial_p50_ms", (x) => (x / 1000).toFixed(2)],
+  ["final s", "finalization_p50_ms", (x) => (x / 1000).toFixed(2)],
+  ["churn", "partial_churn", (x) => x.toFixed(2)],
+  ["silence words", "words_on_silence", (x) => x.toFixed(0)],
+  ["CPU s", "cpu_s", (x) => x.toFixed(1)],
+  ["peak MB", "peak_rss_mb", (x) => x.toFixed(0)],
+];
+
+/** The results as a text table: one row per cell, medians over trials. */
+export function resultsTable(results: Results): string {
+  const head = ["SUT", "run config", "workload", ...COLUMNS.map((c) => c[0])];
+  const rows = results.cells.map((c) => [
+    c.sut,
+    c.run_config.name,
+    c.workload,
+    ...(c.error
+      ? [`failed: ${c.error.slice(0, 60)}`]
+      : COLUMNS.map(([, k, f]) => (c.metrics[k] === undefined ? "–" : f(c.metrics[k])))),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) =>
+    r.map((x, i) => (i < 3 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join("  ").trimEnd();
+  return [line(head), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** A comparison as text: every regression and improvement, then a summary line. */
+export function comparisonText(report: ComparisonReport): string {
+  const lines = report.comparisons
+    .filter((c) => c.verdict !== "same")
+    .map((c) =>
+      `${c.verdict === "regression" ? "REGRESSION " : "improvement"}  ${c.cell}  ${c.metric}: ` +
+      `${c.baseline} → ${c.now} (${c.delta >= 0 ? "+" : ""}${c.delta}; tolerance ${c.tolerance})`
+    );
+  for (const m of report.missing) {
+    lines.push(`REGRESSION   ${m}: in the baseline, missing or failed now`);
+  }
+  lines.push(
+    `${report.regressions} regression(s), ${report.improvements} improvement(s), ` +
+      `${report.comparisons.filter((c) => c.verdict === "same").length} within tolerance`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,109 @@
+/**
+ * SUTs that run hum-helix in the harness process, through the same FFI paths the service uses:
+ * `offline` (VAD windows of ≤ 28 s, beam search: `deno task transcribe`'s path) and `stream` (the
+ * streaming engine on a computationally aware simulated clock: `deno task stream`'s path).
+ * Models load once per run config; only the work on each item is timed.
+ *
+ * @module
+ */
+
+import { VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { transcribeOffline } from "../../server/engine/offline.ts";
+import { Engine } from "../../server/engine/engine.ts";
+import { SimulatedClock } from "../../server/engine/clock.ts";
+import { feedSimulated } from "../../server/engine/feed.ts";
+import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { RunConfig } from "../definition.ts";
+import type { ResolvedModels, Sut } from "./sut.ts";
+
+/** hum-helix's offline transcription, in process. */
+export async function offlineSut(
+  name: string,
+  config: RunConfig,
+  models: ResolvedModels,
+): Promise<Sut> {
+  const model = await WhisperModel.load(models.model, { useGpu: config.backend === "gpu" });
+  const state = await model.createState();
+  const vad = await VadModel.load(models.vadModel);
+  return {
+    name,
+    kind: "offline",
+    inProcess: true,
+    describe: () => ({
+      path: "server/engine/offline.ts transcribeOffline (as deno task transcribe)",
+      model: models.model,
+      vad_model: models.vadModel,
+      threads: config.threads,
+      beam: config.beam,
+      backend: config.backend,
+    }),
+    async run(_item, samples) {
+      const audio = await samples();
+      const t0 = performance.now();
+      const t = await transcribeOffline(state, audio, {
+        decode: {
+          strategy: config.beam > 1 ? "beam" : "greedy",
+          beamSize: config.beam > 1 ? config.beam : undefined,
+          threads: config.threads,
+          language: model.info.multilingual ? "auto" : "en",
+        },
+        vad,
+        wordTimes: "none",
+      });
+      const wallS = (performance.now() - t0) / 1000;
+      return { text: t.segments.map((s) => s.text).join(" "), wallS };
+    },
+    close() {
+      state.close();
+      vad.close();
+      model.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The streaming engine, in process, on a simulated clock that advances with compute time. */
+export function streamSut(name: string, config: RunConfig, models: ResolvedModels): Sut {
+  const engine = new Engine({
+    model: models.model,
+    vadModel: models.vadModel,
+    useGpu: config.backend === "gpu",
+    intents: null,
+  });
+  return {
+    name,
+    kind: "stream",
+    inProcess: true,
+    describe: () => ({
+      path: "server/engine/stream.ts on a simulated clock (as deno task stream)",
+      model: models.model,
+      vad_model: models.vadModel,
+      mode: config.mode,
+      overrides: config.overrides,
+      threads: config.threads,
+      backend: config.backend,
+    }),
+    async run(item, samples) {
+      const audio = await samples();
+      const events: TranscriptEvent[] = [];
+      const clock = new SimulatedClock();
+      const session = await engine.open({
+        mode: config.mode,
+        overrides: { threads: config.threads, ...config.overrides },
+        clock,
+        onEvent: (e) => events.push(e),
+        sessionId: item.id,
+      });
+      const t0 = performance.now();
+      try {
+        await feedSimulated(session, audio, clock);
+      } finally {
+        await session.close();
+      }
+      const wallS = (performance.now() - t0) / 1000;
+      const text = events.flatMap((e) => e.type === "final" ? [e.text] : []).join(" ");
+      return { text, wallS, events };
+    },
+    close: () => engine.close(),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The harness's view of a system under test (SUT): prepared once per run config, then run on one
+ * workload item at a time. In-process SUTs (`offline`, `stream`) share the harness process;
+ * external ones (`whisper-cli`, `command`) run a program per item. Every SUT reports the text it
+ * produced and the processing time; streaming SUTs add their events (latency metrics), and the
+ * harness measures CPU and peak memory around each call.
+ *
+ * @module
+ */
+
+import type { WorkloadItem } from "../workloads/dataset.ts";
+import type { RunConfig, SutDef } from "../definition.ts";
+import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
+import { commandSut, whisperCliSut } from "./external.ts";
+import { offlineSut, streamSut } from "./inprocess.ts";
+
+/** What one SUT call produced. */
+export interface SutOutput {
+  text: string;
+  /** Processing time, seconds (what RTFx is computed from). */
+  wallS: number;
+  /** A streaming SUT's events, for latency metrics. */
+  events?: TranscriptEvent[];
+  /** CPU seconds an external program used (in-process SUTs are measured by the harness). */
+  childCpuS?: number;
+  /** Peak RSS of an external program, MB. */
+  childPeakRssMb?: number;
+}
+
+/** A prepared SUT. */
+export interface Sut {
+  readonly name: string;
+  readonly kind: SutDef["kind"];
+  /** Whether it runs in the harness process (its CPU and memory are the harness's). */
+  readonly inProcess: boolean;
+  /** What it runs, for provenance: command lines, model files, settings. */
+  describe(): Record<string, unknown>;
+  run(item: WorkloadItem, samples: () => Promise<Float32Array>): Promise<SutOutput>;
+  close(): Promise<void>;
+}
+
+/** Model and VAD files a run config resolves to (for SUTs and provenance). */
+export interface ResolvedModels {
+  model: string;
+  vadModel: string;
+}
+
+/** Prepares a SUT for a run config. */
+export async function openSut(
+  def: SutDef,
+  config: RunConfig,
+  models: ResolvedModels,
+): Promise<Sut> {
+  switch (def.kind) {
+    case "offline":
+      return await offlineSut(def.name, config, models);
+    case "stream":
+      return streamSut(def.name, config, models);
+    case "whisper-cli": {
+      const build = await ensureWhisperBuild({ quiet: true });
+      if (!build.cli) throw new Error(`Cannot run ${def.name}: the whisper.cpp build has no CLI`);
+      return whisperCliSut(def.name, build.cli, config, models, def.vad);
+    }
+    case "command":
+      return commandSut(def, config, models);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * A definition's workload → its items: a dataset (any layout {@linkcode loadDataset} reads)
+ * narrowed by glob, count and total duration, or a synthetic signal (silence, noise, a dataset's
+ * items joined) written once as a 16 kHz WAV so external SUTs can read it too.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { loadDataset, type WorkloadItem } from "./dataset.ts";
+import type { WorkloadDef } from "../definition.ts";
+import { decodeAudioFile } from "../../server/decode/audio_file.ts";
+import { SF_FORMAT, writeSoundFile } from "../../ffi/sndfile/mod.ts";
+
+const RATE = 16_000;
+
+/** A loaded workload: its items, and their total audio. */
+export interface Workload {
+  name: string;
+  items: WorkloadItem[];
+  durationS: number;
+}
+
+/** A glob (`*` within a path part, `**` across parts, `?` one character) as a RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === "*" && glob[i + 1] === "*") {
+      re += ".*";
+      i++;
+      if (glob[i + 1] === "/") i++;
+    } else if (c === "*") re += "[^/]*";
+    else if (c === "?") re += "[^/]";
+    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+async function durationOf(item: WorkloadItem): Promise<number> {
+  return item.durationS ?? (await decodeAudioFile(item.audioPath)).durationS;
+}
+
+/**
+ * Loads a workload. Relative sources are taken from `baseDir` (the definition's folder);
+ * synthetic audio goes to `cacheDir`; `loaded` holds the workloads loaded so far (for `concat`).
+ */
+export async function loadWorkload(
+  def: WorkloadDef,
+  baseDir: string,
+  cacheDir: string,
+  loaded: Map<string, Workload> = new Map(),
+): Promise<Workload> {
+  if ("source" in def) {
+    let items = loadDataset(resolve(baseDir, def.source), {
+      match: def.include ? globToRegExp(def.include) : undefined,
+      limit: def.limit,
+    });
+    const kept: WorkloadItem[] = [];
+    let total = 0;
+    for (const item of items) {
+      const d = await durationOf(item);
+      if (def.max_duration_s !== undefined && kept.length && total + d > def.max_duration_s) break;
+      kept.push({ ...item, durationS: d });
+      total += d;
+    }
+    items = kept;
+    return { name: def.name, items, durationS: total };
+  }
+  const s = def.synthetic;
+  let samples: Float32Array;
+  let reference = "";
+  if (s.kind === "silence") samples = new Float32Array(Math.round(s.seconds * RATE));
+  else if (s.kind === "noise") {
+    let seed = 0x2545f491;
+    samples = new Float32Array(Math.round(s.seconds * RATE)).map(() => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return ((seed >>> 0) / 0x1_0000_0000 - 0.5) * 2 * s.amplitude;
+    });
+  } else {
+    const of = loaded.get(s.of!);
+    if (!of) throw new Error(`Cannot build workload ${def.name}: ${s.of} is not loaded before it`);
+    const gap = new Float32Array(Math.round(s.gap_s * RATE));
+    const parts: Float32Array[] = [];
+    for (const item of of.items) {
+      parts.push((await decodeAudioFile(item.audioPath)).samples, gap);
+    }
+    samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) (samples.set(p, o), o += p.length);
+    reference = of.items.map((i) => i.reference).join(" ");
+  }
+  await Deno.mkdir(cacheDir, { recursive: true });
+  const audioPath = join(cacheDir, `${def.name}.wav`);
+  writeSoundFile(audioPath, samples, {
+    sampleRate: RATE,
+    channels: 1,
+    format: SF_FORMAT.WAV | SF_FORMAT.PCM_16,
+  });
+  const durationS = samples.length / RATE;
+  return { name: def.name, items: [{ id: def.name, audioPath, reference, durationS }], durationS };
+}
