@@ -48,6 +48,17 @@ export const SutSchema = z.discriminatedUnion("kind", [
   z.strictObject({ name: Name, kind: z.literal("offline") }),
   /** The streaming engine in process on a computationally aware simulated clock. */
   z.strictObject({ name: Name, kind: z.literal("stream") }),
+  /**
+   * The service end to end through the WebRTC CLI client; without `url`, a service started in
+   * the harness process. Real time by default, event times on the client's clock.
+   */
+  z.strictObject({
+    name: Name,
+    kind: z.literal("webrtc"),
+    url: z.string().url().optional(),
+    transport: z.enum(["media", "audio", "mel"]).default("media"),
+    realtime: z.boolean().default(true),
+  }),
   /** whisper.cpp's own `whisper-cli`, built from the same sources; one process per file. */
   z.strictObject({
     name: Name,

@@ -56,6 +56,8 @@ const Options = z.object({
   transport: z.enum(["media", "audio", "mel"]).default("media"),
   mode: z.enum(MODE_NAMES).optional(),
   model: z.string().min(1).optional(),
+  /** Settings over the mode's preset (the session config's `overrides`). Not a command-line flag. */
+  overrides: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
   realtime: z.boolean().default(false),
   out: z.string().min(1).optional(),
   timeout: z.coerce.number().positive().default(600),
@@ -186,6 +188,7 @@ export async function runClient(
         config: {
           ...(opts.mode ? { mode: opts.mode } : {}),
           ...(opts.model ? { model: opts.model } : {}),
+          ...(opts.overrides ? { overrides: opts.overrides } : {}),
         },
       }),
     });

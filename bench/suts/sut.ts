@@ -14,6 +14,7 @@ import type { TranscriptEvent } from "../../server/events/protocol.ts";
 import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
 import { commandSut, whisperCliSut } from "./external.ts";
 import { offlineSut, streamSut } from "./inprocess.ts";
+import { webrtcSut } from "./webrtc.ts";
 
 /** What one SUT call produced. */
 export interface SutOutput {
@@ -64,5 +65,7 @@ export async function openSut(
     }
     case "command":
       return commandSut(def, config, models);
+    case "webrtc":
+      return webrtcSut(def, config, models);
   }
 }
