@@ -1,7 +1,8 @@
 /**
  * `deno task bench [DEFINITION.yaml] [--baseline RESULTS.yaml] [--out RESULTS.yaml]`: runs a
  * benchmark definition (default `bench/definitions/default.yaml`), shows progress and a results
- * table, writes the results with provenance to `bench/results/<run>.yaml`, and with `--baseline`
+ * table, writes the results with provenance to `bench/results/<run>.yaml` and its HTML report
+ * beside them, and with `--baseline`
  * compares them metric by metric: exit 1 on a regression beyond the definition's tolerances.
  * `deno task bench --compare RESULTS.yaml --baseline BASE.yaml` compares without running.
  *
@@ -16,6 +17,7 @@ import { runBenchmark } from "./harness/runner.ts";
 import { compareResults, readResults, writeResults } from "./harness/baseline.ts";
 import { comparisonText, progressLine, resultsTable } from "./harness/table.ts";
 import { REPO_ROOT } from "../ffi/whisper/build.ts";
+import { writeReport } from "./report/cli.ts";
 
 const HELP = `Usage: deno task bench [DEFINITION.yaml] [options]
 
@@ -70,8 +72,9 @@ async function bench(opts: Options): Promise<number> {
   const out = opts.out ?? join(REPO_ROOT, "bench", "results", `${results.run_id}.yaml`);
   await Deno.mkdir(join(out, ".."), { recursive: true });
   await writeResults(out, results);
+  const html = await writeReport([out]);
   console.log(resultsTable(results));
-  console.log(`\nresults: ${out}`);
+  console.log(`\nresults: ${out}\nreport: ${html}`);
   let code = results.cells.some((c) => c.error) ? 1 : 0;
   if (baseline) {
     const report = compareResults(results, baseline);

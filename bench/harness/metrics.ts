@@ -98,11 +98,18 @@ export function partialChurn(events: readonly TranscriptEvent[]): number {
   return finalChars ? rewritten / finalChars : 0;
 }
 
-/** The metrics of one trial. */
+/** Raw values behind a trial's percentiles (for the report's distributions). */
+export type Distributions = Record<string, number[]>;
+
+/**
+ * The metrics of one trial; `distributions` receives the raw values behind the percentiles
+ * (word-emission latencies, ms, sorted).
+ */
 export function trialMetrics(
   outcomes: readonly ItemOutcome[],
   usage: { cpuS: number; peakRssMb: number },
   gapMs = 1000,
+  distributions: Distributions = {},
 ): Metrics {
   const pairs = outcomes.map((o) => ({ ref: o.item.reference, hyp: o.text }));
   const audioS = outcomes.reduce((n, o) => n + (o.item.durationS ?? 0), 0);
@@ -139,6 +146,7 @@ export function trialMetrics(
   }
   const q = (xs: number[], p: number) => Math.round(quantile(xs.slice().sort((a, b) => a - b), p));
   if (emission.length) {
+    distributions.emission_ms = emission.map(Math.round).sort((a, b) => a - b);
     m.emission_p50_ms = q(emission, 0.5);
     m.emission_p90_ms = q(emission, 0.9);
     m.emission_p99_ms = q(emission, 0.99);

@@ -11,7 +11,13 @@ import { dirname, join, resolve } from "node:path";
 import { type Cell, cells, type Definition, type RunConfig } from "../definition.ts";
 import { loadWorkload, type Workload } from "../workloads/workload.ts";
 import { openSut, type ResolvedModels } from "../suts/sut.ts";
-import { type ItemOutcome, medianMetrics, type Metrics, trialMetrics } from "./metrics.ts";
+import {
+  type Distributions,
+  type ItemOutcome,
+  medianMetrics,
+  type Metrics,
+  trialMetrics,
+} from "./metrics.ts";
 import { collectProvenance, type Provenance } from "./provenance.ts";
 import { ensureWhisperBuild, REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { decodeAudioFile } from "../../server/decode/audio_file.ts";
@@ -40,6 +46,8 @@ export interface CellResult {
   trials: {
     trial: number;
     metrics: Metrics;
+    /** Raw values behind percentiles (emission latencies, ms). */
+    distributions?: Distributions;
     items: { id: string; wall_s: number; hyp: string }[];
   }[];
   error?: string;
@@ -193,9 +201,11 @@ async function runCell(
         clearInterval(poll);
       }
       const cpuS = sut.inProcess ? cpuSelfS() - cpu0 : childCpu;
+      const distributions: Distributions = {};
       result.trials.push({
         trial: t,
-        metrics: trialMetrics(outcomes, { cpuS, peakRssMb: peak }),
+        metrics: trialMetrics(outcomes, { cpuS, peakRssMb: peak }, undefined, distributions),
+        ...(Object.keys(distributions).length ? { distributions } : {}),
         items: outcomes.map((o) => ({
           id: o.item.id,
           wall_s: Math.round(o.wallS * 1000) / 1000,
