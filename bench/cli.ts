@@ -15,7 +15,7 @@ import { parseCommandLine, runCommand } from "../server/cli/args.ts";
 import { loadDefinition } from "./definition.ts";
 import { runBenchmark } from "./harness/runner.ts";
 import { compareResults, readResults, writeResults } from "./harness/baseline.ts";
-import { comparisonText, progressLine, resultsTable } from "./harness/table.ts";
+import { comparisonText, progressLine, resultsTable, sweeps, sweepText } from "./harness/table.ts";
 import { REPO_ROOT } from "../ffi/whisper/build.ts";
 import { writeReport } from "./report/cli.ts";
 
@@ -74,6 +74,8 @@ async function bench(opts: Options): Promise<number> {
   await writeResults(out, results);
   const html = await writeReport([out]);
   console.log(resultsTable(results));
+  const sweepLines = sweepText(sweeps(results, def.sessions_bound), def.sessions_bound);
+  if (sweepLines) console.log(`\n${sweepLines}`);
   console.log(`\nresults: ${out}\nreport: ${html}`);
   let code = results.cells.some((c) => c.error) ? 1 : 0;
   if (baseline) {

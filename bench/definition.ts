@@ -46,8 +46,11 @@ export const WorkloadSchema = z.union([
 export const SutSchema = z.discriminatedUnion("kind", [
   /** hum-helix's offline path in process (VAD windows, beam search), timed without model load. */
   z.strictObject({ name: Name, kind: z.literal("offline") }),
-  /** The streaming engine in process on a computationally aware simulated clock. */
-  z.strictObject({ name: Name, kind: z.literal("stream") }),
+  /**
+   * The streaming engine in process: on a computationally aware simulated clock, or paced at the
+   * speaker's real time (`realtime`, what concurrency sweeps need: sessions idle between chunks).
+   */
+  z.strictObject({ name: Name, kind: z.literal("stream"), realtime: z.boolean().default(false) }),
   /**
    * The service end to end through the WebRTC CLI client; without `url`, a service started in
    * the harness process. Real time by default, event times on the client's clock.
@@ -92,6 +95,8 @@ export const RunConfigSchema = z.strictObject({
   /** Streaming settings over the mode's preset (e.g. `minChunkMs`), validated by the engine. */
   overrides: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
   backend: z.enum(["cpu", "gpu"]).default("cpu"),
+  /** Sessions (or processes) running the same item at once; metrics pool over all of them. */
+  concurrency: z.number().int().min(1).max(64).default(1),
 });
 
 /** A tolerance: absolute (`0.5`) or relative (`"10%"`). */
@@ -116,6 +121,11 @@ export const DefinitionSchema = z.strictObject({
   trials: z.number().int().min(1).max(100).default(1),
   /** Untimed runs of each cell's first item before its trials (loads caches and models). */
   warmups: z.number().int().min(0).max(10).default(0),
+  /** The latency bound of the "sessions sustained" figure of concurrency sweeps. */
+  sessions_bound: z.strictObject({
+    metric: z.string().default("emission_p90_ms"),
+    max: z.number().positive().default(2000),
+  }).default({ metric: "emission_p90_ms", max: 2000 }),
   /** Per metric, how much worse than the baseline still passes. */
   tolerances: z.record(z.string(), Tolerance).default({}),
 });

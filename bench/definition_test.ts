@@ -24,6 +24,7 @@ Deno.test("a minimal definition gets its defaults and every combination as the m
     mode: "balanced",
     overrides: {},
     backend: "cpu",
+    concurrency: 1,
   });
   assertEquals(
     cells(def).map((c) => `${c.sut.name}/${c.runConfig.name}/${c.workload.name}`),

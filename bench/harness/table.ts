@@ -65,3 +65,42 @@ export function comparisonText(report: ComparisonReport): string {
   );
   return lines.join("\n");
 }
+
+/** One concurrency sweep: a SUT on a workload at several concurrencies. */
+export interface Sweep {
+  sut: string;
+  workload: string;
+  points: { sessions: number; value: number }[];
+  /** The most sessions whose metric stayed within the bound (0: not even one). */
+  sustained: number;
+}
+
+/** The concurrency sweeps in a run, and how many sessions each sustained within `bound`. */
+export function sweeps(results: Results, bound: { metric: string; max: number }): Sweep[] {
+  const groups = new Map<string, Sweep>();
+  for (const c of results.cells) {
+    const v = c.metrics[bound.metric];
+    if (c.error || v === undefined) continue;
+    const key = `${c.sut} · ${c.workload}`;
+    const g = groups.get(key) ?? { sut: c.sut, workload: c.workload, points: [], sustained: 0 };
+    g.points.push({ sessions: c.run_config.concurrency ?? 1, value: v });
+    groups.set(key, g);
+  }
+  const out = [...groups.values()].filter((g) => new Set(g.points.map((p) => p.sessions)).size > 1);
+  for (const g of out) {
+    g.points.sort((a, b) => a.sessions - b.sessions);
+    for (const p of g.points) {
+      if (p.value > bound.max) break;
+      g.sustained = p.sessions;
+    }
+  }
+  return out;
+}
+
+/** Sweeps as text lines. */
+export function sweepText(list: Sweep[], bound: { metric: string; max: number }): string {
+  return list.map((g) =>
+    `sessions sustained at ${bound.metric} ≤ ${bound.max}: ${g.sut} on ${g.workload}: ` +
+    `${g.sustained} (${g.points.map((p) => `${p.sessions}: ${p.value}`).join(", ")})`
+  ).join("\n");
+}

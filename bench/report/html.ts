@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { REPO_ROOT } from "../../ffi/whisper/build.ts";
 import type { Results } from "../harness/runner.ts";
 import { compareResults } from "../harness/baseline.ts";
-import { comparisonText, resultsTable } from "../harness/table.ts";
+import { comparisonText, resultsTable, type Sweep, sweeps } from "../harness/table.ts";
+
+const DEFAULT_BOUND = { metric: "emission_p90_ms", max: 2000 };
 
 /** Chart.js's browser build, from the pinned npm package (`./hum` installs it). */
 function chartJs(): string {
@@ -37,6 +39,8 @@ interface ReportData {
   latency: { label: string; values: Record<string, number> }[];
   cdf: { label: string; points: { x: number; y: number }[] }[];
   history: { label: string; wer: (number | null)[]; rtfx: (number | null)[] }[];
+  sweeps: Sweep[];
+  bound: { metric: string; max: number };
 }
 
 function cellLabel(c: Results["cells"][0]): string {
@@ -78,6 +82,8 @@ function reportData(runs: Results[]): ReportData {
       pts.push({ x: xs[xs.length - 1] / 1000, y: 1 });
       return [{ label: cellLabel(c), points: pts }];
     }),
+    sweeps: sweeps(last, last.sessions_bound ?? DEFAULT_BOUND),
+    bound: last.sessions_bound ?? DEFAULT_BOUND,
     history: labels.map((label) => {
       const at = (r: Results, k: string) => {
         const c = r.cells.find((x) => cellLabel(x) === label && !x.error);
@@ -131,6 +137,17 @@ draw("cdf", {
     x: { type: "linear", title: { display: true, text: "word-emission latency, s" }, beginAtZero: true },
     y: { min: 0, max: 1, title: { display: true, text: "share of words" } } } },
 });
+draw("sweep", {
+  type: "line",
+  data: { datasets: data.sweeps.map((g, i) => ({
+    label: g.sut + " · " + g.workload + " (sustains " + g.sustained + ")", borderColor: color(i),
+    data: g.points.map((p) => ({ x: p.sessions, y: p.value / 1000 })) })).concat(data.sweeps.length ? [{
+    label: "bound", borderColor: "#9ca3af", borderDash: [6, 4], pointRadius: 0,
+    data: [{ x: 1, y: data.bound.max / 1000 }, { x: Math.max(...data.sweeps.flatMap((g) => g.points.map((p) => p.sessions))), y: data.bound.max / 1000 }] }] : []) },
+  options: { parsing: false, scales: {
+    x: { type: "linear", title: { display: true, text: "concurrent sessions" }, ticks: { stepSize: 1 } },
+    y: { beginAtZero: true, title: { display: true, text: data.bound.metric + " (s)" } } } },
+});
 if (data.runs.length > 1) {
   for (const [id, key, text] of [["history-wer", "wer", "WER %"], ["history-rtfx", "rtfx", "RTFx"]]) {
     draw(id, {
@@ -178,7 +195,8 @@ export function renderReport(runs: Results[]): string {
     <h2>WER from run to run</h2><div class="card chart"><canvas id="history-wer"></canvas></div>
     <h2>RTFx from run to run</h2><div class="card chart"><canvas id="history-rtfx"></canvas></div>`
     : "";
-  const data = JSON.stringify(reportData(runs)).replace(/</g, "\\u003c");
+  const data = reportData(runs);
+  const json = JSON.stringify(data).replace(/</g, "\\u003c");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>hum-helix benchmark · ${esc(last.benchmark)}</title><style>${STYLE}</style></head>
@@ -192,9 +210,14 @@ ${last.description ? `<p>${esc(last.description)}</p>` : ""}
 <h2>Accuracy against speed</h2><div class="card chart"><canvas id="scatter"></canvas></div>
 <h2>Streaming latencies</h2><div class="card chart"><canvas id="latency"></canvas></div>
 <h2>Word-emission latency distribution</h2><div class="card chart"><canvas id="cdf"></canvas></div>
+<h2>Concurrency</h2>${
+    data.sweeps.length
+      ? '<div class="card chart"><canvas id="sweep"></canvas></div>'
+      : '<div class="card">No concurrency sweep in this run.</div>'
+  }
 ${comparison}
 </main>
-<script id="data" type="application/json">${data}</script>
+<script id="data" type="application/json">${json}</script>
 <script>${chartJs()}</script>
 <script>${SCRIPT}</script>
 </body></html>

@@ -63,6 +63,11 @@ function run(id: string, wer: number, started: string): Results {
         first_partial_p50_ms: 990,
         finalization_p50_ms: 1090,
       }, Array.from({ length: 500 }, (_, i) => 300 + i * 12)),
+      // A concurrency sweep: the same SUT and workload at 2 and 4 sessions.
+      ...[2, 4].map((n) => ({
+        ...cell("hum-stream", "stream", { wer_pct: wer, rtfx: 2.3 * n, emission_p90_ms: 1500 * n }),
+        run_config: { name: `c${n}`, concurrency: n } as Results["cells"][0]["run_config"],
+      })),
     ],
   };
 }
@@ -94,8 +99,8 @@ Deno.test({
       await page.waitForFunction("document.body.dataset.charts !== undefined", undefined, {
         timeout: 10_000,
       });
-      // Scatter, latency bars, distribution, and the two run-to-run charts.
-      assertEquals(await page.evaluate("document.body.dataset.charts"), "5");
+      // Scatter, latency bars, distribution, concurrency, and the two run-to-run charts.
+      assertEquals(await page.evaluate("document.body.dataset.charts"), "6");
       assertEquals(errors, []);
       await Deno.mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}bench-report.png`, fullPage: true });

@@ -1,7 +1,8 @@
 /**
  * SUTs that run hum-helix in the harness process, through the same FFI paths the service uses:
  * `offline` (VAD windows of ≤ 28 s, beam search: `deno task transcribe`'s path) and `stream` (the
- * streaming engine on a computationally aware simulated clock: `deno task stream`'s path).
+ * streaming engine on a computationally aware simulated clock, or in real time: `deno task
+ * stream`'s path).
  * Models load once per run config; only the work on each item is timed.
  *
  * @module
@@ -10,8 +11,8 @@
 import { VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { transcribeOffline } from "../../server/engine/offline.ts";
 import { Engine } from "../../server/engine/engine.ts";
-import { SimulatedClock } from "../../server/engine/clock.ts";
-import { feedSimulated } from "../../server/engine/feed.ts";
+import { RealClock, SimulatedClock } from "../../server/engine/clock.ts";
+import { feedRealtime, feedSimulated } from "../../server/engine/feed.ts";
 import type { TranscriptEvent } from "../../server/events/protocol.ts";
 import type { RunConfig } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
@@ -63,7 +64,12 @@ export async function offlineSut(
 }
 
 /** The streaming engine, in process, on a simulated clock that advances with compute time. */
-export function streamSut(name: string, config: RunConfig, models: ResolvedModels): Sut {
+export function streamSut(
+  name: string,
+  config: RunConfig,
+  models: ResolvedModels,
+  realtime = false,
+): Sut {
   const engine = new Engine({
     model: models.model,
     vadModel: models.vadModel,
@@ -75,7 +81,9 @@ export function streamSut(name: string, config: RunConfig, models: ResolvedModel
     kind: "stream",
     inProcess: true,
     describe: () => ({
-      path: "server/engine/stream.ts on a simulated clock (as deno task stream)",
+      path: `server/engine/stream.ts ${
+        realtime ? "in real time" : "on a simulated clock"
+      } (as deno task stream${realtime ? " --realtime" : ""})`,
       model: models.model,
       vad_model: models.vadModel,
       mode: config.mode,
@@ -86,7 +94,7 @@ export function streamSut(name: string, config: RunConfig, models: ResolvedModel
     async run(item, samples) {
       const audio = await samples();
       const events: TranscriptEvent[] = [];
-      const clock = new SimulatedClock();
+      const clock = realtime ? new RealClock() : new SimulatedClock();
       const session = await engine.open({
         mode: config.mode,
         overrides: { threads: config.threads, ...config.overrides },
@@ -96,7 +104,8 @@ export function streamSut(name: string, config: RunConfig, models: ResolvedModel
       });
       const t0 = performance.now();
       try {
-        await feedSimulated(session, audio, clock);
+        if (clock instanceof SimulatedClock) await feedSimulated(session, audio, clock);
+        else await feedRealtime(session, audio);
       } finally {
         await session.close();
       }

@@ -57,7 +57,7 @@ export async function openSut(
     case "offline":
       return await offlineSut(def.name, config, models);
     case "stream":
-      return streamSut(def.name, config, models);
+      return streamSut(def.name, config, models, def.realtime);
     case "whisper-cli": {
       const build = await ensureWhisperBuild({ quiet: true });
       if (!build.cli) throw new Error(`Cannot run ${def.name}: the whisper.cpp build has no CLI`);
