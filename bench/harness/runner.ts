@@ -19,6 +19,7 @@ import {
   trialMetrics,
 } from "./metrics.ts";
 import { collectProvenance, type Provenance } from "./provenance.ts";
+import { cpuTimes } from "./usage.ts";
 import { ensureWhisperBuild, REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { decodeAudioFile } from "../../server/decode/audio_file.ts";
 import { DEFAULT_VAD_MODEL, resolveModel } from "../../server/models/resolve.ts";
@@ -73,16 +74,6 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Where synthetic audio goes; default `.cache/bench`. */
   cacheDir?: string;
-}
-
-function cpuSelfS(): number {
-  try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 async function modelsFor(config: RunConfig): Promise<ResolvedModels> {
@@ -174,9 +165,9 @@ async function runCell(
     }
     for (let t = 1; t <= def.trials; t++) {
       const outcomes: ItemOutcome[] = [];
-      let childCpu = 0;
       let peak = 0;
-      const cpu0 = cpuSelfS();
+      // In-process SUTs are this process's CPU; external ones its waited-for children's.
+      const cpu0 = cpuTimes();
       const poll = sut.inProcess
         ? setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss / 2 ** 20)), 100)
         : undefined;
@@ -200,7 +191,6 @@ async function runCell(
           );
           const batchS = (performance.now() - t0) / 1000;
           for (const out of outs) {
-            childCpu += out.childCpuS ?? 0;
             peak = Math.max(peak, out.childPeakRssMb ?? 0);
             outcomes.push({
               item,
@@ -214,7 +204,8 @@ async function runCell(
       } finally {
         clearInterval(poll);
       }
-      const cpuS = sut.inProcess ? cpuSelfS() - cpu0 : childCpu;
+      const cpu1 = cpuTimes();
+      const cpuS = sut.inProcess ? cpu1.selfS - cpu0.selfS : cpu1.childrenS - cpu0.childrenS;
       const distributions: Distributions = {};
       result.trials.push({
         trial: t,

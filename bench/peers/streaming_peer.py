@@ -310,7 +310,7 @@ def run(args, out):
         steps += 1
         em.commit(committed, audio_ms)
         em.set_partial(online.get_buffer().text or "", audio_ms)
-        if audio_ms >= next_stats:
+        if audio_ms >= next_stats and end < n:  # the last step's stats come at the end
             next_stats += STATS_EVERY_S * 1000
             em.stats(audio_ms, compute_s, mode)
 

@@ -2,8 +2,8 @@
  * SUTs that run a program per workload item: whisper.cpp's own `whisper-cli` (built from the same
  * sources as libwhisper) and any `command` that takes an audio file and prints a transcript or
  * hum-helix events as JSON lines. Wall time includes the program's start-up and model load, as a
- * user of that program pays it. Its CPU time comes from the kernel's account of waited-for
- * children; its peak RSS from polling the child's high-water mark.
+ * user of that program pays it. The harness takes its CPU time from the kernel's account of
+ * waited-for children; its peak RSS comes from polling the child's high-water mark.
  *
  * @module
  */
@@ -11,18 +11,6 @@
 import type { RunConfig, SutDef } from "../definition.ts";
 import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
 import type { ResolvedModels, Sut, SutOutput } from "./sut.ts";
-
-/** CPU seconds used by this process's waited-for children so far (Linux; 0 elsewhere). */
-function childrenCpuS(): number {
-  try {
-    const stat = Deno.readTextFileSync("/proc/self/stat");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // Fields 16 and 17 of the full line (cutime, cstime), in clock ticks of 1/100 s.
-    return (Number(fields[13]) + Number(fields[14])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 function peakRssMb(pid: number): number {
   try {
@@ -37,8 +25,7 @@ function peakRssMb(pid: number): number {
 async function runProgram(
   argv: string[],
   env?: Record<string, string>,
-): Promise<{ stdout: string; wallS: number; cpuS: number; peakRssMb: number }> {
-  const cpu0 = childrenCpuS();
+): Promise<{ stdout: string; wallS: number; peakRssMb: number }> {
   const t0 = performance.now();
   let child: Deno.ChildProcess;
   try {
@@ -63,7 +50,6 @@ async function runProgram(
   return {
     stdout: new TextDecoder().decode(out.stdout),
     wallS,
-    cpuS: childrenCpuS() - cpu0,
     peakRssMb: peak,
   };
 }
@@ -99,7 +85,7 @@ export function whisperCliSut(
     async run(item) {
       const r = await runProgram(argv(item.audioPath));
       const text = r.stdout.split("\n").map((l) => l.trim()).filter(Boolean).join(" ");
-      return { text, wallS: r.wallS, childCpuS: r.cpuS, childPeakRssMb: r.peakRssMb };
+      return { text, wallS: r.wallS, childPeakRssMb: r.peakRssMb };
     },
     close: () => Promise.resolve(),
   };
@@ -144,7 +130,7 @@ export function commandSut(
     describe: () => ({ command: argv("{audio}").join(" "), output: def.output }),
     async run(item): Promise<SutOutput> {
       const r = await runProgram(argv(item.audioPath), def.env);
-      const base = { wallS: r.wallS, childCpuS: r.cpuS, childPeakRssMb: r.peakRssMb };
+      const base = { wallS: r.wallS, childPeakRssMb: r.peakRssMb };
       if (def.output === "text") return { ...base, text: r.stdout.trim() };
       const events: TranscriptEvent[] = [];
       for (const line of r.stdout.split("\n")) {

@@ -23,8 +23,6 @@ export interface SutOutput {
   wallS: number;
   /** A streaming SUT's events, for latency metrics. */
   events?: TranscriptEvent[];
-  /** CPU seconds an external program used (in-process SUTs are measured by the harness). */
-  childCpuS?: number;
   /** Peak RSS of an external program, MB. */
   childPeakRssMb?: number;
 }
