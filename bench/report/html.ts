@@ -100,7 +100,7 @@ function reportData(runs: Results[]): ReportData {
 
 const SCRIPT = `
 const data = JSON.parse(document.getElementById("data").textContent);
-const palette = ["#0f766e", "#b45309", "#7c3aed", "#be123c", "#1d4ed8", "#4d7c0f", "#c2410c", "#0e7490"];
+const palette = ["#0f766e", "#b45309", "#7c3aed", "#be123c", "#1d4ed8", "#4d7c0f", "#db2777", "#0e7490", "#57534e", "#ca8a04"];
 const color = (i) => palette[i % palette.length];
 const draw = (id, config) => {
   const el = document.getElementById(id);
