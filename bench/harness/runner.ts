@@ -74,6 +74,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Where synthetic audio goes; default `.cache/bench`. */
   cacheDir?: string;
+  /** Run in-process SUTs in a child process per cell (default true). */
+  isolate?: boolean;
 }
 
 async function modelsFor(config: RunConfig): Promise<ResolvedModels> {
@@ -109,20 +111,23 @@ export async function runBenchmark(def: Definition, opts: RunOptions): Promise<R
     modelFiles,
     workloads: [...workloads.values()],
   });
-  const audio = new Map<string, Float32Array>();
-  const samplesOf = (path: string) => async () => {
-    let s = audio.get(path);
-    if (!s) audio.set(path, s = (await decodeAudioFile(path)).samples);
-    return s;
-  };
+  const samplesOf = audioCache();
   const results: CellResult[] = [];
   for (let i = 0; i < matrix.length; i++) {
+    const job: CellJob = {
+      cell: matrix[i],
+      workload: workloads.get(matrix[i].workload.name)!,
+      trials: def.trials,
+      warmups: def.warmups,
+      at: { cell: i + 1, cells: matrix.length },
+    };
+    // A SUT that runs in this process gets a process of its own, so its CPU and peak memory
+    // are its own, not what earlier cells left behind.
+    const isolate = (opts.isolate ?? true) && IN_PROCESS_KINDS.has(job.cell.sut.kind);
     results.push(
-      await runCell(matrix[i], workloads.get(matrix[i].workload.name)!, def, samplesOf, {
-        cell: i + 1,
-        cells: matrix.length,
-        onProgress: opts.onProgress,
-      }),
+      isolate
+        ? await runCellInChild(job, opts.onProgress)
+        : await runCell(job, samplesOf, opts.onProgress),
     );
   }
   provenance.finished_at = new Date().toISOString();
@@ -138,13 +143,81 @@ export async function runBenchmark(def: Definition, opts: RunOptions): Promise<R
   };
 }
 
-async function runCell(
-  cell: Cell,
-  workload: Workload,
-  def: Definition,
-  samplesOf: (path: string) => () => Promise<Float32Array>,
-  at: { cell: number; cells: number; onProgress?: (p: Progress) => void },
+/** SUT kinds that run in the harness's process (unless given a remote URL). */
+const IN_PROCESS_KINDS = new Set(["offline", "stream", "webrtc"]);
+
+/** One cell's work, as handed to a child process (plain data). */
+export interface CellJob {
+  cell: Cell;
+  workload: Workload;
+  trials: number;
+  warmups: number;
+  at: { cell: number; cells: number };
+}
+
+/** Decoded audio by path, decoded once. */
+export function audioCache(): (path: string) => () => Promise<Float32Array> {
+  const audio = new Map<string, Float32Array>();
+  return (path) => async () => {
+    let s = audio.get(path);
+    if (!s) audio.set(path, s = (await decodeAudioFile(path)).samples);
+    return s;
+  };
+}
+
+/**
+ * Runs a cell in a child process (`cell_worker.ts`): the job goes in on stdin, progress comes
+ * back as JSON lines on stderr, the result as JSON on stdout.
+ */
+async function runCellInChild(
+  job: CellJob,
+  onProgress?: (p: Progress) => void,
 ): Promise<CellResult> {
+  const worker = new URL("./cell_worker.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", worker],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(job)));
+  await writer.close();
+  const errors: string[] = [];
+  const readErr = (async () => {
+    let rest = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      rest += chunk;
+      const lines = rest.split("\n");
+      rest = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('{"progress":')) onProgress?.(JSON.parse(line).progress);
+        else if (line.trim()) errors.push(line);
+      }
+    }
+  })();
+  const out = new Response(child.stdout).text();
+  const [status, text] = await Promise.all([child.status, out, readErr]).then(([st, t]) =>
+    [st, t] as const
+  );
+  if (!status.success || !text.trim()) {
+    throw new Error(
+      `Cannot run cell ${job.cell.sut.name} · ${job.cell.runConfig.name} · ${job.workload.name}: ` +
+        `its process exited ${status.code}: ${errors.slice(-3).join(" | ")}`,
+    );
+  }
+  return JSON.parse(text) as CellResult;
+}
+
+/** Runs one cell here: prepares its SUT, warm-ups, trials; a failure is recorded, not thrown. */
+export async function runCell(
+  job: CellJob,
+  samplesOf: (path: string) => () => Promise<Float32Array>,
+  onProgress?: (p: Progress) => void,
+): Promise<CellResult> {
+  const { cell, workload } = job;
+  const def = { trials: job.trials, warmups: job.warmups };
+  const at = { ...job.at, onProgress };
   const label = `${cell.sut.name} · ${cell.runConfig.name} · ${workload.name}`;
   const result: CellResult = {
     sut: cell.sut.name,
