@@ -10,7 +10,12 @@
 import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { allowedWorse } from "../definition.ts";
-import { DEFAULT_TOLERANCES, METRIC_DIRECTIONS } from "./metrics.ts";
+import {
+  DEFAULT_TOLERANCES,
+  METRIC_DIRECTIONS,
+  MIN_TIMED_WALL_S,
+  NOISE_FLOORS,
+} from "./metrics.ts";
 import type { Results } from "./runner.ts";
 import { describeIssue } from "../../server/events/protocol.ts";
 
@@ -79,7 +84,8 @@ const key = (c: { sut: string; run_config: { name: string }; workload: string })
 
 /**
  * Compares `now` with `baseline`. Tolerances: the definition's (carried in `now`), else
- * {@linkcode DEFAULT_TOLERANCES}; metrics without a direction (counts) are not compared.
+ * {@linkcode DEFAULT_TOLERANCES}, never below {@linkcode NOISE_FLOORS}; metrics without a
+ * direction (counts) are not compared, nor RTFx and CPU of cells too short to time.
  */
 export function compareResults(now: Results, baseline: Results): ComparisonReport {
   const tolerances = { ...DEFAULT_TOLERANCES, ...now.tolerances };
@@ -93,11 +99,13 @@ export function compareResults(now: Results, baseline: Results): ComparisonRepor
       missing.push(key(b));
       continue;
     }
+    const untimed = (b.metrics.wall_s ?? Infinity) < MIN_TIMED_WALL_S;
     for (const [metric, base] of Object.entries(b.metrics)) {
       const direction = METRIC_DIRECTIONS[metric];
       const value = c.metrics[metric];
       if (!direction || value === undefined) continue;
-      const tolerance = allowedWorse(tolerances[metric], base);
+      if (untimed && (metric === "rtfx" || metric === "cpu_s")) continue;
+      const tolerance = Math.max(allowedWorse(tolerances[metric], base), NOISE_FLOORS[metric] ?? 0);
       const worse = direction === "lower" ? value - base : base - value;
       const verdict = worse > tolerance
         ? "regression"

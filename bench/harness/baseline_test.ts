@@ -50,3 +50,12 @@ Deno.test("a baseline cell missing from the run, or failed in it, is a regressio
   assertEquals(compareResults(failed, base).missing, ["s · c · w"]);
   assertEquals(compareResults(failed, base).regressions, 1);
 });
+
+Deno.test("noise floors: tiny differences and cells too short to time do not regress", () => {
+  const base = results({ cpu_s: 0.03, rtfx: 2000, wall_s: 0.005, emission_p50_ms: 300 });
+  const now = results({ cpu_s: 0.05, rtfx: 600, wall_s: 0.02, emission_p50_ms: 380 });
+  assertEquals(compareResults(now, base).regressions, 0);
+  // Past the 100 ms floor, a latency change counts.
+  const slow = results({ cpu_s: 0.03, rtfx: 2000, wall_s: 0.005, emission_p50_ms: 450 });
+  assertEquals(compareResults(slow, base).regressions, 1);
+});

@@ -46,6 +46,25 @@ export const DEFAULT_TOLERANCES: Record<string, number | string> = {
   partial_churn: "25%",
 };
 
+/**
+ * The least change of a metric that counts, whatever the relative tolerance: below these a
+ * difference is timer and scheduler noise (a 10 ms CPU difference on a 10 s silence).
+ */
+export const NOISE_FLOORS: Record<string, number> = {
+  cpu_s: 0.5,
+  peak_rss_mb: 25,
+  emission_p50_ms: 100,
+  emission_p90_ms: 100,
+  emission_p99_ms: 150,
+  first_partial_p50_ms: 100,
+  finalization_p50_ms: 100,
+  max_lag_ms: 250,
+  partial_churn: 0.05,
+};
+
+/** Cells that took less than this, seconds, are too short to time (RTFx, CPU not compared). */
+export const MIN_TIMED_WALL_S = 1;
+
 /** One item's outcome in a trial. */
 export interface ItemOutcome {
   item: WorkloadItem;
