@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { SpeechDetector, VadChange } from "./vad_stream.ts";
+import { type SpeechDetector, SpeechSpan, type VadChange } from "./vad_stream.ts";
 
 /** Values per frame (Whisper's 80 mel bins). */
 export const MEL_FRAME_BINS = 80;
@@ -38,7 +38,7 @@ export interface MelVadOptions {
 
 /** Incremental speech detection over log10-power mel frames (80 values each). */
 export class MelVad implements SpeechDetector {
-  #endSilenceMs: number;
+  readonly #span: SpeechSpan;
   readonly #onDb: number;
   readonly #hysteresisDb: number;
   readonly #absFloorDb: number;
@@ -48,11 +48,9 @@ export class MelVad implements SpeechDetector {
   readonly #recentPower: number[] = [];
   readonly #votes: boolean[] = [];
   #frames = 0;
-  #speaking = false;
-  #silentSinceMs = -1;
 
   constructor(opts: MelVadOptions = {}) {
-    this.#endSilenceMs = opts.endSilenceMs ?? 600;
+    this.#span = new SpeechSpan(opts.endSilenceMs ?? 600);
     this.#onDb = opts.onDb ?? 12;
     this.#hysteresisDb = opts.hysteresisDb ?? 4;
     this.#absFloorDb = opts.absoluteFloorDb ?? -30;
@@ -62,17 +60,17 @@ export class MelVad implements SpeechDetector {
 
   /** Changes the end-of-speech silence from the next frame on (the threshold is Silero's). */
   configure(opts: { endSilenceMs?: number }): void {
-    this.#endSilenceMs = opts.endSilenceMs ?? this.#endSilenceMs;
+    this.#span.endSilenceMs = opts.endSilenceMs ?? this.#span.endSilenceMs;
   }
 
   /** Whether speech is going on after the frames pushed so far. */
   get speaking(): boolean {
-    return this.#speaking;
+    return this.#span.speaking;
   }
 
   /** Where the current quiet run inside ongoing speech began, ms, or -1. */
   get pauseSinceMs(): number {
-    return this.#speaking ? this.#silentSinceMs : -1;
+    return this.#span.pauseSinceMs;
   }
 
   /** Pushes whole frames (frame-major log10 power); returns the changes they complete. */
@@ -89,10 +87,7 @@ export class MelVad implements SpeechDetector {
 
   /** Ends the stream: open speech ends where the frames end. */
   end(): VadChange[] {
-    if (!this.#speaking) return [];
-    this.#speaking = false;
-    const endMs = this.#silentSinceMs >= 0 ? this.#silentSinceMs : this.#frames * FRAME_MS;
-    return [{ state: "silence", audioMs: endMs }];
+    return this.#span.end(this.#frames * FRAME_MS);
   }
 
   #step(power: number, changes: VadChange[]): void {
@@ -108,28 +103,19 @@ export class MelVad implements SpeechDetector {
     const above = level - background;
     this.#votes.push(above >= this.#onDb);
     if (this.#votes.length > ONSET_FRAMES) this.#votes.shift();
-    if (!this.#speaking) {
+    if (!this.#span.speaking) {
       if (this.#votes.filter(Boolean).length >= ONSET_VOTES) {
-        this.#speaking = true;
-        this.#silentSinceMs = -1;
         // Speech began at the first loud frame of the vote.
         const first = this.#votes.indexOf(true);
-        changes.push({
-          state: "speech",
-          audioMs: Math.max(0, startMs - (this.#votes.length - 1 - first) * FRAME_MS),
-        });
+        changes.push(
+          this.#span.start(Math.max(0, startMs - (this.#votes.length - 1 - first) * FRAME_MS)),
+        );
       }
       return;
     }
-    if (above >= this.#onDb - this.#hysteresisDb) {
-      this.#silentSinceMs = -1;
-      return;
-    }
-    if (this.#silentSinceMs < 0) this.#silentSinceMs = startMs;
-    if (startMs + FRAME_MS - this.#silentSinceMs >= this.#endSilenceMs) {
-      this.#speaking = false;
-      changes.push({ state: "silence", audioMs: this.#silentSinceMs });
-      this.#silentSinceMs = -1;
+    const end = this.#span.frame(above >= this.#onDb - this.#hysteresisDb, startMs, FRAME_MS);
+    if (end) {
+      changes.push(end);
       this.#votes.length = 0;
     }
   }

@@ -38,6 +38,61 @@ export interface SpeechDetector {
   readonly pauseSinceMs: number;
 }
 
+/**
+ * What both detectors share once speech has started: where a pause inside it began, and the rule
+ * that ends it (a pause of `endSilenceMs`, ending where the pause began).
+ */
+export class SpeechSpan {
+  endSilenceMs: number;
+  #speaking = false;
+  #silentSinceMs = -1;
+
+  constructor(endSilenceMs: number) {
+    this.endSilenceMs = endSilenceMs;
+  }
+
+  /** Whether speech is going on. */
+  get speaking(): boolean {
+    return this.#speaking;
+  }
+
+  /** Where the current pause inside ongoing speech began, ms, or -1. */
+  get pauseSinceMs(): number {
+    return this.#speaking ? this.#silentSinceMs : -1;
+  }
+
+  /** Speech starts at `atMs`. */
+  start(atMs: number): VadChange {
+    this.#speaking = true;
+    this.#silentSinceMs = -1;
+    return { state: "speech", audioMs: atMs };
+  }
+
+  /**
+   * A frame [startMs, startMs + frameMs) during speech; `voiced` keeps the speech going. Returns
+   * the end of speech once the pause is long enough.
+   */
+  frame(voiced: boolean, startMs: number, frameMs: number): VadChange | null {
+    if (voiced) {
+      this.#silentSinceMs = -1;
+      return null;
+    }
+    if (this.#silentSinceMs < 0) this.#silentSinceMs = startMs;
+    if (startMs + frameMs - this.#silentSinceMs < this.endSilenceMs) return null;
+    this.#speaking = false;
+    const end: VadChange = { state: "silence", audioMs: this.#silentSinceMs };
+    this.#silentSinceMs = -1;
+    return end;
+  }
+
+  /** The input ended at `endMs`: open speech ends there, or where its pause began. */
+  end(endMs: number): VadChange[] {
+    if (!this.#speaking) return [];
+    this.#speaking = false;
+    return [{ state: "silence", audioMs: this.#silentSinceMs >= 0 ? this.#silentSinceMs : endMs }];
+  }
+}
+
 /** Options for {@linkcode VadStream}. */
 export interface VadStreamOptions {
   /** Speech probability that starts speech; default 0.5. */
@@ -55,30 +110,28 @@ export interface VadStreamOptions {
 export class VadStream implements SpeechDetector {
   readonly #vad: VadModel;
   #threshold: number;
-  #endSilenceMs: number;
+  readonly #span: SpeechSpan;
   readonly #energyFloor: number;
   #rest = new Float32Array(0);
   #windows = 0;
-  #speaking = false;
-  #silentSinceMs = -1;
   #modelWindows = 0;
 
   constructor(vad: VadModel, opts: VadStreamOptions = {}) {
     this.#vad = vad;
     this.#threshold = opts.threshold ?? 0.5;
-    this.#endSilenceMs = opts.endSilenceMs ?? 600;
+    this.#span = new SpeechSpan(opts.endSilenceMs ?? 600);
     this.#energyFloor = opts.energyFloor ?? 0.002;
   }
 
   /** Changes the threshold and end-of-speech silence from the next window on. */
   configure(opts: Pick<VadStreamOptions, "threshold" | "endSilenceMs">): void {
     this.#threshold = opts.threshold ?? this.#threshold;
-    this.#endSilenceMs = opts.endSilenceMs ?? this.#endSilenceMs;
+    this.#span.endSilenceMs = opts.endSilenceMs ?? this.#span.endSilenceMs;
   }
 
   /** Whether speech is going on after the samples pushed so far. */
   get speaking(): boolean {
-    return this.#speaking;
+    return this.#span.speaking;
   }
 
   /**
@@ -86,7 +139,7 @@ export class VadStream implements SpeechDetector {
    * not yet long enough to end the speech), or -1.
    */
   get pauseSinceMs(): number {
-    return this.#speaking ? this.#silentSinceMs : -1;
+    return this.#span.pauseSinceMs;
   }
 
   /** Windows that ran the model (the rest were gated by energy). */
@@ -112,13 +165,7 @@ export class VadStream implements SpeechDetector {
 
   /** Ends the stream: an open speech span ends where the audio ends. */
   end(): VadChange[] {
-    const changes: VadChange[] = [];
-    if (this.#speaking) {
-      this.#speaking = false;
-      const endMs = this.#silentSinceMs >= 0 ? this.#silentSinceMs : this.#windows * WINDOW_MS;
-      changes.push({ state: "silence", audioMs: endMs });
-    }
-    return changes;
+    return this.#span.end(this.#windows * WINDOW_MS);
   }
 
   async #prob(win: Float32Array): Promise<number> {
@@ -131,24 +178,12 @@ export class VadStream implements SpeechDetector {
   #step(p: number, changes: VadChange[]): void {
     const startMs = this.#windows * WINDOW_MS;
     this.#windows++;
-    if (!this.#speaking) {
-      if (p >= this.#threshold) {
-        this.#speaking = true;
-        this.#silentSinceMs = -1;
-        changes.push({ state: "speech", audioMs: startMs });
-      }
+    if (!this.#span.speaking) {
+      if (p >= this.#threshold) changes.push(this.#span.start(startMs));
       return;
     }
-    if (p >= Math.max(0.01, this.#threshold - 0.15)) {
-      this.#silentSinceMs = -1;
-      return;
-    }
-    if (this.#silentSinceMs < 0) this.#silentSinceMs = startMs;
-    if (startMs + WINDOW_MS - this.#silentSinceMs >= this.#endSilenceMs) {
-      this.#speaking = false;
-      changes.push({ state: "silence", audioMs: this.#silentSinceMs });
-      this.#silentSinceMs = -1;
-    }
+    const end = this.#span.frame(p >= Math.max(0.01, this.#threshold - 0.15), startMs, WINDOW_MS);
+    if (end) changes.push(end);
   }
 }
 
