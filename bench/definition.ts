@@ -70,7 +70,7 @@ export const SutSchema = z.discriminatedUnion("kind", [
     vad: z.boolean().default(false),
   }),
   /**
-   * Any program: `command` is argv with `{audio}`, `{model}`, `{threads}`, `{beam}` filled in; it
+   * Any program: `command` is argv with `{audio}`, `{model}`, `{threads}`, `{beam}`, `{deno}` … filled in; it
    * prints the transcript as text, or hum-helix events as JSON lines (`output: events`).
    */
   z.strictObject({

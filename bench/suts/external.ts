@@ -91,7 +91,10 @@ export function whisperCliSut(
   };
 }
 
-/** Fills `{audio}`, `{model}`, `{vad_model}`, `{threads}`, `{beam}`, `{mode}` in an argument. */
+/**
+ * Fills `{audio}`, `{model}`, `{vad_model}`, `{threads}`, `{beam}`, `{mode}` and `{deno}` (the
+ * Deno running the harness) in an argument.
+ */
 export function fillTemplate(
   arg: string,
   values: Record<string, string>,
@@ -121,6 +124,7 @@ export function commandSut(
         threads: String(config.threads),
         beam: String(config.beam),
         mode: config.mode,
+        deno: Deno.execPath(),
       })
     );
   return {
