@@ -294,6 +294,17 @@ def run(args, out):
     compute_s = 0.0
     next_stats = STATS_EVERY_S * 1000
     steps = 0
+
+    def timed(step):
+        """Runs one processing step, charging its compute time to the session clock."""
+        nonlocal compute_s
+        t0 = time.perf_counter()
+        result = step()
+        spent = time.perf_counter() - t0
+        compute_s += spent
+        clock.charge(spent)
+        return result
+
     while end < n:
         # Wait for at least min_chunk of new audio; take all that has arrived by then.
         target = min(n, end + min_chunk)
@@ -302,11 +313,7 @@ def run(args, out):
         online.insert_audio_chunk(audio[end:new_end])
         end = new_end
         audio_ms = end * 1000 / SAMPLE_RATE
-        t0 = time.perf_counter()
-        committed, _ = online.process_iter()
-        spent = time.perf_counter() - t0
-        compute_s += spent
-        clock.charge(spent)
+        committed, _ = timed(online.process_iter)
         steps += 1
         em.commit(committed, audio_ms)
         em.set_partial(online.get_buffer().text or "", audio_ms)
@@ -315,11 +322,7 @@ def run(args, out):
             em.stats(audio_ms, compute_s, mode)
 
     audio_ms = n * 1000 / SAMPLE_RATE
-    t0 = time.perf_counter()
-    rest, _ = online.finish()
-    spent = time.perf_counter() - t0
-    compute_s += spent
-    clock.charge(spent)
+    rest, _ = timed(online.finish)
     em.commit(rest, audio_ms)
     em.set_partial("", audio_ms)
     em.final(audio_ms)
