@@ -17,6 +17,16 @@ import type { TranscriptEvent } from "../../server/events/protocol.ts";
 import type { RunConfig } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
 
+/** What both in-process SUTs describe alike: model files, threads, backend. */
+function shared(config: RunConfig, models: ResolvedModels): Record<string, unknown> {
+  return {
+    model: models.model,
+    vad_model: models.vadModel,
+    threads: config.threads,
+    backend: config.backend,
+  };
+}
+
 /** hum-helix's offline transcription, in process. */
 export async function offlineSut(
   name: string,
@@ -32,11 +42,8 @@ export async function offlineSut(
     inProcess: true,
     describe: () => ({
       path: "server/engine/offline.ts transcribeOffline (as deno task transcribe)",
-      model: models.model,
-      vad_model: models.vadModel,
-      threads: config.threads,
+      ...shared(config, models),
       beam: config.beam,
-      backend: config.backend,
     }),
     async run(_item, samples) {
       const audio = await samples();
@@ -84,12 +91,9 @@ export function streamSut(
       path: `server/engine/stream.ts ${
         realtime ? "in real time" : "on a simulated clock"
       } (as deno task stream${realtime ? " --realtime" : ""})`,
-      model: models.model,
-      vad_model: models.vadModel,
+      ...shared(config, models),
       mode: config.mode,
       overrides: config.overrides,
-      threads: config.threads,
-      backend: config.backend,
     }),
     async run(item, samples) {
       const audio = await samples();
