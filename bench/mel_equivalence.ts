@@ -10,7 +10,7 @@ import { WhisperModel } from "../ffi/whisper/mod.ts";
 import { decodeAudioFile } from "../server/decode/audio_file.ts";
 import { LogMel } from "../client/src/mel.ts";
 import { melWindow } from "../server/engine/mel_window.ts";
-import { melFrame, melRange, parseFrame } from "../server/events/audio_frames.ts";
+import { melFrame, parseFrame } from "../server/events/audio_frames.ts";
 import { dequantizeMel } from "../server/decode/mel_input.ts";
 import { corpusWer } from "./metrics/wer.ts";
 import { sharedPath } from "../ffi/testing/shared.ts";
@@ -46,8 +46,7 @@ for (const r of rows) {
       parts.push(m);
       continue;
     }
-    const [lo, hi] = melRange(m);
-    const f = parseFrame(melFrame(0, m, lo, hi));
+    const f = parseFrame(melFrame(0, m));
     if (f.kind === "mel") parts.push(dequantizeMel(f.bins, f.lo, f.hi));
   }
   const all = new Float32Array(parts.reduce((n, x) => n + x.length, 0));

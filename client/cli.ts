@@ -25,7 +25,7 @@ import { parseCommandLine, runCommand } from "../server/cli/args.ts";
 import { decodeAudioFile } from "../server/decode/audio_file.ts";
 import { CHANNELS, SessionMessageSchema } from "../server/events/control.ts";
 import { EventSchema, PROTOCOL_VERSION } from "../server/events/protocol.ts";
-import { MEL_BINS, melFrame, melRange, pcm16Frame } from "../server/events/audio_frames.ts";
+import { MEL_BINS, melFrame, pcm16Frame } from "../server/events/audio_frames.ts";
 import { LogMel } from "./src/mel.ts";
 import { MODE_NAMES } from "../server/engine/modes.ts";
 import { OpusEncoder } from "../ffi/opus/mod.ts";
@@ -299,9 +299,8 @@ function melFrames(audio: Float32Array): TimedFrame[] {
   for (let i = 0; i < audio.length; i += step) {
     const mel = logMel.push(audio.subarray(i, i + step));
     if (mel.length < MEL_BINS) continue;
-    const [lo, hi] = melRange(mel);
     out.push({
-      bytes: melFrame(out.length, mel, lo, hi),
+      bytes: melFrame(out.length, mel),
       untilMs: Math.min(audio.length, i + step) * 1000 / RATE,
     });
   }

@@ -21,7 +21,7 @@ import {
   type SessionMessage,
   SessionMessageSchema,
 } from "../../server/events/control.ts";
-import { melFrame, melRange } from "../../server/events/audio_frames.ts";
+import { melFrame } from "../../server/events/audio_frames.ts";
 
 /** Anything the server sends on the transcript channel. */
 export type ServerMessage = TranscriptEvent | SessionMessage;
@@ -150,8 +150,7 @@ export class Connection {
    */
   sendMel(frames: Float32Array): void {
     if (this.#mel?.readyState !== "open" || frames.length === 0) return;
-    const [lo, hi] = melRange(frames);
-    this.#mel.send(melFrame(this.#melSeq++, frames, lo, hi) as Uint8Array<ArrayBuffer>);
+    this.#mel.send(melFrame(this.#melSeq++, frames) as Uint8Array<ArrayBuffer>);
   }
 
   /** Sends a control message (dropped when the channel is not open). */

@@ -17,7 +17,7 @@ import { MODE_NAMES } from "../engine/modes.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import type { TranscriptEvent } from "../events/protocol.ts";
-import { MEL_BINS, melFrame, melRange, parseFrame } from "../events/audio_frames.ts";
+import { MEL_BINS, melFrame, parseFrame } from "../events/audio_frames.ts";
 import { dequantizeMel } from "../decode/mel_input.ts";
 import { LogMel } from "../../client/src/mel.ts";
 import type { Deliver } from "../engine/feed.ts";
@@ -172,8 +172,7 @@ export function melDeliver(): Deliver {
     // One message per 100 ms at most, as the page sends them.
     for (let i = 0; i < all.length; i += 10 * MEL_BINS) {
       const mel = all.subarray(i, i + 10 * MEL_BINS);
-      const [lo, hi] = melRange(mel);
-      const frame = parseFrame(melFrame(seq++, mel, lo, hi));
+      const frame = parseFrame(melFrame(seq++, mel));
       if (frame.kind !== "mel") throw new Error("a mel frame did not read back as one");
       session.pushMel(dequantizeMel(frame.bins, frame.lo, frame.hi));
     }

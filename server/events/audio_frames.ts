@@ -164,8 +164,16 @@ export function melRange(mel: Float32Array): [number, number] {
   return [max - 8, max];
 }
 
-/** A mel frame: `mel` holds `frames × 80` log10-power values, quantized over [lo, hi]. */
-export function melFrame(seq: number, mel: Float32Array, lo: number, hi: number): Uint8Array {
+/**
+ * A mel frame: `mel` holds `frames × 80` log10-power values, quantized over [lo, hi] — by
+ * default the message's own {@linkcode melRange}, as clients send them.
+ */
+export function melFrame(
+  seq: number,
+  mel: Float32Array,
+  ...[lo, hi]: [number, number] | []
+): Uint8Array {
+  if (lo === undefined || hi === undefined) [lo, hi] = melRange(mel);
   if (mel.length === 0 || mel.length % MEL_BINS) {
     throw new RangeError(`Cannot make mel frame: ${mel.length} values is not whole frames`);
   }

@@ -2,7 +2,7 @@ import { SessionRegistry } from "./registry.ts";
 import { Engine } from "../engine/engine.ts";
 import { SimulatedClock } from "../engine/clock.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
-import { MEL_BINS, melFrame, melRange, opusFrame, pcm16Frame } from "../events/audio_frames.ts";
+import { MEL_BINS, melFrame, opusFrame, pcm16Frame } from "../events/audio_frames.ts";
 import { LogMel } from "../../client/src/mel.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { SessionMessageSchema } from "../events/control.ts";
@@ -109,8 +109,7 @@ Deno.test({
       for (let i = 0; i < audio.length; i += 1_600) {
         const mel = logMel.push(audio.subarray(i, i + 1_600));
         frames += mel.length / MEL_BINS;
-        const [lo, hi] = melRange(mel);
-        const f = melFrame(seq++, mel, lo, hi);
+        const f = melFrame(seq++, mel);
         if (seq !== 4) live.audioFrame(f, "mel");
         if (seq === 20) {
           // Frames on the wrong channel, and samples into a mel session, are refused.
