@@ -1,6 +1,6 @@
 /**
  * The metrics of one trial (a SUT over a workload's items) and their directions: corpus WER and
- * CER after Whisper's English normaliser, RTFx, CPU and peak memory, and for streaming SUTs the
+ * CER after Whisper's English normaliser, RTFx, CPU, peak memory and GPU memory, and for streaming SUTs the
  * latencies against forced alignments (word emission p50/p90/p99, first partial, finalization),
  * lag and partial churn.
  *
@@ -20,6 +20,7 @@ export const METRIC_DIRECTIONS: Record<string, "lower" | "higher"> = {
   rtfx: "higher",
   cpu_s: "lower",
   peak_rss_mb: "lower",
+  gpu_peak_mb: "lower",
   emission_p50_ms: "lower",
   emission_p90_ms: "lower",
   emission_p99_ms: "lower",
@@ -37,6 +38,7 @@ export const DEFAULT_TOLERANCES: Record<string, number | string> = {
   rtfx: "10%",
   cpu_s: "15%",
   peak_rss_mb: "10%",
+  gpu_peak_mb: "10%",
   emission_p50_ms: "15%",
   emission_p90_ms: "15%",
   emission_p99_ms: "25%",
@@ -53,6 +55,7 @@ export const DEFAULT_TOLERANCES: Record<string, number | string> = {
 export const NOISE_FLOORS: Record<string, number> = {
   cpu_s: 0.5,
   peak_rss_mb: 25,
+  gpu_peak_mb: 50,
   emission_p50_ms: 100,
   emission_p90_ms: 100,
   emission_p99_ms: 150,
@@ -126,7 +129,7 @@ export type Distributions = Record<string, number[]>;
  */
 export function trialMetrics(
   outcomes: readonly ItemOutcome[],
-  usage: { cpuS: number; peakRssMb: number },
+  usage: { cpuS: number; peakRssMb: number; gpuPeakMb?: number },
   gapMs = 1000,
   distributions: Distributions = {},
 ): Metrics {
@@ -147,6 +150,8 @@ export function trialMetrics(
     rtfx: round(wallS > 0 ? audioS / wallS : 0),
     cpu_s: round(usage.cpuS),
     peak_rss_mb: round(usage.peakRssMb, 1),
+    // Device-wide GPU memory above its level before the SUT loaded, when there is a GPU.
+    ...(usage.gpuPeakMb === undefined ? {} : { gpu_peak_mb: round(usage.gpuPeakMb) }),
   };
   const streams = outcomes.filter((o) => o.events);
   if (!streams.length) return m;

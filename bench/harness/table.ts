@@ -29,18 +29,21 @@ const COLUMNS: [string, string, (x: number) => string][] = [
   ["silence words", "words_on_silence", (x) => x.toFixed(0)],
   ["CPU s", "cpu_s", (x) => x.toFixed(1)],
   ["peak MB", "peak_rss_mb", (x) => x.toFixed(0)],
+  ["GPU MB", "gpu_peak_mb", (x) => x.toFixed(0)],
 ];
 
 /** The results as a text table: one row per cell, medians over trials. */
 export function resultsTable(results: Results): string {
-  const head = ["SUT", "run config", "workload", ...COLUMNS.map((c) => c[0])];
+  // Only the columns some cell has a value for (no GPU column on a CPU run).
+  const columns = COLUMNS.filter(([, k]) => results.cells.some((c) => c.metrics[k] !== undefined));
+  const head = ["SUT", "run config", "workload", ...columns.map((c) => c[0])];
   const rows = results.cells.map((c) => [
     c.sut,
     c.run_config.name,
     c.workload,
     ...(c.error
       ? [`failed: ${c.error.slice(0, 60)}`]
-      : COLUMNS.map(([, k, f]) => (c.metrics[k] === undefined ? "–" : f(c.metrics[k])))),
+      : columns.map(([, k, f]) => (c.metrics[k] === undefined ? "–" : f(c.metrics[k])))),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) =>
