@@ -19,7 +19,7 @@ import {
   trialMetrics,
 } from "./metrics.ts";
 import { collectProvenance, type Provenance } from "./provenance.ts";
-import { cpuTimes } from "./usage.ts";
+import { cpuTimes, GpuMemoryPeak } from "./usage.ts";
 import { ensureWhisperBuild, REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { decodeAudioFile } from "../../server/decode/audio_file.ts";
 import { DEFAULT_VAD_MODEL, resolveModel } from "../../server/models/resolve.ts";
@@ -124,11 +124,16 @@ export async function runBenchmark(def: Definition, opts: RunOptions): Promise<R
     // A SUT that runs in this process gets a process of its own, so its CPU and peak memory
     // are its own, not what earlier cells left behind.
     const isolate = (opts.isolate ?? true) && IN_PROCESS_KINDS.has(job.cell.sut.kind);
-    results.push(
-      isolate
-        ? await runCellInChild(job, opts.onProgress)
-        : await runCell(job, samplesOf, opts.onProgress),
-    );
+    try {
+      results.push(
+        isolate
+          ? await runCellInChild(job, opts.onProgress)
+          : await runCell(job, samplesOf, opts.onProgress),
+      );
+    } catch (err) {
+      // A cell whose process could not run is a failed cell; the run goes on.
+      results.push(failedCell(job, (err as Error).message));
+    }
   }
   provenance.finished_at = new Date().toISOString();
   return {
@@ -140,6 +145,20 @@ export async function runBenchmark(def: Definition, opts: RunOptions): Promise<R
     tolerances: def.tolerances,
     sessions_bound: def.sessions_bound,
     cells: results,
+  };
+}
+
+/** The result of a cell that could not run at all. */
+function failedCell(job: CellJob, error: string): CellResult {
+  return {
+    sut: job.cell.sut.name,
+    kind: job.cell.sut.kind,
+    run_config: job.cell.runConfig,
+    workload: job.workload.name,
+    sut_description: {},
+    metrics: {},
+    trials: [],
+    error,
   };
 }
 
@@ -229,6 +248,8 @@ export async function runCell(
     trials: [],
   };
   let sut;
+  // Started before the SUT loads its model, so the model's GPU memory counts.
+  const gpu = await GpuMemoryPeak.start();
   try {
     sut = await openSut(cell.sut, cell.runConfig, await modelsFor(cell.runConfig));
     result.sut_description = sut.describe();
@@ -239,8 +260,10 @@ export async function runCell(
     for (let t = 1; t <= def.trials; t++) {
       const outcomes: ItemOutcome[] = [];
       let peak = 0;
-      // In-process SUTs are this process's CPU; external ones its waited-for children's.
+      // In-process SUTs are this process's CPU; external ones its waited-for children's, plus
+      // a server process the SUT runs apart.
       const cpu0 = cpuTimes();
+      const apart0 = sut.cpuSeconds?.() ?? 0;
       const poll = sut.inProcess
         ? setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss / 2 ** 20)), 100)
         : undefined;
@@ -278,11 +301,13 @@ export async function runCell(
         clearInterval(poll);
       }
       const cpu1 = cpuTimes();
-      const cpuS = sut.inProcess ? cpu1.selfS - cpu0.selfS : cpu1.childrenS - cpu0.childrenS;
+      const cpuS = (sut.inProcess ? cpu1.selfS - cpu0.selfS : cpu1.childrenS - cpu0.childrenS) +
+        ((sut.cpuSeconds?.() ?? 0) - apart0);
       const distributions: Distributions = {};
+      const usage = { cpuS, peakRssMb: peak, ...(gpu ? { gpuPeakMb: await gpu.sample() } : {}) };
       result.trials.push({
         trial: t,
-        metrics: trialMetrics(outcomes, { cpuS, peakRssMb: peak }, undefined, distributions),
+        metrics: trialMetrics(outcomes, usage, undefined, distributions),
         ...(Object.keys(distributions).length ? { distributions } : {}),
         items: outcomes.map((o) => ({
           id: o.item.id,
@@ -295,6 +320,7 @@ export async function runCell(
   } catch (err) {
     result.error = (err as Error).message;
   } finally {
+    gpu?.stop();
     await sut?.close();
   }
   return result;
