@@ -6,23 +6,48 @@
  * @module
  */
 
-import { VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { VadModel, type WhisperModel } from "../../ffi/whisper/mod.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import type { SessionClock } from "./clock.ts";
 import { type ModeName, resolveStreamConfig } from "./modes.ts";
 import { StreamSession } from "./stream.ts";
+import { InferenceScheduler, type SchedulerOptions } from "./scheduler.ts";
+import { ModelRegistry, type ModelSize } from "./model_registry.ts";
+
+/**
+ * The largest model each mode takes when a session names none: latency mode stays on a tiny
+ * model (a base model's decodes alone take longer than its latency budget on a CPU).
+ */
+export const MODE_MAX_MODEL: Record<ModeName, ModelSize> = {
+  latency: "tiny",
+  balanced: "base",
+  accuracy: "large",
+};
 import type { TranscriptEvent } from "../events/protocol.ts";
 
 /** How the engine loads its models. */
 export interface EngineOptions {
   /** Model name or path used when a session's config names none; default tiny.en. */
   model?: string;
+  /**
+   * Models to load in the background at start, smallest first. With them, a session that names
+   * no model gets the largest ready one its mode allows (`MODE_MAX_MODEL`), or the smallest while
+   * the scheduler is at its highest degrade level.
+   */
+  models?: string[];
+  /** Idle decoding states kept per model for the next sessions (default 4). */
+  maxIdleStates?: number;
   /** Silero VAD model name or path. */
   vadModel?: string;
   useGpu?: boolean;
   /** Runs on each final segment. */
   intents?: IntentClassifier | null;
+  /**
+   * The inference scheduler all sessions' decodes go through: one given, options for one
+   * (default: slots from cores ÷ 2 threads), or `false` for none (each session decodes at once).
+   */
+  scheduler?: InferenceScheduler | SchedulerOptions | false;
 }
 
 /** What a session is opened with. */
@@ -38,13 +63,32 @@ export interface SessionOptions {
 /** Shared models and the sessions that use them. */
 export class Engine {
   readonly #opts: EngineOptions;
-  readonly #models = new Map<string, Promise<WhisperModel>>();
+  /** The loaded models and their pools of decoding states. */
+  readonly models: ModelRegistry;
   #vadPath: Promise<string> | null = null;
   readonly #sessions = new Set<StreamSession>();
   #closed = false;
+  /** Where every session's decodes wait for a slot (null: none). */
+  readonly scheduler: InferenceScheduler | null;
 
   constructor(opts: EngineOptions = {}) {
     this.#opts = opts;
+    const s = opts.scheduler ?? {};
+    this.scheduler = s === false
+      ? null
+      : s instanceof InferenceScheduler
+      ? s
+      : new InferenceScheduler(s);
+    this.models = new ModelRegistry({ useGpu: opts.useGpu, maxIdleStates: opts.maxIdleStates });
+    if (opts.models?.length) void this.models.preload(opts.models);
+  }
+
+  /**
+   * Whether a session can be served now: with a background list, once any of its models is
+   * loaded; without one, always (the default model loads with the first session that needs it).
+   */
+  get ready(): boolean {
+    return this.#opts.models?.length ? this.models.anyReady : true;
   }
 
   /** Sessions open now. */
@@ -53,26 +97,25 @@ export class Engine {
   }
 
   /** Loads (once) and returns the model a name or path resolves to. */
-  model(nameOrPath = ""): Promise<WhisperModel> {
-    const name = nameOrPath || this.#opts.model || DEFAULT_MODEL;
-    let m = this.#models.get(name);
-    if (!m) {
-      m = (async () => {
-        const path = await resolveModel(name);
-        return await WhisperModel.load(path, { useGpu: this.#opts.useGpu });
-      })();
-      this.#models.set(name, m);
-      // A failed load is not cached: the next session tries again.
-      m.catch(() => this.#models.delete(name));
-    }
-    return m;
+  async model(nameOrPath = ""): Promise<WhisperModel> {
+    return (await this.models.get(nameOrPath || this.#opts.model || DEFAULT_MODEL)).model;
+  }
+
+  /** The model a session of `mode` that names `requested` (maybe nothing) gets. */
+  async #pick(mode: ModeName, requested: string): Promise<string> {
+    if (requested) return requested;
+    if (!this.#opts.models?.length) return this.#opts.model || DEFAULT_MODEL;
+    await this.models.whenAnyReady();
+    const overloaded = (this.scheduler?.degradeLevel ?? 0) >= 2;
+    return this.models.route(MODE_MAX_MODEL[mode], overloaded) ?? this.#opts.model ??
+      DEFAULT_MODEL;
   }
 
   /** Opens a session: validates its config, shares the model, makes its own states. */
   async open(opts: SessionOptions = {}): Promise<StreamSession> {
     if (this.#closed) throw new Error("Cannot open a session: the engine is closed");
     const config = resolveStreamConfig(opts.mode ?? "balanced", opts.overrides ?? {});
-    const model = await this.model(config.model);
+    const { model, pool } = await this.models.get(await this.#pick(config.mode, config.model));
     this.#vadPath ??= resolveModel(this.#opts.vadModel ?? DEFAULT_VAD_MODEL);
     const vad = await VadModel.load(await this.#vadPath, { threads: 1 });
     let session: StreamSession;
@@ -85,6 +128,8 @@ export class Engine {
         clock: opts.clock,
         onEvent: opts.onEvent,
         sessionId: opts.sessionId,
+        scheduler: this.scheduler ?? undefined,
+        states: pool,
         onClose: () => this.#sessions.delete(session),
       });
     } catch (err) {
@@ -99,13 +144,7 @@ export class Engine {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#sessions].map((s) => s.close()));
-    for (const m of this.#models.values()) {
-      try {
-        (await m).close();
-      } catch {
-        // A model that failed to load has nothing to free.
-      }
-    }
-    this.#models.clear();
+    this.scheduler?.close();
+    await this.models.close();
   }
 }

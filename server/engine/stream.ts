@@ -21,7 +21,11 @@
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
  * Decoding runs off the event loop (nonblocking FFI), one decode at a time per session, each on
- * the session's own `whisper_state`; the model's weights are shared.
+ * the session's own `whisper_state`; the model's weights are shared. With an inference scheduler
+ * (`scheduler.ts`), each decode first waits for one of the machine's slots: a rolling decode
+ * that waited past its deadline is dropped and asked for again with the newer buffer, and under
+ * the scheduler's degrade levels rolling decodes come less often (level 1) and every decode is
+ * greedy (level 2); `stats` events carry the level.
  *
  * @module
  */
@@ -37,6 +41,8 @@ import { melWindow } from "./mel_window.ts";
 import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
 import { dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
+import type { DegradeLevel, InferenceScheduler } from "./scheduler.ts";
+import type { StatePool } from "./model_registry.ts";
 import { type SpeechDetector, VadStream } from "./vad_stream.ts";
 import {
   monotonicWords,
@@ -72,7 +78,16 @@ export interface StreamOptions {
   sessionId?: string;
   /** Called once the session is closed and its native state freed. */
   onClose?: () => void;
+  /** The machine's inference scheduler; none: decode at once. */
+  scheduler?: InferenceScheduler;
+  /** Where the session takes its decoding state from and gives it back (default: its own). */
+  states?: StatePool;
 }
+
+/** A rolling decode that waited this long for a slot is no longer useful, ms (at least). */
+const ROLLING_DEADLINE_MS = 1_000;
+/** `Hypothesis.rejected` of a decode the scheduler did not run. */
+const NOT_RUN = "not run";
 
 /** Trailing audio after the detected speech end that the final decode still hears, ms. */
 const TAIL_MS = 300;
@@ -154,6 +169,8 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   #collapses = 0;
   #lastDecodeMs = 0;
   #decodes = 0;
+  #dropped = 0;
+  #degradeLevel: DegradeLevel = 0;
   #nextStatsMs = STATS_EVERY_MS;
   #maxLagMs = 0;
   #events: TranscriptEvent[] = [];
@@ -173,7 +190,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
 
   /** Opens a session: makes its decoding state on the shared model. */
   static async open(opts: StreamOptions): Promise<StreamSession> {
-    const state = await opts.model.createState();
+    const state = opts.states ? await opts.states.take() : await opts.model.createState();
     return new StreamSession(state, opts);
   }
 
@@ -320,8 +337,11 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue = [];
+    // A decode waiting for a slot is not run.
+    this.#opts.scheduler?.cancel(this.#sessionKey);
     await this.drain();
-    this.#state.close();
+    if (this.#opts.states) this.#opts.states.give(this.#state);
+    else this.#state.close();
     this.#vadModel.close();
     this.#finishEvents();
     this.#opts.onClose?.();
@@ -377,7 +397,8 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
           this.#stats(
             `end of input; ${this.#decodes} decodes, ${this.#retries} retried with the full ` +
               `window, ${this.#loopsDropped} looping commits cut, ${this.#collapses} collapsed ` +
-              `hypotheses decoded again without the prompt`,
+              `hypotheses decoded again without the prompt` +
+              (this.#opts.scheduler ? `, ${this.#dropped} not run by the scheduler` : ""),
           );
         } finally {
           this.#segment = null;
@@ -430,7 +451,10 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     // Rolling decodes at most every minChunkMs of audio, and never more than DUTY_CYCLE of the
     // time: when a decode costs more than the audio it covers, the next one waits for more
     // audio instead of falling further behind.
-    const gapMs = Math.max(this.config.minChunkMs, this.#lastDecodeMs / DUTY_CYCLE);
+    const gapMs = Math.max(
+      this.config.minChunkMs * (this.#degrade() >= 1 ? 2 : 1),
+      this.#lastDecodeMs / DUTY_CYCLE,
+    );
     if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
       await this.#step(seg);
     }
@@ -461,9 +485,9 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   /** One rolling decode of the open segment's buffer. */
   async #step(seg: Segment): Promise<void> {
     const endMs = this.#audio.endMs;
-    const t0 = performance.now();
     const hyp = await this.#decode(seg, endMs, this.config.beamSize);
-    this.#lastDecodeMs = performance.now() - t0;
+    // Not run: the next step decodes the newer buffer.
+    if (hyp.rejected === NOT_RUN) return;
     seg.decodedToMs = endMs;
     if (hyp.rejected) return;
     const policy = this.config.commitPolicy;
@@ -598,6 +622,74 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     speechEndMs = endMs,
     final = false,
   ): Promise<Hypothesis> {
+    const scheduler = this.#opts.scheduler;
+    if (!scheduler) return await this.#decodeNow(seg, endMs, beamSize, speechEndMs, final);
+    const grant = await scheduler.acquire({
+      sessionId: this.#sessionKey,
+      kind: final ? "final" : "rolling",
+      // How stale the text shown to the person is.
+      lagMs: () => this.clock.now() - seg.decodedToMs,
+      deadlineMs: final
+        ? undefined
+        : scheduler.now() + Math.max(ROLLING_DEADLINE_MS, 2 * this.config.minChunkMs),
+    });
+    if (!grant.run) {
+      this.#dropped++;
+      return { words: [], text: "", rejected: NOT_RUN };
+    }
+    try {
+      const level = this.#degrade();
+      return await this.#decodeNow(seg, endMs, level >= 2 ? 1 : beamSize, speechEndMs, final);
+    } finally {
+      grant.release();
+    }
+  }
+
+  /** Names this session to the scheduler. */
+  get #sessionKey(): string {
+    return this.#opts.sessionId ?? (this.#anonKey ??= crypto.randomUUID());
+  }
+  #anonKey: string | undefined;
+
+  /** The scheduler's degrade level, noted in a `stats` event when it changes. */
+  #degrade(): DegradeLevel {
+    const level = this.#opts.scheduler?.degradeLevel ?? 0;
+    if (level !== this.#degradeLevel) {
+      this.#degradeLevel = level;
+      this.#stats(
+        level === 0
+          ? "load: back to normal"
+          : level === 1
+          ? "load: degraded, rolling decodes half as often"
+          : "load: degraded, rolling decodes half as often and greedy decodes only",
+      );
+    }
+    return level;
+  }
+
+  /** `#decode` without the scheduler: the decode itself and its checks. */
+  async #decodeNow(
+    seg: Segment,
+    endMs: number,
+    beamSize: number,
+    speechEndMs: number,
+    final: boolean,
+  ): Promise<Hypothesis> {
+    const t0 = performance.now();
+    try {
+      return await this.#decodeChecked(seg, endMs, beamSize, speechEndMs, final);
+    } finally {
+      if (!final) this.#lastDecodeMs = performance.now() - t0;
+    }
+  }
+
+  async #decodeChecked(
+    seg: Segment,
+    endMs: number,
+    beamSize: number,
+    speechEndMs: number,
+    final: boolean,
+  ): Promise<Hypothesis> {
     const cfg = this.config;
     const samples = this.#audio.slice(seg.startMs, endMs);
     const bufferMs = this.#audio.valuesToMs(samples.length);
@@ -730,6 +822,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       lagMs: Math.round(lagMs),
       rtf: audioMs > 0 ? round3(this.#computeMs / audioMs) : 0,
       mode: this.config.mode,
+      ...(this.#degradeLevel ? { degraded: this.#degradeLevel } : {}),
       ...(note ? { note } : {}),
     });
   }

@@ -87,6 +87,8 @@ export const StatsSchema = z.object({
   lagMs: ms,
   rtf: z.number().finite().nonnegative(),
   mode: z.string(),
+  /** The inference scheduler's degrade level under load (1: fewer rolling decodes, 2: greedy). */
+  degraded: z.union([z.literal(1), z.literal(2)]).optional(),
   note: z.string().optional(),
 });
 

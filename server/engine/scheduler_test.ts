@@ -1,0 +1,156 @@
+import { type Grant, InferenceScheduler, type JobRequest } from "./scheduler.ts";
+import { assert, assertEquals } from "../../ffi/testing/assert.ts";
+
+/** A scheduler on fake time, and a log of what ran. */
+function fixture(slots = 1, opts: { degradeAtMs?: [number, number] } = {}) {
+  let t = 0;
+  const s = new InferenceScheduler({ slots, now: () => t, ...opts });
+  return {
+    s,
+    advance: (ms: number) => (t += ms),
+    now: () => t,
+  };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+Deno.test("the slot count comes from cores and threads, or is given", () => {
+  assertEquals(new InferenceScheduler({ slots: 3 }).slots, 3);
+  const derived = new InferenceScheduler({ threadsPerJob: 2 }).slots;
+  assertEquals(derived, Math.max(1, Math.floor(navigator.hardwareConcurrency / 2)));
+  assertEquals(new InferenceScheduler({ threadsPerJob: 1024 }).slots, 1, "at least one");
+});
+
+Deno.test("no more jobs run at once than there are slots", async () => {
+  const { s } = fixture(2);
+  const grants: Grant[] = [];
+  for (const id of ["a", "b", "c"]) {
+    s.acquire({ sessionId: id, kind: "rolling" }).then((g) => grants.push(g));
+  }
+  await flush();
+  assertEquals(grants.length, 2);
+  assertEquals(s.stats.running, 2);
+  assertEquals(s.stats.queued, 1);
+  const g = grants[0];
+  assert(g.run);
+  g.release();
+  g.release(); // releasing twice frees one slot only
+  await flush();
+  assertEquals(grants.length, 3);
+  assertEquals(s.stats.running, 2);
+});
+
+Deno.test("the session furthest behind real time goes first; finals count as further behind", async () => {
+  const { s } = fixture(1);
+  const order: string[] = [];
+  const lags: Record<string, number> = { a: 100, b: 2500, c: 900, d: 200 };
+  const run = (id: string, kind: JobRequest["kind"] = "rolling") =>
+    s.acquire({ sessionId: id, kind, lagMs: () => lags[id] }).then((g) => {
+      order.push(id);
+      if (g.run) setTimeout(g.release, 0);
+    });
+  const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
+  const all = [run("a"), run("b"), run("c"), run("d", "final")];
+  // Lags are read when the slot frees, not when the job queued.
+  lags.a = 3000;
+  assert(blocker.run);
+  blocker.release();
+  await Promise.all(all);
+  // a (3000) > b (2500) > d (200 + 1000 for a final) > c (900)
+  assertEquals(order, ["a", "b", "d", "c"]);
+});
+
+Deno.test("no session starves: one that keeps asking is passed over only while others are further behind", async () => {
+  const { s, advance } = fixture(1);
+  // Three sessions whose lag grows while they wait and resets when they run.
+  const lastRun: Record<string, number> = { a: 0, b: 0, c: 0 };
+  let t = 0;
+  const runs: string[] = [];
+  const loop = async (id: string) => {
+    for (let k = 0; k < 10; k++) {
+      const g = await s.acquire({ sessionId: id, kind: "rolling", lagMs: () => t - lastRun[id] });
+      assert(g.run);
+      runs.push(id);
+      t += 100;
+      advance(100);
+      lastRun[id] = t;
+      g.release();
+      await flush();
+    }
+  };
+  await Promise.all([loop("a"), loop("b"), loop("c")]);
+  assertEquals(runs.length, 30);
+  // Round robin emerges: in every window of three runs, each session runs once.
+  for (let k = 0; k + 3 <= runs.length; k += 3) {
+    assertEquals(new Set(runs.slice(k, k + 3)).size, 3, runs.join(""));
+  }
+});
+
+Deno.test("a newer request from a session replaces its waiting one", async () => {
+  const { s } = fixture(1);
+  const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
+  const first = s.acquire({ sessionId: "a", kind: "rolling" });
+  const second = s.acquire({ sessionId: "a", kind: "rolling" });
+  const old = await first;
+  assertEquals([old.run, !old.run && old.reason], [false, "replaced"]);
+  assertEquals(s.stats.queued, 1, "the session has one job waiting, not two");
+  assert(blocker.run);
+  blocker.release();
+  assert((await second).run);
+  assertEquals(s.stats.dropped.replaced, 1);
+});
+
+Deno.test("a job past its deadline is dropped, not run, and the slot goes to the next", async () => {
+  const { s, advance, now } = fixture(1);
+  const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
+  const late = s.acquire({
+    sessionId: "a",
+    kind: "rolling",
+    deadlineMs: now() + 500,
+    lagMs: () => 9e9,
+  });
+  const fin = s.acquire({ sessionId: "b", kind: "final" });
+  advance(800);
+  assert(blocker.run);
+  blocker.release();
+  const g = await late;
+  assertEquals([g.run, !g.run && g.reason, g.waitedMs], [false, "deadline", 800]);
+  const f = await fin;
+  assert(f.run, "the closing decode runs");
+  assertEquals(s.stats.dropped.deadline, 1);
+});
+
+Deno.test("long waits raise the degrade level; short ones bring it back", async () => {
+  const { s, advance } = fixture(1, { degradeAtMs: [400, 1200] });
+  assertEquals(s.degradeLevel, 0);
+  // Two sessions taking turns: each asks while the other holds the slot for `waitMs`.
+  let current = await s.acquire({ sessionId: "x", kind: "rolling" });
+  let turn = 0;
+  const cycle = async (waitMs: number) => {
+    const next = s.acquire({ sessionId: turn++ % 2 ? "x" : "y", kind: "rolling" });
+    advance(waitMs);
+    assert(current.run);
+    current.release();
+    current = await next;
+  };
+  for (let k = 0; k < 15; k++) await cycle(2000);
+  assertEquals(s.degradeLevel, 2);
+  assertEquals(s.stats.meanWaitMs > 1200, true);
+  for (let k = 0; k < 30; k++) await cycle(0);
+  assertEquals(s.degradeLevel, 0);
+  assertEquals(s.takeWaits().length, 46, "every grant's wait is recorded once");
+  assertEquals(s.takeWaits(), []);
+});
+
+Deno.test("closing answers waiting and later jobs without running them", async () => {
+  const { s } = fixture(1);
+  const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
+  const waiting = s.acquire({ sessionId: "a", kind: "final" });
+  s.close();
+  const g = await waiting;
+  assertEquals([g.run, !g.run && g.reason], [false, "closed"]);
+  const later = await s.acquire({ sessionId: "b", kind: "final" });
+  assertEquals(later.run, false);
+  assert(blocker.run);
+  blocker.release();
+});
