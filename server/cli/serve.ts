@@ -1,7 +1,9 @@
 /**
- * `deno task start [options]`: the hum-helix service. Loads the engine's models, serves the
- * browser client at `/` and WHIP-style signalling at `/v1/sessions` (see
- * `server/transport/http/app.ts`), and ends every session cleanly on SIGINT/SIGTERM.
+ * `deno task start [options]`: the hum-helix service. Loads the engine's models (a list of them
+ * in the background, smallest first), serves the browser client at `/`, WHIP-style signalling
+ * at `/v1/sessions`, status, metrics and probes (see `server/transport/http/app.ts`). SIGTERM
+ * drains: new sessions are refused (and `/readyz` fails) while open ones finish, for up to
+ * `--drain-s`; SIGINT ends every session at once (each still gets its final segment).
  *
  * @module
  */
@@ -11,8 +13,7 @@ import { parseCommandLine, runCommand } from "./args.ts";
 import { Engine } from "../engine/engine.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
-import { SessionRegistry } from "../session/registry.ts";
-import { App } from "../transport/http/app.ts";
+import { wireService } from "../transport/http/service.ts";
 import { clientFiles } from "../../client/files.ts";
 
 const HELP = `Usage: deno task start [options]
@@ -23,11 +24,19 @@ Options (environment variable in brackets):
   --port N               HTTP port [PORT]; default 8000
   --host ADDR            bind address [HOST]; default 0.0.0.0
   --model NAME|PATH      default model [HUM_MODEL]; default ${DEFAULT_MODEL}
+  --models A,B,…         models to load in the background, smallest first [HUM_MODELS];
+                         sessions that name none get the largest ready one their mode allows
   --vad-model NAME|PATH  Silero VAD model; default ${DEFAULT_VAD_MODEL}
   --max-sessions N       sessions at once [HUM_MAX_SESSIONS]; default 32
+  --slots N              decodes at once, all sessions together [HUM_INFERENCE_SLOTS];
+                         default CPU cores ÷ 2 (each decode runs 2 threads); set it on a GPU
   --ice-server URL       an ICE server (repeatable) [HUM_ICE_SERVERS, comma-separated];
                          default none: host candidates only, nothing contacted outside
   --udp-ports A-B        UDP port range for ICE [HUM_UDP_PORTS]; default any
+  --no-refuse-when-overloaded
+                         admit sessions while inference is overloaded (up to --max-sessions)
+  --drain-s N            on SIGTERM, how long open sessions may go on [HUM_DRAIN_S]; default 30
+  --public-url URL       this server's own URL, for session locations [HUM_PUBLIC_URL]
   --no-gpu               stay on the CPU
   --help                 this text
 `;
@@ -36,8 +45,12 @@ const Options = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8000),
   host: z.string().min(1).default("0.0.0.0"),
   model: z.string().min(1).optional(),
+  models: z.array(z.string().min(1)).default([]),
+  drainS: z.coerce.number().min(0).max(3600).default(30),
+  publicUrl: z.string().url().optional(),
   vadModel: z.string().min(1).optional(),
   maxSessions: z.coerce.number().int().min(1).max(10_000).default(32),
+  slots: z.coerce.number().int().min(1).max(1024).optional(),
   iceServers: z.array(
     z.string().regex(/^(stun|turn|turns):/, "must be a stun:, turn: or turns: URL"),
   )
@@ -53,6 +66,7 @@ const Options = z.object({
       return [a, b] as [number, number];
     }),
   gpu: z.boolean().default(true),
+  refuseWhenOverloaded: z.boolean().default(true),
 });
 type Options = z.infer<typeof Options>;
 
@@ -63,6 +77,10 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
   if (env.HOST) fromEnv.host = env.HOST;
   if (env.HUM_MODEL) fromEnv.model = env.HUM_MODEL;
   if (env.HUM_MAX_SESSIONS) fromEnv.maxSessions = env.HUM_MAX_SESSIONS;
+  if (env.HUM_INFERENCE_SLOTS) fromEnv.slots = env.HUM_INFERENCE_SLOTS;
+  if (env.HUM_MODELS) fromEnv.models = env.HUM_MODELS.split(",").filter(Boolean);
+  if (env.HUM_DRAIN_S) fromEnv.drainS = env.HUM_DRAIN_S;
+  if (env.HUM_PUBLIC_URL) fromEnv.publicUrl = env.HUM_PUBLIC_URL;
   if (env.HUM_ICE_SERVERS) fromEnv.iceServers = env.HUM_ICE_SERVERS.split(",").filter(Boolean);
   if (env.HUM_UDP_PORTS) fromEnv.udpPorts = env.HUM_UDP_PORTS;
   const schema = z.preprocess(
@@ -77,10 +95,19 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
       "--model": "model",
       "--vad-model": "vadModel",
       "--max-sessions": "maxSessions",
+      "--slots": "slots",
+      "--drain-s": "drainS",
+      "--public-url": "publicUrl",
       "--udp-ports": "udpPorts",
     },
-    bool: { "--no-gpu": ["gpu", false] },
+    bool: {
+      "--no-gpu": ["gpu", false],
+      "--no-refuse-when-overloaded": ["refuseWhenOverloaded", false],
+    },
     collect: {
+      "--models": (list, raw) => {
+        raw.models = list.split(",").filter(Boolean);
+      },
       "--ice-server": (url, raw) => {
         raw.iceServers = [...(raw.iceServers as string[] | undefined ?? []), url];
       },
@@ -91,19 +118,18 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
 async function serve(opts: Options): Promise<number> {
   const engine = new Engine({
     model: opts.model,
+    models: opts.models,
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
     intents: await loadDefaultIntentClassifier(),
+    scheduler: { slots: opts.slots, threadsPerJob: 2 },
   });
-  // Load the default model now: the first session should not wait for it.
-  await engine.model();
-  let app: App | null = null;
-  const registry = new SessionRegistry(engine, {
+  // Without a background list, load the default model now: the first session should not wait.
+  if (!opts.models.length) await engine.model();
+  const { app, registry } = wireService(engine, {
     maxSessions: opts.maxSessions,
-    onClosed: (s) => app?.sessionClosed(s),
-  });
-  app = new App({
-    registry,
+    refuseWhenOverloaded: opts.refuseWhenOverloaded,
+    publicUrl: opts.publicUrl,
     staticFiles: await clientFiles(),
     peer: {
       iceServers: opts.iceServers.map((urls) => ({ urls })),
@@ -116,10 +142,13 @@ async function serve(opts: Options): Promise<number> {
     onListen: ({ hostname, port }) =>
       console.error(`hum-helix listening on http://${hostname}:${port}/`),
   }, app.handle);
-  const stop = Promise.withResolvers<void>();
+  const stop = Promise.withResolvers<Deno.Signal>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const s of signals) Deno.addSignalListener(s, () => stop.resolve());
-  await stop.promise;
+  for (const s of signals) Deno.addSignalListener(s, () => stop.resolve(s));
+  if (await stop.promise === "SIGTERM" && registry.size) {
+    console.error(`hum-helix: draining ${registry.size} sessions (at most ${opts.drainS} s)…`);
+    await registry.drain(opts.drainS * 1000);
+  }
   console.error("hum-helix: ending sessions…");
   await app.close();
   await server.shutdown();

@@ -1,6 +1,7 @@
 /**
- * The live sessions of a server: opens each one's engine stream, looks them up by id, enforces
- * the session limit, and closes them all on shutdown.
+ * The live sessions of a server: admits or refuses new ones (the session limit, no model ready
+ * yet, an overloaded scheduler, a draining server), opens each one's engine stream, looks them
+ * up by id, and ends them all on shutdown or drains them on SIGTERM.
  *
  * @module
  */
@@ -10,12 +11,22 @@ import type { ModeName } from "../engine/modes.ts";
 import type { SessionClock } from "../engine/clock.ts";
 import { type EndReason, type InputKind, LiveSession } from "./live_session.ts";
 import { releaseFreeMemory } from "../../ffi/native/libc.ts";
+import type { TranscriptEvent } from "../events/protocol.ts";
 
-/** The server is at its session limit (HTTP 503). */
+/** Why admission refused a session. */
+export type RefusalReason = "full" | "overloaded" | "loading" | "draining";
+
+/** Admission refused a session (HTTP 503 with `Retry-After`). */
 export class CapacityError extends Error {
-  constructor(limit: number) {
-    super(`Cannot open a session: the server is at its limit of ${limit} sessions`);
+  readonly reason: RefusalReason;
+  /** Seconds after which trying again may succeed. */
+  readonly retryAfterS: number;
+
+  constructor(reason: RefusalReason, message: string, retryAfterS: number) {
+    super(`Cannot open a session: ${message}`);
     this.name = "CapacityError";
+    this.reason = reason;
+    this.retryAfterS = retryAfterS;
   }
 }
 
@@ -33,6 +44,12 @@ export interface RegistryOptions {
   maxSessions?: number;
   /** Called when a session is over, with why. */
   onClosed?: (session: LiveSession, reason: EndReason) => void;
+  /** Sees every session's events (metrics). */
+  onEvent?: (event: TranscriptEvent) => void;
+  /** Refuse new sessions while the scheduler is at its highest degrade level (default true). */
+  refuseWhenOverloaded?: boolean;
+  /** `Retry-After` for a full server, seconds (default 10). */
+  retryAfterS?: number;
 }
 
 /** The live sessions; see the module doc. */
@@ -41,12 +58,60 @@ export class SessionRegistry {
   readonly #max: number;
   readonly #sessions = new Map<string, LiveSession>();
   readonly #onClosed?: (session: LiveSession, reason: EndReason) => void;
+  readonly #opts: RegistryOptions;
   #opening = 0;
+  #ended = 0;
+  #draining = false;
+  #idle: (() => void)[] = [];
 
   constructor(engine: Engine, opts: RegistryOptions = {}) {
     this.#engine = engine;
     this.#max = opts.maxSessions ?? 32;
     this.#onClosed = opts.onClosed;
+    this.#opts = opts;
+  }
+
+  /** Sessions admitted at once, at most. */
+  get capacity(): number {
+    return this.#max;
+  }
+
+  /** Sessions ended since start. */
+  get ended(): number {
+    return this.#ended;
+  }
+
+  /** Whether the server is draining (refusing new sessions, letting open ones finish). */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  /**
+   * Why a new session would be refused now, or null if it would be admitted: what `/readyz`
+   * and admission both ask.
+   */
+  refusal(): CapacityError | null {
+    if (this.#draining) {
+      return new CapacityError("draining", "the server is shutting down; use another", 1);
+    }
+    if (!this.#engine.ready) {
+      return new CapacityError("loading", "no model is loaded yet", 2);
+    }
+    if (this.#sessions.size + this.#opening >= this.#max) {
+      return new CapacityError(
+        "full",
+        `the server is at its limit of ${this.#max} sessions`,
+        this.#opts.retryAfterS ?? 10,
+      );
+    }
+    if ((this.#opts.refuseWhenOverloaded ?? true) && this.#engine.scheduler?.degradeLevel === 2) {
+      return new CapacityError(
+        "overloaded",
+        "inference is overloaded (decodes wait too long); try again shortly",
+        5,
+      );
+    }
+    return null;
   }
 
   /** Sessions open now. */
@@ -66,7 +131,8 @@ export class SessionRegistry {
 
   /** Opens a session. Throws {@linkcode CapacityError} at the limit, or the config's error. */
   async open(opts: OpenLiveOptions): Promise<LiveSession> {
-    if (this.#sessions.size + this.#opening >= this.#max) throw new CapacityError(this.#max);
+    const refused = this.refusal();
+    if (refused) throw refused;
     this.#opening++;
     try {
       const id = crypto.randomUUID();
@@ -76,11 +142,16 @@ export class SessionRegistry {
         overrides: opts.overrides,
         clock: opts.clock,
         sessionId: id,
-        onEvent: (e) => live?.deliver(e),
+        onEvent: (e) => {
+          this.#opts.onEvent?.(e);
+          live?.deliver(e);
+        },
       });
       live = new LiveSession(id, stream, opts.inputs, (reason) => {
         this.#sessions.delete(id);
+        this.#ended++;
         this.#onClosed?.(live!, reason);
+        if (!this.#sessions.size) { for (const f of this.#idle.splice(0)) f(); }
         // The session's native buffers were freed on a worker thread: give the pages back.
         releaseFreeMemory();
       });
@@ -94,5 +165,21 @@ export class SessionRegistry {
   /** Ends every session (finalizing each), e.g. on shutdown. */
   async endAll(reason: EndReason): Promise<void> {
     await Promise.all([...this.#sessions.values()].map((s) => s.end(reason)));
+  }
+
+  /**
+   * Drains: refuses new sessions from now on and waits until the open ones have ended by
+   * themselves, at most `graceMs`; then ends the rest (their finals are still sent).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    if (this.#sessions.size) {
+      const idle = new Promise<void>((r) => this.#idle.push(r));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
+      await Promise.race([idle, grace]);
+      clearTimeout(timer);
+    }
+    await this.endAll("shutdown");
   }
 }

@@ -1,8 +1,11 @@
 /**
  * The HTTP side of the service, for `Deno.serve`: the browser client's files at `/`, WHIP-style
  * signalling (`POST /v1/sessions` with an offer → `201` with the answer and the session's URL in
- * `Location`; `DELETE` on that URL ends the session; `GET` on it reports it), and `/healthz`.
- * Every refusal is a JSON `{error}` with a 4xx/5xx status that says what is wrong.
+ * `Location`; `DELETE` on that URL ends the session; `GET` on it reports it); operations:
+ * `GET /v1/status` (sessions, queue, models, capacity), `GET /metrics` (Prometheus text),
+ * `/healthz` (the process serves) and `/readyz` (a model is loaded and a session would be
+ * admitted: what a load balancer asks). Every refusal is a JSON `{error}` with a 4xx/5xx status
+ * that says what is wrong; admission's `503` adds `reason` and a `Retry-After` header.
  *
  * @module
  */
@@ -12,6 +15,8 @@ import { CapacityError } from "../../session/registry.ts";
 import { type PeerOptions, SessionPeer } from "../webrtc/peer.ts";
 import { readOffer, SignallingError } from "./signalling.ts";
 import type { LiveSession } from "../../session/live_session.ts";
+import type { ServiceMetrics } from "../../telemetry/metrics.ts";
+import type { Engine } from "../../engine/engine.ts";
 
 /** What the app serves. */
 export interface AppOptions {
@@ -19,6 +24,16 @@ export interface AppOptions {
   peer?: PeerOptions;
   /** Static files of the browser client: URL path → file path. */
   staticFiles?: Record<string, string>;
+  /** For `/v1/status`: the engine (models, scheduler). */
+  engine?: Engine;
+  /** For `/metrics`. */
+  metrics?: ServiceMetrics;
+  /**
+   * This server's own base URL as clients reach it (e.g. a pod's address behind a shared
+   * Service), put in front of session locations so a `DELETE` reaches the pod that owns the
+   * session; default: relative locations.
+   */
+  publicUrl?: string;
 }
 
 const SESSION_PATH = /^\/v1\/sessions\/([0-9a-f-]{36})$/;
@@ -27,7 +42,7 @@ const CORS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
   "access-control-allow-headers": "content-type",
-  "access-control-expose-headers": "location",
+  "access-control-expose-headers": "location, retry-after",
 };
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
@@ -87,11 +102,28 @@ export class App {
       if (url.pathname === "/healthz") {
         return json(200, { ok: true, sessions: this.registry.size });
       }
+      if (url.pathname === "/readyz") {
+        const refused = this.registry.refusal();
+        return refused
+          ? json(503, { ready: false, reason: refused.reason, error: refused.message })
+          : json(200, { ready: true, sessions: this.registry.size });
+      }
+      if (url.pathname === "/v1/status" && req.method === "GET") return json(200, this.status());
+      if (url.pathname === "/metrics" && req.method === "GET" && this.#opts.metrics) {
+        return new Response(await this.#opts.metrics.text(), {
+          headers: { "content-type": this.#opts.metrics.contentType },
+        });
+      }
       if (req.method === "GET" || req.method === "HEAD") return await this.#static(url.pathname);
       return fail(404, `Nothing at ${url.pathname}`);
     } catch (err) {
       if (err instanceof SignallingError) return fail(err.status, err.message);
-      if (err instanceof CapacityError) return fail(503, err.message);
+      if (err instanceof CapacityError) {
+        this.#opts.metrics?.refused(err.reason);
+        return json(503, { error: err.message, reason: err.reason }, {
+          "retry-after": String(err.retryAfterS),
+        });
+      }
       console.error(err);
       return fail(500, `Internal error: ${(err as Error).message}`);
     }
@@ -123,7 +155,7 @@ export class App {
       await live.close("error");
       throw new SignallingError(400, `Cannot answer the offer: ${(err as Error).message}`);
     }
-    const location = `/v1/sessions/${live.id}`;
+    const location = `${this.#opts.publicUrl?.replace(/\/$/, "") ?? ""}/v1/sessions/${live.id}`;
     if (offer.answerAs === "sdp") {
       return new Response(answer, {
         status: 201,
@@ -131,6 +163,36 @@ export class App {
       });
     }
     return json(201, { type: "answer", sdp: answer, sessionId: live.id, location }, { location });
+  }
+
+  /** What `GET /v1/status` answers. */
+  status(): Record<string, unknown> {
+    const engine = this.#opts.engine;
+    const sched = engine?.scheduler?.stats ?? null;
+    const refused = this.registry.refusal();
+    return {
+      done: this.registry.ended,
+      sessions: this.registry.size,
+      queue: sched
+        ? {
+          queued: sched.queued,
+          running: sched.running,
+          slots: sched.slots,
+          mean_wait_ms: sched.meanWaitMs,
+          degrade_level: sched.degradeLevel,
+          dropped: sched.dropped,
+        }
+        : null,
+      models: engine?.models.status ?? [],
+      capacity: {
+        max_sessions: this.registry.capacity,
+        free: Math.max(0, this.registry.capacity - this.registry.size),
+        accepting: !refused,
+        ...(refused ? { reason: refused.reason } : {}),
+      },
+      draining: this.registry.draining,
+      process: processMemory(),
+    };
   }
 
   async #session(req: Request, id: string): Promise<Response> {
@@ -184,5 +246,16 @@ export class App {
     await this.registry.endAll("shutdown");
     await Promise.all([...this.#peers.values()].map((p) => p.close()));
     this.#peers.clear();
+  }
+}
+
+/** This process's resident memory now and at its peak, MB (Linux; zeros elsewhere). */
+function processMemory(): { rss_mb: number; peak_rss_mb: number } {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+    return { rss_mb: Math.round(kb("VmRSS") / 1024), peak_rss_mb: Math.round(kb("VmHWM") / 1024) };
+  } catch {
+    return { rss_mb: 0, peak_rss_mb: 0 };
   }
 }

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { App } from "./app.ts";
+import type { App } from "./app.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
-import { SessionRegistry } from "../../session/registry.ts";
+import { wireService } from "./service.ts";
 import { Engine } from "../../engine/engine.ts";
 import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
 import { sharedPath } from "../../../ffi/testing/shared.ts";
@@ -21,6 +21,9 @@ export const TEST_SERVER_MODELS = [
 /** How the test server is set up. */
 export interface TestServerOptions {
   maxSessions?: number;
+  refuseWhenOverloaded?: boolean;
+  /** Background model list (the engine's `models`). */
+  models?: string[];
   peer?: PeerOptions;
   staticFiles?: Record<string, string>;
 }
@@ -41,13 +44,14 @@ export async function withTestServer(
     model: sharedPath(TEST_SERVER_MODELS[0]),
     vadModel: sharedPath(TEST_SERVER_MODELS[1]),
     intents: await loadDefaultIntentClassifier(),
+    models: opts.models,
   });
-  let app: App | null = null;
-  const registry = new SessionRegistry(engine, {
+  const { app } = wireService(engine, {
     maxSessions: opts.maxSessions,
-    onClosed: (s) => app?.sessionClosed(s),
+    refuseWhenOverloaded: opts.refuseWhenOverloaded,
+    peer: opts.peer,
+    staticFiles: opts.staticFiles,
   });
-  app = new App({ registry, peer: opts.peer, staticFiles: opts.staticFiles });
   const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
   try {
     await fn({ url: `http://127.0.0.1:${server.addr.port}`, app, engine });
