@@ -59,6 +59,12 @@ export const SutSchema = z.discriminatedUnion("kind", [
     name: Name,
     kind: z.literal("webrtc"),
     url: z.string().url().optional(),
+    /**
+     * Without a `url`: start the service in the harness's process (`inprocess`), or as a process
+     * of its own (`process`: its CPU and memory measured apart from the clients', as in
+     * `deno task loadtest`; use it for concurrency sweeps through the service).
+     */
+    server: z.enum(["inprocess", "process"]).default("inprocess"),
     transport: z.enum(["media", "audio", "mel"]).default("media"),
     realtime: z.boolean().default(true),
   }),

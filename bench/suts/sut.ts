@@ -36,6 +36,8 @@ export interface Sut {
   /** What it runs, for provenance: command lines, model files, settings. */
   describe(): Record<string, unknown>;
   run(item: WorkloadItem, samples: () => Promise<Float32Array>): Promise<SutOutput>;
+  /** CPU seconds used so far by a process the SUT runs apart (a server), if it has one. */
+  cpuSeconds?(): number;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,6 @@ export async function openSut(
     case "command":
       return commandSut(def, config, models);
     case "webrtc":
-      return webrtcSut(def, config, models);
+      return await webrtcSut(def, config, models);
   }
 }

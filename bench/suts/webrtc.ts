@@ -2,38 +2,51 @@
  * The service end to end as a SUT: each item is streamed by the command-line WebRTC client
  * ({@linkcode runClient}) — as an Opus media track, PCM16 frames or privacy-mode mel frames — at
  * the speaker's pace by default, with event times taken on the client's clock, so latencies
- * include the transport both ways. Without a `url` the harness starts the service in its own
- * process for the run config (on 127.0.0.1, a free port).
+ * include the transport both ways. Without a `url` the harness starts the service for the run
+ * config on 127.0.0.1: in its own process (`server: inprocess`), or as a process apart
+ * (`server: process`, whose CPU and peak memory are then the SUT's figures, as in the load test).
+ * With a run config's `concurrency`, N clients stream each item at once.
  *
  * @module
  */
 
 import { runClient } from "../../client/cli.ts";
-import { App } from "../../server/transport/http/app.ts";
-import { SessionRegistry } from "../../server/session/registry.ts";
+import { wireService } from "../../server/transport/http/service.ts";
 import { Engine } from "../../server/engine/engine.ts";
+import { startServerProcess } from "../loadtest/server_process.ts";
+import { processCpuS } from "../harness/usage.ts";
 import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
 import type { RunConfig, SutDef } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
 
 /** Opens the webrtc SUT: against `def.url`, or a service started here. */
-export function webrtcSut(
+export async function webrtcSut(
   def: Extract<SutDef, { kind: "webrtc" }>,
   config: RunConfig,
   models: ResolvedModels,
-): Sut {
+): Promise<Sut> {
   let url = def.url;
   let stop: (() => Promise<void>) | null = null;
-  if (!url) {
+  let apart: Awaited<ReturnType<typeof startServerProcess>> | null = null;
+  // Room for the sweep's sessions; refusing them under load is admission's job, not measured here.
+  const maxSessions = Math.max(64, config.concurrency);
+  if (!url && def.server === "process") {
+    apart = await startServerProcess({
+      model: models.model,
+      vadModel: models.vadModel,
+      maxSessions,
+      args: ["--no-refuse-when-overloaded", ...(config.backend === "gpu" ? [] : ["--no-gpu"])],
+    });
+    url = apart.url;
+    stop = () => apart!.stop();
+  } else if (!url) {
     const engine = new Engine({
       model: models.model,
       vadModel: models.vadModel,
       useGpu: config.backend === "gpu",
       intents: null,
     });
-    let app: App | null = null;
-    const registry = new SessionRegistry(engine, { onClosed: (s) => app?.sessionClosed(s) });
-    app = new App({ registry });
+    const { app } = wireService(engine, { maxSessions, refuseWhenOverloaded: false });
     const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
     url = `http://127.0.0.1:${server.addr.port}`;
     stop = async () => {
@@ -47,9 +60,9 @@ export function webrtcSut(
     name: def.name,
     kind: "webrtc",
     // The service started here shares the harness process; a remote one is measured elsewhere.
-    inProcess: !def.url,
+    inProcess: !def.url && !apart,
     describe: () => ({
-      url: def.url ?? "started in the harness process",
+      url: def.url ?? (apart ? "started as a process apart" : "started in the harness process"),
       transport: def.transport,
       realtime: def.realtime,
       mode: config.mode,
@@ -75,8 +88,10 @@ export function webrtcSut(
         .filter((m) => typeof m.seq === "number")
         .map((m) => parseEvent(JSON.stringify(m)));
       const text = events.flatMap((e) => e.type === "final" ? [e.text] : []).join(" ");
-      return { text, wallS, events };
+      const childPeakRssMb = apart ? (await apart.memory()).peakRssMb : undefined;
+      return { text, wallS, events, ...(childPeakRssMb ? { childPeakRssMb } : {}) };
     },
+    ...(apart ? { cpuSeconds: () => processCpuS(apart!.pid) } : {}),
     close: async () => {
       await stop?.();
     },

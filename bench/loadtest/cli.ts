@@ -1,0 +1,156 @@
+/**
+ * `deno task loadtest --sessions 1,2,4,8 --duration 60 --file F`: N concurrent WebRTC clients on
+ * loopback, each streaming F in real time, for each N. Without `--url` it starts the service as
+ * a process of its own for each level (so its memory is measured apart from the clients'). Prints
+ * a table and the largest N whose p90 word-emission latency stays within the bound; `--out`
+ * writes the reports as YAML.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { stringify } from "yaml";
+import { parseCommandLine, runCommand } from "../../server/cli/args.ts";
+import { type LoadReport, runLoad, sustained } from "./load.ts";
+import { type ServerProcess, startServerProcess } from "./server_process.ts";
+
+const HELP = `Usage: deno task loadtest --file F [options]
+
+N concurrent WebRTC clients, each streaming F in real time, session after session.
+
+Options:
+  --file F               audio file (its .txt and .align.json beside it are used if present)
+  --sessions N[,N…]      concurrent clients per level; default 1,2,4
+  --duration S           seconds each level runs (at least one session per client); default 60
+  --url URL              a running server; default: start one per level on loopback
+  --mode M               latency | balanced | accuracy; default latency
+  --transport T          media | audio | mel; default media
+  --slots N              inference slots of the server started here
+  --model NAME|PATH      model of the server started here
+  --bound-ms MS          p90 emission latency bound for "sustained"; default 2000
+  --out FILE             write the reports as YAML
+`;
+
+const Options = z.object({
+  file: z.string().min(1),
+  sessions: z.string().regex(/^\d+(,\d+)*$/, "must be N or N,N,…").default("1,2,4")
+    .transform((s) => s.split(",").map(Number)),
+  duration: z.coerce.number().positive().default(60),
+  url: z.string().url().optional(),
+  mode: z.enum(["latency", "balanced", "accuracy"]).default("latency"),
+  transport: z.enum(["media", "audio", "mel"]).default("media"),
+  slots: z.coerce.number().int().positive().optional(),
+  model: z.string().min(1).optional(),
+  boundMs: z.coerce.number().positive().default(2000),
+  out: z.string().optional(),
+});
+type Options = z.infer<typeof Options>;
+
+function parseArgs(args: string[]): Options | "help" {
+  return parseCommandLine(args, {
+    file: "optional",
+    value: {
+      "--file": "file",
+      "--sessions": "sessions",
+      "--duration": "duration",
+      "--url": "url",
+      "--mode": "mode",
+      "--transport": "transport",
+      "--slots": "slots",
+      "--model": "model",
+      "--bound-ms": "boundMs",
+      "--out": "out",
+    },
+    bool: {},
+  }, Options as unknown as z.ZodType<Options>);
+}
+
+function sibling(file: string, ext: string): string | undefined {
+  const path = file.replace(/\.[^./]+$/, ext);
+  try {
+    return Deno.statSync(path).isFile ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const s = (ms: number | null) => (ms === null ? "–" : (ms / 1000).toFixed(2));
+
+/** The reports as a text table. */
+export function loadTable(reports: readonly LoadReport[]): string {
+  const head = [
+    "sessions",
+    "runs",
+    "words",
+    "p50 s",
+    "p90 s",
+    "p99 s",
+    "lost",
+    "errors",
+    "WER %",
+    "server MB",
+  ];
+  const rows = reports.map((r) => [
+    String(r.sessions),
+    String(r.runs),
+    String(r.words),
+    s(r.emission_p50_ms),
+    s(r.emission_p90_ms),
+    s(r.emission_p99_ms),
+    String(r.lost_segments),
+    String(r.errors.length),
+    r.wer_pct === undefined ? "–" : r.wer_pct.toFixed(2),
+    r.server_peak_rss_mb === undefined ? "–" : String(r.server_peak_rss_mb),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [head, ...rows].map((r) => r.map((x, i) => x.padStart(w[i])).join("  ")).join("\n");
+}
+
+async function main(opts: Options): Promise<number> {
+  const reference = sibling(opts.file, ".txt");
+  const base = {
+    file: opts.file,
+    durationS: opts.duration,
+    mode: opts.mode,
+    transport: opts.transport,
+    alignPath: sibling(opts.file, ".align.json"),
+    reference: reference ? Deno.readTextFileSync(reference) : undefined,
+  };
+  const reports: LoadReport[] = [];
+  for (const n of opts.sessions) {
+    let server: ServerProcess | undefined;
+    if (!opts.url) {
+      server = await startServerProcess({
+        maxSessions: Math.max(64, n),
+        slots: opts.slots,
+        model: opts.model,
+        // Measure latency at every N: refusing sessions under load is admission's job, not here.
+        args: ["--no-refuse-when-overloaded"],
+      });
+    }
+    console.error(`loadtest: ${n} sessions for ${opts.duration} s…`);
+    try {
+      reports.push(await runLoad({ ...base, url: opts.url ?? server!.url, sessions: n, server }));
+    } finally {
+      await server?.stop();
+    }
+    for (const e of reports.at(-1)!.errors.slice(0, 5)) console.error(`  ${e}`);
+  }
+  console.log(loadTable(reports));
+  const basis = reports[0]?.latency_basis === "alignment"
+    ? "against the forced alignment"
+    : "against the server's word times";
+  console.log(
+    `Sessions sustained at p90 ≤ ${opts.boundMs / 1000} s (${basis}, no lost segments): ` +
+      `${sustained(reports, opts.boundMs)}`,
+  );
+  if (opts.out) {
+    await Deno.writeTextFile(
+      opts.out,
+      stringify({ file: opts.file, mode: opts.mode, transport: opts.transport, reports }),
+    );
+  }
+  return reports.some((r) => r.errors.length || r.lost_segments) ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, main));

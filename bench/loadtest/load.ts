@@ -1,0 +1,169 @@
+/**
+ * A load test: N command-line WebRTC clients at once against one server, each streaming a real
+ * recording in real time, session after session, for a duration. Reports word-emission latency
+ * (client clock, against the recording's forced alignment when it has one, else against the
+ * server's own word times), lost segments (a segment with text but no final event), errors, and
+ * the server's memory.
+ *
+ * @module
+ */
+
+import { runClient } from "../../client/cli.ts";
+import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
+import { streamFigures } from "../metrics/stream_latency.ts";
+import { quantile, readAlignment, type TimedToken } from "../metrics/word_timing.ts";
+import { corpusWer } from "../metrics/wer.ts";
+import type { ServerProcess } from "./server_process.ts";
+
+/** One load level. */
+export interface LoadOptions {
+  url: string;
+  sessions: number;
+  /** Each client starts sessions until this many seconds have passed (at least one each). */
+  durationS: number;
+  file: string;
+  transport?: "media" | "audio" | "mel";
+  mode?: "latency" | "balanced" | "accuracy";
+  /** Reference transcript, for WER. */
+  reference?: string;
+  /** Forced alignment of `file` (`*.align.json`), for emission latency. */
+  alignPath?: string;
+  /** When the server runs as a process of ours, its memory is sampled. */
+  server?: ServerProcess;
+  /** Clients start spread over this many ms, so they do not decode in lockstep (default 1000). */
+  spreadMs?: number;
+}
+
+/** What one load level measured. */
+export interface LoadReport {
+  sessions: number;
+  /** Sessions run in all (clients × rounds). */
+  runs: number;
+  /** Words whose emission was measured. */
+  words: number;
+  emission_p50_ms: number | null;
+  emission_p90_ms: number | null;
+  emission_p99_ms: number | null;
+  /** Against the alignment (`reference`) or the server's own word times (`server`). */
+  latency_basis: "alignment" | "server";
+  /** Segments with text but no final event. */
+  lost_segments: number;
+  finals: number;
+  errors: string[];
+  wer_pct?: number;
+  server_peak_rss_mb?: number;
+  server_rss_start_mb?: number;
+}
+
+/** Runs one load level; see the module doc. */
+export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
+  const align: TimedToken[] | null = opts.alignPath ? readAlignment(opts.alignPath) : null;
+  const spread = opts.spreadMs ?? 1000;
+  const errors: string[] = [];
+  const latencies: number[] = [];
+  const texts: string[] = [];
+  let runs = 0;
+  let lost = 0;
+  let finals = 0;
+  let peakRss = 0;
+  const rssStart = opts.server ? (await opts.server.memory()).rssMb : undefined;
+  const poll = opts.server
+    ? setInterval(async () => {
+      try {
+        peakRss = Math.max(peakRss, (await opts.server!.memory()).rssMb);
+      } catch {
+        // The server is busy or gone; the errors show elsewhere.
+      }
+    }, 1000)
+    : undefined;
+  const endAt = performance.now() + opts.durationS * 1000;
+  const client = async (k: number) => {
+    await new Promise((r) => setTimeout(r, (k * spread) / opts.sessions));
+    do {
+      runs++;
+      const r = await runClient({
+        url: opts.url,
+        file: opts.file,
+        transport: opts.transport ?? "media",
+        mode: opts.mode ?? "latency",
+        realtime: true,
+        clock: "client",
+        timeout: 600,
+      });
+      if (r.error) errors.push(`client ${k}: ${r.error}`);
+      const events: TranscriptEvent[] = [];
+      for (const m of r.messages) {
+        if (typeof m.seq !== "number") continue;
+        try {
+          events.push(parseEvent(JSON.stringify(m)));
+        } catch (err) {
+          errors.push(`client ${k}: ${(err as Error).message}`);
+        }
+      }
+      for (const e of events) {
+        if (e.type === "error") errors.push(`client ${k}: ${e.code}: ${e.message}`);
+      }
+      lost += lostSegments(events);
+      finals += events.filter((e) => e.type === "final").length;
+      texts.push(events.flatMap((e) => (e.type === "final" ? [e.text] : [])).join(" "));
+      if (align) latencies.push(...streamFigures(events, align, 1000).emissionMs);
+      else {
+        for (const e of events) {
+          if (e.type === "commit") {
+            for (const w of e.words) latencies.push(e.emittedMs - w.endMs);
+          }
+        }
+      }
+    } while (performance.now() < endAt);
+  };
+  try {
+    await Promise.all(Array.from({ length: opts.sessions }, (_, k) => client(k)));
+  } finally {
+    clearInterval(poll);
+  }
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  const q = (p: number) => (sorted.length ? Math.round(quantile(sorted, p)) : null);
+  const report: LoadReport = {
+    sessions: opts.sessions,
+    runs,
+    words: sorted.length,
+    emission_p50_ms: q(0.5),
+    emission_p90_ms: q(0.9),
+    emission_p99_ms: q(0.99),
+    latency_basis: align ? "alignment" : "server",
+    lost_segments: lost,
+    finals,
+    errors,
+  };
+  if (opts.reference !== undefined) {
+    const wer = corpusWer(texts.map((hyp) => ({ ref: opts.reference!, hyp }))).wer;
+    report.wer_pct = Math.round(wer * 10000) / 100;
+  }
+  if (opts.server) {
+    const m = await opts.server.memory();
+    report.server_peak_rss_mb = Math.max(peakRss, m.rssMb);
+    report.server_rss_start_mb = rssStart;
+  }
+  return report;
+}
+
+/** Segments of a session that showed text (a partial or a commit) but never got a final. */
+export function lostSegments(events: readonly TranscriptEvent[]): number {
+  const withText = new Set<number>();
+  const finalized = new Set<number>();
+  for (const e of events) {
+    if ((e.type === "partial" && e.text.trim()) || e.type === "commit") withText.add(e.segmentId);
+    if (e.type === "final") finalized.add(e.segmentId);
+  }
+  return [...withText].filter((id) => !finalized.has(id)).length;
+}
+
+/** The largest session count whose p90 emission latency is within `boundMs` (0 if none). */
+export function sustained(reports: readonly LoadReport[], boundMs: number): number {
+  let best = 0;
+  for (const r of [...reports].sort((a, b) => a.sessions - b.sessions)) {
+    if (r.emission_p90_ms === null || r.emission_p90_ms > boundMs || r.lost_segments > 0) break;
+    best = r.sessions;
+  }
+  return best;
+}

@@ -1,0 +1,111 @@
+/**
+ * The service as a process of its own (`server/cli/serve.ts` on a free loopback port), for load
+ * tests and the bench's service SUT: its memory and CPU are then its own, not the clients'.
+ *
+ * @module
+ */
+
+import { REPO_ROOT } from "../../ffi/whisper/build.ts";
+
+/** A running server process. */
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** The server's `/v1/status`. */
+  status(): Promise<Record<string, unknown>>;
+  /** Resident memory now and at its peak, MB (from its status). */
+  memory(): Promise<{ rssMb: number; peakRssMb: number }>;
+  /** Ends it (SIGINT: every session finalized) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@linkcode startServerProcess}: `deno task start` flags. */
+export interface ServerProcessOptions {
+  model?: string;
+  vadModel?: string;
+  maxSessions?: number;
+  slots?: number;
+  /** More flags for `serve.ts`. */
+  args?: string[];
+  /** How long to wait for `/readyz`, ms (default 60 000). */
+  readyTimeoutMs?: number;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Starts the service and resolves once `/readyz` says it takes sessions. */
+export async function startServerProcess(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const port = freePort();
+  const args = [
+    "run",
+    "--allow-all",
+    `${REPO_ROOT}/server/cli/serve.ts`,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--max-sessions",
+    String(opts.maxSessions ?? 64),
+    ...(opts.model ? ["--model", opts.model] : []),
+    ...(opts.vadModel ? ["--vad-model", opts.vadModel] : []),
+    ...(opts.slots ? ["--slots", String(opts.slots)] : []),
+    ...(opts.args ?? []),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const log: string[] = [];
+  const readLog = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      log.push(chunk);
+      if (log.length > 200) log.shift();
+    }
+  })();
+  const url = `http://127.0.0.1:${port}`;
+  const exited = child.status.then(() => true);
+  const deadline = performance.now() + (opts.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (await Promise.race([exited, new Promise<false>((r) => setTimeout(() => r(false), 200))])) {
+      await readLog;
+      throw new Error(`The server exited before it was ready: ${log.join("").trim().slice(-500)}`);
+    }
+    try {
+      const r = await fetch(`${url}/readyz`);
+      await r.body?.cancel();
+      if (r.ok) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (performance.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`The server was not ready within ${opts.readyTimeoutMs ?? 60_000} ms`);
+    }
+  }
+  const status = async () => await (await fetch(`${url}/v1/status`)).json();
+  return {
+    url,
+    pid: child.pid,
+    status,
+    async memory() {
+      const p = (await status()).process as { rss_mb: number; peak_rss_mb: number };
+      return { rssMb: p.rss_mb, peakRssMb: p.peak_rss_mb };
+    },
+    async stop() {
+      try {
+        child.kill("SIGINT");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await readLog;
+    },
+  };
+}
