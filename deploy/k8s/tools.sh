@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the test suite's checkers into .cache/tools (once): kustomize (the renderer built into
+# kubectl, from the Go module proxy), kubernetes-validate (the Kubernetes API's JSON schemas and a
+# strict validator) and prometheus-client (the official Prometheus text-format parser), both from
+# PyPI. `./hum test` runs this when go and python3 are present.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+tools="${HUM_CACHE_DIR:-.cache}/tools"
+mkdir -p "$tools"
+tools="$(cd "$tools" && pwd)"
+if [ ! -x "$tools/bin/kustomize" ]; then
+  echo "hum: installing kustomize 5.7.1 into $tools/bin" >&2
+  GOBIN="$tools/bin" GOFLAGS=-mod=mod go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1 >&2
+fi
+if [ ! -x "$tools/venv/bin/kubernetes-validate" ] || [ ! -d "$tools/venv/lib"/python3*/site-packages/prometheus_client ]; then
+  echo "hum: installing kubernetes-validate 1.37.0 and prometheus-client 0.23.1 into $tools/venv" >&2
+  [ -x "$tools/venv/bin/pip" ] || python3 -m venv "$tools/venv" >&2
+  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check \
+    kubernetes-validate==1.37.0 prometheus-client==0.23.1 >&2
+fi
