@@ -1,4 +1,4 @@
-import { allowedWorse, cells, parseDefinition } from "./definition.ts";
+import { allowedWorse, cells, loadDefinition, parseDefinition } from "./definition.ts";
 import { assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 
 const MINIMAL = `
@@ -53,4 +53,15 @@ Deno.test("tolerances are absolute or relative to the baseline", () => {
   assertEquals(allowedWorse(0.5, 10), 0.5);
   assertEquals(allowedWorse("10%", 200), 20);
   assertEquals(allowedWorse(undefined, 5), 0);
+});
+
+Deno.test("every shipped benchmark definition validates and names cells that exist", () => {
+  const dir = new URL("./definitions/", import.meta.url).pathname;
+  const files = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".yaml"));
+  assertEquals(files.length >= 4, true);
+  for (const f of files) {
+    const def = loadDefinition(`${dir}${f.name}`);
+    const n = cells(def, f.name).length;
+    assertEquals(n > 0, true, `${f.name} has cells`);
+  }
 });
