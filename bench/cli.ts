@@ -11,6 +11,7 @@
 
 import { join } from "node:path";
 import { z } from "zod";
+import { stringify } from "yaml";
 import { parseCommandLine, runCommand } from "../server/cli/args.ts";
 import { loadDefinition } from "./definition.ts";
 import { runBenchmark } from "./harness/runner.ts";
@@ -24,7 +25,7 @@ const HELP = `Usage: deno task bench [DEFINITION.yaml] [options]
 Runs a benchmark definition and writes its results (YAML, with provenance).
 
 Options:
-  --out PATH          results file; default bench/results/<run id>.yaml
+  --out PATH          results file, or a folder for <run id>.yaml; default bench/results/
   --baseline PATH     compare with these results; exit 1 on a regression
   --compare PATH      compare PATH with --baseline, without running anything
   --help              this text
@@ -45,6 +46,18 @@ export function parseArgs(args: string[]): Options | "help" {
     bool: {},
     file: "optional",
   }, Options);
+}
+
+/** Where the results go: `--out` as a file, or `<run id>.yaml` in `--out` as a folder or the default. */
+export function resultsPath(out: string | undefined, runId: string): string {
+  if (!out) return join(REPO_ROOT, "bench", "results", `${runId}.yaml`);
+  let isDir = out.endsWith("/");
+  try {
+    isDir ||= Deno.statSync(out).isDirectory;
+  } catch {
+    // Not there yet: a file path.
+  }
+  return isDir ? join(out, `${runId}.yaml`) : out;
 }
 
 async function bench(opts: Options): Promise<number> {
@@ -69,11 +82,17 @@ async function bench(opts: Options): Promise<number> {
     },
   });
   if (tty) Deno.stderr.writeSync(enc.encode("\r\x1b[2K"));
-  const out = opts.out ?? join(REPO_ROOT, "bench", "results", `${results.run_id}.yaml`);
-  await Deno.mkdir(join(out, ".."), { recursive: true });
-  await writeResults(out, results);
-  const html = await writeReport([out]);
   console.log(resultsTable(results));
+  const out = resultsPath(opts.out, results.run_id);
+  try {
+    await Deno.mkdir(join(out, ".."), { recursive: true });
+    await writeResults(out, results);
+  } catch (err) {
+    // A run can take an hour: its results are not lost to a bad path.
+    console.log(stringify(results));
+    throw new Error(`Cannot write ${out}: ${(err as Error).message} (the results are above)`);
+  }
+  const html = await writeReport([out]);
   const sweepLines = sweepText(sweeps(results, def.sessions_bound), def.sessions_bound);
   if (sweepLines) console.log(`\n${sweepLines}`);
   console.log(`\nresults: ${out}\nreport: ${html}`);
