@@ -12,7 +12,8 @@
  *   replaces its waiting one, which is answered "replaced" and not run.
  * - **Deadlines.** A job whose deadline passed while it waited is dropped, not run (a rolling
  *   hypothesis of audio that newer audio has overtaken); its session asks again with the newer
- *   buffer. Closing decodes carry no deadline.
+ *   buffer. The job chosen to run next is never dropped: dropping the session furthest behind
+ *   would only make it wait another turn. Closing decodes carry no deadline.
  * - **Degrading on purpose.** The scheduler tracks how long jobs wait (a moving average). Past
  *   the first threshold it asks sessions for larger chunks, past the second also for greedy
  *   closing decodes and for new sessions to take a smaller model; sessions report the level in
@@ -209,22 +210,23 @@ export class InferenceScheduler {
     }
   }
 
-  /** Drops expired jobs, then returns the one to run next. */
+  /** Returns the job to run next, and drops the other jobs past their deadline. */
   #pick(now: number): Waiting | undefined {
     let best: Waiting | undefined;
     let bestScore = -Infinity;
-    for (const w of [...this.#waiting.values()]) {
-      if (w.req.deadlineMs !== undefined && now > w.req.deadlineMs) {
-        this.#waiting.delete(w.req.sessionId);
-        this.#dropped.deadline++;
-        this.#report(w, now, "deadline");
-        continue;
-      }
+    const waiting = [...this.#waiting.values()];
+    for (const w of waiting) {
       const score = (w.req.lagMs?.() ?? 0) + (w.req.kind === "final" ? this.#finalBonusMs : 0);
       if (!best || score > bestScore || (score === bestScore && w.seq < best.seq)) {
         best = w;
         bestScore = score;
       }
+    }
+    for (const w of waiting) {
+      if (w === best || w.req.deadlineMs === undefined || now <= w.req.deadlineMs) continue;
+      this.#waiting.delete(w.req.sessionId);
+      this.#dropped.deadline++;
+      this.#report(w, now, "deadline");
     }
     return best;
   }

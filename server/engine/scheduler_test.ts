@@ -100,23 +100,23 @@ Deno.test("a newer request from a session replaces its waiting one", async () =>
   assertEquals(s.stats.dropped.replaced, 1);
 });
 
-Deno.test("a job past its deadline is dropped, not run, and the slot goes to the next", async () => {
+Deno.test("a job past its deadline is dropped, not run, unless it is the one to run next", async () => {
   const { s, advance, now } = fixture(1);
   const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
-  const late = s.acquire({
-    sessionId: "a",
-    kind: "rolling",
-    deadlineMs: now() + 500,
-    lagMs: () => 9e9,
-  });
+  const deadlineMs = now() + 500;
+  const late = s.acquire({ sessionId: "a", kind: "rolling", deadlineMs, lagMs: () => 100 });
+  const next = s.acquire({ sessionId: "c", kind: "rolling", deadlineMs, lagMs: () => 1500 });
   const fin = s.acquire({ sessionId: "b", kind: "final" });
   advance(800);
   assert(blocker.run);
   blocker.release();
+  // Scores: c 1500, the final 0 + 1000, a 100; a and c are both past their deadline.
+  const n = await next;
+  assert(n.run, "expired too, but the one to run next: run, not dropped");
   const g = await late;
   assertEquals([g.run, !g.run && g.reason, g.waitedMs], [false, "deadline", 800]);
-  const f = await fin;
-  assert(f.run, "the closing decode runs");
+  n.release();
+  assert((await fin).run, "the closing decode has no deadline");
   assertEquals(s.stats.dropped.deadline, 1);
 });
 
