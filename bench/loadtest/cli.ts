@@ -134,7 +134,11 @@ async function main(opts: Options): Promise<number> {
     } finally {
       await server?.stop();
     }
-    for (const e of reports.at(-1)!.errors.slice(0, 5)) console.error(`  ${e}`);
+    const last = reports.at(-1)!;
+    for (const e of last.errors.slice(0, 5)) console.error(`  ${e}`);
+    if (last.server_queue) {
+      console.error(`  server queue at the end: ${JSON.stringify(last.server_queue)}`);
+    }
   }
   console.log(loadTable(reports));
   const basis = reports[0]?.latency_basis === "alignment"

@@ -53,6 +53,8 @@ export interface LoadReport {
   wer_pct?: number;
   server_peak_rss_mb?: number;
   server_rss_start_mb?: number;
+  /** The server's inference queue at the end (`/v1/status` `queue`: waits, drops, degrade level). */
+  server_queue?: Record<string, unknown>;
 }
 
 /** Runs one load level; see the module doc. */
@@ -143,6 +145,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     const m = await opts.server.memory();
     report.server_peak_rss_mb = Math.max(peakRss, m.rssMb);
     report.server_rss_start_mb = rssStart;
+    report.server_queue = (await opts.server.status()).queue as Record<string, unknown>;
   }
   return report;
 }
