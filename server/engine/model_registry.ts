@@ -133,7 +133,7 @@ export class StatePool {
     return { used: this.#used, idle: this.#idle.length, created: this.#created };
   }
 
-  /** Frees the idle states. */
+  /** Frees the idle states (the pool stays usable). */
   close(): void {
     for (const st of this.#idle.splice(0)) st.close();
   }
@@ -266,6 +266,17 @@ export class ModelRegistry {
 
   private get ready(): Entry[] {
     return [...this.#entries.values()].filter((e) => e.state === "ready");
+  }
+
+  /** Frees the idle decoding states of every model (e.g. under memory pressure); returns how many. */
+  releaseIdleStates(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) {
+      if (!e.pool) continue;
+      n += e.pool.counts.idle;
+      e.pool.close();
+    }
+    return n;
   }
 
   /** Frees every pool and model (sessions must be closed first). */

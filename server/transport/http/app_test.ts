@@ -11,6 +11,7 @@ import { runClient } from "../../../client/cli.ts";
 import { corpusWer } from "../../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
+import { releaseFreeMemory } from "../../../ffi/native/libc.ts";
 
 const JFK = "speech/jfk/jfk.wav";
 const ignore = !hasShared(...TEST_SERVER_MODELS, JFK);
@@ -157,16 +158,30 @@ Deno.test({
         }
         assertEquals([app.registry.size, app.peers, engine.sessions], [0, 0, 0], "all freed");
       };
-      // Warm up (model pages, werift's first-use allocations), then measure 50 sessions.
-      for (let i = 0; i < 4; i++) assertEquals((await vanish("audio")).error, null);
+      // Warm up (model pages, werift's first-use allocations, and the pool's decoding states: two
+      // at a time, as measured), then measure 50 sessions.
+      for (let i = 0; i < 4; i += 2) {
+        const rs = await Promise.all([vanish("media"), vanish("audio")]);
+        for (const r of rs) assertEquals(r.error, null);
+      }
       await settle();
-      const rss0 = Deno.memoryUsage().rss;
+      // The pool keeps idle decoding states on purpose: free them before each reading, so what is
+      // measured is what sessions leave behind.
+      const trimmed = () => {
+        engine.models.releaseIdleStates();
+        releaseFreeMemory();
+        return Deno.memoryUsage().rss;
+      };
+      const rss0 = trimmed();
       for (let i = 0; i < 50; i += 2) {
         const rs = await Promise.all([vanish("media"), vanish("audio")]);
         for (const r of rs) assertEquals(r.error, null);
       }
       await settle();
-      const grownMb = (Deno.memoryUsage().rss - rss0) / 2 ** 20;
+      // Sessions gave their decoding states back to the pool, which kept no more than its bound.
+      const states = engine.models.status[0].states!;
+      assert(states.used === 0 && states.idle <= 4, JSON.stringify(states));
+      const grownMb = (trimmed() - rss0) / 2 ** 20;
       // A live session holds 80–120 MB (tiny.en, measured): 50 leaked would be gigabytes. Alone
       // this test sees about 10 MB of growth; beside the rest of the suite, up to about 150.
       assert(grownMb < 300, `RSS grew ${grownMb.toFixed(0)} MB over 50 vanished sessions`);
