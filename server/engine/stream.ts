@@ -623,7 +623,16 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     final = false,
   ): Promise<Hypothesis> {
     const scheduler = this.#opts.scheduler;
-    if (!scheduler) return await this.#decodeNow(seg, endMs, beamSize, speechEndMs, final);
+    // The decode and its checks, timed for the duty cycle (rolling decodes; not the slot's wait).
+    const decodeNow = async (beam: number) => {
+      const t0 = performance.now();
+      try {
+        return await this.#decodeChecked(seg, endMs, beam, speechEndMs, final);
+      } finally {
+        if (!final) this.#lastDecodeMs = performance.now() - t0;
+      }
+    };
+    if (!scheduler) return await decodeNow(beamSize);
     const grant = await scheduler.acquire({
       sessionId: this.#sessionKey,
       kind: final ? "final" : "rolling",
@@ -638,8 +647,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       return { words: [], text: "", rejected: NOT_RUN };
     }
     try {
-      const level = this.#degrade();
-      return await this.#decodeNow(seg, endMs, level >= 2 ? 1 : beamSize, speechEndMs, final);
+      return await decodeNow(this.#degrade() >= 2 ? 1 : beamSize);
     } finally {
       grant.release();
     }
@@ -665,22 +673,6 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       );
     }
     return level;
-  }
-
-  /** `#decode` without the scheduler: the decode itself and its checks. */
-  async #decodeNow(
-    seg: Segment,
-    endMs: number,
-    beamSize: number,
-    speechEndMs: number,
-    final: boolean,
-  ): Promise<Hypothesis> {
-    const t0 = performance.now();
-    try {
-      return await this.#decodeChecked(seg, endMs, beamSize, speechEndMs, final);
-    } finally {
-      if (!final) this.#lastDecodeMs = performance.now() - t0;
-    }
   }
 
   async #decodeChecked(
