@@ -103,8 +103,6 @@ export class InferenceScheduler {
   #dropped = { replaced: 0, deadline: 0 };
   #meanWaitMs = 0;
   #closed = false;
-  /** Wait times of granted jobs, ms, for histograms (drained by {@linkcode takeWaits}). */
-  #waits: number[] = [];
   /** Told what became of each job (metrics). */
   onJob?: (report: JobReport) => void;
 
@@ -165,13 +163,6 @@ export class InferenceScheduler {
     };
   }
 
-  /** The waits of jobs granted since the last call, ms. */
-  takeWaits(): number[] {
-    const w = this.#waits;
-    this.#waits = [];
-    return w;
-  }
-
   /** Answers every waiting job "closed"; later requests are answered so at once. */
   close(): void {
     this.#closed = true;
@@ -192,7 +183,6 @@ export class InferenceScheduler {
       this.#waiting.delete(job.req.sessionId);
       const waitedMs = now - job.at;
       this.#meanWaitMs += this.#alpha * (waitedMs - this.#meanWaitMs);
-      this.#waits.push(waitedMs);
       this.#running++;
       this.#granted++;
       let released = false;

@@ -122,6 +122,8 @@ Deno.test("a job past its deadline is dropped, not run, unless it is the one to 
 
 Deno.test("long waits raise the degrade level; short ones bring it back", async () => {
   const { s, advance } = fixture(1, { degradeAtMs: [400, 1200] });
+  const reported: number[] = [];
+  s.onJob = (job) => reported.push(job.waitedMs);
   assertEquals(s.degradeLevel, 0);
   // Two sessions taking turns: each asks while the other holds the slot for `waitMs`.
   let current = await s.acquire({ sessionId: "x", kind: "rolling" });
@@ -138,8 +140,9 @@ Deno.test("long waits raise the degrade level; short ones bring it back", async 
   assertEquals(s.stats.meanWaitMs > 1200, true);
   for (let k = 0; k < 30; k++) await cycle(0);
   assertEquals(s.degradeLevel, 0);
-  assertEquals(s.takeWaits().length, 46, "every grant's wait is recorded once");
-  assertEquals(s.takeWaits(), []);
+  // Every grant's wait is reported once (the last grant is still held, so 45 of 46 so far).
+  assertEquals(reported.length, 45, "every grant's wait is recorded once");
+  assertEquals(s.stats.granted, 46);
 });
 
 Deno.test("closing answers waiting and later jobs without running them", async () => {
