@@ -14,11 +14,9 @@ import { resolveModel } from "../server/models/resolve.ts";
 import { decodeAudioFile } from "../server/decode/audio_file.ts";
 import { StatePool } from "../server/engine/model_registry.ts";
 import { releaseFreeMemory } from "../ffi/native/libc.ts";
+import { processMemoryMb } from "../server/telemetry/process_memory.ts";
 
-function rssMb(): number {
-  const s = Deno.readTextFileSync("/proc/self/status");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(s)![1]) / 1024;
-}
+const rssMb = () => processMemoryMb().rssMb;
 
 const args = Deno.args;
 const opt = (name: string, dflt: string) => {

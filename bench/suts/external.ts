@@ -11,15 +11,9 @@
 import type { RunConfig, SutDef } from "../definition.ts";
 import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
 import type { ResolvedModels, Sut, SutOutput } from "./sut.ts";
+import { processMemoryMb } from "../../server/telemetry/process_memory.ts";
 
-function peakRssMb(pid: number): number {
-  try {
-    const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(/VmHWM:\s+(\d+) kB/);
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
+const peakRssMb = (pid: number) => processMemoryMb(pid).peakRssMb;
 
 /** Runs `argv`, timing it; throws with the end of its stderr when it fails. */
 async function runProgram(

@@ -16,6 +16,7 @@ import { type PeerOptions, SessionPeer } from "../webrtc/peer.ts";
 import { readOffer, SignallingError } from "./signalling.ts";
 import type { LiveSession } from "../../session/live_session.ts";
 import type { ServiceMetrics } from "../../telemetry/metrics.ts";
+import { processMemoryMb } from "../../telemetry/process_memory.ts";
 import type { Engine } from "../../engine/engine.ts";
 
 /** What the app serves. */
@@ -249,13 +250,8 @@ export class App {
   }
 }
 
-/** This process's resident memory now and at its peak, MB (Linux; zeros elsewhere). */
+/** This process's resident memory now and at its peak, MB, for `/v1/status`. */
 function processMemory(): { rss_mb: number; peak_rss_mb: number } {
-  try {
-    const status = Deno.readTextFileSync("/proc/self/status");
-    const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-    return { rss_mb: Math.round(kb("VmRSS") / 1024), peak_rss_mb: Math.round(kb("VmHWM") / 1024) };
-  } catch {
-    return { rss_mb: 0, peak_rss_mb: 0 };
-  }
+  const m = processMemoryMb();
+  return { rss_mb: Math.round(m.rssMb), peak_rss_mb: Math.round(m.peakRssMb) };
 }
