@@ -16,8 +16,11 @@ import { SF_ERR } from "../../ffi/sndfile/symbols.ts";
 import { Resampler } from "../../ffi/soxr/resampler.ts";
 import { AudioDecodeError } from "./errors.ts";
 import { decodeWithFfmpeg, findFfmpeg } from "./ffmpeg.ts";
+import { type Container, CONTAINER_NAMES, readHead, sniffContainer } from "./sniff.ts";
+import { decodeWebm } from "./webm.ts";
 
-export { AudioDecodeError } from "./errors.ts";
+export { AudioDecodeError, type AudioDecodeErrorKind } from "./errors.ts";
+export { type Container, CONTAINER_NAMES } from "./sniff.ts";
 
 /** The sample rate every decoded file comes out at. */
 export const TARGET_RATE = 16_000;
@@ -42,8 +45,10 @@ export interface DecodedAudio {
   durationS: number;
   /** Container and encoding, e.g. "FLAC (Free Lossless Audio Codec), Signed 16 bit PCM". */
   format: string;
-  /** Which library decoded it. */
-  decoder: "libsndfile" | "ffmpeg";
+  /** Which library decoded it (WebM: mediabunny demuxes, libopus decodes). */
+  decoder: "libsndfile" | "ffmpeg" | "libopus";
+  /** The container its first bytes say it is (`null`: none recognised; ffmpeg decoded it). */
+  container: Container | null;
   /** The file ended before the audio its header declares: `samples` holds what was there. */
   truncated: boolean;
   /** Why `truncated` is set, e.g. "holds 12288 of the 32000 frames its header declares". */
@@ -61,6 +66,22 @@ export interface DecodeOptions {
   ffmpeg?: string | false;
   /** {@linkcode decodeAudioBytes} only: where to put the temporary file (default: the OS's). */
   tempDir?: string;
+  /**
+   * Accept only these containers (by signature): anything else is refused as `unsupported`
+   * before a decoder sees it, and ffmpeg is not used. Default: whatever a decoder reads.
+   */
+  containers?: readonly Container[];
+  /** Longest audio accepted, seconds: longer is refused as `too_long` (default: no limit). */
+  maxDurationS?: number;
+}
+
+/** The message of a file refused for its format. */
+function unsupported(label: string, found: Container | null, allowed: readonly Container[]) {
+  const list = allowed.map((c) => CONTAINER_NAMES[c]).join(", ");
+  const what = found
+    ? `is ${CONTAINER_NAMES[found]}, which is not accepted`
+    : "is not in a supported audio format";
+  return new AudioDecodeError(label, `${what} (supported: ${list})`, { kind: "unsupported" });
 }
 
 /** Frames to preallocate at most before the real length is known (10 minutes at 16 kHz). */
@@ -157,6 +178,27 @@ async function decode(path: string, label: string, opts: DecodeOptions): Promise
   const { signal } = opts;
   signal?.throwIfAborted();
   await checkFile(path, label);
+  const container = sniffContainer(await readHead(path));
+  if (opts.containers && (!container || !opts.containers.includes(container))) {
+    throw unsupported(label, container, opts.containers);
+  }
+  if (container === "webm") {
+    const got = await decodeWebm(path, label, { signal, maxS: opts.maxDurationS });
+    return {
+      samples: got.samples,
+      sampleRate: TARGET_RATE,
+      sourceRate: got.sourceRate,
+      channels: got.channels,
+      durationS: got.samples.length / TARGET_RATE,
+      format: got.format,
+      decoder: "libopus",
+      container,
+      truncated: false,
+      ...(got.badPackets
+        ? { warning: `${got.badPackets} Opus packets were corrupt and concealed` }
+        : {}),
+    };
+  }
 
   let file: SoundFile;
   try {
@@ -164,24 +206,31 @@ async function decode(path: string, label: string, opts: DecodeOptions): Promise
   } catch (err) {
     if (!(err instanceof SndfileError)) throw err;
     const reason = err.reason;
-    const ffmpeg = opts.ffmpeg === undefined ? findFfmpeg() : opts.ffmpeg;
+    const ffmpeg = opts.containers ? false : opts.ffmpeg === undefined ? findFfmpeg() : opts.ffmpeg;
     if (ffmpeg) {
       const got = await decodeWithFfmpeg(ffmpeg, path, label, reason, signal);
+      const durationS = got.samples.length / TARGET_RATE;
+      if (opts.maxDurationS !== undefined && durationS > opts.maxDurationS) {
+        throw tooLong(label, opts.maxDurationS);
+      }
       return {
         ...got,
         sampleRate: TARGET_RATE,
-        durationS: got.samples.length / TARGET_RATE,
+        durationS,
         decoder: "ffmpeg",
+        container,
         truncated: false,
       };
     }
-    const what = err.code === SF_ERR.UNRECOGNISED_FORMAT
-      ? "is not a supported audio file"
-      : "cannot be decoded";
-    throw new AudioDecodeError(label, `${what} (libsndfile: ${reason})`, { cause: err });
+    const unrecognised = err.code === SF_ERR.UNRECOGNISED_FORMAT;
+    throw new AudioDecodeError(
+      label,
+      `${unrecognised ? "is not a supported audio file" : "cannot be decoded"} (libsndfile: ${reason})`,
+      { cause: err, kind: unrecognised && !container ? "unsupported" : "invalid" },
+    );
   }
   using sf = file;
-  return await readAll(sf, label, signal);
+  return await readAll(sf, label, container, opts);
 }
 
 /** Rejects paths that are missing, not files, unreadable or empty, with a reason for each. */
@@ -200,7 +249,17 @@ async function checkFile(path: string, label: string): Promise<void> {
   if (st.isFile && st.size === 0) throw new AudioDecodeError(label, "is empty (0 bytes)");
 }
 
-async function readAll(sf: SoundFile, label: string, signal?: AbortSignal): Promise<DecodedAudio> {
+function tooLong(label: string, maxS: number): AudioDecodeError {
+  return new AudioDecodeError(label, `is longer than the ${maxS} s allowed`, { kind: "too_long" });
+}
+
+async function readAll(
+  sf: SoundFile,
+  label: string,
+  container: Container | null,
+  opts: DecodeOptions,
+): Promise<DecodedAudio> {
+  const { signal, maxDurationS } = opts;
   const { sampleRate, channels, frames: declared } = sf.info;
   if (
     !Number.isFinite(sampleRate) || sampleRate < MIN_SOURCE_RATE || sampleRate > MAX_SOURCE_RATE
@@ -217,6 +276,10 @@ async function readAll(sf: SoundFile, label: string, signal?: AbortSignal): Prom
     );
   }
   if (declared === 0) throw new AudioDecodeError(label, "holds no audio samples (0 frames)");
+  const maxOut = maxDurationS === undefined ? Infinity : maxDurationS * TARGET_RATE;
+  if (declared !== null && declared / sampleRate > (maxDurationS ?? Infinity)) {
+    throw tooLong(label, maxDurationS!);
+  }
 
   const ratio = TARGET_RATE / sampleRate;
   const expected = declared === null ? TARGET_RATE : Math.ceil(declared * ratio) + 64;
@@ -238,6 +301,7 @@ async function readAll(sf: SoundFile, label: string, signal?: AbortSignal): Prom
     downmix(buf, n, channels, mono);
     const block = mono.subarray(0, n);
     out.push(resampler ? resampler.process(block) : block);
+    if (out.length > maxOut) throw tooLong(label, maxDurationS!);
   }
   signal?.throwIfAborted();
 
@@ -274,6 +338,7 @@ async function readAll(sf: SoundFile, label: string, signal?: AbortSignal): Prom
     durationS: samples.length / TARGET_RATE,
     format: `${sf.info.container}, ${sf.info.encoding}`,
     decoder: "libsndfile",
+    container,
     truncated,
   };
   if (warning !== undefined) decoded.warning = warning;

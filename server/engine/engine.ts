@@ -14,6 +14,7 @@ import { type ModeName, resolveStreamConfig } from "./modes.ts";
 import { StreamSession } from "./stream.ts";
 import { InferenceScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { ModelRegistry, type ModelSize } from "./model_registry.ts";
+import { type Transcript, transcribeOffline, type TranscriptSegment } from "./offline.ts";
 
 /**
  * The largest model each mode takes when a session names none: latency mode stays on a tiny
@@ -58,6 +59,38 @@ export interface SessionOptions {
   clock?: SessionClock;
   onEvent?: (event: TranscriptEvent) => void;
   sessionId?: string;
+}
+
+/** What a file transcription ({@linkcode Engine.transcribe}) is asked for. */
+export interface BatchOptions {
+  /** Model name; default: the largest ready model accuracy mode allows (or the default model). */
+  model?: string;
+  /** Spoken language, or `auto` (multilingual models); default `en`, or `auto` when multilingual. */
+  language?: string;
+  /** Text the decoder is conditioned on in every window (names, spelling, style). */
+  prompt?: string;
+  /** Decoding temperature; 0 (default) is beam search, above it sampling. */
+  temperature?: number;
+  /** `timestamps` for segment and word times; `none` (text only) decodes more accurately. */
+  wordTimes?: "timestamps" | "none";
+  /** Beam width (default 5). */
+  beam?: number;
+  /** CPU threads per decode (default 2). */
+  threads?: number;
+  onProgress?: (done: number) => void;
+  onSegments?: (segments: TranscriptSegment[], window: number, windows: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A finished file transcription. */
+export interface BatchResult {
+  transcript: Transcript;
+  /** The model's name or path as routed. */
+  model: string;
+  /** Whether the model is multilingual. */
+  multilingual: boolean;
+  /** Wall time of decoding (VAD and windows, with the waits for slots), ms. */
+  decodeMs: number;
 }
 
 /** Shared models and the sessions that use them. */
@@ -138,6 +171,66 @@ export class Engine {
     }
     this.#sessions.add(session);
     return session;
+  }
+
+  /**
+   * Transcribes a whole recording (an upload) with accuracy defaults: Silero VAD windows of at
+   * most 28 s, each decoded with beam search (`transcribeOffline`). It shares the models and
+   * their state pools with live sessions, and every decode goes through the scheduler as a
+   * `batch` job, behind live sessions' decodes.
+   */
+  async transcribe(samples: Float32Array, opts: BatchOptions = {}): Promise<BatchResult> {
+    if (this.#closed) throw new Error("Cannot transcribe: the engine is closed");
+    opts.signal?.throwIfAborted();
+    const name = await this.#pick("accuracy", opts.model ?? "");
+    const { model, pool } = await this.models.get(name);
+    this.#vadPath ??= resolveModel(this.#opts.vadModel ?? DEFAULT_VAD_MODEL);
+    const vad = await VadModel.load(await this.#vadPath, { threads: 1 });
+    const state = await pool.take();
+    const jobId = `batch-${crypto.randomUUID()}`;
+    const scheduler = this.scheduler;
+    const slot = scheduler
+      ? async () => {
+        const onAbort = () => scheduler.cancel(jobId);
+        opts.signal?.addEventListener("abort", onAbort);
+        try {
+          const grant = await scheduler.acquire({ sessionId: jobId, kind: "batch" });
+          if (!grant.run) {
+            opts.signal?.throwIfAborted();
+            throw new Error(`Cannot transcribe: the inference scheduler ${grant.reason} the job`);
+          }
+          return grant.release;
+        } finally {
+          opts.signal?.removeEventListener("abort", onAbort);
+        }
+      }
+      : undefined;
+    const multilingual = model.info.multilingual;
+    const t0 = performance.now();
+    try {
+      const beam = opts.beam ?? 5;
+      const sampling = (opts.temperature ?? 0) > 0;
+      const transcript = await transcribeOffline(state, samples, {
+        decode: {
+          strategy: sampling || beam <= 1 ? "greedy" : "beam",
+          beamSize: sampling || beam <= 1 ? undefined : beam,
+          temperature: opts.temperature || undefined,
+          threads: opts.threads ?? 2,
+          language: opts.language ?? (multilingual ? "auto" : "en"),
+          initialPrompt: opts.prompt || undefined,
+        },
+        vad,
+        wordTimes: opts.wordTimes ?? "none",
+        onProgress: opts.onProgress,
+        onSegments: opts.onSegments,
+        signal: opts.signal,
+        slot,
+      });
+      return { transcript, model: name, multilingual, decodeMs: performance.now() - t0 };
+    } finally {
+      pool.give(state);
+      vad.close();
+    }
   }
 
   /** Closes every session, then the models. */

@@ -59,6 +59,13 @@ export interface OfflineOptions {
   wordTimes?: WordTimes;
   /** Called after each window with the fraction done (0..1). */
   onProgress?: (done: number) => void;
+  /** Called after each window with the segments it added (in order). */
+  onSegments?: (segments: TranscriptSegment[], window: number, windows: number) => void;
+  /**
+   * Waits for an inference slot before the VAD pass and before each window's decode, and
+   * returns the slot's release (the service's scheduler); default: run at once.
+   */
+  slot?: () => Promise<() => void>;
   signal?: AbortSignal;
 }
 
@@ -73,11 +80,18 @@ export async function transcribeOffline(
   const durationMs = Math.round((samples.length / SAMPLE_RATE) * 1000);
   const maxWindowMs = opts.window?.maxWindowMs ?? 28_000;
   let windows: DecodeWindow[];
+  const slot = opts.slot ?? (() => Promise.resolve(() => {}));
   if (opts.vad) {
-    const spans = await opts.vad.segments(samples, {
-      maxSpeechS: (maxWindowMs - 2 * (opts.window?.padMs ?? 200)) / 1000,
-      ...opts.vadOptions,
-    });
+    const release = await slot();
+    let spans;
+    try {
+      spans = await opts.vad.segments(samples, {
+        maxSpeechS: (maxWindowMs - 2 * (opts.window?.padMs ?? 200)) / 1000,
+        ...opts.vadOptions,
+      });
+    } finally {
+      release();
+    }
     windows = durationMs <= maxWindowMs && spans.length > 0
       ? [{ startMs: 0, endMs: durationMs, spans }]
       : planWindows(spans, durationMs, opts.window);
@@ -100,7 +114,16 @@ export async function transcribeOffline(
       tokenTimestamps: wordTimes === "timestamps",
     };
     if (opts.promptPrevious && previous) decode.initialPrompt = previous;
-    const result = await state.full(samples.subarray(from, to), decode);
+    opts.signal?.throwIfAborted();
+    const release = await slot();
+    let result;
+    try {
+      opts.signal?.throwIfAborted();
+      result = await state.full(samples.subarray(from, to), decode);
+    } finally {
+      release();
+    }
+    const before = segments.length;
     language = result.language || language;
     for (const seg of result.segments) {
       const text = seg.text.trim();
@@ -130,6 +153,7 @@ export async function transcribeOffline(
         });
       }
     }
+    opts.onSegments?.(segments.slice(before), i, windows.length);
     opts.onProgress?.((i + 1) / windows.length);
   }
 

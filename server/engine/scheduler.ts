@@ -14,6 +14,12 @@
  *   hypothesis of audio that newer audio has overtaken); its session asks again with the newer
  *   buffer. The job chosen to run next is never dropped: dropping the session furthest behind
  *   would only make it wait another turn. Closing decodes carry no deadline.
+ * - **Batch work comes last.** File transcriptions (`batch` jobs) run only when no live
+ *   session's job waits, so an upload never delays a live session by more than the one window
+ *   it may be decoding already; a batch job that has waited `batchPatienceMs` competes as if it
+ *   were that much behind, so live sessions that fill every slot do not starve uploads forever.
+ *   Batch waits do not count towards the degrade level (an upload queued behind live sessions is
+ *   not a sign of overload).
  * - **Degrading on purpose.** The scheduler tracks how long jobs wait (a moving average). Past
  *   the first threshold it asks sessions for larger chunks, past the second also for greedy
  *   closing decodes and for new sessions to take a smaller model; sessions report the level in
@@ -28,8 +34,11 @@
 export interface JobRequest {
   /** The session asking; a second request from it replaces its waiting one. */
   sessionId: string;
-  /** `rolling`: a provisional hypothesis; `final`: a segment's closing decode. */
-  kind: "rolling" | "final";
+  /**
+   * `rolling`: a provisional hypothesis; `final`: a segment's closing decode; `batch`: a window
+   * of a file transcription (lowest priority).
+   */
+  kind: "rolling" | "final" | "batch";
   /** How far the session is behind real time now, ms (read when a slot frees). */
   lagMs?: () => number;
   /** Scheduler-clock time after which the job is no longer useful (rolling decodes). */
@@ -68,6 +77,8 @@ export interface SchedulerOptions {
   smoothing?: number;
   /** How much further behind a closing decode counts, ms (default 1000). */
   finalBonusMs?: number;
+  /** How long a batch job waits before it competes with live sessions, ms (default 10 000). */
+  batchPatienceMs?: number;
 }
 
 /** Counters of a scheduler, for status and metrics. */
@@ -96,6 +107,7 @@ export class InferenceScheduler {
   readonly #thresholds: [number, number];
   readonly #alpha: number;
   readonly #finalBonusMs: number;
+  readonly #batchPatienceMs: number;
   readonly #waiting = new Map<string, Waiting>();
   #running = 0;
   #seq = 0;
@@ -113,6 +125,7 @@ export class InferenceScheduler {
     this.#thresholds = opts.degradeAtMs ?? [400, 1200];
     this.#alpha = opts.smoothing ?? 0.2;
     this.#finalBonusMs = opts.finalBonusMs ?? 1000;
+    this.#batchPatienceMs = opts.batchPatienceMs ?? 10_000;
   }
 
   /** The scheduler's clock, ms (deadlines are on it). */
@@ -182,7 +195,7 @@ export class InferenceScheduler {
       if (!job) return;
       this.#waiting.delete(job.req.sessionId);
       const waitedMs = now - job.at;
-      this.#meanWaitMs += this.#alpha * (waitedMs - this.#meanWaitMs);
+      if (job.req.kind !== "batch") this.#meanWaitMs += this.#alpha * (waitedMs - this.#meanWaitMs);
       this.#running++;
       this.#granted++;
       let released = false;
@@ -200,13 +213,22 @@ export class InferenceScheduler {
     }
   }
 
+  /** How urgent a waiting job is, ms behind: see the module doc. */
+  #score(w: Waiting, now: number): number {
+    if (w.req.kind === "batch") {
+      const overdue = now - w.at - this.#batchPatienceMs;
+      return overdue > 0 ? overdue : -Infinity;
+    }
+    return (w.req.lagMs?.() ?? 0) + (w.req.kind === "final" ? this.#finalBonusMs : 0);
+  }
+
   /** Returns the job to run next, and drops the other jobs past their deadline. */
   #pick(now: number): Waiting | undefined {
     let best: Waiting | undefined;
     let bestScore = -Infinity;
     const waiting = [...this.#waiting.values()];
     for (const w of waiting) {
-      const score = (w.req.lagMs?.() ?? 0) + (w.req.kind === "final" ? this.#finalBonusMs : 0);
+      const score = this.#score(w, now);
       if (!best || score > bestScore || (score === bestScore && w.seq < best.seq)) {
         best = w;
         bestScore = score;

@@ -157,3 +157,43 @@ Deno.test("closing answers waiting and later jobs without running them", async (
   assert(blocker.run);
   blocker.release();
 });
+
+Deno.test("batch jobs run only when no live job waits, until they have waited their patience", async () => {
+  let t = 0;
+  const s = new InferenceScheduler({ slots: 1, now: () => t, batchPatienceMs: 5_000 });
+  const order: string[] = [];
+  const run = (id: string, kind: JobRequest["kind"], lag = 0) =>
+    s.acquire({ sessionId: id, kind, lagMs: () => lag }).then((g) => {
+      order.push(id);
+      return g;
+    });
+  const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
+  const upload1 = run("upload-1", "batch");
+  const upload2 = run("upload-2", "batch");
+  const live = run("live", "rolling", 0);
+  assert(blocker.run);
+  blocker.release();
+  const g1 = await live;
+  assertEquals(order, ["live"], "a live job with no lag at all goes before a batch job");
+  assert(g1.run);
+  g1.release();
+  const g2 = await upload1;
+  assertEquals(order, ["live", "upload-1"], "with no live job waiting, the oldest batch job runs");
+  // While upload-1 runs, a live session queues, and upload-2 has now waited past its patience.
+  const late = run("live-2", "rolling", 2_000);
+  t += 8_000;
+  assert(g2.run);
+  g2.release();
+  await upload2;
+  assertEquals(
+    order,
+    ["live", "upload-1", "upload-2"],
+    "waited 8 s with 5 s patience: counts 3 s behind, more than the live session's 2 s",
+  );
+  const g3 = await upload2;
+  assert(g3.run);
+  g3.release();
+  await late;
+  // Live waits were 0, 0 and 8000 ms: 0.2 × 8000. Had upload-2's 8 s counted too, 2880.
+  assertEquals(s.stats.meanWaitMs, 1600, "batch waits stay out of the degrade average");
+});
