@@ -241,6 +241,12 @@ export class WhisperModel implements Disposable {
     return this.symbols.whisper_lang_id(cString(code));
   }
 
+  /** The English name of a language code ("en" → "english"), or null when whisper knows none. */
+  languageName(code: string): string | null {
+    const id = this.languageId(code);
+    return id < 0 ? null : readCString(this.symbols.whisper_lang_str_full(id));
+  }
+
   /** @internal Called by a state when it is freed. */
   _forget(state: WhisperState): void {
     this.#states.delete(state);

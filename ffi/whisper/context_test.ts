@@ -26,6 +26,9 @@ Deno.test({
     const model = await WhisperModel.load(sharedPath(TEST_MODEL));
     assert(model.info.nMels === 80 && !model.info.multilingual, JSON.stringify(model.info));
     assert(model.tokenize(" hello world").length >= 2, "tokenizes with the model vocabulary");
+    assert(model.languageName("en") === "english", "whisper's full language names");
+    assert(model.languageName("de") === "german", "whisper's full language names");
+    assert(model.languageName("xx") === null, "no name for an unknown code");
     const state = await model.createState();
     const r = await state.full(tone(1.5), { strategy: "greedy", threads: 2 });
     assert(Array.isArray(r.segments), "returns segments");

@@ -85,6 +85,8 @@ export const WHISPER_SYMBOLS = {
   whisper_lang_id: { parameters: ["buffer"], result: "i32" },
   /** const char * whisper_lang_str(int id) */
   whisper_lang_str: { parameters: ["i32"], result: "pointer" },
+  /** const char * whisper_lang_str_full(int id) */
+  whisper_lang_str_full: { parameters: ["i32"], result: "pointer" },
   /** int whisper_is_multilingual(ctx) */
   whisper_is_multilingual: { parameters: ["pointer"], result: "i32" },
   /** int whisper_model_n_mels(ctx) */

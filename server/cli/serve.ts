@@ -15,6 +15,7 @@ import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import { wireService } from "../transport/http/service.ts";
 import { clientFiles } from "../../client/files.ts";
+import { ApiKeys } from "../transport/http/auth.ts";
 
 const HELP = `Usage: deno task start [options]
 
@@ -37,6 +38,19 @@ Options (environment variable in brackets):
                          admit sessions while inference is overloaded (up to --max-sessions)
   --drain-s N            on SIGTERM, how long open sessions may go on [HUM_DRAIN_S]; default 30
   --public-url URL       this server's own URL, for session locations [HUM_PUBLIC_URL]
+  --api-keys-file FILE   API keys (YAML: keys: [{name, key | sha256, max_sessions, max_uploads}])
+                         [HUM_API_KEYS_FILE]; or HUM_API_KEYS=name:key,… — with keys, sessions and
+                         uploads need Authorization: Bearer <key>
+  --key-max-sessions N   sessions one key may hold open, unless its entry says [HUM_KEY_MAX_SESSIONS];
+                         default 8
+  --key-max-uploads N    uploads one key may run at once, unless its entry says; default 2
+  --allowed-origin URL   a browser origin allowed to call the service (repeatable)
+                         [HUM_ALLOWED_ORIGINS, comma-separated]; default any
+  --max-session-s N      longest a session may last, s [HUM_MAX_SESSION_S]; default 14400 (4 h)
+  --max-message-bytes N  largest data-channel message taken [HUM_MAX_MESSAGE_BYTES]; default 65536
+  --max-upload-mb N      largest upload, MB [HUM_MAX_UPLOAD_MB]; default 200
+  --max-upload-s N       longest audio in an upload, s [HUM_MAX_UPLOAD_S]; default 10800 (3 h)
+  --max-uploads N        uploads transcribing at once [HUM_MAX_UPLOADS]; default 4
   --no-gpu               stay on the CPU
   --help                 this text
 `;
@@ -67,6 +81,17 @@ const Options = z.object({
     }),
   gpu: z.boolean().default(true),
   refuseWhenOverloaded: z.boolean().default(true),
+  apiKeysFile: z.string().min(1).optional(),
+  apiKeys: z.string().min(1).optional(),
+  keyMaxSessions: z.coerce.number().int().min(1).max(100_000).default(8),
+  keyMaxUploads: z.coerce.number().int().min(1).max(10_000).default(2),
+  allowedOrigins: z.array(z.url().refine((u) => /^https?:\/\//.test(u), "must be http(s)"))
+    .default([]),
+  maxSessionS: z.coerce.number().min(1).max(7 * 86_400).default(4 * 3600),
+  maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
+  maxUploadMb: z.coerce.number().min(0.001).max(100_000).default(200),
+  maxUploadS: z.coerce.number().min(1).max(7 * 86_400).default(3 * 3600),
+  maxUploads: z.coerce.number().int().min(0).max(1_000).default(4),
 });
 type Options = z.infer<typeof Options>;
 
@@ -83,6 +108,17 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
   if (env.HUM_PUBLIC_URL) fromEnv.publicUrl = env.HUM_PUBLIC_URL;
   if (env.HUM_ICE_SERVERS) fromEnv.iceServers = env.HUM_ICE_SERVERS.split(",").filter(Boolean);
   if (env.HUM_UDP_PORTS) fromEnv.udpPorts = env.HUM_UDP_PORTS;
+  if (env.HUM_API_KEYS_FILE) fromEnv.apiKeysFile = env.HUM_API_KEYS_FILE;
+  if (env.HUM_API_KEYS) fromEnv.apiKeys = env.HUM_API_KEYS;
+  if (env.HUM_KEY_MAX_SESSIONS) fromEnv.keyMaxSessions = env.HUM_KEY_MAX_SESSIONS;
+  if (env.HUM_ALLOWED_ORIGINS) {
+    fromEnv.allowedOrigins = env.HUM_ALLOWED_ORIGINS.split(",").filter(Boolean);
+  }
+  if (env.HUM_MAX_SESSION_S) fromEnv.maxSessionS = env.HUM_MAX_SESSION_S;
+  if (env.HUM_MAX_MESSAGE_BYTES) fromEnv.maxMessageBytes = env.HUM_MAX_MESSAGE_BYTES;
+  if (env.HUM_MAX_UPLOAD_MB) fromEnv.maxUploadMb = env.HUM_MAX_UPLOAD_MB;
+  if (env.HUM_MAX_UPLOAD_S) fromEnv.maxUploadS = env.HUM_MAX_UPLOAD_S;
+  if (env.HUM_MAX_UPLOADS) fromEnv.maxUploads = env.HUM_MAX_UPLOADS;
   const schema = z.preprocess(
     (raw) => ({ ...fromEnv, ...(raw as Record<string, unknown>) }),
     Options,
@@ -99,6 +135,14 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
       "--drain-s": "drainS",
       "--public-url": "publicUrl",
       "--udp-ports": "udpPorts",
+      "--api-keys-file": "apiKeysFile",
+      "--key-max-sessions": "keyMaxSessions",
+      "--key-max-uploads": "keyMaxUploads",
+      "--max-session-s": "maxSessionS",
+      "--max-message-bytes": "maxMessageBytes",
+      "--max-upload-mb": "maxUploadMb",
+      "--max-upload-s": "maxUploadS",
+      "--max-uploads": "maxUploads",
     },
     bool: {
       "--no-gpu": ["gpu", false],
@@ -111,11 +155,23 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
       "--ice-server": (url, raw) => {
         raw.iceServers = [...(raw.iceServers as string[] | undefined ?? []), url];
       },
+      "--allowed-origin": (url, raw) => {
+        raw.allowedOrigins = [...(raw.allowedOrigins as string[] | undefined ?? []), url];
+      },
     },
   }, schema as z.ZodType<Options>);
 }
 
+/** The API keys the options name (a file, or a list), or null for none. */
+export async function loadApiKeys(opts: Options): Promise<ApiKeys | null> {
+  const defaults = { maxSessions: opts.keyMaxSessions, maxUploads: opts.keyMaxUploads };
+  if (opts.apiKeysFile) return await ApiKeys.load(opts.apiKeysFile, defaults);
+  if (opts.apiKeys) return await ApiKeys.fromList(opts.apiKeys, defaults);
+  return null;
+}
+
 async function serve(opts: Options): Promise<number> {
+  const apiKeys = await loadApiKeys(opts);
   const engine = new Engine({
     model: opts.model,
     models: opts.models,
@@ -131,11 +187,21 @@ async function serve(opts: Options): Promise<number> {
     refuseWhenOverloaded: opts.refuseWhenOverloaded,
     publicUrl: opts.publicUrl,
     staticFiles: await clientFiles(),
+    apiKeys,
+    allowedOrigins: opts.allowedOrigins,
+    maxSessionMs: opts.maxSessionS * 1000,
+    maxMessageBytes: opts.maxMessageBytes,
+    maxUploads: opts.maxUploads,
+    uploads: {
+      maxBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
+      maxDurationS: opts.maxUploadS,
+    },
     peer: {
       iceServers: opts.iceServers.map((urls) => ({ urls })),
       portRange: opts.udpPorts,
     },
   });
+  if (apiKeys) console.error(`hum-helix: ${apiKeys.size} API keys; sessions and uploads need one`);
   const server = Deno.serve({
     port: opts.port,
     hostname: opts.host,

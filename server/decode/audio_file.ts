@@ -225,7 +225,9 @@ async function decode(path: string, label: string, opts: DecodeOptions): Promise
     const unrecognised = err.code === SF_ERR.UNRECOGNISED_FORMAT;
     throw new AudioDecodeError(
       label,
-      `${unrecognised ? "is not a supported audio file" : "cannot be decoded"} (libsndfile: ${reason})`,
+      `${
+        unrecognised ? "is not a supported audio file" : "cannot be decoded"
+      } (libsndfile: ${reason})`,
       { cause: err, kind: unrecognised && !container ? "unsupported" : "invalid" },
     );
   }

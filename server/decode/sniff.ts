@@ -53,8 +53,10 @@ export function sniffContainer(head: Uint8Array): Container | null {
   if (ascii(head, 0, "BW64") && ascii(head, 8, "WAVE")) return "wav";
   if (ascii(head, 0, "fLaC")) return "flac";
   if (ascii(head, 0, "OggS")) return "ogg";
-  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf &&
-    head[3] === 0xa3) return "webm";
+  if (
+    head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf &&
+    head[3] === 0xa3
+  ) return "webm";
   if (ascii(head, 0, "ID3") && head.length >= 10) return "mp3";
   if (mpegFrame(head)) return "mp3";
   if (ascii(head, 0, "FORM") && (ascii(head, 8, "AIFF") || ascii(head, 8, "AIFC"))) return "aiff";

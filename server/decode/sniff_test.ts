@@ -4,7 +4,7 @@ import { assertEquals } from "../../ffi/testing/assert.ts";
 const bytes = (...parts: (string | number[])[]) => {
   const out: number[] = [];
   for (const p of parts) {
-    if (typeof p === "string") for (const c of p) out.push(c.charCodeAt(0));
+    if (typeof p === "string") { for (const c of p) out.push(c.charCodeAt(0)); }
     else out.push(...p);
   }
   return new Uint8Array(out);

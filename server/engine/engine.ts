@@ -14,7 +14,7 @@ import { type ModeName, resolveStreamConfig } from "./modes.ts";
 import { StreamSession } from "./stream.ts";
 import { InferenceScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { ModelRegistry, type ModelSize } from "./model_registry.ts";
-import { type Transcript, transcribeOffline, type TranscriptSegment } from "./offline.ts";
+import { transcribeOffline, type Transcript, type TranscriptSegment } from "./offline.ts";
 
 /**
  * The largest model each mode takes when a session names none: latency mode stays on a tiny
@@ -82,6 +82,14 @@ export interface BatchOptions {
   signal?: AbortSignal;
 }
 
+/** A file transcription asked for something this engine cannot do (a client's mistake). */
+export class BatchRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BatchRequestError";
+  }
+}
+
 /** A finished file transcription. */
 export interface BatchResult {
   transcript: Transcript;
@@ -89,6 +97,8 @@ export interface BatchResult {
   model: string;
   /** Whether the model is multilingual. */
   multilingual: boolean;
+  /** The language's full name as whisper knows it ("english"). */
+  languageName: string;
   /** Wall time of decoding (VAD and windows, with the waits for slots), ms. */
   decodeMs: number;
 }
@@ -122,6 +132,20 @@ export class Engine {
    */
   get ready(): boolean {
     return this.#opts.models?.length ? this.models.anyReady : true;
+  }
+
+  /**
+   * The models a client may name: the background list, or without one the default model; less
+   * those that failed to load.
+   */
+  get servedModels(): string[] {
+    const failed = new Set(
+      this.models.status.filter((m) => m.state === "failed").map((m) => m.name),
+    );
+    const names = this.#opts.models?.length
+      ? this.#opts.models
+      : [this.#opts.model || DEFAULT_MODEL];
+    return names.filter((n) => !failed.has(n));
   }
 
   /** Sessions open now. */
@@ -184,6 +208,16 @@ export class Engine {
     opts.signal?.throwIfAborted();
     const name = await this.#pick("accuracy", opts.model ?? "");
     const { model, pool } = await this.models.get(name);
+    const multilingual = model.info.multilingual;
+    const language = opts.language ?? (multilingual ? "auto" : "en");
+    if (!multilingual && language !== "en" && language !== "auto") {
+      throw new BatchRequestError(
+        `Cannot transcribe ${language}: the model ${name} is English-only (use en, or a multilingual model)`,
+      );
+    }
+    if (language !== "auto" && model.languageId(language) < 0) {
+      throw new BatchRequestError(`Cannot transcribe: unknown language code "${language}"`);
+    }
     this.#vadPath ??= resolveModel(this.#opts.vadModel ?? DEFAULT_VAD_MODEL);
     const vad = await VadModel.load(await this.#vadPath, { threads: 1 });
     const state = await pool.take();
@@ -205,7 +239,6 @@ export class Engine {
         }
       }
       : undefined;
-    const multilingual = model.info.multilingual;
     const t0 = performance.now();
     try {
       const beam = opts.beam ?? 5;
@@ -216,7 +249,7 @@ export class Engine {
           beamSize: sampling || beam <= 1 ? undefined : beam,
           temperature: opts.temperature || undefined,
           threads: opts.threads ?? 2,
-          language: opts.language ?? (multilingual ? "auto" : "en"),
+          language,
           initialPrompt: opts.prompt || undefined,
         },
         vad,
@@ -226,7 +259,13 @@ export class Engine {
         signal: opts.signal,
         slot,
       });
-      return { transcript, model: name, multilingual, decodeMs: performance.now() - t0 };
+      return {
+        transcript,
+        model: name,
+        multilingual,
+        languageName: model.languageName(transcript.language) ?? transcript.language,
+        decodeMs: performance.now() - t0,
+      };
     } finally {
       pool.give(state);
       vad.close();

@@ -84,7 +84,15 @@ export const AckSchema = z.object({
 export const EndedSchema = z.object({
   v,
   type: z.literal("ended"),
-  reason: z.enum(["end", "deleted", "disconnected", "timeout", "shutdown", "error"]),
+  reason: z.enum([
+    "end",
+    "deleted",
+    "disconnected",
+    "timeout",
+    "max_duration",
+    "shutdown",
+    "error",
+  ]),
 });
 
 /** Any session message from the server (not a transcript event). */

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { deflateSync } from "node:zlib";
 import type { Transcript } from "../engine/offline.ts";
 
 /** Output formats of a transcript. */
@@ -61,4 +62,83 @@ export function renderTranscript(t: Transcript, format: TranscriptFormat): strin
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** `response_format`s of the OpenAI-compatible `POST /v1/audio/transcriptions`. */
+export const UPLOAD_FORMATS = ["json", "text", "srt", "vtt", "verbose_json"] as const;
+/** One of {@linkcode UPLOAD_FORMATS}. */
+export type UploadFormat = typeof UPLOAD_FORMATS[number];
+
+/** What {@linkcode renderUploadResponse} needs besides the transcript. */
+export interface UploadRenderOptions {
+  /** `word` and/or `segment`: what `verbose_json` carries (default segment). */
+  granularities?: readonly ("word" | "segment")[];
+  /** The language's full name, as OpenAI reports it ("english"). */
+  languageName?: string;
+  /** The decoding temperature used. */
+  temperature?: number;
+}
+
+/** Whisper's compression ratio of a text: its UTF-8 length over its zlib-compressed length. */
+export function compressionRatio(text: string): number {
+  const bytes = new TextEncoder().encode(text);
+  if (!bytes.length) return 0;
+  return bytes.length / deflateSync(bytes).length;
+}
+
+/**
+ * The body and content type of a transcription answer in an OpenAI `response_format`:
+ * `json` `{text}`, `text`, `srt`, `vtt`, or `verbose_json` (task, language, duration, text,
+ * `segments` and/or `words` in seconds). Segments carry OpenAI's fields; `tokens` is empty (token
+ * ids are not kept) and `avg_logprob` is the mean log probability of the segment's words.
+ */
+export function renderUploadResponse(
+  t: Transcript,
+  format: UploadFormat,
+  opts: UploadRenderOptions = {},
+): { body: string; contentType: string } {
+  switch (format) {
+    case "json":
+      return { body: JSON.stringify({ text: t.text }), contentType: "application/json" };
+    case "text":
+      return { body: renderTranscript(t, "text"), contentType: "text/plain; charset=utf-8" };
+    case "srt":
+      return { body: renderTranscript(t, "srt"), contentType: "application/x-subrip" };
+    case "vtt":
+      return { body: renderTranscript(t, "vtt"), contentType: "text/vtt; charset=utf-8" };
+    case "verbose_json": {
+      const g = opts.granularities ?? ["segment"];
+      const body: Record<string, unknown> = {
+        task: "transcribe",
+        language: opts.languageName ?? t.language,
+        duration: t.durationMs / 1000,
+        text: t.text,
+      };
+      if (g.includes("segment")) {
+        body.segments = t.segments.map((s, id) => ({
+          id,
+          seek: Math.round(s.startMs / 10),
+          start: s.startMs / 1000,
+          end: s.endMs / 1000,
+          text: s.text,
+          tokens: [],
+          temperature: opts.temperature ?? 0,
+          avg_logprob: round(
+            s.words.length
+              ? s.words.reduce((sum, w) => sum + Math.log(Math.max(1e-9, w.p)), 0) / s.words.length
+              : 0,
+            4,
+          ),
+          compression_ratio: round(compressionRatio(s.text), 4),
+          no_speech_prob: round(s.noSpeechProb, 4),
+        }));
+      }
+      if (g.includes("word")) {
+        body.words = t.segments.flatMap((s) =>
+          s.words.map((w) => ({ word: w.word, start: w.startMs / 1000, end: w.endMs / 1000 }))
+        );
+      }
+      return { body: JSON.stringify(body), contentType: "application/json" };
+    }
+  }
 }

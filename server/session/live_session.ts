@@ -26,7 +26,14 @@ export interface TextSink {
 }
 
 /** Why a session ended (see `EndedSchema`). */
-export type EndReason = "end" | "deleted" | "disconnected" | "timeout" | "shutdown" | "error";
+export type EndReason =
+  | "end"
+  | "deleted"
+  | "disconnected"
+  | "timeout"
+  | "max_duration"
+  | "shutdown"
+  | "error";
 
 /** The inputs a session may receive audio from. */
 export type InputKind = "media" | "audio" | "mel";
@@ -39,6 +46,13 @@ const SILENT_MEL = -10;
 
 /** Events kept while no transcript channel is attached yet; older ones beyond this are dropped. */
 const MAX_BUFFERED = 2_000;
+/** Largest data-channel message taken by default, bytes (an Opus or 1 s PCM16 frame fits). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+/** Control messages a session takes per second, sustained, and in a burst. */
+const CONTROL_RATE = 20;
+const CONTROL_BURST = 50;
+/** Error events sent per second at most; more bad input is counted, not answered one by one. */
+const ERRORS_PER_S = 10;
 /** A gap in an audio channel's frame numbers longer than this is filled with this much, ms. */
 const MAX_GAP_MS = 10_000;
 
@@ -77,6 +91,13 @@ export class LiveSession {
    */
   #nextSeq: Record<FrameChannel, number | null> = { audio: null, mel: null };
   #opus: OpusStream | null = null;
+  /** Largest data-channel message taken, bytes; a larger one is refused with an error event. */
+  maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES;
+  /** Control-message tokens (a token bucket) and when it was last filled. */
+  #tokens = CONTROL_BURST;
+  #filledAt = performance.now();
+  /** Error events sent in the current second, and bad inputs not answered in it. */
+  #errorWindow = { start: 0, sent: 0, quiet: 0 };
 
   /**
    * Wraps an engine stream opened with `onEvent` pointing at {@linkcode deliver}. `onClosed` runs
@@ -160,6 +181,21 @@ export class LiveSession {
   /** A message on the transcript channel: a control message, or garbage (an error event). */
   async control(data: unknown): Promise<void> {
     if (this.#closed) return;
+    if (this.#oversized(data)) return;
+    const now = performance.now();
+    this.#tokens = Math.min(
+      CONTROL_BURST,
+      this.#tokens + ((now - this.#filledAt) / 1000) * CONTROL_RATE,
+    );
+    this.#filledAt = now;
+    if (this.#tokens < 1) {
+      this.#bad(
+        "rate_limited",
+        `control messages arrive faster than ${CONTROL_RATE} a second; this one was dropped`,
+      );
+      return;
+    }
+    this.#tokens--;
     let msg: ControlMessage;
     try {
       msg = parseControl(data);
@@ -216,6 +252,7 @@ export class LiveSession {
    */
   audioFrame(data: unknown, channel: FrameChannel = "audio"): void {
     if (this.#closed || this.#ended) return;
+    if (this.#oversized(data)) return;
     let frame;
     try {
       frame = parseFrame(data as Uint8Array);
@@ -279,9 +316,45 @@ export class LiveSession {
     }
   }
 
+  /** Refuses a message over {@linkcode maxMessageBytes} (an error event); true when it did. */
+  #oversized(data: unknown): boolean {
+    const size = typeof data === "string"
+      ? data.length
+      : data instanceof Uint8Array || data instanceof ArrayBuffer
+      ? data.byteLength
+      : 0;
+    if (size <= this.maxMessageBytes) return false;
+    this.#bad(
+      "message_too_large",
+      `a data-channel message of ${size} bytes is over this server's limit of ${this.maxMessageBytes}`,
+    );
+    return true;
+  }
+
+  /**
+   * Counts bad input and tells the client with an error event: at most {@linkcode ERRORS_PER_S}
+   * a second; past that they are counted, and the next error event says how many were not
+   * answered.
+   */
   #bad(code: string, message: string): void {
     this.counters.badMessages++;
-    this.stream.reportError(code, message);
+    const now = performance.now();
+    const w = this.#errorWindow;
+    if (now - w.start >= 1000) {
+      w.start = now;
+      w.sent = 0;
+    }
+    if (w.sent >= ERRORS_PER_S) {
+      w.quiet++;
+      return;
+    }
+    w.sent++;
+    const quiet = w.quiet;
+    w.quiet = 0;
+    this.stream.reportError(
+      code,
+      quiet ? `${message} (and ${quiet} more bad inputs before it, not answered)` : message,
+    );
   }
 
   /**

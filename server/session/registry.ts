@@ -50,6 +50,10 @@ export interface RegistryOptions {
   refuseWhenOverloaded?: boolean;
   /** `Retry-After` for a full server, seconds (default 10). */
   retryAfterS?: number;
+  /** Longest a session may last, ms: then it is ended (reason `max_duration`). Default: none. */
+  maxSessionMs?: number;
+  /** Largest data-channel message a session takes, bytes (default 64 KiB). */
+  maxMessageBytes?: number;
 }
 
 /** The live sessions; see the module doc. */
@@ -147,7 +151,10 @@ export class SessionRegistry {
           live?.deliver(e);
         },
       });
+      const limit = this.#opts.maxSessionMs;
+      const timer = limit ? setTimeout(() => void live?.end("max_duration"), limit) : undefined;
       live = new LiveSession(id, stream, opts.inputs, (reason) => {
+        clearTimeout(timer);
         this.#sessions.delete(id);
         this.#ended++;
         this.#onClosed?.(live!, reason);
@@ -155,6 +162,7 @@ export class SessionRegistry {
         // The session's native buffers were freed on a worker thread: give the pages back.
         releaseFreeMemory();
       });
+      if (this.#opts.maxMessageBytes) live.maxMessageBytes = this.#opts.maxMessageBytes;
       this.#sessions.set(id, live);
       return live;
     } finally {

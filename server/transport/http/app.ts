@@ -4,8 +4,10 @@
  * `Location`; `DELETE` on that URL ends the session; `GET` on it reports it); operations:
  * `GET /v1/status` (sessions, queue, models, capacity), `GET /metrics` (Prometheus text),
  * `/healthz` (the process serves) and `/readyz` (a model is loaded and a session would be
- * admitted: what a load balancer asks). Every refusal is a JSON `{error}` with a 4xx/5xx status
- * that says what is wrong; admission's `503` adds `reason` and a `Retry-After` header.
+ * admitted: what a load balancer asks); file transcription at `POST /v1/audio/transcriptions`
+ * (OpenAI-compatible, see `transcriptions.ts`). API keys and allowed origins (`auth.ts`) guard
+ * sessions and uploads. Every refusal is a JSON `{error}` with a 4xx/5xx status that says what
+ * is wrong; admission's `503` adds `reason` and a `Retry-After` header.
  *
  * @module
  */
@@ -14,6 +16,9 @@ import { SessionRegistry } from "../../session/registry.ts";
 import { CapacityError } from "../../session/registry.ts";
 import { type PeerOptions, SessionPeer } from "../webrtc/peer.ts";
 import { readOffer, SignallingError } from "./signalling.ts";
+import { HttpError } from "./errors.ts";
+import { type ApiKeys, OriginPolicy, type Principal } from "./auth.ts";
+import { handleTranscription, type TranscriptionService } from "./transcriptions.ts";
 import type { LiveSession } from "../../session/live_session.ts";
 import type { ServiceMetrics } from "../../telemetry/metrics.ts";
 import { processMemoryMb } from "../../telemetry/process_memory.ts";
@@ -35,23 +40,36 @@ export interface AppOptions {
    * session; default: relative locations.
    */
   publicUrl?: string;
+  /** File transcription (`POST /v1/audio/transcriptions`); without it the route is a 404. */
+  transcriptions?: TranscriptionService;
+  /** Uploads transcribing at once, all keys together (default 4); more are a 503. */
+  maxUploads?: number;
+  /** API keys; without them sessions and uploads need none. */
+  apiKeys?: ApiKeys | null;
+  /** Origins allowed to call the service from a browser (default: any). */
+  allowedOrigins?: readonly string[];
 }
+
+/** The caller when no keys are configured. */
+const ANONYMOUS: Principal = { name: "anonymous", maxSessions: Infinity, maxUploads: Infinity };
 
 const SESSION_PATH = /^\/v1\/sessions\/([0-9a-f-]{36})$/;
 
 const CORS = {
-  "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-  "access-control-allow-headers": "content-type",
-  "access-control-expose-headers": "location, retry-after",
+  "access-control-allow-headers": "content-type, authorization",
+  "access-control-expose-headers":
+    "location, retry-after, www-authenticate, x-model, x-decode-ms, x-audio-duration-s, x-audio-warning",
 };
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json", ...CORS, ...headers },
+    headers: { "content-type": "application/json", ...headers },
   });
 }
+
+const preflight = () => new Response(null, { status: 204 });
 
 function fail(status: number, error: string): Response {
   return json(status, { error });
@@ -71,10 +89,23 @@ export class App {
   readonly registry: SessionRegistry;
   readonly #opts: AppOptions;
   readonly #peers = new Map<string, SessionPeer>();
+  readonly #origins: OriginPolicy;
+  /** Who opened each session (API key name), and each key's open sessions. */
+  readonly #owner = new Map<string, string>();
+  readonly #sessionsOf = new Map<string, number>();
+  /** Uploads running, all together and per key. */
+  #uploads = 0;
+  readonly #uploadsOf = new Map<string, number>();
 
   constructor(opts: AppOptions) {
     this.#opts = opts;
     this.registry = opts.registry;
+    this.#origins = new OriginPolicy(opts.allowedOrigins ?? []);
+  }
+
+  /** Uploads being received or transcribed now. */
+  get uploads(): number {
+    return this.#uploads;
   }
 
   /** Peers open now. */
@@ -86,20 +117,82 @@ export class App {
   sessionClosed(session: LiveSession): void {
     const peer = this.#peers.get(session.id);
     this.#peers.delete(session.id);
+    const owner = this.#owner.get(session.id);
+    if (owner !== undefined) {
+      this.#owner.delete(session.id);
+      bump(this.#sessionsOf, owner, -1);
+    }
     void peer?.close();
   }
 
   /** Handles one request. */
   handle = async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
+    let allowOrigin = "*";
+    let res: Response;
     try {
+      allowOrigin = this.#origins.check(req);
+      res = await this.#route(req);
+    } catch (err) {
+      res = this.#refusal(err);
+    }
+    if (allowOrigin !== "null") {
+      res.headers.set("access-control-allow-origin", allowOrigin);
+      for (const [k, v] of Object.entries(CORS)) res.headers.set(k, v);
+      if (allowOrigin !== "*") res.headers.append("vary", "Origin");
+    }
+    return res;
+  };
+
+  /** The caller (a 401 when keys are configured and it has none that is valid). */
+  async #caller(req: Request): Promise<Principal> {
+    return this.#opts.apiKeys ? await this.#opts.apiKeys.authenticate(req) : ANONYMOUS;
+  }
+
+  #refusal(err: unknown): Response {
+    if (err instanceof CapacityError) {
+      this.#opts.metrics?.refused(err.reason);
+      return json(503, { error: err.message, reason: err.reason }, {
+        "retry-after": String(err.retryAfterS),
+      });
+    }
+    if (err instanceof HttpError) {
+      if (err.reason) this.#opts.metrics?.refused(err.reason);
+      return json(
+        err.status,
+        { error: err.message, ...(err.reason ? { reason: err.reason } : {}) },
+        err.headers,
+      );
+    }
+    console.error(err);
+    return fail(500, `Internal error: ${(err as Error).message}`);
+  }
+
+  async #route(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    {
       if (url.pathname === "/v1/sessions") {
         if (req.method === "POST") return await this.#create(req);
-        if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS });
+        if (req.method === "OPTIONS") return preflight();
         return fail(405, `Method ${req.method} not allowed on /v1/sessions (use POST)`);
       }
       const m = SESSION_PATH.exec(url.pathname);
       if (m) return await this.#session(req, m[1]);
+      if (url.pathname === "/v1/models" && req.method === "GET" && this.#opts.transcriptions) {
+        // OpenAI-compatible: what `model` may name in an upload.
+        return json(200, {
+          object: "list",
+          data: this.#opts.transcriptions.models().map((m) => ({
+            id: m.id,
+            object: "model",
+            owned_by: "hum-helix",
+          })),
+        });
+      }
+      if (url.pathname === "/v1/audio/transcriptions" && this.#opts.transcriptions) {
+        if (req.method === "POST") return await this.#transcribe(req, this.#opts.transcriptions);
+        if (req.method === "OPTIONS") return preflight();
+        return fail(405, `Method ${req.method} not allowed on ${url.pathname} (use POST)`);
+      }
       if (url.pathname === "/healthz") {
         return json(200, { ok: true, sessions: this.registry.size });
       }
@@ -117,20 +210,48 @@ export class App {
       }
       if (req.method === "GET" || req.method === "HEAD") return await this.#static(url.pathname);
       return fail(404, `Nothing at ${url.pathname}`);
-    } catch (err) {
-      if (err instanceof SignallingError) return fail(err.status, err.message);
-      if (err instanceof CapacityError) {
-        this.#opts.metrics?.refused(err.reason);
-        return json(503, { error: err.message, reason: err.reason }, {
-          "retry-after": String(err.retryAfterS),
-        });
-      }
-      console.error(err);
-      return fail(500, `Internal error: ${(err as Error).message}`);
     }
-  };
+  }
+
+  async #transcribe(req: Request, service: TranscriptionService): Promise<Response> {
+    const who = await this.#caller(req);
+    const max = this.#opts.maxUploads ?? 4;
+    if (this.#uploads >= max) {
+      throw new HttpError(
+        503,
+        `Cannot transcribe: the server is running its limit of ${max} uploads`,
+        {
+          headers: { "retry-after": "10" },
+          reason: "uploads_full",
+        },
+      );
+    }
+    if ((this.#uploadsOf.get(who.name) ?? 0) >= who.maxUploads) {
+      throw new HttpError(
+        429,
+        `Cannot transcribe: API key "${who.name}" is running its limit of ${who.maxUploads} uploads`,
+        { headers: { "retry-after": "10" }, reason: "key_limit" },
+      );
+    }
+    this.#uploads++;
+    bump(this.#uploadsOf, who.name, 1);
+    try {
+      return await handleTranscription(req, service);
+    } finally {
+      this.#uploads--;
+      bump(this.#uploadsOf, who.name, -1);
+    }
+  }
 
   async #create(req: Request): Promise<Response> {
+    const who = await this.#caller(req);
+    if ((this.#sessionsOf.get(who.name) ?? 0) >= who.maxSessions) {
+      throw new HttpError(
+        429,
+        `Cannot start a session: API key "${who.name}" has its limit of ${who.maxSessions} sessions open`,
+        { headers: { "retry-after": "10" }, reason: "key_limit" },
+      );
+    }
     const offer = await readOffer(req);
     const overrides = {
       ...offer.config.overrides,
@@ -151,6 +272,10 @@ export class App {
     try {
       const r = await SessionPeer.answer(live, offer.sdp, this.#opts.peer);
       this.#peers.set(live.id, r.peer);
+      if (!live.closed) {
+        this.#owner.set(live.id, who.name);
+        bump(this.#sessionsOf, who.name, 1);
+      }
       answer = r.answer;
     } catch (err) {
       await live.close("error");
@@ -160,7 +285,7 @@ export class App {
     if (offer.answerAs === "sdp") {
       return new Response(answer, {
         status: 201,
-        headers: { "content-type": "application/sdp", location, ...CORS },
+        headers: { "content-type": "application/sdp", location },
       });
     }
     return json(201, { type: "answer", sdp: answer, sessionId: live.id, location }, { location });
@@ -192,17 +317,22 @@ export class App {
         ...(refused ? { reason: refused.reason } : {}),
       },
       draining: this.registry.draining,
+      uploads: { running: this.#uploads, max: this.#opts.maxUploads ?? 4 },
       process: processMemory(),
     };
   }
 
   async #session(req: Request, id: string): Promise<Response> {
+    if (req.method === "OPTIONS") return preflight();
+    const who = await this.#caller(req);
     const live = this.registry.get(id);
-    if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS });
-    if (!live) return fail(404, `No session ${id} (it ended, or never existed)`);
+    // With keys, a session is visible only to the key that opened it.
+    if (!live || (this.#opts.apiKeys && this.#owner.get(id) !== who.name)) {
+      return fail(404, `No session ${id} (it ended, or never existed)`);
+    }
     if (req.method === "DELETE") {
       await live.end("deleted");
-      return new Response(null, { status: 204, headers: CORS });
+      return new Response(null, { status: 204 });
     }
     if (req.method === "GET") {
       return json(200, {
@@ -248,6 +378,13 @@ export class App {
     await Promise.all([...this.#peers.values()].map((p) => p.close()));
     this.#peers.clear();
   }
+}
+
+/** Adds `by` to a count in `map`, deleting it at zero. */
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
 }
 
 /** This process's resident memory now and at its peak, MB, for `/v1/status`. */

@@ -9,7 +9,9 @@
 import { App } from "./app.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
 import { type RegistryOptions, SessionRegistry } from "../../session/registry.ts";
-import type { Engine } from "../../engine/engine.ts";
+import { BatchRequestError, type Engine } from "../../engine/engine.ts";
+import { modelId, type UploadLimits } from "./transcriptions.ts";
+import type { ApiKeys } from "./auth.ts";
 import { ServiceMetrics } from "../../telemetry/metrics.ts";
 
 /** What the service is wired with (besides the engine). */
@@ -19,6 +21,18 @@ export interface ServiceOptions {
   peer?: PeerOptions;
   staticFiles?: Record<string, string>;
   publicUrl?: string;
+  /** Limits on file uploads. */
+  uploads?: UploadLimits;
+  /** Uploads transcribing at once (default 4). */
+  maxUploads?: number;
+  /** API keys (none: open). */
+  apiKeys?: ApiKeys | null;
+  /** Browser origins allowed (none: any). */
+  allowedOrigins?: readonly string[];
+  /** Longest a session may last, ms (default: no limit). */
+  maxSessionMs?: number;
+  /** Largest data-channel message a session takes, bytes. */
+  maxMessageBytes?: number;
 }
 
 /** The wired service. */
@@ -35,6 +49,8 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
   const registry = new SessionRegistry(engine, {
     maxSessions: opts.maxSessions,
     refuseWhenOverloaded: opts.refuseWhenOverloaded,
+    maxSessionMs: opts.maxSessionMs,
+    maxMessageBytes: opts.maxMessageBytes,
     onClosed: (s, reason) => {
       app?.sessionClosed(s);
       metrics?.sessionEnded(reason);
@@ -55,6 +71,15 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     publicUrl: opts.publicUrl,
     staticFiles: opts.staticFiles,
     peer: opts.peer,
+    apiKeys: opts.apiKeys,
+    allowedOrigins: opts.allowedOrigins,
+    maxUploads: opts.maxUploads,
+    transcriptions: {
+      transcribe: (samples, o) => engine.transcribe(samples, o),
+      models: () => engine.servedModels.map((name) => ({ id: modelId(name), name })),
+      isRequestError: (err) => err instanceof BatchRequestError,
+      limits: opts.uploads,
+    },
   });
   return { app, registry, metrics };
 }

@@ -11,17 +11,16 @@ import { z } from "zod";
 import { MODE_NAMES } from "../../engine/modes.ts";
 import { describeIssue } from "../../events/protocol.ts";
 import type { InputKind } from "../../session/live_session.ts";
+import { HttpError } from "./errors.ts";
 
 /** Largest offer body accepted, bytes (a browser's offer is 3–6 KB). */
 export const MAX_OFFER_BYTES = 64 * 1024;
 
 /** A signalling request the server refuses: `status` is the HTTP status to answer with. */
-export class SignallingError extends Error {
-  readonly status: number;
+export class SignallingError extends HttpError {
   constructor(status: number, message: string) {
-    super(message);
+    super(status, message);
     this.name = "SignallingError";
-    this.status = status;
   }
 }
 

@@ -7,7 +7,7 @@
 
 import type { App } from "./app.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
-import { wireService } from "./service.ts";
+import { type ServiceOptions, wireService } from "./service.ts";
 import { Engine } from "../../engine/engine.ts";
 import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
 import { sharedPath } from "../../../ffi/testing/shared.ts";
@@ -26,6 +26,8 @@ export interface TestServerOptions {
   models?: string[];
   peer?: PeerOptions;
   staticFiles?: Record<string, string>;
+  /** Anything else the service is wired with (keys, origins, upload limits, …). */
+  service?: Omit<ServiceOptions, "maxSessions" | "refuseWhenOverloaded" | "peer" | "staticFiles">;
 }
 
 /** A running test server. */
@@ -47,6 +49,7 @@ export async function withTestServer(
     models: opts.models,
   });
   const { app } = wireService(engine, {
+    ...opts.service,
     maxSessions: opts.maxSessions,
     // Off unless a test asks: under the parallel suite the machine's load (other test processes)
     // makes decodes wait, and admission would refuse sessions the test needs.
