@@ -46,6 +46,24 @@ async function fakeMicFile(dir: string): Promise<string> {
   return path;
 }
 
+/** Debian's Chromium, headless, with `micFile` as its microphone. */
+function launchChromium(micFile: string) {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-audio-capture=${micFile}`,
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--no-sandbox",
+    ],
+  });
+}
+
 for (const privacy of [false, true]) {
   Deno.test({
     name: privacy
@@ -59,20 +77,7 @@ for (const privacy of [false, true]) {
         const registry = app.registry;
         const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
         await Deno.mkdir(ARTIFACTS, { recursive: true });
-        const browser = await chromium.launch({
-          executablePath: CHROMIUM,
-          headless: true,
-          args: [
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            `--use-file-for-fake-audio-capture=${await fakeMicFile(tmp)}`,
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-sandbox",
-          ],
-        });
+        const browser = await launchChromium(await fakeMicFile(tmp));
         try {
           const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
           const logs: string[] = [];
@@ -169,3 +174,84 @@ for (const privacy of [false, true]) {
       }, { staticFiles: await clientFiles() }),
   });
 }
+
+Deno.test({
+  name:
+    "in Chromium, a MediaRecorder WebM of the microphone goes through the upload box (asking for the API key first)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { ApiKeys } = await import("../server/transport/http/auth.ts");
+    const KEY = "browser-test-key-0123456789";
+    const apiKeys = await ApiKeys.fromList(`page:${KEY}`, { maxSessions: 2, maxUploads: 1 });
+    await withTestServer(async ({ url, app }) => {
+      const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
+      await Deno.mkdir(ARTIFACTS, { recursive: true });
+      const browser = await launchChromium(await fakeMicFile(tmp));
+      try {
+        const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
+        const logs: string[] = [];
+        page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+        await page.goto(`${url}/`);
+        // Record the microphone (silence, jfk, silence) as a browser app would: MediaRecorder's
+        // WebM/Opus, put into the page's file box.
+        const recorded = await page.evaluate(`(async () => {
+          const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+          const rec = new MediaRecorder(mic, { mimeType: "audio/webm;codecs=opus" });
+          const parts = [];
+          rec.ondataavailable = (e) => parts.push(e.data);
+          const stopped = new Promise((r) => (rec.onstop = r));
+          rec.start(1000);
+          await new Promise((r) => setTimeout(r, ${(LEAD_S + 12) * 1000}));
+          rec.stop();
+          await stopped;
+          for (const t of mic.getTracks()) t.stop();
+          const blob = new Blob(parts, { type: rec.mimeType });
+          const dt = new DataTransfer();
+          dt.items.add(new File([blob], "recording.webm", { type: blob.type }));
+          document.querySelector("#file").files = dt.files;
+          return { type: blob.type, size: blob.size };
+        })()`) as { type: string; size: number };
+        assert(
+          /^audio\/webm/.test(recorded.type) && recorded.size > 10_000,
+          JSON.stringify(recorded),
+        );
+        // No key yet: the server says 401 and the page opens its key box.
+        await page.click("#upload");
+        await page.waitForFunction('document.querySelector("#key-box").open', undefined, {
+          timeout: 30_000,
+          polling: 200,
+        });
+        assert(/API key/.test(await page.locator("#error").innerText()), "the page says why");
+        await page.fill("#api-key", KEY);
+        await page.click("#key-form button");
+        await page.click("#upload");
+        await page.waitForFunction(
+          '(document.querySelector("#upload-status")?.textContent ?? "").startsWith("done")',
+          undefined,
+          { timeout: 120_000, polling: 200 },
+        ).catch(async (err) => {
+          const shown = await page.locator("#error").innerText().catch(() => "?");
+          throw new Error(`${(err as Error).message}\nerror shown: ${shown}\n${logs.join("\n")}`);
+        });
+        await page.screenshot({ path: `${ARTIFACTS}browser-upload.png` });
+        const text = await page.locator("#result").innerText();
+        const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+        const wer = corpusWer([{ ref, hyp: text }]).wer;
+        console.log(
+          `browser upload (${recorded.type}, ${recorded.size} bytes) jfk WER ${
+            (wer * 100).toFixed(1)
+          } %: ${text}`,
+        );
+        assert(wer < 0.2, `jfk WER ${wer} through the upload box: ${text}`);
+        assert(!logs.some((l) => l.startsWith("pageerror")), logs.join("\n"));
+        assertEquals(app.uploads, 0);
+      } finally {
+        await browser.close();
+        await Deno.remove(tmp, { recursive: true });
+      }
+    }, { staticFiles: await clientFiles(), service: { apiKeys } });
+  },
+});

@@ -14,6 +14,8 @@
 import { Connection, type ConnectionState, type ServerMessage } from "./connection.ts";
 import { TranscriptView } from "./transcript_view.ts";
 import { Spectrogram } from "./spectrogram.ts";
+import { apiKey, RequestError, setApiKey } from "./api_key.ts";
+import { transcribeFile } from "./upload.ts";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const micButton = $<HTMLButtonElement>("mic");
@@ -114,11 +116,82 @@ async function connect(): Promise<void> {
     showError(null);
   } catch (err) {
     if (conn !== c) return;
+    if (err instanceof RequestError && err.status === 401) {
+      // No reconnecting without a key: ask for one.
+      askForKey((err as Error).message);
+      c.close();
+      void stop();
+      return;
+    }
     showError((err as Error).message);
     onState("failed");
     c.close();
   }
 }
+
+const keyBox = $<HTMLDetailsElement>("key-box");
+const keyInput = $<HTMLInputElement>("api-key");
+keyInput.value = apiKey();
+$<HTMLFormElement>("key-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  setApiKey(keyInput.value);
+  keyBox.open = false;
+  showError(null);
+});
+
+function askForKey(message: string): void {
+  showError(`${message}. Enter your API key below.`);
+  keyBox.open = true;
+  keyInput.focus();
+}
+
+const uploadForm = $<HTMLFormElement>("upload-form");
+const fileInput = $<HTMLInputElement>("file");
+const formatSelect = $<HTMLSelectElement>("format");
+const progress = $<HTMLProgressElement>("progress");
+const uploadStatus = $<HTMLElement>("upload-status");
+const result = $<HTMLElement>("result");
+
+uploadForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const file = fileInput.files?.[0];
+  if (!file) return;
+  const button = $<HTMLButtonElement>("upload");
+  button.disabled = true;
+  progress.hidden = false;
+  progress.value = 0;
+  result.hidden = false;
+  result.textContent = "";
+  uploadStatus.textContent = `uploading ${file.name}…`;
+  showError(null);
+  try {
+    const last = await transcribeFile(file, file.name, formatSelect.value, {
+      onEvent: (ev) => {
+        if (ev.type === "transcript.progress") {
+          progress.value = ev.done;
+          uploadStatus.textContent = `transcribing ${ev.audio_s.toFixed(1)} s of audio: ${
+            Math.round(ev.done * 100)
+          } % in ${ev.elapsed_s.toFixed(1)} s`;
+        } else if (ev.type === "transcript.text.delta") {
+          result.textContent = `${result.textContent} ${ev.delta}`.trim();
+        }
+      },
+    });
+    if (last.type === "error") throw new Error(last.error.message);
+    if (last.type === "transcript.text.done") {
+      const r = last.response;
+      result.textContent = typeof r === "string" ? r : JSON.stringify(r, null, 2);
+      uploadStatus.textContent = `done (${last.model})`;
+    }
+  } catch (err) {
+    if (err instanceof RequestError && err.status === 401) askForKey(err.message);
+    else showError((err as Error).message);
+    uploadStatus.textContent = "";
+  } finally {
+    button.disabled = false;
+    progress.hidden = true;
+  }
+});
 
 async function start(): Promise<void> {
   showError(null);

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { authHeaders, RequestError } from "./api_key.ts";
 import {
   EventSchema,
   PROTOCOL_VERSION,
@@ -94,12 +95,15 @@ export class Connection {
     const res = await fetch(url, {
       signal: AbortSignal.timeout(20_000),
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...authHeaders() },
       body: JSON.stringify({ sdp: this.#pc.localDescription!.sdp, config: { mode } }),
     });
     const body = await res.json().catch(() => ({}));
     if (res.status !== 201) {
-      throw new Error(body.error ?? `the server refused the session (${res.status})`);
+      throw new RequestError(
+        res.status,
+        body.error ?? `the server refused the session (${res.status})`,
+      );
     }
     this.#location = res.headers.get("location");
     await this.#pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
@@ -170,7 +174,7 @@ export class Connection {
       this.send({ type: "end" });
       await ended;
     } else if (this.#location) {
-      await fetch(this.#location, { method: "DELETE" }).catch(() => {});
+      await fetch(this.#location, { method: "DELETE", headers: authHeaders() }).catch(() => {});
     }
     this.close();
   }

@@ -138,3 +138,46 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "oversized messages, a control flood and a flood of garbage are refused and capped; max duration ends a session",
+  ignore,
+  fn: async () => {
+    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+    const closed: string[] = [];
+    const reg = new SessionRegistry(engine, {
+      maxMessageBytes: 2_048,
+      maxSessionMs: 1_500,
+      onClosed: (_s, reason) => closed.push(reason),
+    });
+    try {
+      const live = await reg.open({ inputs: ["audio"], clock: new SimulatedClock() });
+      const sent: string[] = [];
+      live.attachTranscript({ send: (t) => sent.push(t) });
+      const errors = () =>
+        parseAll(sent).filter((m) => m.type === "error") as { code: string; message: string }[];
+      live.audioFrame(new Uint8Array(4_096));
+      await live.control(`{"v":1,"type":"ping","id":"${"x".repeat(3_000)}"}`);
+      assertEquals(errors().map((e) => e.code), ["message_too_large", "message_too_large"]);
+      assert(/4096 bytes is over this server's limit of 2048/.test(errors()[0].message));
+      // 200 pings at once: the burst (50) is answered, the rest dropped as rate_limited.
+      for (let i = 0; i < 200; i++) await live.control(`{"v":1,"type":"ping","id":${i}}`);
+      const pongs = parseAll(sent).filter((m) => m.type === "pong").length;
+      assert(pongs >= 50 && pongs <= 55, `${pongs} pongs`);
+      // Error events are capped at 10 a second however much garbage arrives; all is counted.
+      for (let i = 0; i < 500; i++) live.audioFrame(Uint8Array.of(7, 7, 7));
+      assert(errors().length <= 12, `${errors().length} error events`);
+      assert(live.counters.badMessages >= 650, `counted ${live.counters.badMessages}`);
+      // The session still works after all that.
+      await live.control('{"v":1,"type":"flush"}');
+      // Max duration: the registry ends it by itself.
+      for (let i = 0; i < 40 && !live.closed; i++) await new Promise((r) => setTimeout(r, 100));
+      assertEquals(closed, ["max_duration"]);
+      const ended = parseAll(sent).at(-1) as { type: string; reason?: string };
+      assertEquals(ended, { v: 1, type: "ended", reason: "max_duration" });
+      assertEquals(reg.size, 0);
+    } finally {
+      await engine.close();
+    }
+  },
+});

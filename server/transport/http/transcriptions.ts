@@ -225,7 +225,7 @@ export async function handleTranscription(
       headers: {
         ...headers,
         "content-type": contentType,
-        "x-model": r.model,
+        "x-model": modelId(r.model),
         "x-decode-ms": String(Math.round(r.decodeMs)),
       },
     });
@@ -269,7 +269,7 @@ function streamEvents(
         send({
           type: "transcript.text.done",
           text: r.transcript.text,
-          model: r.model,
+          model: modelId(r.model),
           response: contentType.startsWith("application/json") ? JSON.parse(body) : body,
         });
       }, (err) => {
