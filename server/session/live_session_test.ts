@@ -140,7 +140,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "oversized messages, a control flood and a flood of garbage are refused and capped; max duration ends a session",
+  name:
+    "oversized messages, a control flood and a flood of garbage are refused and capped; max duration ends a session",
   ignore,
   fn: async () => {
     const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
