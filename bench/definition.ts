@@ -68,6 +68,16 @@ export const SutSchema = z.discriminatedUnion("kind", [
     transport: z.enum(["media", "audio", "mel"]).default("media"),
     realtime: z.boolean().default(true),
   }),
+  /**
+   * The service's file upload (`POST /v1/audio/transcriptions`); without a `url`, a service
+   * started as a process apart.
+   */
+  z.strictObject({
+    name: Name,
+    kind: z.literal("upload"),
+    url: z.string().url().optional(),
+    response_format: z.enum(["json", "text", "verbose_json"]).default("json"),
+  }),
   /** whisper.cpp's own `whisper-cli`, built from the same sources; one process per file. */
   z.strictObject({
     name: Name,

@@ -15,6 +15,7 @@ import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
 import { commandSut, whisperCliSut } from "./external.ts";
 import { offlineSut, streamSut } from "./inprocess.ts";
 import { webrtcSut } from "./webrtc.ts";
+import { uploadSut } from "./upload.ts";
 
 /** What one SUT call produced. */
 export interface SutOutput {
@@ -67,5 +68,7 @@ export async function openSut(
       return commandSut(def, config, models);
     case "webrtc":
       return await webrtcSut(def, config, models);
+    case "upload":
+      return await uploadSut(def, config, models);
   }
 }
