@@ -28,6 +28,8 @@ Options:
   --slots N              inference slots of the server started here
   --model NAME|PATH      model of the server started here
   --bound-ms MS          p90 emission latency bound for "sustained"; default 2000
+  --upload FILE          also upload FILE back to back during each level (live sessions beside
+                         file transcription)
   --out FILE             write the reports as YAML
 `;
 
@@ -43,6 +45,7 @@ const Options = z.object({
   model: z.string().min(1).optional(),
   boundMs: z.coerce.number().positive().default(2000),
   out: z.string().optional(),
+  upload: z.string().min(1).optional(),
 });
 type Options = z.infer<typeof Options>;
 
@@ -60,6 +63,7 @@ function parseArgs(args: string[]): Options | "help" {
       "--model": "model",
       "--bound-ms": "boundMs",
       "--out": "out",
+      "--upload": "upload",
     },
     bool: {},
   }, Options as unknown as z.ZodType<Options>);
@@ -89,6 +93,7 @@ export function loadTable(reports: readonly LoadReport[]): string {
     "errors",
     "WER %",
     "server MB",
+    "uploads",
   ];
   const rows = reports.map((r) => [
     String(r.sessions),
@@ -101,6 +106,7 @@ export function loadTable(reports: readonly LoadReport[]): string {
     String(r.errors.length),
     r.wer_pct === undefined ? "–" : r.wer_pct.toFixed(2),
     r.server_peak_rss_mb === undefined ? "–" : String(r.server_peak_rss_mb),
+    r.uploads === undefined ? "–" : `${r.uploads} (${r.upload_median_s ?? "–"} s)`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((x, i) => x.padStart(w[i])).join("  ")).join("\n");
@@ -115,6 +121,7 @@ async function main(opts: Options): Promise<number> {
     transport: opts.transport,
     alignPath: sibling(opts.file, ".align.json"),
     reference: reference ? Deno.readTextFileSync(reference) : undefined,
+    uploadFile: opts.upload,
   };
   const reports: LoadReport[] = [];
   for (const n of opts.sessions) {

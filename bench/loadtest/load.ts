@@ -32,6 +32,11 @@ export interface LoadOptions {
   server?: ServerProcess;
   /** Clients start spread over this many ms, so they do not decode in lockstep (default 1000). */
   spreadMs?: number;
+  /**
+   * A file uploaded to `POST /v1/audio/transcriptions` back to back while the live sessions run
+   * (one upload at a time): how much uploads cost live sessions, and how fast they go beside them.
+   */
+  uploadFile?: string;
 }
 
 /** What one load level measured. */
@@ -55,6 +60,32 @@ export interface LoadReport {
   server_rss_start_mb?: number;
   /** The server's inference queue at the end (`/v1/status` `queue`: waits, drops, degrade level). */
   server_queue?: Record<string, unknown>;
+  /** Uploads finished during the level (with `uploadFile`), and their median wall time, s. */
+  uploads?: number;
+  upload_median_s?: number;
+  /** Upload failures (status and message). */
+  upload_errors?: string[];
+}
+
+/** Posts `file` to the upload endpoint until `endAt`; wall times and failures. */
+async function uploadLoop(
+  url: string,
+  file: string,
+  endAt: number,
+): Promise<{ times: number[]; errors: string[] }> {
+  const bytes = await Deno.readFile(file);
+  const times: number[] = [];
+  const errors: string[] = [];
+  while (performance.now() < endAt) {
+    const form = new FormData();
+    form.append("file", new Blob([bytes]), file.split("/").pop()!);
+    const t0 = performance.now();
+    const res = await fetch(`${url}/v1/audio/transcriptions`, { method: "POST", body: form });
+    const body = await res.text();
+    if (res.ok) times.push((performance.now() - t0) / 1000);
+    else errors.push(`${res.status}: ${body.slice(0, 200)}`);
+  }
+  return { times, errors };
 }
 
 /** Runs one load level; see the module doc. */
@@ -118,11 +149,13 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
       }
     } while (performance.now() < endAt);
   };
+  const uploads = opts.uploadFile ? uploadLoop(opts.url, opts.uploadFile, endAt) : null;
   try {
     await Promise.all(Array.from({ length: opts.sessions }, (_, k) => client(k)));
   } finally {
     clearInterval(poll);
   }
+  const up = await uploads;
   const sorted = latencies.slice().sort((a, b) => a - b);
   const q = (p: number) => (sorted.length ? Math.round(quantile(sorted, p)) : null);
   const report: LoadReport = {
@@ -137,6 +170,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     finals,
     errors,
   };
+  if (up) {
+    report.uploads = up.times.length;
+    const t = up.times.slice().sort((a, b) => a - b);
+    if (t.length) report.upload_median_s = Math.round(quantile(t, 0.5) * 100) / 100;
+    report.upload_errors = up.errors;
+  }
   if (opts.reference !== undefined) {
     const wer = corpusWer(texts.map((hyp) => ({ ref: opts.reference!, hyp }))).wer;
     report.wer_pct = Math.round(wer * 10000) / 100;
