@@ -407,3 +407,83 @@ Deno.test("upload fields: OpenAI's spellings, defaults, and one error per fault"
     }
   }
 });
+
+/** Temporary upload files left in the OS's temporary folder. */
+async function leftovers(): Promise<string[]> {
+  const dir = Deno.env.get("TMPDIR") ?? "/tmp";
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (e.name.startsWith("hum-upload-")) names.push(e.name);
+  return names;
+}
+
+Deno.test({
+  name:
+    "uploads: a stalled body is a 408; a client gone mid-upload or mid-stream leaves nothing behind",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTestServer(async ({ url, app, engine }) => {
+      const before = await leftovers();
+      const boundary = "stall";
+      const head = new TextEncoder().encode(
+        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="x.wav"\r\n\r\nRIFF`,
+      );
+      // A raw connection sends the start of a form, then nothing (as a stalled network would).
+      const port = Number(new URL(url).port);
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(new TextEncoder().encode(
+        `POST /v1/audio/transcriptions HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
+          `content-type: multipart/form-data; boundary=${boundary}\r\n` +
+          `content-length: 1000000\r\n\r\n`,
+      ));
+      await conn.write(head);
+      const answer = new Uint8Array(4_096);
+      const n = await conn.read(answer);
+      conn.close();
+      const text = new TextDecoder().decode(answer.subarray(0, n ?? 0));
+      assert(text.startsWith("HTTP/1.1 408"), text);
+      assert(/no data arrived for 1 s/.test(text), text);
+
+      // A client that goes away half-way through sending.
+      const abort = new AbortController();
+      const halfway = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          c.enqueue(new Uint8Array(8_192));
+          await new Promise((r) => setTimeout(r, 20));
+        },
+      });
+      const gone = fetch(`${url}/v1/audio/transcriptions`, {
+        method: "POST",
+        body: halfway,
+        headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+        signal: abort.signal,
+      }).catch(() => null);
+      await new Promise((r) => setTimeout(r, 300));
+      abort.abort();
+      await gone;
+
+      // A streamed transcription whose reader leaves after the first event: the rest is not
+      // decoded, and its decoding state goes back to the pool.
+      const wav = await Deno.readFile(sharedPath(JFK));
+      const form = new FormData();
+      form.append("file", new Blob([wav]), "jfk.wav");
+      form.append("stream", "true");
+      const sse = await fetch(`${url}/v1/audio/transcriptions`, { method: "POST", body: form });
+      const reader = sse.body!.getReader();
+      await reader.read();
+      await reader.cancel();
+      for (let i = 0; i < 100 && (app.uploads || (await leftovers()).length > before.length); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assertEquals(app.uploads, 0, "no upload still counted");
+      assertEquals(await leftovers(), before, "no temporary upload file left");
+      // Every state taken was given back.
+      for (let i = 0; i < 50; i++) {
+        const used = engine.models.status.reduce((n, m) => n + (m.states?.used ?? 0), 0);
+        if (used === 0) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assertEquals(engine.models.status.reduce((n, m) => n + (m.states?.used ?? 0), 0), 0);
+    }, { service: { uploads: { idleTimeoutMs: 1_000 } } }),
+});
