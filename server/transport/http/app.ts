@@ -71,6 +71,8 @@ export class App {
   readonly registry: SessionRegistry;
   readonly #opts: AppOptions;
   readonly #peers = new Map<string, SessionPeer>();
+  /** Peers of ended sessions still sending their last events (awaited by `close`). */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(opts: AppOptions) {
     this.#opts = opts;
@@ -86,7 +88,9 @@ export class App {
   sessionClosed(session: LiveSession): void {
     const peer = this.#peers.get(session.id);
     this.#peers.delete(session.id);
-    void peer?.close();
+    if (!peer) return;
+    const closing = peer.close().finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
   }
 
   /** Handles one request. */
@@ -242,11 +246,15 @@ export class App {
     });
   }
 
-  /** Ends every session (finalizing each) and closes every peer. */
+  /**
+   * Ends every session (finalizing each) and closes every peer, once each has sent what it holds
+   * (a process exiting right after must not cut the last events off).
+   */
   async close(): Promise<void> {
     await this.registry.endAll("shutdown");
     await Promise.all([...this.#peers.values()].map((p) => p.close()));
     this.#peers.clear();
+    await Promise.all([...this.#closing]);
   }
 }
 
