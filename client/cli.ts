@@ -5,6 +5,8 @@
  * frames on the `mel` data channel (`mel`: no audio leaves the client) — and prints
  * every message it receives as JSON lines. It ends the session when the file is done and exits 0
  * once the server says `ended`; any `error` event, a refused offer or a timeout exits 1.
+ * `--loss`/`--reorder` drop and reorder the media track's RTP packets, deterministically from
+ * `--seed` (`impair.ts`), as a poor network would.
  *
  * The bench and the load tests drive the service end to end through it ({@linkcode runClient}).
  *
@@ -29,6 +31,7 @@ import { MEL_BINS, melFrame, pcm16Frame } from "../server/events/audio_frames.ts
 import { LogMel } from "./src/mel.ts";
 import { MODE_NAMES } from "../server/engine/modes.ts";
 import { OpusEncoder } from "../ffi/opus/mod.ts";
+import { Impairment, type ImpairmentCounts } from "./impair.ts";
 
 const HELP = `Usage: deno task client --url URL --file AUDIO [options]
 
@@ -47,6 +50,10 @@ Options:
   --clock C             server (default): events as sent; client: each event's emittedMs becomes
                         when this client received it, in ms since it sent the first audio — so
                         latency figures include the network and the transport both ways
+  --loss P              impair the media track: drop this share of the RTP packets (0 ≤ P < 1)
+  --reorder P           impair the media track: send this share of the RTP packets late, after
+                        the next one (0 ≤ P < 1)
+  --seed N              seed of the impairment's generator (default 1): same seed, same drops
   --help                this text
 `;
 
@@ -62,11 +69,31 @@ const Options = z.object({
   out: z.string().min(1).optional(),
   timeout: z.coerce.number().positive().default(600),
   clock: z.enum(["server", "client"]).default("server"),
+  /** Share of the media track's RTP packets dropped before they leave (`client/impair.ts`). */
+  loss: z.coerce.number().min(0).lt(1).default(0),
+  /** Share of the media track's RTP packets sent after the next one. */
+  reorder: z.coerce.number().min(0).lt(1).default(0),
+  /** Seed of the impairment's generator. */
+  seed: z.coerce.number().int().min(0).max(0xffffffff).default(1),
   /**
    * Fault injection: after this much audio, drop the connection without ending the session (a
    * client that vanishes mid-utterance). Not a command-line flag.
    */
   vanishAfterS: z.number().positive().optional(),
+  /**
+   * Fault injection: after this much audio, close one data channel (`audio`, `mel` or
+   * `transcript`) while the connection stays up. With `audio`/`mel` the client then waits for the
+   * server's `ended`; with `transcript` it waits `closeWaitS` and hangs up. Not a command-line flag.
+   */
+  closeChannel: z.object({
+    label: z.enum(["audio", "mel", "transcript"]),
+    afterS: z.number().positive(),
+  }).optional(),
+  /** After closing the transcript channel, how long to stay connected, s (default 1). */
+  closeWaitS: z.number().nonnegative().default(1),
+}).refine((o) => o.transport === "media" || (o.loss === 0 && o.reorder === 0), {
+  message: "impairs RTP packets, so it needs --transport media (as does --reorder)",
+  path: ["loss"],
 });
 /** Client options, as parsed (defaults filled in). */
 export type ClientOptions = z.infer<typeof Options>;
@@ -86,6 +113,9 @@ export function parseArgs(args: string[]): ClientOptions | "help" {
       "--out": "out",
       "--timeout": "timeout",
       "--clock": "clock",
+      "--loss": "loss",
+      "--reorder": "reorder",
+      "--seed": "seed",
     },
     bool: { "--realtime": ["realtime", true] },
   }, Options);
@@ -99,6 +129,8 @@ export interface ClientResult {
   error: string | null;
   /** The session's URL. */
   location: string | null;
+  /** What the impairment (`--loss`, `--reorder`) did to the media track's packets, if asked. */
+  impaired: ImpairmentCounts | null;
 }
 
 const FRAME_MS = 20;
@@ -135,7 +167,7 @@ export async function runClient(
 ): Promise<ClientResult> {
   const opts = Options.parse(input);
   const audio = (await decodeAudioFile(opts.file)).samples;
-  const result: ClientResult = { messages: [], error: null, location: null };
+  const result: ClientResult = { messages: [], error: null, location: null, impaired: null };
   const pc = new RTCPeerConnection({
     iceServers: [],
     codecs: {
@@ -154,6 +186,12 @@ export async function runClient(
     : null;
   /** When the first audio went out (performance.now()), for `--clock client`. */
   const sentAt = { first: null as number | null };
+  /** Sending stops once the session is over (the server said `ended`, or the connection went). */
+  const halt = { stopped: false };
+  const gone = Promise.withResolvers<void>();
+  pc.connectionStateChange.subscribe((st) => {
+    if (st === "closed" || st === "failed") (halt.stopped = true, gone.resolve());
+  });
   const ready = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
   transcript.onMessage.subscribe((data) => {
@@ -174,7 +212,7 @@ export async function runClient(
     result.messages.push(m);
     onMessage(m, out);
     if (m.type === "ready") ready.resolve();
-    if (m.type === "ended") ended.resolve();
+    if (m.type === "ended") (halt.stopped = true, ended.resolve());
     if (m.type === "error") result.error ??= `server error ${m.code}: ${m.message}`;
   });
   const flow = async () => {
@@ -206,14 +244,51 @@ export async function runClient(
     const sent = opts.vanishAfterS
       ? audio.subarray(0, Math.round(opts.vanishAfterS * RATE))
       : audio;
-    if (track) await sendMedia(pc, track, sent, opts.realtime, sentAt);
-    else if (audioDc) {
+    const cut = opts.closeChannel;
+    const closing = cut
+      ? (cut.label === CHANNELS.transcript ? transcript : audioDc?.label === cut.label && audioDc)
+      : null;
+    if (cut && !closing) throw new Error(`this client has no ${cut.label} channel to close`);
+    const send: SendOptions = {
+      realtime: opts.realtime,
+      sentAt,
+      halt,
+      // Fault injection: the channel closes once this much audio went out.
+      ...(closing ? { at: { ms: cut!.afterS * 1000, run: () => closing.close() } } : {}),
+    };
+    if (track) {
+      const imp = new Impairment<RtpPacket>({
+        loss: opts.loss,
+        reorder: opts.reorder,
+        seed: opts.seed,
+      });
+      if (imp.active) result.impaired = imp.counts;
+      await sendMedia(pc, track, sent, send, imp);
+    } else if (audioDc) {
       const frames = opts.transport === "mel" ? melFrames(sent) : pcmFrames(sent);
-      await sendFrames(audioDc, frames, opts.realtime, sentAt);
+      await sendFrames(audioDc, frames, send);
     }
     if (opts.vanishAfterS) return;
-    transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
-    await ended.promise;
+    if (closing === transcript) {
+      // Nothing can come back any more: stay connected a moment, then hang up.
+      await sleep(opts.closeWaitS * 1000);
+      return;
+    }
+    if (!halt.stopped && !closing) {
+      transcript.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
+    }
+    // A connection that goes without an `ended` is a failure (messages sent before the server
+    // hung up still arrive first).
+    const hungUp = await Promise.race([
+      ended.promise.then(() => false),
+      gone.promise.then(async () => {
+        if (!result.messages.some((m) => m.type === "ended")) await sleep(500);
+        return true;
+      }),
+    ]);
+    if (hungUp && !result.messages.some((m) => m.type === "ended")) {
+      throw new Error("the connection closed before the session ended");
+    }
   };
   // Every step (connecting, sending, waiting for `ended`) counts against one deadline.
   let deadline: ReturnType<typeof setTimeout> | undefined;
@@ -234,14 +309,40 @@ export async function runClient(
   return result;
 }
 
-/** Sends `audio` as Opus RTP packets of 20 ms on the media track. */
+/** How audio is sent. */
+interface SendOptions {
+  /** At the speaker's pace (else as fast as the link takes it). */
+  realtime: boolean;
+  /** Set to when the first audio went out. */
+  sentAt: { first: number | null };
+  /** Sending stops once `stopped` is set. */
+  halt: { stopped: boolean };
+  /** Runs once, when `ms` of audio have gone out. */
+  at?: { ms: number; run: () => void };
+}
+
+/** Runs `send.at` once `ms` of audio went out; returns whether sending goes on. */
+function progress(send: SendOptions, ms: number): boolean {
+  if (send.at && ms >= send.at.ms) {
+    const { run } = send.at;
+    send.at = undefined;
+    run();
+  }
+  return !send.halt.stopped;
+}
+
+/**
+ * Sends `audio` as Opus RTP packets of 20 ms on the media track, through `impair` (which may
+ * drop and reorder them, as a network would).
+ */
 async function sendMedia(
   pc: RTCPeerConnection,
   track: MediaStreamTrack,
   audio: Float32Array,
-  realtime: boolean,
-  sentAt: { first: number | null },
+  send: SendOptions,
+  impair: Impairment<RtpPacket>,
 ): Promise<void> {
+  const { realtime, sentAt } = send;
   const sender = pc.getTransceivers()[0].sender;
   const payloadType = sender.codec?.payloadType ?? 111;
   const ssrc = (Math.random() * 0xffffffff) >>> 0;
@@ -262,7 +363,8 @@ async function sendMedia(
       ssrc,
       marker: n === 0,
     });
-    track.writeRtp(new RtpPacket(header, Buffer.from(enc.encode(chunk))));
+    const packet = new RtpPacket(header, Buffer.from(enc.encode(chunk)));
+    for (const p of impair.push(packet)) track.writeRtp(p);
     seq = (seq + 1) & 0xffff;
     ts = (ts + 960) >>> 0;
     // Real time: one packet per 20 ms of wall clock; otherwise 10× faster, which the loopback
@@ -270,7 +372,9 @@ async function sendMedia(
     const due = ((n + 1) * FRAME_MS) / (realtime ? 1 : 10);
     const wait = due - (performance.now() - t0);
     if (wait > 0) await sleep(wait);
+    if (!progress(send, Math.min(audio.length, i + frame) * 1000 / RATE)) return;
   }
+  for (const p of impair.flush()) track.writeRtp(p);
 }
 
 /** A binary frame for a data channel, and the audio time it completes, ms. */
@@ -311,19 +415,21 @@ function melFrames(audio: Float32Array): TimedFrame[] {
 async function sendFrames(
   dc: RTCDataChannel,
   frames: TimedFrame[],
-  realtime: boolean,
-  sentAt: { first: number | null },
+  send: SendOptions,
 ): Promise<void> {
+  const { realtime, sentAt } = send;
   await opened(dc);
   const t0 = performance.now();
   sentAt.first = t0;
   for (const f of frames) {
-    while (dc.bufferedAmount > 256 * 1024) await sleep(5);
+    while (dc.bufferedAmount > 256 * 1024 && dc.readyState === "open") await sleep(5);
+    if (dc.readyState !== "open") return;
     dc.send(Buffer.from(f.bytes));
     if (realtime) {
       const wait = f.untilMs - (performance.now() - t0);
       if (wait > 0) await sleep(wait);
     }
+    if (!progress(send, f.untilMs) || dc.readyState !== "open") return;
   }
 }
 

@@ -17,6 +17,10 @@ export interface ServerProcess {
   memory(): Promise<{ rssMb: number; peakRssMb: number }>;
   /** Ends it (SIGINT: every session finalized) and waits for it to exit. */
   stop(): Promise<void>;
+  /** Sends `signal` (e.g. SIGTERM: drain) and resolves with how the process exited. */
+  kill(signal: Deno.Signal): Promise<Deno.CommandStatus>;
+  /** The end of what it wrote to stderr. */
+  log(): string;
 }
 
 /** Options of {@linkcode startServerProcess}: `deno task start` flags. */
@@ -107,5 +111,16 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
       await child.status;
       await readLog;
     },
+    async kill(signal) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+      const status = await child.status;
+      await readLog;
+      return status;
+    },
+    log: () => log.join(""),
   };
 }

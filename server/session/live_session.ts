@@ -56,6 +56,27 @@ const ERRORS_PER_S = 10;
 /** A gap in an audio channel's frame numbers longer than this is filled with this much, ms. */
 const MAX_GAP_MS = 10_000;
 
+/**
+ * What arrived on the media track, as the transport's RTP jitter buffer and Opus decoder saw it
+ * (all zero for sessions without one).
+ */
+export interface MediaCounters {
+  /** RTP packets received (late and duplicate ones included). */
+  packets: number;
+  /** Packets never received: their time was filled (FEC, concealment, zeros). */
+  lost: number;
+  /** Packets that arrived after a later one and were put back in order. */
+  reordered: number;
+  /** Packets that arrived after their place was given up (dropped). */
+  late: number;
+  /** Packets received twice. */
+  duplicates: number;
+  /** Audio recovered from the next packet's in-band FEC, ms. */
+  fecMs: number;
+  /** Audio made up by Opus packet-loss concealment, ms. */
+  concealedMs: number;
+}
+
 /** What the session counts (for stats, tests and the closing figures). */
 export interface SessionCounters {
   framesIn: number;
@@ -65,6 +86,8 @@ export interface SessionCounters {
   melFramesIn: number;
   eventsOut: number;
   droppedEvents: number;
+  /** The media track's packets (kept up to date by the transport). */
+  media: MediaCounters;
 }
 
 /** One session; see the module doc. */
@@ -79,6 +102,15 @@ export class LiveSession {
     melFramesIn: 0,
     eventsOut: 0,
     droppedEvents: 0,
+    media: {
+      packets: 0,
+      lost: 0,
+      reordered: 0,
+      late: 0,
+      duplicates: 0,
+      fecMs: 0,
+      concealedMs: 0,
+    },
   };
   #sink: TextSink | null = null;
   #buffered: string[] = [];
@@ -314,6 +346,16 @@ export class LiveSession {
         break;
       }
     }
+  }
+
+  /**
+   * The client closed a binary channel. When the session takes its audio from it, no more audio
+   * can come: the session ends as on `end` (what is open is finalized and sent, then `ended`
+   * with reason `end`). A channel that carried no audio closing changes nothing.
+   */
+  async inputClosed(channel: FrameChannel): Promise<void> {
+    if (this.#closed || this.#nextSeq[channel] === null) return;
+    await this.end("end");
   }
 
   /** Refuses a message over {@linkcode maxMessageBytes} (an error event); true when it did. */

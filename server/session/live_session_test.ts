@@ -182,3 +182,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "closing the channel the audio came on ends the session; another channel's closing does not",
+  ignore,
+  fn: async () => {
+    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+    const closed: string[] = [];
+    const reg = new SessionRegistry(engine, { onClosed: (_s, reason) => closed.push(reason) });
+    try {
+      const live = await reg.open({ inputs: ["audio", "mel"], clock: new SimulatedClock() });
+      const sent: string[] = [];
+      live.attachTranscript({ send: (t) => sent.push(t) });
+      const audio = (await decodeAudioFile(sharedPath(JFK))).samples.subarray(0, 16_000 * 3);
+      for (let i = 0, seq = 0; i < audio.length; i += 320) {
+        live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
+      }
+      // The mel channel carried nothing: its closing changes nothing.
+      await live.inputClosed("mel");
+      assert(!live.closed && !live.ending);
+      await live.inputClosed("audio");
+      assert(live.closed);
+      assertEquals(closed, ["end"]);
+      const msgs = parseAll(sent);
+      assertEquals(msgs[msgs.length - 1], { v: 1, type: "ended", reason: "end" });
+      const text = msgs.filter((m) => m.type === "final").map((m) => m.type === "final" && m.text)
+        .join(" ").toLowerCase();
+      assert(text.includes("fellow americans"), `what was said was finalized: ${text}`);
+    } finally {
+      await engine.close();
+    }
+  },
+});

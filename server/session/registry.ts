@@ -99,7 +99,15 @@ export class SessionRegistry {
       return new CapacityError("draining", "the server is shutting down; use another", 1);
     }
     if (!this.#engine.ready) {
-      return new CapacityError("loading", "no model is loaded yet", 2);
+      const models = this.#engine.models.status;
+      const allFailed = models.length > 0 && models.every((m) => m.state === "failed");
+      return new CapacityError(
+        "loading",
+        allFailed
+          ? "every model failed to load (see /v1/status for why)"
+          : "no model is loaded yet",
+        allFailed ? 30 : 2,
+      );
     }
     if (this.#sessions.size + this.#opening >= this.#max) {
       return new CapacityError(

@@ -20,6 +20,17 @@ export interface MetricsSources {
   models: () => ModelStatus[];
 }
 
+/** A session's media-track packet counts (what `LiveSession.counters.media` holds). */
+export interface MediaPacketCounts {
+  packets: number;
+  lost: number;
+  reordered: number;
+  late: number;
+  duplicates: number;
+  fecMs: number;
+  concealedMs: number;
+}
+
 const LATENCY_BUCKETS_S = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 20];
 const DECODE_BUCKETS_S = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
 
@@ -35,6 +46,8 @@ export class ServiceMetrics {
   readonly #rtf: client.Histogram<string>;
   readonly #finals: client.Counter<string>;
   readonly #refused: client.Counter<"reason">;
+  readonly #packets: client.Counter<"outcome">;
+  readonly #repaired: client.Counter<"by">;
 
   constructor(sources: MetricsSources) {
     const r = [this.registry];
@@ -152,6 +165,30 @@ export class ServiceMetrics {
         }
       },
     });
+    this.#packets = new client.Counter({
+      name: "hum_media_packets_total",
+      help: "RTP audio packets of ended sessions: received, and of them reordered (put back in " +
+        "order), late (dropped: their place was given up) and duplicate; and lost (never received).",
+      labelNames: ["outcome"],
+      registers: r,
+    });
+    this.#repaired = new client.Counter({
+      name: "hum_media_repaired_seconds_total",
+      help:
+        "Audio of lost RTP packets in ended sessions, made up by Opus in-band FEC or concealment.",
+      labelNames: ["by"],
+      registers: r,
+    });
+    new client.Gauge({
+      name: "hum_model_failed",
+      help: "1 when a model failed to load (its error is in /v1/status), else 0.",
+      labelNames: ["model"],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const m of sources.models()) this.set({ model: m.name }, m.state === "failed" ? 1 : 0);
+      },
+    });
     new client.Gauge({
       name: "hum_model_ready",
       help: "1 when a model is loaded and serving, 0 while queued, loading or failed.",
@@ -190,6 +227,18 @@ export class ServiceMetrics {
     }
     this.#wait.observe({ kind: job.kind }, job.waitedMs / 1000);
     if (job.ranMs !== undefined) this.#decode.observe({ kind: job.kind }, job.ranMs / 1000);
+  }
+
+  /** Counts an ended session's media-track packets (its `counters.media`). */
+  observeMedia(m: MediaPacketCounts): void {
+    if (!m.packets && !m.lost) return;
+    this.#packets.inc({ outcome: "received" }, m.packets);
+    this.#packets.inc({ outcome: "lost" }, m.lost);
+    this.#packets.inc({ outcome: "reordered" }, m.reordered);
+    this.#packets.inc({ outcome: "late" }, m.late);
+    this.#packets.inc({ outcome: "duplicate" }, m.duplicates);
+    this.#repaired.inc({ by: "fec" }, m.fecMs / 1000);
+    this.#repaired.inc({ by: "concealment" }, m.concealedMs / 1000);
   }
 
   /** Counts a session that ended, by how. */

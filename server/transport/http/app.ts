@@ -96,6 +96,8 @@ export class App {
   /** Uploads running, all together and per key. */
   #uploads = 0;
   readonly #uploadsOf = new Map<string, number>();
+  /** Peers of ended sessions still sending their last events (awaited by `close`). */
+  readonly #closing = new Set<Promise<void>>();
 
   constructor(opts: AppOptions) {
     this.#opts = opts;
@@ -122,7 +124,9 @@ export class App {
       this.#owner.delete(session.id);
       bump(this.#sessionsOf, owner, -1);
     }
-    void peer?.close();
+    if (!peer) return;
+    const closing = peer.close().finally(() => this.#closing.delete(closing));
+    this.#closing.add(closing);
   }
 
   /** Handles one request. */
@@ -372,11 +376,15 @@ export class App {
     });
   }
 
-  /** Ends every session (finalizing each) and closes every peer. */
+  /**
+   * Ends every session (finalizing each) and closes every peer, once each has sent what it holds
+   * (a process exiting right after must not cut the last events off).
+   */
   async close(): Promise<void> {
     await this.registry.endAll("shutdown");
     await Promise.all([...this.#peers.values()].map((p) => p.close()));
     this.#peers.clear();
+    await Promise.all([...this.#closing]);
   }
 }
 

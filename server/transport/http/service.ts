@@ -54,6 +54,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     onClosed: (s, reason) => {
       app?.sessionClosed(s);
       metrics?.sessionEnded(reason);
+      metrics?.observeMedia(s.counters.media);
     },
     onEvent: (e) => metrics?.observeEvent(e),
   });

@@ -62,6 +62,9 @@ const OPUS = () =>
     parameters: "minptime=10;useinbandfec=1",
   });
 
+/** How long after an audio channel closed the connection must still be up to finalize, ms. */
+const INPUT_CLOSE_SETTLE_MS = 200;
+
 /** The answering side of one session; see the module doc. */
 export class SessionPeer {
   readonly pc: RTCPeerConnection;
@@ -136,8 +139,17 @@ export class SessionPeer {
     });
     const opus = new OpusStream();
     const live = this.#live;
+    const media = live.counters.media;
     const out = (items: ReturnType<JitterBuffer["poll"]>) => {
       for (const item of items) for (const pcm of opus.take(item)) live.pushPcm(pcm);
+      const j = jitter.counters, o = opus.counters;
+      media.packets = j.received;
+      media.lost = j.lost;
+      media.reordered = j.reordered;
+      media.late = j.late;
+      media.duplicates = j.duplicates;
+      media.fecMs = Math.round(o.fecMs);
+      media.concealedMs = Math.round(o.concealedMs);
     };
     const loss = (this.#opts.inboundLossPercent ?? 0) / 100;
     let seed = 0x9e3779b9;
@@ -191,7 +203,19 @@ export class SessionPeer {
       case CHANNELS.mel: {
         const channel = dc.label === CHANNELS.mel ? "mel" : "audio";
         const s = dc.onMessage.subscribe((m) => live.audioFrame(asBytes(m), channel));
-        this.#cleanups.push(() => s.unSubscribe());
+        // The channel the audio came on closing alone is the end of the audio: the session
+        // finalizes. When the whole connection goes (its channels close together, in any order),
+        // the client is gone instead: the transcript channel's closing frees the session.
+        const c = dc.stateChanged.subscribe((st) => {
+          if (st !== "closed") return;
+          this.#later(INPUT_CLOSE_SETTLE_MS, () => {
+            const t = this.#transcript;
+            if (this.pc.connectionState === "connected" && t?.readyState === "open") {
+              void live.inputClosed(channel);
+            }
+          });
+        });
+        this.#cleanups.push(() => (s.unSubscribe(), c.unSubscribe()));
         break;
       }
       default:
