@@ -214,20 +214,6 @@ export class LiveSession {
   async control(data: unknown): Promise<void> {
     if (this.#closed) return;
     if (this.#oversized(data)) return;
-    const now = performance.now();
-    this.#tokens = Math.min(
-      CONTROL_BURST,
-      this.#tokens + ((now - this.#filledAt) / 1000) * CONTROL_RATE,
-    );
-    this.#filledAt = now;
-    if (this.#tokens < 1) {
-      this.#bad(
-        "rate_limited",
-        `control messages arrive faster than ${CONTROL_RATE} a second; this one was dropped`,
-      );
-      return;
-    }
-    this.#tokens--;
     let msg: ControlMessage;
     try {
       msg = parseControl(data);
@@ -235,6 +221,21 @@ export class LiveSession {
       this.#bad("bad_message", (err as Error).message);
       return;
     }
+    // `end` is never dropped: a client's last word must land.
+    const now = performance.now();
+    this.#tokens = Math.min(
+      CONTROL_BURST,
+      this.#tokens + ((now - this.#filledAt) / 1000) * CONTROL_RATE,
+    );
+    this.#filledAt = now;
+    if (this.#tokens < 1 && msg.type !== "end") {
+      this.#bad(
+        "rate_limited",
+        `control messages arrive faster than ${CONTROL_RATE} a second; this one was dropped`,
+      );
+      return;
+    }
+    this.#tokens--;
     try {
       switch (msg.type) {
         case "ping":
