@@ -135,17 +135,11 @@ export class Engine {
   }
 
   /**
-   * The models a client may name: the background list, or without one the default model; less
-   * those that failed to load.
+   * The models a client may name: the background list, or without one the default model (those
+   * that failed to load included: naming one gets its load error).
    */
   get servedModels(): string[] {
-    const failed = new Set(
-      this.models.status.filter((m) => m.state === "failed").map((m) => m.name),
-    );
-    const names = this.#opts.models?.length
-      ? this.#opts.models
-      : [this.#opts.model || DEFAULT_MODEL];
-    return names.filter((n) => !failed.has(n));
+    return this.#opts.models?.length ? [...this.#opts.models] : [this.#opts.model || DEFAULT_MODEL];
   }
 
   /** Sessions open now. */

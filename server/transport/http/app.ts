@@ -40,6 +40,12 @@ export interface AppOptions {
    * session; default: relative locations.
    */
   publicUrl?: string;
+  /**
+   * The models a client may name (a session's `model`, an upload's): `id` as clients send it,
+   * `name` as the engine knows it. Anything else is refused, so no client can make the server
+   * open a file of its choosing. Without it, any name goes to the engine.
+   */
+  models?: () => { id: string; name: string }[];
   /** File transcription (`POST /v1/audio/transcriptions`); without it the route is a 404. */
   transcriptions?: TranscriptionService;
   /** Uploads transcribing at once, all keys together (default 4); more are a 503. */
@@ -181,11 +187,15 @@ export class App {
       }
       const m = SESSION_PATH.exec(url.pathname);
       if (m) return await this.#session(req, m[1]);
-      if (url.pathname === "/v1/models" && req.method === "GET" && this.#opts.transcriptions) {
-        // OpenAI-compatible: what `model` may name in an upload.
+      if (url.pathname === "/v1/models" && req.method === "GET" && this.#opts.models) {
+        // OpenAI-compatible: what `model` may name (those that failed to load left out).
+        const failed = new Set(
+          (this.#opts.engine?.models.status ?? []).filter((m) => m.state === "failed")
+            .map((m) => m.name),
+        );
         return json(200, {
           object: "list",
-          data: this.#opts.transcriptions.models().map((m) => ({
+          data: this.#opts.models().filter((m) => !failed.has(m.name)).map((m) => ({
             id: m.id,
             object: "model",
             owned_by: "hum-helix",
@@ -257,10 +267,22 @@ export class App {
       );
     }
     const offer = await readOffer(req);
-    const overrides = {
+    const overrides: Record<string, unknown> = {
       ...offer.config.overrides,
       ...(offer.config.model ? { model: offer.config.model } : {}),
     };
+    if (overrides.model !== undefined && this.#opts.models) {
+      const known = this.#opts.models();
+      const m = known.find((k) => k.id === overrides.model || k.name === overrides.model);
+      if (!m) {
+        throw new SignallingError(
+          400,
+          `Cannot start a session: unknown model "${String(overrides.model).slice(0, 100)}" ` +
+            `(this server has ${known.map((k) => k.id).join(", ") || "none"})`,
+        );
+      }
+      overrides.model = m.name;
+    }
     let live: LiveSession;
     try {
       live = await this.registry.open({

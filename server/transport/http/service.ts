@@ -65,7 +65,9 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     models: () => engine.models.status,
   });
   if (engine.scheduler) engine.scheduler.onJob = (job) => metrics?.observeJob(job);
+  const models = () => engine.servedModels.map((name) => ({ id: modelId(name), name }));
   app = new App({
+    models,
     registry,
     engine,
     metrics,
@@ -77,7 +79,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     maxUploads: opts.maxUploads,
     transcriptions: {
       transcribe: (samples, o) => engine.transcribe(samples, o),
-      models: () => engine.servedModels.map((name) => ({ id: modelId(name), name })),
+      models,
       isRequestError: (err) => err instanceof BatchRequestError,
       limits: opts.uploads,
     },
