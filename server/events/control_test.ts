@@ -29,3 +29,11 @@ Deno.test("session messages validate", () => {
   SessionMessageSchema.parse({ v: 1, type: "ended", reason: "end" });
   assertThrows(() => SessionMessageSchema.parse({ v: 1, type: "ended", reason: "?" }), Error);
 });
+
+Deno.test("the 16 KiB limit counts UTF-8 bytes, not characters (fuzz counterexample)", () => {
+  // 5450 × "€" (3 bytes each) makes 16 387 bytes in 5 487 characters: it was let through.
+  const text = `{"v":1,"type":"ping","id":0,"pad":"${"€".repeat(5450)}"}`;
+  assertThrows(() => parseControl(text), RangeError, "16387 bytes, at most 16384");
+  const fits = `{"v":1,"type":"ping","id":0,"pad":"${"€".repeat(5449)}"}`;
+  assertEquals(parseControl(fits).type, "ping");
+});
