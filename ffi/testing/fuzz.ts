@@ -12,6 +12,9 @@
  *   `{"name", "runs", "shrinks", "executed", "ms", "failed"}` (`executed`: every run of the
  *   predicate, shrinking included), for counting a campaign's iterations.
  *
+ * Importing this module makes fast-check spread lengths up to the `maxLength` an arbitrary is
+ * given (`defaultSizeToMaxWhenMaxSpecified`), rather than keep them near ten.
+ *
  * Every run is timed: an asynchronous one that does not settle within its limit fails at once (the
  * fast-check `timeout` plugin); a synchronous one cannot be interrupted, so one that took longer
  * than its limit fails when it returns (a pathologically slow input, such as a regex blow-up,
@@ -21,6 +24,10 @@
  */
 
 import fc from "fast-check";
+
+// A `maxLength` (or `maxDepth`) given to an arbitrary is what the property wants explored:
+// lengths spread up to it, not fast-check's default of about ten.
+fc.configureGlobal({ ...fc.readConfigureGlobal(), defaultSizeToMaxWhenMaxSpecified: true });
 
 /** How one property is run. */
 export interface FuzzOptions {
