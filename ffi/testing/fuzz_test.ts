@@ -63,3 +63,22 @@ Deno.test("mutated makes edited copies and leaves the seed alone", () => {
   assert(samples.some((s) => s.length === seed.length && s.some((b) => b !== 7)), "no edits");
   assert(seed.every((b) => b === 7), "the seed was changed");
 });
+
+Deno.test("HUM_FUZZ_SEED replays the same values", () => {
+  const before = Deno.env.get("HUM_FUZZ_SEED");
+  const seen = (): number[] => {
+    const xs: number[] = [];
+    fuzz("fuzz_test.replay", fc.property(fc.nat(), (n) => void xs.push(n)), { runs: 20 });
+    return xs;
+  };
+  try {
+    Deno.env.set("HUM_FUZZ_SEED", "1234");
+    const a = seen(), b = seen();
+    assertEquals(a, b);
+    Deno.env.set("HUM_FUZZ_SEED", "1235");
+    assert(JSON.stringify(seen()) !== JSON.stringify(a), "another seed, the same values");
+  } finally {
+    if (before === undefined) Deno.env.delete("HUM_FUZZ_SEED");
+    else Deno.env.set("HUM_FUZZ_SEED", before);
+  }
+});
