@@ -94,7 +94,7 @@ export function fillTemplate(
   values: Record<string, string>,
 ): string {
   return arg.replace(/\{(\w+)\}/g, (m, k: string) => {
-    if (!(k in values)) {
+    if (!Object.hasOwn(values, k)) {
       throw new Error(
         `Cannot run command: unknown placeholder ${m} (${Object.keys(values).join(", ")})`,
       );

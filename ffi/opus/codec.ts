@@ -48,7 +48,10 @@ export function opusPacketSamples(packet: Uint8Array, rate: OpusRate): number {
     packet.length,
     rate,
   );
-  if (n < 0) throw new OpusError("Cannot read an Opus packet", n);
+  // A packet holds at least one frame: 0 is a malformed one (a code 3 packet of 0 frames).
+  if (n <= 0) {
+    throw new OpusError("Cannot read an Opus packet", n < 0 ? n : CONSTANTS.OPUS_INVALID_PACKET);
+  }
   return n;
 }
 

@@ -1,4 +1,4 @@
-import { OpusDecoder, OpusEncoder, OpusError } from "./mod.ts";
+import { OpusDecoder, OpusEncoder, OpusError, opusPacketSamples } from "./mod.ts";
 import { assert, assertEquals, assertThrows } from "../testing/assert.ts";
 import { fitSine, rms, sine } from "../testing/signal.ts";
 
@@ -76,4 +76,12 @@ Deno.test("bad Opus input gets clear errors and the decoder lives on", () => {
   dec.close();
   dec.close();
   assertThrows(() => dec.decode(new Uint8Array([1, 2])), Error, "closed");
+});
+
+Deno.test("a packet that states no frames has no duration: an OpusError (fuzz counterexample)", () => {
+  // Code 3 (a frame count follows), count 0: libopus's packet reader said 0 samples.
+  assertThrows(() => opusPacketSamples(Uint8Array.of(3, 0), 8_000), OpusError, "corrupted");
+  using dec = new OpusDecoder(16_000);
+  assertThrows(() => dec.samplesIn(Uint8Array.of(3, 0)), OpusError);
+  assertThrows(() => dec.decode(Uint8Array.of(3, 0)), OpusError);
 });

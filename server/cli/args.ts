@@ -36,12 +36,14 @@ export function parseCommandLine<T>(
     const [flag, inline] = a.startsWith("--") && a.includes("=")
       ? a.split(/=(.*)/s)
       : [a, undefined];
-    if (flag in flags.value || (flags.collect && flag in flags.collect)) {
+    // Own keys only: an argument such as "constructor" is a file, not an inherited flag.
+    const isValue = Object.hasOwn(flags.value, flag);
+    if (isValue || (flags.collect && Object.hasOwn(flags.collect, flag))) {
       const v = inline ?? args[++i];
       if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
-      if (flag in flags.value) raw[flags.value[flag]] = v;
+      if (isValue) raw[flags.value[flag]] = v;
       else flags.collect![flag](v, raw);
-    } else if (flag in flags.bool) {
+    } else if (Object.hasOwn(flags.bool, flag)) {
       raw[flags.bool[flag][0]] = flags.bool[flag][1];
     } else if (a.startsWith("-")) {
       throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);

@@ -33,7 +33,7 @@ export const MAX_CHANNELS = 32;
 
 /** A decoded file. */
 export interface DecodedAudio {
-  /** Mono samples at 16 kHz, nominally in [-1, 1]. */
+  /** Mono samples at 16 kHz, nominally in [-1, 1], always finite (NaN and ±Infinity become 0). */
   samples: Float32Array<ArrayBuffer>;
   /** Always 16000. */
   sampleRate: typeof TARGET_RATE;
@@ -112,18 +112,26 @@ class SampleBuffer {
   }
 }
 
-/** Averages `frames` interleaved frames of `channels` into `mono`. */
+/**
+ * Averages `frames` interleaved frames of `channels` into `mono`. A sample that is not a finite
+ * number (NaN or ±Infinity, which a float file may hold) counts as 0.
+ */
 function downmix(src: Float32Array, frames: number, channels: number, mono: Float32Array): void {
-  if (channels === 1) {
-    mono.set(src.subarray(0, frames));
-    return;
-  }
   const scale = 1 / channels;
   for (let f = 0, i = 0; f < frames; f++) {
     let sum = 0;
-    for (let c = 0; c < channels; c++) sum += src[i++];
-    mono[f] = sum * scale;
+    for (let c = 0; c < channels; c++) {
+      const x = src[i++];
+      if (Number.isFinite(x)) sum += x;
+    }
+    mono[f] = channels === 1 ? sum : sum * scale;
   }
+}
+
+/** Sets every sample that is not finite to 0, in place: resampling huge values can overflow. */
+function finite(samples: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
+  for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i])) samples[i] = 0;
+  return samples;
 }
 
 /**
@@ -215,6 +223,7 @@ async function decode(path: string, label: string, opts: DecodeOptions): Promise
       }
       return {
         ...got,
+        samples: finite(got.samples),
         sampleRate: TARGET_RATE,
         durationS,
         decoder: "ffmpeg",
@@ -302,7 +311,7 @@ async function readAll(
     read += n;
     downmix(buf, n, channels, mono);
     const block = mono.subarray(0, n);
-    out.push(resampler ? resampler.process(block) : block);
+    out.push(resampler ? finite(resampler.process(block)) : block);
     if (out.length > maxOut) throw tooLong(label, maxDurationS!);
   }
   signal?.throwIfAborted();
@@ -329,7 +338,7 @@ async function readAll(
       warning = `holds ${short.actual} of the ${short.declared} bytes of audio its header declares`;
     }
   }
-  if (resampler) out.push(resampler.flush());
+  if (resampler) out.push(finite(resampler.flush()));
 
   const samples = out.take();
   const decoded: DecodedAudio = {

@@ -436,3 +436,25 @@ Deno.test({
     });
   },
 });
+
+Deno.test("a float WAV holding NaN, ±Infinity or huge values decodes to finite samples (fuzz counterexamples)", async () => {
+  const x = new Float32Array(1600).fill(0.25);
+  x[10] = NaN;
+  x[20] = Infinity;
+  x[30] = -Infinity;
+  const huge = Float32Array.from({ length: 1600 }, (_, i) => (i % 9 ? 0 : 1.5e38));
+  for (
+    const [what, samples, rate] of [
+      ["NaN and ±Infinity at 16 kHz", x, 16_000],
+      ["NaN and ±Infinity at 44.1 kHz", x, 44_100],
+      ["1.5e38 at 8 kHz (the resampler overflowed to Infinity)", huge, 8_000],
+    ] as const
+  ) {
+    const wav = makeWav(samples, { sampleRate: rate, channels: 1, encoding: "float32" });
+    const a = await decodeAudioBytes(wav, "f.wav", NO_FFMPEG);
+    assert(a.samples.every(Number.isFinite), `${what}: a sample that is not finite`);
+    if (rate === 16_000) {
+      assertEquals([a.samples[10], a.samples[20], a.samples[30], a.samples[40]], [0, 0, 0, 0.25]);
+    }
+  }
+});

@@ -45,7 +45,7 @@ export function findFfmpeg(): string | null {
 export function layoutChannels(layout: string): number | null {
   const named: Record<string, number> = { mono: 1, stereo: 2, quad: 4, hexagonal: 6, octagonal: 8 };
   const word = layout.trim().replace(/\(.*\)$/, "");
-  if (word in named) return named[word];
+  if (Object.hasOwn(named, word)) return named[word];
   const count = /^(\d+) channels?$/.exec(word);
   if (count) return Number(count[1]);
   const dotted = /^(\d+)\.(\d+)$/.exec(word);

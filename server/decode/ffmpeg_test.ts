@@ -42,3 +42,10 @@ Deno.test("layoutChannels counts ffmpeg channel layouts", () => {
   assertEquals(layoutChannels("3 channels"), 3);
   assertEquals(layoutChannels("weird"), null);
 });
+
+Deno.test("a layout word that is a key of Object.prototype is no layout (fuzz counterexample)", () => {
+  // `"valueOf" in {}` is true: layoutChannels returned Object.prototype.valueOf as a count.
+  for (const w of ["valueOf", "constructor", "toString", "__proto__"]) {
+    assertEquals(layoutChannels(w), null, w);
+  }
+});

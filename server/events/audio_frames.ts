@@ -145,8 +145,13 @@ export function pcm16Frame(seq: number, samples: Float32Array): Uint8Array {
   return out;
 }
 
-/** An Opus frame carrying `packet`. */
+/** An Opus frame carrying `packet` (1 to {@linkcode MAX_OPUS_BYTES} bytes). */
 export function opusFrame(seq: number, packet: Uint8Array): Uint8Array {
+  if (packet.length === 0 || packet.length > MAX_OPUS_BYTES) {
+    throw new RangeError(
+      `Cannot make Opus frame: ${packet.length} bytes, 1 to ${MAX_OPUS_BYTES}`,
+    );
+  }
   const [out] = header("opus", seq, packet.length);
   out.set(packet, FRAME_HEADER_BYTES);
   return out;
@@ -165,8 +170,10 @@ export function melRange(mel: Float32Array): [number, number] {
 }
 
 /**
- * A mel frame: `mel` holds `frames × 80` log10-power values, quantized over [lo, hi] — by
- * default the message's own {@linkcode melRange}, as clients send them.
+ * A mel frame: `mel` holds `frames × 80` log10-power values (at most {@linkcode MAX_MEL_FRAMES}
+ * frames), quantized over [lo, hi] — by default the message's own {@linkcode melRange}, as
+ * clients send them. Throws a RangeError for what the frame cannot carry (a range that is not
+ * finite and rising as 32-bit floats, too many frames), rather than make a frame the server refuses.
  */
 export function melFrame(
   seq: number,
@@ -176,6 +183,18 @@ export function melFrame(
   if (lo === undefined || hi === undefined) [lo, hi] = melRange(mel);
   if (mel.length === 0 || mel.length % MEL_BINS) {
     throw new RangeError(`Cannot make mel frame: ${mel.length} values is not whole frames`);
+  }
+  if (mel.length / MEL_BINS > MAX_MEL_FRAMES) {
+    throw new RangeError(
+      `Cannot make mel frame: ${mel.length / MEL_BINS} frames, at most ${MAX_MEL_FRAMES}`,
+    );
+  }
+  // The range travels as 32-bit floats: quantize over what the receiver will read.
+  [lo, hi] = [Math.fround(lo), Math.fround(hi)];
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(hi > lo)) {
+    throw new RangeError(
+      `Cannot make mel frame: range [${lo}, ${hi}] is not finite and rising as 32-bit floats`,
+    );
   }
   const [out, view] = header("mel", seq, 8 + mel.length);
   view.setFloat32(FRAME_HEADER_BYTES, lo, true);

@@ -45,10 +45,22 @@ Deno.test("bad frames get clear errors", () => {
   const big = new Uint8Array(8 + 2 * (MAX_PCM_SAMPLES + 1));
   big[0] = 1;
   assertThrows(() => parseFrame(big), RangeError, "samples");
-  assertThrows(() => parseFrame(opusFrame(0, new Uint8Array(0))), RangeError, "Opus");
+  assertThrows(() => parseFrame(Uint8Array.of(1, 1, 0, 0, 0, 0, 0, 0)), RangeError, "Opus");
   const mel = melFrame(0, new Float32Array(MEL_BINS), 0, 1);
   assertThrows(() => parseFrame(mel.subarray(0, mel.length - 1)), RangeError, "whole number");
   new DataView(mel.buffer).setFloat32(12, -1, true);
   assertThrows(() => parseFrame(mel), RangeError, "rising");
   assertThrows(() => parseFrame("text" as unknown as Uint8Array), TypeError, "text");
+});
+
+Deno.test("the encoders refuse what the parser would refuse (fuzz counterexamples)", () => {
+  // Each of these used to make a frame that parseFrame then refused.
+  assertThrows(() => opusFrame(0, new Uint8Array(0)), RangeError, "0 bytes, 1 to 4000");
+  assertThrows(() => opusFrame(0, new Uint8Array(4001)), RangeError, "4001 bytes");
+  const one = new Float32Array(MEL_BINS);
+  assertThrows(() => melFrame(0, one, 0, 0), RangeError, "range [0, 0]");
+  assertThrows(() => melFrame(0, one, 1, 1 + 1e-9), RangeError, "as 32-bit floats");
+  assertThrows(() => melFrame(0, one.fill(3e38)), RangeError, "not finite and rising");
+  assertThrows(() => melFrame(0, new Float32Array(101 * MEL_BINS)), RangeError, "101 frames");
+  assertEquals(parseFrame(melFrame(0, new Float32Array(100 * MEL_BINS), -1, 0)).kind, "mel");
 });

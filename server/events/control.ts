@@ -113,9 +113,15 @@ export function parseControl(data: unknown): ControlMessage {
   if (typeof data !== "string") {
     throw new TypeError("Cannot read control message: expected JSON text, got binary data");
   }
-  if (data.length > MAX_CONTROL_BYTES) {
+  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count the bytes only where the length leaves doubt.
+  const bytes = data.length > MAX_CONTROL_BYTES || data.length <= MAX_CONTROL_BYTES / 3
+    ? data.length
+    : new TextEncoder().encode(data).length;
+  if (bytes > MAX_CONTROL_BYTES) {
     throw new RangeError(
-      `Cannot read control message: ${data.length} bytes, at most ${MAX_CONTROL_BYTES}`,
+      `Cannot read control message: ${
+        bytes === data.length ? `${bytes} characters` : `${bytes} bytes`
+      }, at most ${MAX_CONTROL_BYTES} bytes`,
     );
   }
   let raw: unknown;

@@ -50,6 +50,11 @@ export function parseNumber(text: string): number | undefined {
   return parseNumberTokens(tokens(normaliseText(text)));
 }
 
+/** `table[word]` when the word is the table's own key (not `constructor`, `__proto__`, …). */
+function lookup(table: Record<string, number>, word: string): number | undefined {
+  return Object.hasOwn(table, word) ? table[word] : undefined;
+}
+
 function parseNumberTokens(words: readonly string[]): number | undefined {
   let total = 0, current = 0, fraction = 0, seen = false;
   for (let i = 0; i < words.length; i++) {
@@ -74,7 +79,7 @@ function parseNumberTokens(words: readonly string[]): number | undefined {
     } else if (DIGITS.test(w)) {
       current += Number(w);
       seen = true;
-    } else if (w in SMALL) {
+    } else if (lookup(SMALL, w) !== undefined) {
       current += SMALL[w];
       seen = true;
     } else if (w === "hundred" || w === "thousand" || w === "million") {
@@ -89,7 +94,9 @@ function parseNumberTokens(words: readonly string[]): number | undefined {
       return undefined;
     }
   }
-  return seen ? total + current + fraction : undefined;
+  const n = total + current + fraction;
+  // Digits beyond a double's range (a 400-digit "number") are not a number.
+  return seen && Number.isFinite(n) ? n : undefined;
 }
 
 const UNIT_SECONDS: Record<string, number> = {
@@ -122,7 +129,7 @@ export function parseDuration(text: string): number | undefined {
   const words = tokens(normaliseText(text));
   let total = 0, buffer: string[] = [], units = 0;
   for (let i = 0; i < words.length; i++) {
-    const unit = UNIT_SECONDS[words[i]];
+    const unit = lookup(UNIT_SECONDS, words[i]);
     if (unit === undefined) {
       if (!(buffer.length === 0 && words[i] === "and" && units > 0)) buffer.push(words[i]);
       continue;
@@ -138,7 +145,7 @@ export function parseDuration(text: string): number | undefined {
     else continue;
     total += unit / 2;
   }
-  if (buffer.length > 0 || units === 0) return undefined;
+  if (buffer.length > 0 || units === 0 || !Number.isFinite(total)) return undefined;
   return Math.round(total);
 }
 

@@ -47,3 +47,15 @@ Deno.test("parseDuration turns spoken durations into seconds", () => {
   ];
   for (const [text, want] of cases) assertEquals(parseDuration(text), want, text);
 });
+
+Deno.test("words that are Object.prototype's and numbers past a double's range parse as nothing (fuzz counterexamples)", () => {
+  // "constructor" read as a number word gave the string "00function Object() { [native code] }0",
+  // and as a unit NaN seconds; 400 nines gave Infinity. A session sent such slots as null.
+  assertEquals(parseNumber("constructor"), undefined);
+  assertEquals(parseNumber("twenty constructor"), undefined);
+  assertEquals(parseDuration("five constructor"), undefined);
+  assertEquals(parseDuration("hasOwnProperty"), undefined);
+  assertEquals(parseNumber("9".repeat(400)), undefined);
+  assertEquals(parseDuration(`${"9".repeat(400)} seconds`), undefined);
+  assertEquals(parseNumber("9".repeat(300)), Number("9".repeat(300)));
+});

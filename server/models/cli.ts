@@ -59,11 +59,11 @@ export function parseArgs(args: string[]): Options | "help" {
     const eq = a.startsWith("--") ? a.indexOf("=") : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
     const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    if (flag in VALUE_FLAGS) {
+    if (Object.hasOwn(VALUE_FLAGS, flag)) {
       const v = inline ?? args[++i];
       if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
       raw[VALUE_FLAGS[flag]] = v;
-    } else if (flag in BOOL_FLAGS && inline === undefined) {
+    } else if (Object.hasOwn(BOOL_FLAGS, flag) && inline === undefined) {
       raw[BOOL_FLAGS[flag][0]] = BOOL_FLAGS[flag][1];
     } else if (a.startsWith("-")) {
       throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);

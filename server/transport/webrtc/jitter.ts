@@ -6,7 +6,9 @@
  * by exactly the sender's media time, whatever the network does.
  *
  * A missing packet is waited for at most `waitMs` (measured on the caller's clock) before it is
- * declared lost; a packet arriving after that is dropped as late.
+ * declared lost; a packet arriving after that is dropped as late. Two packets in a row, in
+ * sequence, from far behind the stream (more than `capacity` packets) are a sender that restarted
+ * its numbering: the stream goes on from them.
  *
  * @module
  */
@@ -80,8 +82,10 @@ export class JitterBuffer {
   #nextTs = 0;
   /** The highest unwrapped sequence number seen. */
   #highest = 0;
-  /** Since when the packet at `#next` has been missing (caller's clock), or null. */
+  /** Since when the packet at `#next` has been known missing (caller's clock), or null. */
   #missingSince: number | null = null;
+  /** The last packet that arrived far behind the stream, if the one before it was not such. */
+  #stray: { n: number; p: RtpAudioPacket; at: number } | null = null;
   readonly counters: JitterCounters = {
     received: 0,
     duplicates: 0,
@@ -113,9 +117,19 @@ export class JitterBuffer {
     }
     const n = unwrapNear(packet.seq & 0xffff, this.#highest, SEQ_MOD);
     if (n < this.#next) {
+      // Far behind what went out long ago: a stray old packet, or a sender that restarted its
+      // numbering. Two such packets in a row, in sequence, are a restart: go on from them.
+      const stray = this.#stray;
+      if (this.#next - n > this.#capacity) {
+        if (stray && n === stray.n + 1) return this.#restart(stray, { n, p: packet, at: nowMs });
+        this.#stray = { n, p: packet, at: nowMs };
+      } else {
+        this.#stray = null;
+      }
       this.counters.late++;
       return [];
     }
+    this.#stray = null;
     if (this.#held.has(n)) {
       this.counters.duplicates++;
       return [];
@@ -129,7 +143,34 @@ export class JitterBuffer {
   /** Releases what is ready at `nowMs`: call it on a timer too, so a lost packet is not waited for forever. */
   poll(nowMs: number): JitterOutput[] {
     const out: JitterOutput[] = [];
-    if (this.#next === null) return out;
+    this.#release(nowMs, false, out);
+    return out;
+  }
+
+  /**
+   * The sender restarted its sequence numbers at `first` (then `second`): what the old numbering
+   * still holds goes out, then the stream goes on from `first`, its timestamps taken afresh.
+   */
+  #restart(
+    first: { n: number; p: RtpAudioPacket; at: number },
+    second: { n: number; p: RtpAudioPacket; at: number },
+  ): JitterOutput[] {
+    const out: JitterOutput[] = [];
+    this.#release(second.at, true, out);
+    this.counters.late--; // `first` was counted late; it is taken after all
+    this.#stray = null;
+    this.#next = first.n;
+    this.#highest = second.n;
+    this.#nextTs = first.p.timestamp;
+    this.#held.set(first.n, first);
+    this.#held.set(second.n, second);
+    this.#release(second.at, false, out);
+    return out;
+  }
+
+  /** Emits what is ready at `nowMs` (with `all`, everything held) into `out`. */
+  #release(nowMs: number, all: boolean, out: JitterOutput[]): void {
+    if (this.#next === null) return;
     for (;;) {
       const head = this.#held.get(this.#next);
       if (head) {
@@ -139,9 +180,10 @@ export class JitterBuffer {
         continue;
       }
       if (this.#held.size === 0) break;
-      this.#missingSince ??= nowMs;
+      // Missing since the first packet after it arrived: that packet has waited as long.
+      this.#missingSince ??= Math.min(...[...this.#held.values()].map((h) => h.at));
       const overfull = this.#held.size >= this.#capacity;
-      if (!overfull && nowMs - this.#missingSince < this.#waitMs) break;
+      if (!all && !overfull && nowMs - this.#missingSince < this.#waitMs) break;
       // Give up on the missing packets: jump to the earliest one held.
       const first = Math.min(...this.#held.keys());
       const lost = first - this.#next;
@@ -152,7 +194,6 @@ export class JitterBuffer {
       this.#missingSince = null;
       this.#emit(held.p, lost, out);
     }
-    return out;
   }
 
   /** Emits `p` (the packet at `#next`) after `lost` missing ones. */

@@ -106,3 +106,36 @@ Deno.test("a timestamp that goes back resyncs the clock instead of hiding later 
   ];
   assertEquals(show(out), ["p0", "p1", `silence:${2 * STEP}`, "p2"]);
 });
+
+Deno.test("a second hole is waited for from when it was known, not after the first (fuzz counterexample)", () => {
+  // 0 arrives, then 4 and 2 at once: 1 and 3 are both missing from t = 0, and both are given up
+  // on together once the wait is over (the second used to wait a further 60 ms from then).
+  const jb = new JitterBuffer({ durationOf, waitMs: 60 });
+  const out = [...jb.push(pkt(0), 0), ...jb.push(pkt(4), 0), ...jb.push(pkt(2), 0)];
+  assertEquals(show(out), ["p0"]);
+  assertEquals(show(jb.poll(59)), []);
+  assertEquals(show(jb.poll(60)), [
+    `lost1:${STEP}:next2`,
+    "p2",
+    `lost1:${STEP}:next4`,
+    "p4",
+  ]);
+  assertEquals(jb.held, 0);
+});
+
+Deno.test("a sender that restarts its numbering far behind is followed (fuzz counterexample)", () => {
+  // After 0, the sender jumps to 40000 (25536 behind): every packet used to be "late", until
+  // the numbers caught up 25536 packets (8.5 minutes) later.
+  const jb = new JitterBuffer({ durationOf });
+  const out = [...jb.push(pkt(0, 0, 0), 0)];
+  for (let i = 0; i < 4; i++) out.push(...jb.push(pkt(40000 + i, 5000 + i * STEP, 10 + i), 20 * i));
+  // One stray packet from far behind is dropped; the second in sequence is a restart.
+  assertEquals(show(out), ["p0", "p10", "p11", "p12", "p13"]);
+  assertEquals(jb.counters.late, 0);
+  // A single stray old packet does not restart the stream.
+  const jb2 = new JitterBuffer({ durationOf });
+  const out2 = [0, 1, 2].flatMap((s) => jb2.push(pkt(s), s * 20));
+  out2.push(...jb2.push(pkt(40000, 0, 99), 60), ...jb2.push(pkt(3), 80));
+  assertEquals(show(out2), ["p0", "p1", "p2", "p3"]);
+  assertEquals(jb2.counters.late, 1);
+});
