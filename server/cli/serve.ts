@@ -47,6 +47,8 @@ Options (environment variable in brackets):
   --allowed-origin URL   a browser origin allowed to call the service (repeatable)
                          [HUM_ALLOWED_ORIGINS, comma-separated]; default any
   --max-session-s N      longest a session may last, s [HUM_MAX_SESSION_S]; default 14400 (4 h)
+  --idle-timeout-s N     a session that receives nothing this long is ended (a client that
+                         vanished) [HUM_IDLE_TIMEOUT_S]; default 30
   --max-message-bytes N  largest data-channel message taken [HUM_MAX_MESSAGE_BYTES]; default 65536
   --max-upload-mb N      largest upload, MB [HUM_MAX_UPLOAD_MB]; default 200
   --max-upload-s N       longest audio in an upload, s [HUM_MAX_UPLOAD_S]; default 10800 (3 h)
@@ -88,6 +90,7 @@ const Options = z.object({
   allowedOrigins: z.array(z.url().refine((u) => /^https?:\/\//.test(u), "must be http(s)"))
     .default([]),
   maxSessionS: z.coerce.number().min(1).max(7 * 86_400).default(4 * 3600),
+  idleTimeoutS: z.coerce.number().min(1).max(3600).default(30),
   maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
   maxUploadMb: z.coerce.number().min(0.001).max(100_000).default(200),
   maxUploadS: z.coerce.number().min(1).max(7 * 86_400).default(3 * 3600),
@@ -115,6 +118,7 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
     fromEnv.allowedOrigins = env.HUM_ALLOWED_ORIGINS.split(",").filter(Boolean);
   }
   if (env.HUM_MAX_SESSION_S) fromEnv.maxSessionS = env.HUM_MAX_SESSION_S;
+  if (env.HUM_IDLE_TIMEOUT_S) fromEnv.idleTimeoutS = env.HUM_IDLE_TIMEOUT_S;
   if (env.HUM_MAX_MESSAGE_BYTES) fromEnv.maxMessageBytes = env.HUM_MAX_MESSAGE_BYTES;
   if (env.HUM_MAX_UPLOAD_MB) fromEnv.maxUploadMb = env.HUM_MAX_UPLOAD_MB;
   if (env.HUM_MAX_UPLOAD_S) fromEnv.maxUploadS = env.HUM_MAX_UPLOAD_S;
@@ -139,6 +143,7 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
       "--key-max-sessions": "keyMaxSessions",
       "--key-max-uploads": "keyMaxUploads",
       "--max-session-s": "maxSessionS",
+      "--idle-timeout-s": "idleTimeoutS",
       "--max-message-bytes": "maxMessageBytes",
       "--max-upload-mb": "maxUploadMb",
       "--max-upload-s": "maxUploadS",
@@ -199,6 +204,7 @@ async function serve(opts: Options): Promise<number> {
     peer: {
       iceServers: opts.iceServers.map((urls) => ({ urls })),
       portRange: opts.udpPorts,
+      idleTimeoutMs: opts.idleTimeoutS * 1000,
     },
   });
   if (apiKeys) console.error(`hum-helix: ${apiKeys.size} API keys; sessions and uploads need one`);
