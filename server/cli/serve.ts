@@ -53,6 +53,8 @@ Options (environment variable in brackets):
   --max-upload-mb N      largest upload, MB [HUM_MAX_UPLOAD_MB]; default 200
   --max-upload-s N       longest audio in an upload, s [HUM_MAX_UPLOAD_S]; default 10800 (3 h)
   --max-uploads N        uploads transcribing at once [HUM_MAX_UPLOADS]; default 4
+  --upload-share F       share of inference time uploads may take while live sessions decode
+                         [HUM_UPLOAD_SHARE]; default 0.25 (they run freely when none does)
   --no-gpu               stay on the CPU
   --help                 this text
 `;
@@ -95,6 +97,7 @@ const Options = z.object({
   maxUploadMb: z.coerce.number().min(0.001).max(100_000).default(200),
   maxUploadS: z.coerce.number().min(1).max(7 * 86_400).default(3 * 3600),
   maxUploads: z.coerce.number().int().min(0).max(1_000).default(4),
+  uploadShare: z.coerce.number().min(0.01).max(1).default(0.25),
 });
 type Options = z.infer<typeof Options>;
 
@@ -123,6 +126,7 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
   if (env.HUM_MAX_UPLOAD_MB) fromEnv.maxUploadMb = env.HUM_MAX_UPLOAD_MB;
   if (env.HUM_MAX_UPLOAD_S) fromEnv.maxUploadS = env.HUM_MAX_UPLOAD_S;
   if (env.HUM_MAX_UPLOADS) fromEnv.maxUploads = env.HUM_MAX_UPLOADS;
+  if (env.HUM_UPLOAD_SHARE) fromEnv.uploadShare = env.HUM_UPLOAD_SHARE;
   const schema = z.preprocess(
     (raw) => ({ ...fromEnv, ...(raw as Record<string, unknown>) }),
     Options,
@@ -148,6 +152,7 @@ export function parseArgs(args: string[], env = Deno.env.toObject()): Options | 
       "--max-upload-mb": "maxUploadMb",
       "--max-upload-s": "maxUploadS",
       "--max-uploads": "maxUploads",
+      "--upload-share": "uploadShare",
     },
     bool: {
       "--no-gpu": ["gpu", false],
@@ -183,7 +188,7 @@ async function serve(opts: Options): Promise<number> {
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
     intents: await loadDefaultIntentClassifier(),
-    scheduler: { slots: opts.slots, threadsPerJob: 2 },
+    scheduler: { slots: opts.slots, threadsPerJob: 2, batchShare: opts.uploadShare },
   });
   // Without a background list, load the default model now: the first session should not wait.
   if (!opts.models.length) await engine.model();

@@ -14,12 +14,14 @@
  *   hypothesis of audio that newer audio has overtaken); its session asks again with the newer
  *   buffer. The job chosen to run next is never dropped: dropping the session furthest behind
  *   would only make it wait another turn. Closing decodes carry no deadline.
- * - **Batch work comes last.** File transcriptions (`batch` jobs) run only when no live
- *   session's job waits, so an upload never delays a live session by more than the one window
- *   it may be decoding already; a batch job that has waited `batchPatienceMs` competes as if it
- *   were that much behind, so live sessions that fill every slot do not starve uploads forever.
- *   Batch waits do not count towards the degrade level (an upload queued behind live sessions is
- *   not a sign of overload).
+ * - **Batch work gets a share.** File transcriptions (`batch` jobs) run freely while no live
+ *   session is decoding (none has asked for `liveIdleMs`). While live sessions are, batch jobs
+ *   get at most `batchShare` of the slots' time: a credit grows at that rate (up to
+ *   `batchCreditMs`) and each batch run spends its length; a batch job goes ahead of live ones
+ *   while the credit is positive, and otherwise waits, even with a slot free. Live sessions in
+ *   latency mode would take every slot all the time, so "batch only when nothing else waits"
+ *   would starve uploads, and "batch whenever it waited long" starved live sessions instead
+ *   (measured: decision 006). Batch waits do not count towards the degrade level.
  * - **Degrading on purpose.** The scheduler tracks how long jobs wait (a moving average). Past
  *   the first threshold it asks sessions for larger chunks, past the second also for greedy
  *   closing decodes and for new sessions to take a smaller model; sessions report the level in
@@ -77,8 +79,12 @@ export interface SchedulerOptions {
   smoothing?: number;
   /** How much further behind a closing decode counts, ms (default 1000). */
   finalBonusMs?: number;
-  /** How long a batch job waits before it competes with live sessions, ms (default 10 000). */
-  batchPatienceMs?: number;
+  /** Share of the slots' time batch jobs may take while live sessions decode (default 0.25). */
+  batchShare?: number;
+  /** Most batch credit saved up, ms of slot time (default 3 000). */
+  batchCreditMs?: number;
+  /** Live sessions count as decoding until this long after their last request, ms (2 000). */
+  liveIdleMs?: number;
 }
 
 /** Counters of a scheduler, for status and metrics. */
@@ -107,7 +113,16 @@ export class InferenceScheduler {
   readonly #thresholds: [number, number];
   readonly #alpha: number;
   readonly #finalBonusMs: number;
-  readonly #batchPatienceMs: number;
+  readonly #batchShare: number;
+  readonly #batchCreditMs: number;
+  readonly #liveIdleMs: number;
+  /** Batch credit, ms of slot time, as of `#creditAt`. */
+  #credit = 0;
+  #creditAt: number;
+  /** When a live job last asked or finished. */
+  #liveAt = -Infinity;
+  /** A dispatch scheduled for when a deferred batch job may run. */
+  #wake: ReturnType<typeof setTimeout> | undefined;
   readonly #waiting = new Map<string, Waiting>();
   #running = 0;
   #seq = 0;
@@ -125,7 +140,10 @@ export class InferenceScheduler {
     this.#thresholds = opts.degradeAtMs ?? [400, 1200];
     this.#alpha = opts.smoothing ?? 0.2;
     this.#finalBonusMs = opts.finalBonusMs ?? 1000;
-    this.#batchPatienceMs = opts.batchPatienceMs ?? 10_000;
+    this.#batchShare = Math.min(1, Math.max(0.01, opts.batchShare ?? 0.25));
+    this.#batchCreditMs = opts.batchCreditMs ?? 3_000;
+    this.#liveIdleMs = opts.liveIdleMs ?? 2_000;
+    this.#creditAt = this.#now();
   }
 
   /** The scheduler's clock, ms (deadlines are on it). */
@@ -143,6 +161,7 @@ export class InferenceScheduler {
       this.#dropped.replaced++;
       this.#report(earlier, at, "replaced");
     }
+    if (req.kind !== "batch") this.#liveAt = at;
     return new Promise<Grant>((resolve) => {
       this.#waiting.set(req.sessionId, { req, at, seq: this.#seq++, resolve });
       this.#dispatch();
@@ -155,6 +174,7 @@ export class InferenceScheduler {
     if (!w) return;
     this.#waiting.delete(sessionId);
     this.#report(w, this.#now(), "closed");
+    if (!this.#waiting.size) clearTimeout(this.#wake);
   }
 
   /** The level of degradation sessions should apply now. */
@@ -179,6 +199,7 @@ export class InferenceScheduler {
   /** Answers every waiting job "closed"; later requests are answered so at once. */
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#wake);
     for (const id of [...this.#waiting.keys()]) this.cancel(id);
   }
 
@@ -206,32 +227,68 @@ export class InferenceScheduler {
           if (released) return;
           released = true;
           this.#running--;
-          this.onJob?.({ kind: job.req.kind, waitedMs, ranMs: this.#now() - now });
+          const end = this.#now();
+          if (job.req.kind === "batch") {
+            this.#refill(end);
+            this.#credit -= end - now;
+          } else this.#liveAt = end;
+          this.onJob?.({ kind: job.req.kind, waitedMs, ranMs: end - now });
           this.#dispatch();
         },
       });
     }
   }
 
-  /** How urgent a waiting job is, ms behind: see the module doc. */
-  #score(w: Waiting, now: number): number {
-    if (w.req.kind === "batch") {
-      const overdue = now - w.at - this.#batchPatienceMs;
-      return overdue > 0 ? overdue : -Infinity;
-    }
+  /** How urgent a live job is, ms behind: see the module doc. */
+  #liveScore(w: Waiting): number {
     return (w.req.lagMs?.() ?? 0) + (w.req.kind === "final" ? this.#finalBonusMs : 0);
+  }
+
+  /** Adds the credit batch jobs earned since it was last counted. */
+  #refill(now: number): void {
+    this.#credit = Math.min(
+      this.#batchCreditMs,
+      this.#credit + (now - this.#creditAt) * this.#batchShare,
+    );
+    this.#creditAt = now;
+  }
+
+  /** Batch credit now, ms of slot time (may be negative after a long run). */
+  batchCredit(): number {
+    this.#refill(this.#now());
+    return this.#credit;
   }
 
   /** Returns the job to run next, and drops the other jobs past their deadline. */
   #pick(now: number): Waiting | undefined {
+    const waiting = [...this.#waiting.values()];
     let best: Waiting | undefined;
     let bestScore = -Infinity;
-    const waiting = [...this.#waiting.values()];
+    let oldestBatch: Waiting | undefined;
     for (const w of waiting) {
-      const score = this.#score(w, now);
+      if (w.req.kind === "batch") {
+        if (!oldestBatch || w.seq < oldestBatch.seq) oldestBatch = w;
+        continue;
+      }
+      const score = this.#liveScore(w);
       if (!best || score > bestScore || (score === bestScore && w.seq < best.seq)) {
         best = w;
         bestScore = score;
+      }
+    }
+    if (oldestBatch) {
+      this.#refill(now);
+      const liveIdle = !best && now - this.#liveAt >= this.#liveIdleMs;
+      if (liveIdle || this.#credit > 0) best = oldestBatch;
+      else if (!best) {
+        // Live sessions are decoding and the batch share is spent: leave the slot free for
+        // them, and look again when either may have changed.
+        const ms = Math.min(
+          this.#liveIdleMs - (now - this.#liveAt),
+          -this.#credit / this.#batchShare,
+        );
+        clearTimeout(this.#wake);
+        this.#wake = setTimeout(() => this.#dispatch(), Math.max(1, Math.ceil(ms) + 1));
       }
     }
     for (const w of waiting) {

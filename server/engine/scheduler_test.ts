@@ -158,42 +158,61 @@ Deno.test("closing answers waiting and later jobs without running them", async (
   blocker.release();
 });
 
-Deno.test("batch jobs run only when no live job waits, until they have waited their patience", async () => {
+Deno.test("batch jobs run freely while no live session decodes, and within their share while one does", async () => {
   let t = 0;
-  const s = new InferenceScheduler({ slots: 1, now: () => t, batchPatienceMs: 5_000 });
-  const order: string[] = [];
-  const run = (id: string, kind: JobRequest["kind"], lag = 0) =>
-    s.acquire({ sessionId: id, kind, lagMs: () => lag }).then((g) => {
-      order.push(id);
-      return g;
-    });
-  const blocker = await s.acquire({ sessionId: "x", kind: "rolling" });
-  const upload1 = run("upload-1", "batch");
-  const upload2 = run("upload-2", "batch");
-  const live = run("live", "rolling", 0);
-  assert(blocker.run);
-  blocker.release();
-  const g1 = await live;
-  assertEquals(order, ["live"], "a live job with no lag at all goes before a batch job");
-  assert(g1.run);
-  g1.release();
-  const g2 = await upload1;
-  assertEquals(order, ["live", "upload-1"], "with no live job waiting, the oldest batch job runs");
-  // While upload-1 runs, a live session queues, and upload-2 has now waited past its patience.
-  const late = run("live-2", "rolling", 2_000);
-  t += 8_000;
-  assert(g2.run);
-  g2.release();
-  await upload2;
-  assertEquals(
-    order,
-    ["live", "upload-1", "upload-2"],
-    "waited 8 s with 5 s patience: counts 3 s behind, more than the live session's 2 s",
-  );
-  const g3 = await upload2;
-  assert(g3.run);
-  g3.release();
-  await late;
-  // Live waits were 0, 0 and 8000 ms: 0.2 × 8000. Had upload-2's 8 s counted too, 2880.
-  assertEquals(s.stats.meanWaitMs, 1600, "batch waits stay out of the degrade average");
+  const s = new InferenceScheduler({
+    slots: 1,
+    now: () => t,
+    batchShare: 0.25,
+    batchCreditMs: 3_000,
+    liveIdleMs: 2_000,
+  });
+  try {
+    const order: string[] = [];
+    const run = (id: string, kind: JobRequest["kind"]) =>
+      s.acquire({ sessionId: id, kind }).then((g) => {
+        order.push(g.run ? id : `${id}: ${g.reason}`);
+        return g as Extract<Grant, { run: true }>;
+      });
+    // No live session: batch windows run back to back.
+    for (let i = 0; i < 3; i++) {
+      const g = await run("upload", "batch");
+      t += 2_000;
+      g.release();
+    }
+    assertEquals(order, ["upload", "upload", "upload"]);
+    // A live session starts: from now on the batch credit decides.
+    t += 1_000;
+    let live = await run("live", "rolling");
+    t += 500;
+    const upload = run("upload", "batch");
+    const next = run("live", "rolling"); // the live session asks again at once
+    live.release();
+    await flush();
+    // The batch credit is negative (three 2 s runs, each earning 0.5 s: −4.5 s, and 0.375 s
+    // earned since): the live job goes.
+    assertEquals(order.at(-1), "live");
+    assert(s.batchCredit() < 0, `credit ${s.batchCredit()}`);
+    live = await next;
+    // The live session keeps asking; the batch job gets its turn once the credit is back above 0.
+    let ranLive = 0;
+    while (!order.includes("upload", 4)) {
+      t += 1_000;
+      const again = run("live", "rolling");
+      live.release();
+      await flush();
+      if (order.at(-1) === "upload") break;
+      live = await again;
+      ranLive++;
+    }
+    // −4125 ms of credit at 0.25 ms a ms: about 16.5 s of live decoding before it is positive.
+    assert(ranLive >= 15 && ranLive <= 18, `${ranLive} live decodes before the batch job`);
+    const g = await upload;
+    t += 2_000;
+    g.release();
+    // Batch waits stay out of the degrade average.
+    assert(s.stats.meanWaitMs < 1_000, `mean wait ${s.stats.meanWaitMs}`);
+  } finally {
+    s.close();
+  }
 });
