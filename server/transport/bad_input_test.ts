@@ -38,20 +38,16 @@ async function realOffer(): Promise<string> {
   return sdp;
 }
 
-const wavOf = (rate: number, channels: number, seconds = 0.5) =>
-  makeWav(sine(440, rate, seconds, 0.3).subarray(0, Math.round(rate * seconds)), {
-    sampleRate: rate,
+/** A mono WAV whose header claims `channels` channels (bytes 22–23), whatever its data. */
+function wavWithChannels(channels: number): Uint8Array<ArrayBuffer> {
+  const w = makeWav(sine(440, 16_000, 0.5, 0.3), {
+    sampleRate: 16_000,
     channels: 1,
     encoding: "pcm16",
-  }).map((b, i, all) => {
-    // Patch the header's channel count (bytes 22–23) without changing the data.
-    if (channels === 1) return b;
-    const v = new DataView(all.buffer);
-    if (i === 22) return channels & 0xff;
-    if (i === 23) return (channels >> 8) & 0xff;
-    void v;
-    return b;
   });
+  new DataView(w.buffer).setUint16(22, channels, true);
+  return w;
+}
 
 /** A WAV whose header states `rate` Hz (bytes 24–27), whatever its data. */
 function wavWithRate(rate: number): Uint8Array<ArrayBuffer> {
@@ -354,7 +350,7 @@ async function httpCases(url: string): Promise<HttpCase[]> {
     ...[0, 33, 65_535].map((channels): HttpCase => ({
       kind: "absurd channel count",
       name: `${channels} channels`,
-      request: () => form(url, wavOf(16_000, channels)),
+      request: () => form(url, wavWithChannels(channels)),
       status: 400,
       error: /channels|cannot be decoded|a\.wav/,
     })),
