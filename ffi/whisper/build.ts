@@ -7,7 +7,10 @@
  *
  * Sources, in order: `HUM_WHISPER_SRC` (a whisper.cpp source tree), then the npm package
  * `nodejs-whisper@0.3.1` (`cpp/whisper.cpp`, pinned with its integrity in package-lock.json).
- * When `HUM_WHISPER_LIB` names a user's own `libwhisper.so`, nothing is built.
+ * When `HUM_WHISPER_LIB` names a user's own `libwhisper.so`, nothing is built. Settings that
+ * change the build (each one keys its own cache folder): `HUM_BACKEND` (default backend),
+ * `HUM_WHISPER_PORTABLE=1` (a CPU build not tuned to this machine's CPU, for images),
+ * `HUM_CUDA_ARCHITECTURES`, `HUM_WHISPER_CMAKE_FLAGS` (extra CMake flags).
  *
  * @module
  */
@@ -86,7 +89,31 @@ export function detectBackend(): Backend {
   return hasCommand(nvcc) && hasCommand("nvidia-smi", ["-L"]) ? "cuda" : "cpu";
 }
 
-function cmakeFlagsFor(backend: Backend): string[] {
+/** Reads an environment variable (a parameter so that tests can pass their own). */
+export type EnvLookup = (key: string) => string | undefined;
+
+const denoEnv: EnvLookup = (key) => Deno.env.get(key);
+
+/**
+ * Whether `HUM_WHISPER_PORTABLE` asks for a CPU build that does not depend on the build machine's
+ * CPU (for images built on one machine and run on others): `1`/`true`/`yes`/`on` do, unset, empty,
+ * `0`/`false`/`no`/`off` do not; anything else is an error rather than a silent guess.
+ */
+export function portableRequested(env: EnvLookup = denoEnv): boolean {
+  const raw = (env("HUM_WHISPER_PORTABLE") ?? "").trim().toLowerCase();
+  if (["", "0", "false", "no", "off"].includes(raw)) return false;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  throw new Error(`Cannot build libwhisper: HUM_WHISPER_PORTABLE="${raw}" is not 1 or 0`);
+}
+
+/**
+ * The CMake flags of a build: the fixed options, then the backend's, then the words of
+ * `HUM_WHISPER_CMAKE_FLAGS`. The CPU build is tuned to this machine (`GGML_NATIVE=ON`) unless
+ * `HUM_WHISPER_PORTABLE` is set; it then uses ggml's fixed x86-64 baseline (SSE4.2, AVX, AVX2,
+ * BMI2, FMA, F16C), like the CUDA build always does. The flags (with the sources folder) key the
+ * cache, so changing them here makes every existing build stale.
+ */
+export function cmakeFlagsFor(backend: Backend, env: EnvLookup = denoEnv): string[] {
   const flags = [
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=ON",
@@ -97,14 +124,14 @@ function cmakeFlagsFor(backend: Backend): string[] {
     "-DWHISPER_CURL=OFF",
   ];
   if (backend === "cpu") {
-    flags.push("-DGGML_NATIVE=ON");
+    flags.push(portableRequested(env) ? "-DGGML_NATIVE=OFF" : "-DGGML_NATIVE=ON");
   } else {
     // Native flags would tie the CUDA image to the build host's CPU; the CUDA build is portable.
     flags.push("-DGGML_NATIVE=OFF", "-DGGML_CUDA=ON");
-    const archs = Deno.env.get("HUM_CUDA_ARCHITECTURES");
+    const archs = env("HUM_CUDA_ARCHITECTURES");
     if (archs) flags.push(`-DCMAKE_CUDA_ARCHITECTURES=${archs}`);
   }
-  const extra = Deno.env.get("HUM_WHISPER_CMAKE_FLAGS");
+  const extra = env("HUM_WHISPER_CMAKE_FLAGS");
   if (extra) flags.push(...extra.split(/\s+/).filter(Boolean));
   return flags;
 }
