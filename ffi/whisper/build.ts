@@ -1,7 +1,8 @@
 /**
  * Builds libwhisper (and whisper.cpp's own `whisper-cli`, the baseline peer) from the pinned
  * whisper.cpp sources into a cache folder keyed by version, backend and flags; a current cache is
- * reused in seconds.
+ * reused in seconds. The task also compiles the binding's small log filter (`native/log_shim.c`),
+ * so that nothing is left to build at first use.
  *
  * Run as `deno task build:whisper [--backend cpu|cuda|auto] [--quiet] [--force]`.
  *
@@ -167,14 +168,31 @@ async function run(cmd: string, args: string[], quiet: boolean): Promise<void> {
   }
 }
 
+/** Options for {@linkcode findWhisperBuild}. */
+export type LookupOptions = Pick<BuildOptions, "backend">;
+
+/** Where the build for the current settings lives, and its stamp when it is complete. */
+export interface BuildLookup {
+  key: string;
+  version: string;
+  backend: Backend;
+  srcDir: string;
+  flags: string[];
+  /** The cache folder of this key. */
+  dir: string;
+  /** The recorded build, or null when the cache lacks a complete one. */
+  current: BuildInfo | null;
+}
+
 /**
- * Returns a current build of libwhisper, building it first when the cache lacks one.
- * The cache folder is `.cache/whisper/<version>-<backend>-<hash of flags and sources path>`.
+ * Finds the cached build of libwhisper for the current sources and settings without building
+ * anything. The cache folder is `.cache/whisper/<version>-<backend>-<hash of flags and sources
+ * path>`, so a cache made at another path or with other settings is not found.
  */
-export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<BuildInfo> {
+export async function findWhisperBuild(opts: LookupOptions = {}): Promise<BuildLookup> {
   const srcDir = whisperSourceDir();
   const version = readSourceVersion(srcDir);
-  const requested = opts.backend ?? (Deno.env.get("HUM_BACKEND") as Backend | "auto") ?? "cpu";
+  const requested = opts.backend ?? ((Deno.env.get("HUM_BACKEND") || "cpu") as Backend | "auto");
   const backend: Backend = requested === "auto" ? detectBackend() : requested;
   if (backend !== "cpu" && backend !== "cuda") {
     throw new Error(`Cannot build libwhisper: unknown backend "${backend}" (cpu, cuda or auto)`);
@@ -183,9 +201,19 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
   const hash = (await sha256Hex(JSON.stringify({ srcDir, flags }))).slice(0, 12);
   const key = `${version}-${backend}-${hash}`;
   const dir = join(cacheRoot(), "whisper", key);
+  const stamp = readStamp(join(dir, "build.json"));
+  const current = stamp && existsSync(stamp.library) ? stamp : null;
+  return { key, version, backend, srcDir, flags, dir, current };
+}
+
+/**
+ * Returns a current build of libwhisper, building it first when the cache lacks one
+ * (see {@linkcode findWhisperBuild} for where it is looked for).
+ */
+export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<BuildInfo> {
+  const { key, version, backend, srcDir, flags, dir, current } = await findWhisperBuild(opts);
+  if (current && !opts.force) return current;
   const stampPath = join(dir, "build.json");
-  const stamp = readStamp(stampPath);
-  if (stamp && !opts.force && existsSync(stamp.library)) return stamp;
 
   const log = opts.quiet ? () => {} : (msg: string) => console.error(msg);
   log(`Building libwhisper ${version} (${backend}) into ${dir} — once; later runs reuse it`);
@@ -225,14 +253,20 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
  */
 export async function ensureLogShim(): Promise<string> {
   const src = join(REPO_ROOT, "ffi", "whisper", "native", "log_shim.c");
-  const hash = (await sha256Hex(Deno.readTextFileSync(src))).slice(0, 12);
-  const out = join(cacheRoot(), "shim", hash, "libhum_log.so");
+  const out = await logShimPath();
   if (existsSync(out)) return out;
   Deno.mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${Deno.pid}.tmp`;
   await run(Deno.env.get("CC") ?? "cc", ["-O2", "-shared", "-fPIC", src, "-o", tmp], true);
   Deno.renameSync(tmp, out);
   return out;
+}
+
+/** Where the native log filter of the current `native/log_shim.c` is (or will be) cached. */
+export async function logShimPath(): Promise<string> {
+  const src = join(REPO_ROOT, "ffi", "whisper", "native", "log_shim.c");
+  const hash = (await sha256Hex(Deno.readTextFileSync(src))).slice(0, 12);
+  return join(cacheRoot(), "shim", hash, "libhum_log.so");
 }
 
 /** Whether `path` exists (any kind of file). */
@@ -258,6 +292,8 @@ if (import.meta.main) {
   const started = performance.now();
   try {
     const info = await ensureWhisperBuild({ backend, force, quiet });
+    // The binding opens the log filter with the library: build it now too, not at first use.
+    await ensureLogShim();
     if (!quiet) {
       console.log(
         `libwhisper ${info.version} (${info.backend}) ready: ${info.library} (${
