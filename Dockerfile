@@ -15,6 +15,10 @@ ARG CUDA_VERSION=12.8.1
 # GPU architectures compiled in (Turing, Ampere, Ada, Hopper). Fewer build faster: `=90` for
 # H100/H200 only. Empty means ggml's own list, part of it as PTX compiled on first start.
 ARG CUDA_ARCHITECTURES="75;80;86;89;90"
+# Extra CMake flags for build.ts. GGML_CUDA_NO_VMM keeps libggml-cuda off the driver library
+# (libcuda.so.1): an image build has no GPU, and linking whisper-cli against a library that needs
+# libcuda.so.1 fails there; without it, a container without a GPU also falls back to the CPU.
+ARG WHISPER_CMAKE_FLAGS="-DGGML_CUDA_NO_VMM=ON"
 
 FROM nvidia/cuda:${CUDA_VERSION}-devel-ubuntu24.04 AS build-cuda
 FROM debian:bookworm-slim AS build-cpu
@@ -27,11 +31,13 @@ FROM debian:bookworm-slim AS runtime-cpu
 FROM build-${BACKEND} AS build
 ARG BACKEND
 ARG CUDA_ARCHITECTURES
+ARG WHISPER_CMAKE_FLAGS
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The settings that key build.ts's cache: the runtime stage sets the same ones.
 ENV HUM_BACKEND=${BACKEND} \
     HUM_WHISPER_PORTABLE=1 \
-    HUM_CUDA_ARCHITECTURES=${CUDA_ARCHITECTURES} \
+    HUM_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
+    HUM_WHISPER_CMAKE_FLAGS="${WHISPER_CMAKE_FLAGS}" \
     DEBIAN_FRONTEND=noninteractive
 WORKDIR /app
 # Only what `./hum build:whisper` reads, so that the long build is redone only when these change.
@@ -59,10 +65,12 @@ RUN ./hum build:client
 FROM runtime-${BACKEND} AS runtime
 ARG BACKEND
 ARG CUDA_ARCHITECTURES
+ARG WHISPER_CMAKE_FLAGS
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV HUM_BACKEND=${BACKEND} \
     HUM_WHISPER_PORTABLE=1 \
-    HUM_CUDA_ARCHITECTURES=${CUDA_ARCHITECTURES} \
+    HUM_CUDA_ARCHITECTURES="${CUDA_ARCHITECTURES}" \
+    HUM_WHISPER_CMAKE_FLAGS="${WHISPER_CMAKE_FLAGS}" \
     HUM_PREBUILT=1 \
     PORT=8000 \
     HUM_UDP_PORTS=40000-40999

@@ -131,6 +131,9 @@ Deno.test("the runtime stage finds the build stage's cache: same path, same sett
     assertEquals(flags, cmakeFlagsFor(backend, envOf(benv)));
     assert(flags.includes("-DGGML_NATIVE=OFF"), `${backend}: ${flags.join(" ")}`);
     assert(!flags.includes("-DGGML_NATIVE=ON"), `${backend}: ${flags.join(" ")}`);
+    // An image build has no GPU: libggml-cuda must not need the driver's libcuda.so.1, or
+    // linking whisper-cli against it fails (and a GPU-less container could not fall back).
+    if (backend === "cuda") assert(flags.includes("-DGGML_CUDA_NO_VMM=ON"), flags.join(" "));
   }
 });
 
