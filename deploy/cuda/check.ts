@@ -23,6 +23,10 @@ export const DEFAULT_CHECK_ARCH = "90";
  * The environment that points `build:whisper --backend cuda` at a toolkit folder (`bin/nvcc`,
  * `include/`, `lib/`). `GGML_CUDA_NO_VMM` keeps libggml-cuda off the driver library
  * (`libcuda.so`), which the PyPI toolkit lacks and a GPU-less machine cannot load.
+ * `LD_LIBRARY_PATH` names the toolkit's `lib/` because linking `whisper-cli` makes the linker
+ * resolve libggml-cuda's own dependencies (`libcudart.so.13`, `libcublas.so.13`), and that folder
+ * is in no system library path (a CUDA install registers its own; the first run here failed there).
+ * It is not a CMake flag, so it does not change the build's cache key.
  */
 export function cudaCheckEnv(
   toolkitRoot: string,
@@ -34,6 +38,7 @@ export function cudaCheckEnv(
     CUDACXX: nvcc,
     CUDAToolkit_ROOT: toolkitRoot,
     HUM_CUDA_ARCHITECTURES: env("HUM_CUDA_ARCHITECTURES") || DEFAULT_CHECK_ARCH,
+    LD_LIBRARY_PATH: [join(toolkitRoot, "lib"), env("LD_LIBRARY_PATH")].filter(Boolean).join(":"),
     HUM_WHISPER_CMAKE_FLAGS: [
       "-DGGML_CUDA_NO_VMM=ON",
       `-DCMAKE_CUDA_COMPILER=${nvcc}`,
@@ -125,9 +130,7 @@ async function main(): Promise<void> {
   const t = await run(Deno.execPath(), ["task", "transcribe", audio, "--verbose"], {
     HUM_WHISPER_LIB: info.library,
     HUM_WHISPER_LOG: "info",
-    LD_LIBRARY_PATH: [join(root, "lib"), Deno.env.get("LD_LIBRARY_PATH")].filter(Boolean).join(
-      ":",
-    ),
+    LD_LIBRARY_PATH: env.LD_LIBRARY_PATH,
   });
   console.error(`cuda-check: transcribed in ${t.toFixed(1)} s; the CUDA build compiled and loads`);
 }

@@ -6,6 +6,7 @@ Deno.test("the CUDA check points build:whisper at the toolkit, without the drive
   const env = cudaCheckEnv("/tk", () => undefined);
   assertEquals(env.CUDACXX, "/tk/bin/nvcc");
   assertEquals(env.HUM_CUDA_ARCHITECTURES, DEFAULT_CHECK_ARCH);
+  assertEquals(env.LD_LIBRARY_PATH, "/tk/lib");
   // What build.ts makes of that environment: a CUDA build for that architecture and compiler.
   const flags = cmakeFlagsFor("cuda", (k) => env[k]);
   for (
@@ -23,9 +24,11 @@ Deno.test("the CUDA check keeps the caller's architectures and extra flags", () 
   const mine: Record<string, string> = {
     HUM_CUDA_ARCHITECTURES: "120",
     HUM_WHISPER_CMAKE_FLAGS: "-DGGML_CUDA_FA=OFF",
+    LD_LIBRARY_PATH: "/opt/x",
   };
   const env = cudaCheckEnv("/tk", (k) => mine[k]);
   assertEquals(env.HUM_CUDA_ARCHITECTURES, "120");
+  assertEquals(env.LD_LIBRARY_PATH, "/tk/lib:/opt/x");
   assert(env.HUM_WHISPER_CMAKE_FLAGS.endsWith(" -DGGML_CUDA_FA=OFF"), env.HUM_WHISPER_CMAKE_FLAGS);
 });
 

@@ -38,7 +38,7 @@ export async function prebuiltProblems(): Promise<string[]> {
   } else {
     const bin = join(lookup.current.library, "..");
     for (const e of Deno.readDirSync(bin)) {
-      if (!e.name.includes(".so")) continue;
+      if (!e.isFile || !e.name.includes(".so")) continue; // the files, not their soname links
       const ldd = await new Deno.Command("ldd", { args: [join(bin, e.name)], stdout: "piped" })
         .output();
       const missing = unresolvedLibraries(new TextDecoder().decode(ldd.stdout))
