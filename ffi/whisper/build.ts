@@ -1,13 +1,17 @@
 /**
  * Builds libwhisper (and whisper.cpp's own `whisper-cli`, the baseline peer) from the pinned
  * whisper.cpp sources into a cache folder keyed by version, backend and flags; a current cache is
- * reused in seconds.
+ * reused in seconds. The task also compiles the binding's small log filter (`native/log_shim.c`),
+ * so that nothing is left to build at first use.
  *
  * Run as `deno task build:whisper [--backend cpu|cuda|auto] [--quiet] [--force]`.
  *
  * Sources, in order: `HUM_WHISPER_SRC` (a whisper.cpp source tree), then the npm package
  * `nodejs-whisper@0.3.1` (`cpp/whisper.cpp`, pinned with its integrity in package-lock.json).
- * When `HUM_WHISPER_LIB` names a user's own `libwhisper.so`, nothing is built.
+ * When `HUM_WHISPER_LIB` names a user's own `libwhisper.so`, nothing is built. Settings that
+ * change the build (each one keys its own cache folder): `HUM_BACKEND` (default backend),
+ * `HUM_WHISPER_PORTABLE=1` (a CPU build not tuned to this machine's CPU, for images),
+ * `HUM_CUDA_ARCHITECTURES`, `HUM_WHISPER_CMAKE_FLAGS` (extra CMake flags).
  *
  * @module
  */
@@ -86,7 +90,31 @@ export function detectBackend(): Backend {
   return hasCommand(nvcc) && hasCommand("nvidia-smi", ["-L"]) ? "cuda" : "cpu";
 }
 
-function cmakeFlagsFor(backend: Backend): string[] {
+/** Reads an environment variable (a parameter so that tests can pass their own). */
+export type EnvLookup = (key: string) => string | undefined;
+
+const denoEnv: EnvLookup = (key) => Deno.env.get(key);
+
+/**
+ * Whether `HUM_WHISPER_PORTABLE` asks for a CPU build that does not depend on the build machine's
+ * CPU (for images built on one machine and run on others): `1`/`true`/`yes`/`on` do, unset, empty,
+ * `0`/`false`/`no`/`off` do not; anything else is an error rather than a silent guess.
+ */
+export function portableRequested(env: EnvLookup = denoEnv): boolean {
+  const raw = (env("HUM_WHISPER_PORTABLE") ?? "").trim().toLowerCase();
+  if (["", "0", "false", "no", "off"].includes(raw)) return false;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  throw new Error(`Cannot build libwhisper: HUM_WHISPER_PORTABLE="${raw}" is not 1 or 0`);
+}
+
+/**
+ * The CMake flags of a build: the fixed options, then the backend's, then the words of
+ * `HUM_WHISPER_CMAKE_FLAGS`. The CPU build is tuned to this machine (`GGML_NATIVE=ON`) unless
+ * `HUM_WHISPER_PORTABLE` is set; it then uses ggml's fixed x86-64 baseline (SSE4.2, AVX, AVX2,
+ * BMI2, FMA, F16C), like the CUDA build always does. The flags (with the sources folder) key the
+ * cache, so changing them here makes every existing build stale.
+ */
+export function cmakeFlagsFor(backend: Backend, env: EnvLookup = denoEnv): string[] {
   const flags = [
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=ON",
@@ -97,14 +125,14 @@ function cmakeFlagsFor(backend: Backend): string[] {
     "-DWHISPER_CURL=OFF",
   ];
   if (backend === "cpu") {
-    flags.push("-DGGML_NATIVE=ON");
+    flags.push(portableRequested(env) ? "-DGGML_NATIVE=OFF" : "-DGGML_NATIVE=ON");
   } else {
     // Native flags would tie the CUDA image to the build host's CPU; the CUDA build is portable.
     flags.push("-DGGML_NATIVE=OFF", "-DGGML_CUDA=ON");
-    const archs = Deno.env.get("HUM_CUDA_ARCHITECTURES");
+    const archs = env("HUM_CUDA_ARCHITECTURES");
     if (archs) flags.push(`-DCMAKE_CUDA_ARCHITECTURES=${archs}`);
   }
-  const extra = Deno.env.get("HUM_WHISPER_CMAKE_FLAGS");
+  const extra = env("HUM_WHISPER_CMAKE_FLAGS");
   if (extra) flags.push(...extra.split(/\s+/).filter(Boolean));
   return flags;
 }
@@ -140,14 +168,31 @@ async function run(cmd: string, args: string[], quiet: boolean): Promise<void> {
   }
 }
 
+/** Options for {@linkcode findWhisperBuild}. */
+export type LookupOptions = Pick<BuildOptions, "backend">;
+
+/** Where the build for the current settings lives, and its stamp when it is complete. */
+export interface BuildLookup {
+  key: string;
+  version: string;
+  backend: Backend;
+  srcDir: string;
+  flags: string[];
+  /** The cache folder of this key. */
+  dir: string;
+  /** The recorded build, or null when the cache lacks a complete one. */
+  current: BuildInfo | null;
+}
+
 /**
- * Returns a current build of libwhisper, building it first when the cache lacks one.
- * The cache folder is `.cache/whisper/<version>-<backend>-<hash of flags and sources path>`.
+ * Finds the cached build of libwhisper for the current sources and settings without building
+ * anything. The cache folder is `.cache/whisper/<version>-<backend>-<hash of flags and sources
+ * path>`, so a cache made at another path or with other settings is not found.
  */
-export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<BuildInfo> {
+export async function findWhisperBuild(opts: LookupOptions = {}): Promise<BuildLookup> {
   const srcDir = whisperSourceDir();
   const version = readSourceVersion(srcDir);
-  const requested = opts.backend ?? (Deno.env.get("HUM_BACKEND") as Backend | "auto") ?? "cpu";
+  const requested = opts.backend ?? ((Deno.env.get("HUM_BACKEND") || "cpu") as Backend | "auto");
   const backend: Backend = requested === "auto" ? detectBackend() : requested;
   if (backend !== "cpu" && backend !== "cuda") {
     throw new Error(`Cannot build libwhisper: unknown backend "${backend}" (cpu, cuda or auto)`);
@@ -156,9 +201,19 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
   const hash = (await sha256Hex(JSON.stringify({ srcDir, flags }))).slice(0, 12);
   const key = `${version}-${backend}-${hash}`;
   const dir = join(cacheRoot(), "whisper", key);
+  const stamp = readStamp(join(dir, "build.json"));
+  const current = stamp && existsSync(stamp.library) ? stamp : null;
+  return { key, version, backend, srcDir, flags, dir, current };
+}
+
+/**
+ * Returns a current build of libwhisper, building it first when the cache lacks one
+ * (see {@linkcode findWhisperBuild} for where it is looked for).
+ */
+export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<BuildInfo> {
+  const { key, version, backend, srcDir, flags, dir, current } = await findWhisperBuild(opts);
+  if (current && !opts.force) return current;
   const stampPath = join(dir, "build.json");
-  const stamp = readStamp(stampPath);
-  if (stamp && !opts.force && existsSync(stamp.library)) return stamp;
 
   const log = opts.quiet ? () => {} : (msg: string) => console.error(msg);
   log(`Building libwhisper ${version} (${backend}) into ${dir} — once; later runs reuse it`);
@@ -198,14 +253,20 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
  */
 export async function ensureLogShim(): Promise<string> {
   const src = join(REPO_ROOT, "ffi", "whisper", "native", "log_shim.c");
-  const hash = (await sha256Hex(Deno.readTextFileSync(src))).slice(0, 12);
-  const out = join(cacheRoot(), "shim", hash, "libhum_log.so");
+  const out = await logShimPath();
   if (existsSync(out)) return out;
   Deno.mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${Deno.pid}.tmp`;
   await run(Deno.env.get("CC") ?? "cc", ["-O2", "-shared", "-fPIC", src, "-o", tmp], true);
   Deno.renameSync(tmp, out);
   return out;
+}
+
+/** Where the native log filter of the current `native/log_shim.c` is (or will be) cached. */
+export async function logShimPath(): Promise<string> {
+  const src = join(REPO_ROOT, "ffi", "whisper", "native", "log_shim.c");
+  const hash = (await sha256Hex(Deno.readTextFileSync(src))).slice(0, 12);
+  return join(cacheRoot(), "shim", hash, "libhum_log.so");
 }
 
 /** Whether `path` exists (any kind of file). */
@@ -231,6 +292,8 @@ if (import.meta.main) {
   const started = performance.now();
   try {
     const info = await ensureWhisperBuild({ backend, force, quiet });
+    // The binding opens the log filter with the library: build it now too, not at first use.
+    await ensureLogShim();
     if (!quiet) {
       console.log(
         `libwhisper ${info.version} (${info.backend}) ready: ${info.library} (${
