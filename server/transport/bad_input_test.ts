@@ -12,7 +12,7 @@ import { withTestServer } from "./http/testing.ts";
 import { MAX_OFFER_BYTES } from "./http/signalling.ts";
 import { makeWav, sine } from "../decode/test_audio.ts";
 import { makeWebmOpus } from "../decode/test_webm.ts";
-import { melFrame, opusFrame, pcm16Frame } from "../events/audio_frames.ts";
+import { melFrame, pcm16Frame } from "../events/audio_frames.ts";
 import { CHANNELS } from "../events/control.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
@@ -501,7 +501,7 @@ function dcCases(): DcCase[] {
       new Uint8Array([...header(0), ...new Uint8Array(40_000)]),
       /bad_frame|message_too_large/,
     ),
-    b("out-of-range values", "audio", opusFrame(0, new Uint8Array(0)), /bad_frame/),
+    b("out-of-range values", "audio", new Uint8Array([...header(1)]), /bad_frame/),
     b("out-of-range values", "audio", new Uint8Array([...header(9)])),
     // Mel frames of the wrong shape: not a multiple of 80 bins, or no range header.
     b(
