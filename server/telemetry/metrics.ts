@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { MediaCounters } from "../session/live_session.ts";
 import client from "prom-client";
 import type { TranscriptEvent } from "../events/protocol.ts";
 import type { JobReport, SchedulerStats } from "../engine/scheduler.ts";
@@ -20,16 +21,8 @@ export interface MetricsSources {
   models: () => ModelStatus[];
 }
 
-/** A session's media-track packet counts (what `LiveSession.counters.media` holds). */
-export interface MediaPacketCounts {
-  packets: number;
-  lost: number;
-  reordered: number;
-  late: number;
-  duplicates: number;
-  fecMs: number;
-  concealedMs: number;
-}
+/** A session's media-track packet counts (`LiveSession.counters.media`). */
+export type MediaPacketCounts = MediaCounters;
 
 const LATENCY_BUCKETS_S = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 20];
 const DECODE_BUCKETS_S = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10];
