@@ -4,6 +4,7 @@
  * `deploy/k8s/tools.sh` (run by `./hum test`); without them the test is ignored.
  */
 
+import { DEFAULT_VAD_MODEL } from "../../server/models/resolve.ts";
 import { parseAllDocuments } from "yaml";
 import { join } from "node:path";
 import { REPO_ROOT } from "../../ffi/whisper/build.ts";
@@ -78,7 +79,8 @@ for (const variant of ["cpu", "gpu"]) {
       assert(env.HUM_PUBLIC_URL?.includes("$(POD_IP)"), "session URLs name the pod");
       assert(Number(env.HUM_DRAIN_S) < pod.terminationGracePeriodSeconds, "drain fits the grace");
       const models = env.HUM_MODELS.split(",");
-      assertEquals(pod.initContainers[0].args.slice(1), models, "the init container fetches them");
+      // The init container fetches them, and the Silero VAD every session opens.
+      assertEquals(pod.initContainers[0].args.slice(1), [...models, DEFAULT_VAD_MODEL]);
       const hpa = docs.find((d) => d.kind === "HorizontalPodAutoscaler");
       assertEquals(hpa.spec.metrics[0].pods.metric.name, "hum_sessions");
       assert(
