@@ -416,6 +416,17 @@ export class LiveSession {
     return this.#ended;
   }
 
+  /**
+   * Gives up on a client that has gone quiet (the idle watchdog): nothing is finalized (no one
+   * may be listening), but a client still holding the transcript channel is told `ended` with
+   * `reason` before the session is freed.
+   */
+  async abandon(reason: EndReason): Promise<void> {
+    if (this.#closed || this.#ended) return;
+    this.#message({ v: PROTOCOL_VERSION, type: "ended", reason });
+    await this.close(reason);
+  }
+
   /** Stops at once (a client that vanished): frees the stream without finalizing. */
   async close(reason: EndReason): Promise<void> {
     if (this.#closed) return;

@@ -215,3 +215,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "abandoning a quiet session tells a client still listening `ended`, without finalizing",
+  ignore,
+  fn: async () => {
+    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+    const closed: string[] = [];
+    const reg = new SessionRegistry(engine, { onClosed: (_s, reason) => closed.push(reason) });
+    try {
+      const live = await reg.open({ inputs: ["audio"], clock: new SimulatedClock() });
+      const sent: string[] = [];
+      live.attachTranscript({ send: (t) => sent.push(t) });
+      const audio = (await decodeAudioFile(sharedPath(JFK))).samples.subarray(0, 16_000 * 3);
+      for (let i = 0, seq = 0; i < audio.length; i += 320) {
+        live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
+      }
+      await live.abandon("timeout");
+      await live.abandon("timeout"); // once only
+      assert(live.closed);
+      assertEquals(closed, ["timeout"]);
+      const msgs = parseAll(sent);
+      assertEquals(msgs.filter((m) => m.type === "ended"), [{
+        v: 1,
+        type: "ended",
+        reason: "timeout",
+      }]);
+      assertEquals(msgs.filter((m) => m.type === "final"), [], "nothing is finalized");
+      assertEquals(reg.size, 0);
+    } finally {
+      await engine.close();
+    }
+  },
+});

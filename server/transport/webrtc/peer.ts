@@ -233,8 +233,9 @@ export class SessionPeer {
     const check = () => {
       // A session that is finishing (the client said `end`) owes the client its last events.
       if (this.#live.ending) return;
-      if (performance.now() - this.#lastHeard >= limitMs) this.#lost("timeout");
-      else this.#later(Math.min(limitMs, 1_000), check);
+      if (performance.now() - this.#lastHeard >= limitMs) {
+        if (!this.#closed) void this.#live.abandon("timeout").finally(() => this.close());
+      } else this.#later(Math.min(limitMs, 1_000), check);
     };
     this.#later(Math.min(limitMs, 1_000), check);
   }
