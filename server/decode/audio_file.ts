@@ -18,6 +18,7 @@ import { AudioDecodeError } from "./errors.ts";
 import { decodeWithFfmpeg, findFfmpeg } from "./ffmpeg.ts";
 import { type Container, CONTAINER_NAMES, readHead, sniffContainer } from "./sniff.ts";
 import { decodeWebm } from "./webm.ts";
+import { SampleBuffer } from "./sample_buffer.ts";
 
 export { AudioDecodeError, type AudioDecodeErrorKind } from "./errors.ts";
 export { type Container, CONTAINER_NAMES } from "./sniff.ts";
@@ -86,31 +87,6 @@ function unsupported(label: string, found: Container | null, allowed: readonly C
 
 /** Frames to preallocate at most before the real length is known (10 minutes at 16 kHz). */
 const MAX_PREALLOC = TARGET_RATE * 600;
-
-/** A growable Float32Array. */
-class SampleBuffer {
-  #data: Float32Array<ArrayBuffer>;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.#data = new Float32Array(Math.max(1024, capacity));
-  }
-
-  push(samples: Float32Array): void {
-    if (this.length + samples.length > this.#data.length) {
-      const grown = new Float32Array(Math.max(this.#data.length * 2, this.length + samples.length));
-      grown.set(this.#data.subarray(0, this.length));
-      this.#data = grown;
-    }
-    this.#data.set(samples, this.length);
-    this.length += samples.length;
-  }
-
-  /** The samples, trimmed to length. */
-  take(): Float32Array<ArrayBuffer> {
-    return this.length === this.#data.length ? this.#data : this.#data.slice(0, this.length);
-  }
-}
 
 /**
  * Averages `frames` interleaved frames of `channels` into `mono`. A sample that is not a finite

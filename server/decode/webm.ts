@@ -12,6 +12,7 @@
 import { EncodedPacketSink, FilePathSource, Input, MATROSKA, WEBM } from "mediabunny";
 import { OpusDecoder, OpusError } from "../../ffi/opus/codec.ts";
 import { AudioDecodeError } from "./errors.ts";
+import { SampleBuffer } from "./sample_buffer.ts";
 
 /** What a WebM file decoded to. */
 export interface WebmAudio {
@@ -36,36 +37,6 @@ export function opusPreSkip(head: Uint8Array | undefined): number {
   const magic = new TextDecoder().decode(head.subarray(0, 8));
   if (magic !== "OpusHead") return 0;
   return head[10] | (head[11] << 8);
-}
-
-/** A growable sample buffer with a length limit. */
-class Samples {
-  #data = new Float32Array(RATE * 10);
-  length = 0;
-  constructor(readonly max: number, readonly label: string) {}
-  push(x: Float32Array): void {
-    const need = this.length + x.length;
-    if (need > this.max) {
-      throw new AudioDecodeError(
-        this.label,
-        `is longer than the ${Math.round(this.max / RATE)} s allowed`,
-        { kind: "too_long" },
-      );
-    }
-    if (need > this.#data.length) {
-      const grown = new Float32Array(Math.min(this.max, Math.max(need, this.#data.length * 2)));
-      grown.set(this.#data.subarray(0, this.length));
-      this.#data = grown;
-    }
-    this.#data.set(x, this.length);
-    this.length = need;
-  }
-  silence(n: number): void {
-    this.push(new Float32Array(n));
-  }
-  take(skip: number): Float32Array<ArrayBuffer> {
-    return this.#data.slice(Math.min(skip, this.length), this.length);
-  }
 }
 
 /**
@@ -103,7 +74,16 @@ export async function decodeWebm(
     const head = bytesOf(config?.description);
     const preSkip = Math.round(opusPreSkip(head) / 3);
 
-    const out = new Samples(Math.round((opts.maxS ?? Infinity) * RATE) || Infinity, label);
+    const out = new SampleBuffer(RATE * 10);
+    const maxSamples = (opts.maxS ?? Infinity) * RATE;
+    const push = (x: Float32Array) => {
+      if (out.length + x.length > maxSamples) {
+        throw new AudioDecodeError(label, `is longer than the ${opts.maxS} s allowed`, {
+          kind: "too_long",
+        });
+      }
+      out.push(x);
+    };
     const decoder = new OpusDecoder(RATE);
     let good = 0;
     let bad = 0;
@@ -117,7 +97,7 @@ export async function decodeWebm(
           opts.signal?.throwIfAborted();
           firstTs ??= p.timestamp;
           const at = Math.round((p.timestamp - firstTs) * RATE);
-          if (at - out.length > GAP_S * RATE) out.silence(at - out.length);
+          if (at - out.length > GAP_S * RATE) push(new Float32Array(at - out.length));
           let pcm: Float32Array;
           try {
             pcm = decoder.decode(p.data);
@@ -128,7 +108,7 @@ export async function decodeWebm(
             const n = Math.round(p.duration * RATE / 40) * 40; // a multiple of 2.5 ms
             pcm = n > 0 && n <= RATE * 0.12 ? decoder.conceal(n) : new Float32Array(0);
           }
-          out.push(pcm);
+          push(pcm);
         }
       } catch (err) {
         if (err instanceof AudioDecodeError || opts.signal?.aborted) throw err;
@@ -148,7 +128,7 @@ export async function decodeWebm(
       );
     }
     return {
-      samples: out.take(preSkip),
+      samples: out.take().subarray(Math.min(preSkip, out.length)),
       sourceRate,
       channels,
       format: `WebM/Matroska, Opus`,
