@@ -106,6 +106,17 @@ export const SessionMessageSchema = z.discriminatedUnion("type", [
 export type SessionMessage = z.infer<typeof SessionMessageSchema>;
 
 /**
+ * The UTF-8 size of `text` as far as a limit of `max` bytes needs it: UTF-8 takes 1 to 3 bytes per
+ * UTF-16 unit, so the bytes are counted only where the length leaves doubt (otherwise the length,
+ * which is then either over `max` already or at most a third of it).
+ */
+export function utf8Bytes(text: string, max: number): number {
+  return text.length > max || text.length <= max / 3
+    ? text.length
+    : new TextEncoder().encode(text).length;
+}
+
+/**
  * Parses one control message. Errors name what is wrong: not text, too long, not JSON, or the
  * field at fault.
  */
@@ -113,10 +124,7 @@ export function parseControl(data: unknown): ControlMessage {
   if (typeof data !== "string") {
     throw new TypeError("Cannot read control message: expected JSON text, got binary data");
   }
-  // UTF-8 takes 1 to 3 bytes per UTF-16 unit: count the bytes only where the length leaves doubt.
-  const bytes = data.length > MAX_CONTROL_BYTES || data.length <= MAX_CONTROL_BYTES / 3
-    ? data.length
-    : new TextEncoder().encode(data).length;
+  const bytes = utf8Bytes(data, MAX_CONTROL_BYTES);
   if (bytes > MAX_CONTROL_BYTES) {
     throw new RangeError(
       `Cannot read control message: ${

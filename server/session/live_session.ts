@@ -12,7 +12,12 @@
  */
 
 import { MEL_BINS, parseFrame } from "../events/audio_frames.ts";
-import { type ControlMessage, parseControl, type SessionMessage } from "../events/control.ts";
+import {
+  type ControlMessage,
+  parseControl,
+  type SessionMessage,
+  utf8Bytes,
+} from "../events/control.ts";
 import { PROTOCOL_VERSION, type TranscriptEvent } from "../events/protocol.ts";
 import type { StreamSession } from "../engine/stream.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
@@ -362,7 +367,7 @@ export class LiveSession {
   /** Refuses a message over {@linkcode maxMessageBytes} (an error event); true when it did. */
   #oversized(data: unknown): boolean {
     const size = typeof data === "string"
-      ? data.length
+      ? utf8Bytes(data, this.maxMessageBytes)
       : data instanceof Uint8Array || data instanceof ArrayBuffer
       ? data.byteLength
       : 0;

@@ -154,9 +154,6 @@ async function parse(
         meta.bytes += chunk.length;
         for (let o = 0; o < chunk.length;) o += await out.write(chunk.subarray(o));
       }
-      if ((stream as unknown as { truncated?: boolean }).truncated) {
-        fail(tooLarge(limits.maxBytes, "it went on past the limit"));
-      }
     })();
     writing.catch((err) => fail(new HttpError(500, `Cannot store the upload: ${msg(err)}`)));
   });
