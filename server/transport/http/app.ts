@@ -96,11 +96,9 @@ export class App {
   readonly #opts: AppOptions;
   readonly #peers = new Map<string, SessionPeer>();
   readonly #origins: OriginPolicy;
-  /** Who opened each session (API key name), and each key's open sessions. */
+  /** Who opened each session (API key name). */
   readonly #owner = new Map<string, string>();
-  readonly #sessionsOf = new Map<string, number>();
-  /** Uploads running, all together and per key. */
-  #uploads = 0;
+  /** Uploads running, per key. */
   readonly #uploadsOf = new Map<string, number>();
   /** Peers of ended sessions still sending their last events (awaited by `close`). */
   readonly #closing = new Set<Promise<void>>();
@@ -113,7 +111,9 @@ export class App {
 
   /** Uploads being received or transcribed now. */
   get uploads(): number {
-    return this.#uploads;
+    let n = 0;
+    for (const k of this.#uploadsOf.values()) n += k;
+    return n;
   }
 
   /** Peers open now. */
@@ -125,11 +125,7 @@ export class App {
   sessionClosed(session: LiveSession): void {
     const peer = this.#peers.get(session.id);
     this.#peers.delete(session.id);
-    const owner = this.#owner.get(session.id);
-    if (owner !== undefined) {
-      this.#owner.delete(session.id);
-      bump(this.#sessionsOf, owner, -1);
-    }
+    this.#owner.delete(session.id);
     if (!peer) return;
     const closing = peer.close().finally(() => this.#closing.delete(closing));
     this.#closing.add(closing);
@@ -230,7 +226,7 @@ export class App {
   async #transcribe(req: Request, service: TranscriptionService): Promise<Response> {
     const who = await this.#caller(req);
     const max = this.#opts.maxUploads ?? 4;
-    if (this.#uploads >= max) {
+    if (this.uploads >= max) {
       throw new HttpError(
         503,
         `Cannot transcribe: the server is running its limit of ${max} uploads`,
@@ -247,19 +243,19 @@ export class App {
         { headers: { "retry-after": "10" }, reason: "key_limit" },
       );
     }
-    this.#uploads++;
     bump(this.#uploadsOf, who.name, 1);
     try {
-      return await handleTranscription(req, service);
+      return await handleTranscription(req, service, () => this.#opts.models?.() ?? []);
     } finally {
-      this.#uploads--;
       bump(this.#uploadsOf, who.name, -1);
     }
   }
 
   async #create(req: Request): Promise<Response> {
     const who = await this.#caller(req);
-    if ((this.#sessionsOf.get(who.name) ?? 0) >= who.maxSessions) {
+    let open = 0;
+    for (const name of this.#owner.values()) if (name === who.name) open++;
+    if (open >= who.maxSessions) {
       throw new HttpError(
         429,
         `Cannot start a session: API key "${who.name}" has its limit of ${who.maxSessions} sessions open`,
@@ -298,10 +294,7 @@ export class App {
     try {
       const r = await SessionPeer.answer(live, offer.sdp, this.#opts.peer);
       this.#peers.set(live.id, r.peer);
-      if (!live.closed) {
-        this.#owner.set(live.id, who.name);
-        bump(this.#sessionsOf, who.name, 1);
-      }
+      if (!live.closed) this.#owner.set(live.id, who.name);
       answer = r.answer;
     } catch (err) {
       await live.close("error");
@@ -343,7 +336,7 @@ export class App {
         ...(refused ? { reason: refused.reason } : {}),
       },
       draining: this.registry.draining,
-      uploads: { running: this.#uploads, max: this.#opts.maxUploads ?? 4 },
+      uploads: { running: this.uploads, max: this.#opts.maxUploads ?? 4 },
       process: processMemory(),
     };
   }

@@ -79,7 +79,6 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     maxUploads: opts.maxUploads,
     transcriptions: {
       transcribe: (samples, o) => engine.transcribe(samples, o),
-      models,
       isRequestError: (err) => err instanceof BatchRequestError,
       limits: opts.uploads,
     },

@@ -49,11 +49,6 @@ export interface UploadLimits {
 export interface TranscriptionService {
   /** Transcribes samples (the engine's `transcribe`). */
   transcribe(samples: Float32Array, opts: BatchOptions): Promise<BatchResult>;
-  /**
-   * Models a request may ask for (besides `whisper-1`, the server's choice): `id` is what clients
-   * send (e.g. `tiny.en`), `name` what the engine knows it by (a name or a path).
-   */
-  models(): { id: string; name: string }[];
   /** Errors of `transcribe` that are the request's fault (answered 400). */
   isRequestError(err: unknown): boolean;
   limits?: UploadLimits;
@@ -131,13 +126,16 @@ export function supportedFormats(): string {
 }
 
 /**
- * Handles one `POST /v1/audio/transcriptions`; throws {@linkcode HttpError} for a request it
+ * Handles one `POST /v1/audio/transcriptions`. `models` are those a request may name besides
+ * `whisper-1` (the server's choice): `id` as clients send it (`tiny.en`), `name` as the engine knows
+ * it (a name or a path). Throws {@linkcode HttpError} for a request it
  * refuses before answering (with `stream=true`, errors after the events began are an `error`
  * event).
  */
 export async function handleTranscription(
   req: Request,
   service: TranscriptionService,
+  models: () => { id: string; name: string }[],
 ): Promise<Response> {
   const limits = { ...DEFAULT_UPLOAD_LIMITS, ...service.limits };
   const upload = await receiveMultipart(req, {
@@ -151,7 +149,7 @@ export async function handleTranscription(
   try {
     fields = parseUploadFields(upload.fields);
     if (fields.model && fields.model !== OPENAI_DEFAULT_MODEL) {
-      const known = service.models();
+      const known = models();
       model = known.find((m) => m.id === fields.model)?.name;
       if (!model) {
         throw new HttpError(
