@@ -1,4 +1,5 @@
-import { SessionRegistry } from "./registry.ts";
+import { type RegistryOptions, SessionRegistry } from "./registry.ts";
+import type { InputKind, LiveSession } from "./live_session.ts";
 import { Engine } from "../engine/engine.ts";
 import { SimulatedClock } from "../engine/clock.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
@@ -139,66 +140,83 @@ Deno.test({
   },
 });
 
+/**
+ * Runs `fn` with one session on a registry made with `opts` (reasons it closed for are collected),
+ * its transcript channel a list of the texts sent; the engine is closed afterwards.
+ */
+async function withSession(
+  opts: RegistryOptions,
+  inputs: InputKind[],
+  fn: (
+    s: { live: LiveSession; reg: SessionRegistry; sent: string[]; closed: string[] },
+  ) => Promise<void>,
+): Promise<void> {
+  const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+  const closed: string[] = [];
+  const reg = new SessionRegistry(engine, {
+    ...opts,
+    onClosed: (_s, reason) => closed.push(reason),
+  });
+  try {
+    const live = await reg.open({ inputs, clock: new SimulatedClock() });
+    const sent: string[] = [];
+    live.attachTranscript({ send: (t) => sent.push(t) });
+    await fn({ live, reg, sent, closed });
+  } finally {
+    await engine.close();
+  }
+}
+
+/** The first `seconds` of jfk as PCM16 frames on the audio channel. */
+async function feedJfk(live: LiveSession, seconds: number): Promise<void> {
+  const audio = (await decodeAudioFile(sharedPath(JFK))).samples.subarray(0, 16_000 * seconds);
+  for (let i = 0, seq = 0; i < audio.length; i += 320) {
+    live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
+  }
+}
+
 Deno.test({
   name:
     "oversized messages, a control flood and a flood of garbage are refused and capped; max duration ends a session",
   ignore,
-  fn: async () => {
-    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
-    const closed: string[] = [];
-    const reg = new SessionRegistry(engine, {
-      maxMessageBytes: 2_048,
-      maxSessionMs: 1_500,
-      onClosed: (_s, reason) => closed.push(reason),
-    });
-    try {
-      const live = await reg.open({ inputs: ["audio"], clock: new SimulatedClock() });
-      const sent: string[] = [];
-      live.attachTranscript({ send: (t) => sent.push(t) });
-      const errors = () =>
-        parseAll(sent).filter((m) => m.type === "error") as { code: string; message: string }[];
-      live.audioFrame(new Uint8Array(4_096));
-      await live.control(`{"v":1,"type":"ping","id":"${"x".repeat(3_000)}"}`);
-      assertEquals(errors().map((e) => e.code), ["message_too_large", "message_too_large"]);
-      assert(/4096 bytes is over this server's limit of 2048/.test(errors()[0].message));
-      // 200 pings at once: the burst (50) is answered, the rest dropped as rate_limited.
-      for (let i = 0; i < 200; i++) await live.control(`{"v":1,"type":"ping","id":${i}}`);
-      const pongs = parseAll(sent).filter((m) => m.type === "pong").length;
-      assert(pongs >= 50 && pongs <= 55, `${pongs} pongs`);
-      // Error events are capped at 10 a second however much garbage arrives; all is counted.
-      for (let i = 0; i < 500; i++) live.audioFrame(Uint8Array.of(7, 7, 7));
-      assert(errors().length <= 12, `${errors().length} error events`);
-      assert(live.counters.badMessages >= 650, `counted ${live.counters.badMessages}`);
-      // The session still works after all that.
-      await live.control('{"v":1,"type":"flush"}');
-      // Max duration: the registry ends it by itself.
-      for (let i = 0; i < 40 && !live.closed; i++) await new Promise((r) => setTimeout(r, 100));
-      assertEquals(closed, ["max_duration"]);
-      const ended = parseAll(sent).at(-1) as { type: string; reason?: string };
-      assertEquals(ended, { v: 1, type: "ended", reason: "max_duration" });
-      assertEquals(reg.size, 0);
-    } finally {
-      await engine.close();
-    }
-  },
+  fn: () =>
+    withSession(
+      { maxMessageBytes: 2_048, maxSessionMs: 1_500 },
+      ["audio"],
+      async ({ live, reg, sent, closed }) => {
+        const errors = () =>
+          parseAll(sent).filter((m) => m.type === "error") as { code: string; message: string }[];
+        live.audioFrame(new Uint8Array(4_096));
+        await live.control(`{"v":1,"type":"ping","id":"${"x".repeat(3_000)}"}`);
+        assertEquals(errors().map((e) => e.code), ["message_too_large", "message_too_large"]);
+        assert(/4096 bytes is over this server's limit of 2048/.test(errors()[0].message));
+        // 200 pings at once: the burst (50) is answered, the rest dropped as rate_limited.
+        for (let i = 0; i < 200; i++) await live.control(`{"v":1,"type":"ping","id":${i}}`);
+        const pongs = parseAll(sent).filter((m) => m.type === "pong").length;
+        assert(pongs >= 50 && pongs <= 55, `${pongs} pongs`);
+        // Error events are capped at 10 a second however much garbage arrives; all is counted.
+        for (let i = 0; i < 500; i++) live.audioFrame(Uint8Array.of(7, 7, 7));
+        assert(errors().length <= 12, `${errors().length} error events`);
+        assert(live.counters.badMessages >= 650, `counted ${live.counters.badMessages}`);
+        // The session still works after all that.
+        await live.control('{"v":1,"type":"flush"}');
+        // Max duration: the registry ends it by itself.
+        for (let i = 0; i < 40 && !live.closed; i++) await new Promise((r) => setTimeout(r, 100));
+        assertEquals(closed, ["max_duration"]);
+        const ended = parseAll(sent).at(-1) as { type: string; reason?: string };
+        assertEquals(ended, { v: 1, type: "ended", reason: "max_duration" });
+        assertEquals(reg.size, 0);
+      },
+    ),
 });
 
 Deno.test({
   name:
     "closing the channel the audio came on ends the session; another channel's closing does not",
   ignore,
-  fn: async () => {
-    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
-    const closed: string[] = [];
-    const reg = new SessionRegistry(engine, { onClosed: (_s, reason) => closed.push(reason) });
-    try {
-      const live = await reg.open({ inputs: ["audio", "mel"], clock: new SimulatedClock() });
-      const sent: string[] = [];
-      live.attachTranscript({ send: (t) => sent.push(t) });
-      const audio = (await decodeAudioFile(sharedPath(JFK))).samples.subarray(0, 16_000 * 3);
-      for (let i = 0, seq = 0; i < audio.length; i += 320) {
-        live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
-      }
+  fn: () =>
+    withSession({}, ["audio", "mel"], async ({ live, sent, closed }) => {
+      await feedJfk(live, 3);
       // The mel channel carried nothing: its closing changes nothing.
       await live.inputClosed("mel");
       assert(!live.closed && !live.ending);
@@ -210,27 +228,17 @@ Deno.test({
       const text = msgs.filter((m) => m.type === "final").map((m) => m.type === "final" && m.text)
         .join(" ").toLowerCase();
       assert(text.includes("fellow americans"), `what was said was finalized: ${text}`);
-    } finally {
-      await engine.close();
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "abandoning a quiet session tells a client still listening `ended`, without finalizing",
   ignore,
-  fn: async () => {
-    const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
-    const closed: string[] = [];
-    const reg = new SessionRegistry(engine, { onClosed: (_s, reason) => closed.push(reason) });
-    try {
-      const live = await reg.open({ inputs: ["audio"], clock: new SimulatedClock() });
-      const sent: string[] = [];
-      live.attachTranscript({ send: (t) => sent.push(t) });
-      const audio = (await decodeAudioFile(sharedPath(JFK))).samples.subarray(0, 16_000 * 3);
-      for (let i = 0, seq = 0; i < audio.length; i += 320) {
-        live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
-      }
+  fn: () =>
+    withSession({}, ["audio"], async ({ live, reg, sent, closed }) => {
+      // Before jfk's first pause (2.2 s): no segment closes by itself before the session is
+      // abandoned.
+      await feedJfk(live, 2);
       await live.abandon("timeout");
       await live.abandon("timeout"); // once only
       assert(live.closed);
@@ -243,8 +251,5 @@ Deno.test({
       }]);
       assertEquals(msgs.filter((m) => m.type === "final"), [], "nothing is finalized");
       assertEquals(reg.size, 0);
-    } finally {
-      await engine.close();
-    }
-  },
+    }),
 });
