@@ -67,6 +67,8 @@ export interface DecodeOptions {
   ffmpeg?: string | false;
   /** {@linkcode decodeAudioBytes} only: where to put the temporary file (default: the OS's). */
   tempDir?: string;
+  /** How errors name the audio (default: its path), e.g. the name an upload came with. */
+  label?: string;
   /**
    * Accept only these containers (by signature): anything else is refused as `unsupported`
    * before a decoder sees it, and ffmpeg is not used. Default: whatever a decoder reads.
@@ -132,7 +134,7 @@ export function declaredDataShortfall(log: string): { declared: number; actual: 
  * absurd. A file cut short decodes what it holds and comes back with `truncated: true`.
  */
 export function decodeAudioFile(path: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
-  return decode(path, path, opts);
+  return decode(path, opts.label ?? path, opts);
 }
 
 /**

@@ -170,18 +170,11 @@ export async function handleTranscription(
         containers: UPLOAD_CONTAINERS,
         maxDurationS: limits.maxDurationS,
         signal: req.signal,
+        // Errors name the upload as the client did, not the temporary file.
+        label: upload.filename || "the upload",
       });
     } catch (err) {
-      if (err instanceof AudioDecodeError) {
-        // Name the upload as the client did, not by the temporary file.
-        const named = new AudioDecodeError(
-          upload.filename || "the upload",
-          err.reason,
-          { kind: err.kind, cause: err },
-        );
-        throw decodeError(named);
-      }
-      throw err;
+      throw err instanceof AudioDecodeError ? decodeError(err) : err;
     }
   } finally {
     await Deno.remove(upload.path).catch(() => {});
