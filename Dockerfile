@@ -54,6 +54,8 @@ RUN apt-get update \
  && find .cache/whisper/*/build -mindepth 1 -maxdepth 1 ! -name bin -exec rm -rf {} + \
  && rm -rf /var/lib/apt/lists/* /root/.npm
 COPY ffi ffi
+COPY protocol protocol
+COPY decode decode
 COPY server server
 COPY client client
 COPY deploy/docker/prebuilt.ts deploy/docker/prebuilt.ts

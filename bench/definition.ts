@@ -9,8 +9,8 @@
 
 import { parse } from "yaml";
 import { z } from "zod";
-import { MODE_NAMES } from "../server/engine/modes.ts";
-import { describeIssue } from "../server/events/protocol.ts";
+import { MODE_NAMES } from "../protocol/modes.ts";
+import { describeIssue } from "../protocol/events.ts";
 
 const Name = z.string().regex(/^[A-Za-z0-9][\w.-]*$/, "a name of letters, digits, . _ -");
 

@@ -7,11 +7,11 @@
  * @module
  */
 import { WhisperModel } from "../ffi/whisper/mod.ts";
-import { decodeAudioFile } from "../server/decode/audio_file.ts";
-import { LogMel } from "../client/src/mel.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
+import { LogMel } from "../protocol/mel.ts";
 import { melWindow } from "../server/engine/mel_window.ts";
-import { melFrame, parseFrame } from "../server/events/audio_frames.ts";
-import { dequantizeMel } from "../server/decode/mel_input.ts";
+import { melFrame, parseFrame } from "../protocol/audio_frames.ts";
+import { dequantizeMel } from "../decode/mel_input.ts";
 import { corpusWer } from "./metrics/wer.ts";
 import { sharedPath } from "../ffi/testing/shared.ts";
 const set = Deno.args[0] ?? "librispeech-test-other";

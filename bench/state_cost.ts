@@ -11,7 +11,7 @@
 import { stringify } from "yaml";
 import { WhisperModel } from "../ffi/whisper/mod.ts";
 import { resolveModel } from "../server/models/resolve.ts";
-import { decodeAudioFile } from "../server/decode/audio_file.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
 import { StatePool } from "../server/engine/model_registry.ts";
 import { releaseFreeMemory } from "../ffi/native/libc.ts";
 import { processMemoryMb } from "../server/telemetry/process_memory.ts";

@@ -8,8 +8,8 @@
  */
 
 import { stringify } from "yaml";
-import { parseEvent, type TranscriptEvent } from "../server/events/protocol.ts";
-import { SessionMessageSchema } from "../server/events/control.ts";
+import { parseEvent, type TranscriptEvent } from "../protocol/events.ts";
+import { SessionMessageSchema } from "../protocol/control.ts";
 import { readAlignment } from "./metrics/word_timing.ts";
 import { type PooledFigures, poolFigures, streamFigures } from "./metrics/stream_latency.ts";
 

@@ -9,10 +9,10 @@
  */
 
 import { stringify } from "yaml";
-import { decodeAudioFile } from "../server/decode/audio_file.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
 import { openOpus, OpusEncoder, opusPacketSamples } from "../ffi/opus/mod.ts";
 import { JitterBuffer } from "../server/transport/webrtc/jitter.ts";
-import { OpusStream } from "../server/decode/opus_stream.ts";
+import { OpusStream } from "../decode/opus_stream.ts";
 
 const file = Deno.args.find((a) => !a.startsWith("--"));
 if (!file) {

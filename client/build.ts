@@ -17,7 +17,7 @@ const ENTRIES = {
   mel_worklet: `${ROOT}client/src/mel_worklet.ts`,
 };
 /** Folders whose files end up in the bundle. */
-const SOURCES = [`${ROOT}client/src`, `${ROOT}server/events`];
+const SOURCES = [`${ROOT}client/src`, `${ROOT}protocol`];
 
 async function newest(dir: string): Promise<number> {
   let t = 0;

@@ -24,14 +24,15 @@ import {
   RtpPacket,
 } from "werift";
 import { parseCommandLine, runCommand } from "../server/cli/args.ts";
-import { decodeAudioFile } from "../server/decode/audio_file.ts";
-import { CHANNELS, SessionMessageSchema } from "../server/events/control.ts";
-import { EventSchema, PROTOCOL_VERSION } from "../server/events/protocol.ts";
-import { MEL_BINS, melFrame, pcm16Frame } from "../server/events/audio_frames.ts";
-import { LogMel } from "./src/mel.ts";
-import { MODE_NAMES } from "../server/engine/modes.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
+import { CHANNELS, SessionMessageSchema } from "../protocol/control.ts";
+import { EventSchema, PROTOCOL_VERSION } from "../protocol/events.ts";
+import { MEL_BINS, melFrame, pcm16Frame } from "../protocol/audio_frames.ts";
+import { LogMel } from "../protocol/mel.ts";
+import { MODE_NAMES } from "../protocol/modes.ts";
 import { OpusEncoder } from "../ffi/opus/mod.ts";
 import { Impairment, type ImpairmentCounts } from "./impair.ts";
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 const HELP = `Usage: deno task client --url URL --file AUDIO [options]
 
@@ -134,7 +135,6 @@ export interface ClientResult {
 }
 
 const FRAME_MS = 20;
-const RATE = 16_000;
 
 async function gathered(pc: RTCPeerConnection): Promise<void> {
   if (pc.iceGatheringState === "complete") return;
@@ -242,7 +242,7 @@ export async function runClient(
     await ready.promise;
     if (result.error) return;
     const sent = opts.vanishAfterS
-      ? audio.subarray(0, Math.round(opts.vanishAfterS * RATE))
+      ? audio.subarray(0, Math.round(opts.vanishAfterS * SAMPLE_RATE_HZ))
       : audio;
     const cut = opts.closeChannel;
     const closing = cut
@@ -347,8 +347,8 @@ async function sendMedia(
   const payloadType = sender.codec?.payloadType ?? 111;
   const ssrc = (Math.random() * 0xffffffff) >>> 0;
   // In-band FEC on, as browsers send it: a lost packet comes back from the next one.
-  using enc = new OpusEncoder({ rate: RATE, bitrate: 32_000, packetLossPercent: 10 });
-  const frame = (RATE * FRAME_MS) / 1000;
+  using enc = new OpusEncoder({ rate: SAMPLE_RATE_HZ, bitrate: 32_000, packetLossPercent: 10 });
+  const frame = (SAMPLE_RATE_HZ * FRAME_MS) / 1000;
   const t0 = performance.now();
   sentAt.first = t0;
   let seq = (Math.random() * 0xffff) | 0;
@@ -372,7 +372,7 @@ async function sendMedia(
     const due = ((n + 1) * FRAME_MS) / (realtime ? 1 : 10);
     const wait = due - (performance.now() - t0);
     if (wait > 0) await sleep(wait);
-    if (!progress(send, Math.min(audio.length, i + frame) * 1000 / RATE)) return;
+    if (!progress(send, Math.min(audio.length, i + frame) * 1000 / SAMPLE_RATE_HZ)) return;
   }
   for (const p of impair.flush()) track.writeRtp(p);
 }
@@ -385,10 +385,10 @@ interface TimedFrame {
 
 /** `audio` as PCM16 frames of 20 ms (the `audio` channel). */
 function pcmFrames(audio: Float32Array): TimedFrame[] {
-  const step = (RATE * FRAME_MS) / 1000;
+  const step = (SAMPLE_RATE_HZ * FRAME_MS) / 1000;
   return Array.from({ length: Math.ceil(audio.length / step) }, (_, i) => ({
     bytes: pcm16Frame(i, audio.subarray(i * step, (i + 1) * step)),
-    untilMs: Math.min(audio.length, (i + 1) * step) * 1000 / RATE,
+    untilMs: Math.min(audio.length, (i + 1) * step) * 1000 / SAMPLE_RATE_HZ,
   }));
 }
 
@@ -398,14 +398,14 @@ function pcmFrames(audio: Float32Array): TimedFrame[] {
  */
 function melFrames(audio: Float32Array): TimedFrame[] {
   const logMel = new LogMel();
-  const step = RATE / 10;
+  const step = SAMPLE_RATE_HZ / 10;
   const out: TimedFrame[] = [];
   for (let i = 0; i < audio.length; i += step) {
     const mel = logMel.push(audio.subarray(i, i + step));
     if (mel.length < MEL_BINS) continue;
     out.push({
       bytes: melFrame(out.length, mel),
-      untilMs: Math.min(audio.length, i + step) * 1000 / RATE,
+      untilMs: Math.min(audio.length, i + step) * 1000 / SAMPLE_RATE_HZ,
     });
   }
   return out;

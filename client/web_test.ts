@@ -6,7 +6,7 @@
  */
 
 import { chromium } from "playwright-core";
-import { decodeAudioFile } from "../server/decode/audio_file.ts";
+import { decodeAudioFile } from "../decode/audio_file.ts";
 import { resample } from "../ffi/soxr/mod.ts";
 import { SF_FORMAT, writeSoundFile } from "../ffi/sndfile/mod.ts";
 import { clientFiles } from "./files.ts";

@@ -17,7 +17,7 @@ import {
   NOISE_FLOORS,
 } from "./metrics.ts";
 import type { Results } from "./runner.ts";
-import { describeIssue } from "../../server/events/protocol.ts";
+import { describeIssue } from "../../protocol/events.ts";
 
 const ResultsFileSchema = z.object({
   results_version: z.literal(1),

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import { corpusCer, corpusWer } from "../metrics/wer.ts";
 import { streamFigures } from "../metrics/stream_latency.ts";
 import { quantile, readAlignment } from "../metrics/word_timing.ts";

@@ -1,5 +1,5 @@
 import { medianMetrics, partialChurn } from "./metrics.ts";
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
 let seq = 0;

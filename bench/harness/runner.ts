@@ -21,7 +21,7 @@ import {
 import { collectProvenance, type Provenance } from "./provenance.ts";
 import { cpuTimes, GpuMemoryPeak } from "./usage.ts";
 import { ensureWhisperBuild, REPO_ROOT } from "../../ffi/whisper/build.ts";
-import { decodeAudioFile } from "../../server/decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { DEFAULT_VAD_MODEL, resolveModel } from "../../server/models/resolve.ts";
 
 /** Results of one run (what `bench/results/<run>.yaml` holds). */

@@ -9,7 +9,7 @@
  */
 
 import { runClient } from "../../client/cli.ts";
-import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
+import { parseEvent, type TranscriptEvent } from "../../protocol/events.ts";
 import { streamFigures } from "../metrics/stream_latency.ts";
 import { quantile, readAlignment, type TimedToken } from "../metrics/word_timing.ts";
 import { corpusWer } from "../metrics/wer.ts";

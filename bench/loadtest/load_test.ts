@@ -2,7 +2,7 @@ import { type LoadReport, lostSegments, runLoad, sustained } from "./load.ts";
 import { startServerProcess } from "./server_process.ts";
 import { loadTable } from "./cli.ts";
 import { TEST_SERVER_MODELS } from "../../server/transport/http/testing.ts";
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import { normalizeEnglish } from "./normalize_en.ts";
 import { alignTokens, corpusWer } from "./wer.ts";
 import { quantile, type TimedToken } from "./word_timing.ts";

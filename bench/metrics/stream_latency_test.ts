@@ -1,5 +1,5 @@
 import { poolFigures, speechBounds, streamFigures } from "./stream_latency.ts";
-import { PROTOCOL_VERSION, type TranscriptEvent } from "../../server/events/protocol.ts";
+import { PROTOCOL_VERSION, type TranscriptEvent } from "../../protocol/events.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
 let seq = 0;

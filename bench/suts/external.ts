@@ -9,7 +9,7 @@
  */
 
 import type { RunConfig, SutDef } from "../definition.ts";
-import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
+import { parseEvent, type TranscriptEvent } from "../../protocol/events.ts";
 import type { ResolvedModels, Sut, SutOutput } from "./sut.ts";
 import { processMemoryMb } from "../../server/telemetry/process_memory.ts";
 

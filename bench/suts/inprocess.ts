@@ -13,7 +13,7 @@ import { transcribeOffline } from "../../server/engine/offline.ts";
 import { Engine } from "../../server/engine/engine.ts";
 import { RealClock, SimulatedClock } from "../../server/engine/clock.ts";
 import { feedRealtime, feedSimulated } from "../../server/engine/feed.ts";
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import type { RunConfig } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
 

@@ -10,7 +10,7 @@
 
 import type { WorkloadItem } from "../workloads/dataset.ts";
 import type { RunConfig, SutDef } from "../definition.ts";
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
 import { commandSut, whisperCliSut } from "./external.ts";
 import { offlineSut, streamSut } from "./inprocess.ts";

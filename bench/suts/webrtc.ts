@@ -15,7 +15,7 @@ import { wireService } from "../../server/transport/http/service.ts";
 import { Engine } from "../../server/engine/engine.ts";
 import { startServerProcess } from "../loadtest/server_process.ts";
 import { processCpuS } from "../harness/usage.ts";
-import { parseEvent, type TranscriptEvent } from "../../server/events/protocol.ts";
+import { parseEvent, type TranscriptEvent } from "../../protocol/events.ts";
 import type { RunConfig, SutDef } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
 

@@ -9,10 +9,9 @@
 import { join, resolve } from "node:path";
 import { loadDataset, type WorkloadItem } from "./dataset.ts";
 import type { WorkloadDef } from "../definition.ts";
-import { decodeAudioFile } from "../../server/decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { SF_FORMAT, writeSoundFile } from "../../ffi/sndfile/mod.ts";
-
-const RATE = 16_000;
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 
 /** A loaded workload: its items, and their total audio. */
 export interface Workload {
@@ -70,10 +69,10 @@ export async function loadWorkload(
   const s = def.synthetic;
   let samples: Float32Array;
   let reference = "";
-  if (s.kind === "silence") samples = new Float32Array(Math.round(s.seconds * RATE));
+  if (s.kind === "silence") samples = new Float32Array(Math.round(s.seconds * SAMPLE_RATE_HZ));
   else if (s.kind === "noise") {
     let seed = 0x2545f491;
-    samples = new Float32Array(Math.round(s.seconds * RATE)).map(() => {
+    samples = new Float32Array(Math.round(s.seconds * SAMPLE_RATE_HZ)).map(() => {
       seed ^= seed << 13;
       seed ^= seed >>> 17;
       seed ^= seed << 5;
@@ -82,7 +81,7 @@ export async function loadWorkload(
   } else {
     const of = loaded.get(s.of!);
     if (!of) throw new Error(`Cannot build workload ${def.name}: ${s.of} is not loaded before it`);
-    const gap = new Float32Array(Math.round(s.gap_s * RATE));
+    const gap = new Float32Array(Math.round(s.gap_s * SAMPLE_RATE_HZ));
     const parts: Float32Array[] = [];
     for (const item of of.items) {
       parts.push((await decodeAudioFile(item.audioPath)).samples, gap);
@@ -95,10 +94,10 @@ export async function loadWorkload(
   await Deno.mkdir(cacheDir, { recursive: true });
   const audioPath = join(cacheDir, `${def.name}.wav`);
   writeSoundFile(audioPath, samples, {
-    sampleRate: RATE,
+    sampleRate: SAMPLE_RATE_HZ,
     channels: 1,
     format: SF_FORMAT.WAV | SF_FORMAT.PCM_16,
   });
-  const durationS = samples.length / RATE;
+  const durationS = samples.length / SAMPLE_RATE_HZ;
   return { name: def.name, items: [{ id: def.name, audioPath, reference, durationS }], durationS };
 }

@@ -1,5 +1,5 @@
 import { globToRegExp, loadWorkload, type Workload } from "./workload.ts";
-import { decodeAudioFile } from "../../server/decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 

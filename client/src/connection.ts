@@ -11,18 +11,14 @@
  */
 
 import { authHeaders, RequestError } from "./api_key.ts";
-import {
-  EventSchema,
-  PROTOCOL_VERSION,
-  type TranscriptEvent,
-} from "../../server/events/protocol.ts";
+import { EventSchema, PROTOCOL_VERSION, type TranscriptEvent } from "../../protocol/events.ts";
 import {
   CHANNELS,
   type ControlMessage,
   type SessionMessage,
   SessionMessageSchema,
-} from "../../server/events/control.ts";
-import { melFrame } from "../../server/events/audio_frames.ts";
+} from "../../protocol/control.ts";
+import { melFrame } from "../../protocol/audio_frames.ts";
 
 /** Anything the server sends on the transcript channel. */
 export type ServerMessage = TranscriptEvent | SessionMessage;

@@ -9,7 +9,7 @@
  */
 
 import { Downsampler } from "./resample.ts";
-import { LogMel, N_MELS } from "./mel.ts";
+import { LogMel, N_MELS } from "../../protocol/mel.ts";
 
 // The AudioWorkletGlobalScope's names (not in TypeScript's DOM library).
 declare class AudioWorkletProcessor {

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { TranscriptEvent } from "../../server/events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 
 /** The transcript element's renderer. */
 export class TranscriptView {

@@ -9,17 +9,17 @@
 
 import { z } from "zod";
 import { parseCommandLine, runCommand } from "./args.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { Engine } from "../engine/engine.ts";
 import { feedRealtime, feedSimulated } from "../engine/feed.ts";
 import { RealClock, SimulatedClock } from "../engine/clock.ts";
-import { MODE_NAMES } from "../engine/modes.ts";
+import { MODE_NAMES } from "../../protocol/modes.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
-import type { TranscriptEvent } from "../events/protocol.ts";
-import { MEL_BINS, melFrame, parseFrame } from "../events/audio_frames.ts";
-import { dequantizeMel } from "../decode/mel_input.ts";
-import { LogMel } from "../../client/src/mel.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
+import { MEL_BINS, melFrame, parseFrame } from "../../protocol/audio_frames.ts";
+import { dequantizeMel } from "../../decode/mel_input.ts";
+import { LogMel } from "../../protocol/mel.ts";
 import type { Deliver } from "../engine/feed.ts";
 
 const HELP = `Usage: deno task stream <file> [options]

@@ -7,11 +7,11 @@
 
 import { z } from "zod";
 import { parseCommandLine, runCommand } from "./args.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import { transcribeOffline, type WordTimes } from "../engine/offline.ts";
-import { renderTranscript, TRANSCRIPT_FORMATS } from "../events/formats.ts";
+import { renderTranscript, TRANSCRIPT_FORMATS } from "../transport/http/formats.ts";
 
 const HELP = `Usage: deno task transcribe <file> [options]
 

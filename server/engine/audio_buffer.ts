@@ -7,16 +7,16 @@
  * @module
  */
 
-import { SAMPLE_RATE as RATE } from "./offline.ts";
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 
 /** Converts ms to a sample index (floor). */
 export function msToSample(ms: number): number {
-  return Math.floor((ms * RATE) / 1000);
+  return Math.floor((ms * SAMPLE_RATE_HZ) / 1000);
 }
 
 /** Converts a sample index to ms. */
 export function sampleToMs(sample: number): number {
-  return (sample * 1000) / RATE;
+  return (sample * 1000) / SAMPLE_RATE_HZ;
 }
 
 /** How the buffer's frames are timed. */
@@ -28,7 +28,7 @@ export interface FrameFormat {
 }
 
 /** 16 kHz mono samples. */
-export const PCM_FORMAT: FrameFormat = { framesPerSecond: RATE, frameSize: 1 };
+export const PCM_FORMAT: FrameFormat = { framesPerSecond: SAMPLE_RATE_HZ, frameSize: 1 };
 /** Whisper's 10 ms log-mel frames of 80 bins. */
 export const MEL_FORMAT: FrameFormat = { framesPerSecond: 100, frameSize: 80 };
 

@@ -25,7 +25,7 @@ export const MODE_MAX_MODEL: Record<ModeName, ModelSize> = {
   balanced: "base",
   accuracy: "large",
 };
-import type { TranscriptEvent } from "../events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 
 /** How the engine loads its models. */
 export interface EngineOptions {

@@ -8,9 +8,9 @@
  * @module
  */
 
-import { SAMPLE_RATE as RATE } from "./offline.ts";
 import type { SimulatedClock } from "./clock.ts";
 import type { StreamSession } from "./stream.ts";
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 
 /** Frame length transports deliver (WebRTC Opus frames are 20 ms). */
 export const FRAME_MS = 20;
@@ -31,13 +31,13 @@ export async function feedSimulated(
   frameMs = FRAME_MS,
   deliver: Deliver = pushSamples,
 ): Promise<void> {
-  const frame = Math.round((frameMs * RATE) / 1000);
+  const frame = Math.round((frameMs * SAMPLE_RATE_HZ) / 1000);
   let next = 0;
   while (next < samples.length) {
     const firstEnd = Math.min(samples.length, next + frame);
-    clock.waitForAudio((firstEnd * 1000) / RATE);
+    clock.waitForAudio((firstEnd * 1000) / SAMPLE_RATE_HZ);
     // Every whole frame that has arrived by now goes in together.
-    const arrived = Math.floor((clock.now() * RATE) / 1000 / frame) * frame;
+    const arrived = Math.floor((clock.now() * SAMPLE_RATE_HZ) / 1000 / frame) * frame;
     const upTo = Math.min(samples.length, Math.max(firstEnd, arrived));
     deliver(session, samples.subarray(next, upTo));
     next = upTo;
@@ -53,12 +53,12 @@ export async function feedRealtime(
   opts: { frameMs?: number; signal?: AbortSignal; deliver?: Deliver } = {},
 ): Promise<void> {
   const deliver = opts.deliver ?? pushSamples;
-  const frame = Math.round(((opts.frameMs ?? FRAME_MS) * RATE) / 1000);
+  const frame = Math.round(((opts.frameMs ?? FRAME_MS) * SAMPLE_RATE_HZ) / 1000);
   const t0 = performance.now();
   for (let off = 0; off < samples.length; off += frame) {
     opts.signal?.throwIfAborted();
     const end = Math.min(samples.length, off + frame);
-    const dueMs = (end * 1000) / RATE - (performance.now() - t0);
+    const dueMs = (end * 1000) / SAMPLE_RATE_HZ - (performance.now() - t0);
     if (dueMs > 0) await new Promise((r) => setTimeout(r, dueMs));
     deliver(session, samples.subarray(off, end));
   }

@@ -1,5 +1,5 @@
-import { LogMel } from "../../client/src/mel.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { LogMel } from "../../protocol/mel.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { MelVad } from "./mel_vad.ts";
 import type { VadChange } from "./vad_stream.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MEL_BINS } from "../events/audio_frames.ts";
+import { MEL_BINS } from "../../protocol/audio_frames.ts";
 
 /**
  * Whisper's input for a window of log10-power frames (frame-major, 80 per frame): clamped,

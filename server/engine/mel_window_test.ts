@@ -1,8 +1,8 @@
 import { melWindow } from "./mel_window.ts";
-import { dequantizeMel } from "../decode/mel_input.ts";
-import { LogMel } from "../../client/src/mel.ts";
-import { melFrame, parseFrame } from "../events/audio_frames.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { dequantizeMel } from "../../decode/mel_input.ts";
+import { LogMel } from "../../protocol/mel.ts";
+import { melFrame, parseFrame } from "../../protocol/audio_frames.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { WhisperModel } from "../../ffi/whisper/mod.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";

@@ -6,12 +6,10 @@
  */
 
 import { z } from "zod";
-import { describeIssue } from "../events/protocol.ts";
+import { describeIssue } from "../../protocol/events.ts";
+import { MODE_NAMES, type ModeName } from "../../protocol/modes.ts";
 
-/** The mode names. */
-export const MODE_NAMES = ["latency", "balanced", "accuracy"] as const;
-/** One of {@linkcode MODE_NAMES}. */
-export type ModeName = typeof MODE_NAMES[number];
+export { MODE_NAMES, type ModeName } from "../../protocol/modes.ts";
 
 /**
  * When words become committed:

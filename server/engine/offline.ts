@@ -10,31 +10,12 @@
 
 import type { DecodeOptions, VadModel, VadOptions, WhisperState } from "../../ffi/whisper/mod.ts";
 import { type DecodeWindow, planWindows, type WindowOptions } from "./windows.ts";
-import { monotonicWords, type TimedWord, wordsFromTokens } from "./words.ts";
+import { monotonicWords, wordsFromTokens } from "./words.ts";
+import type { Transcript, TranscriptSegment } from "../../protocol/transcript.ts";
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
+
+export type { Transcript, TranscriptSegment };
 import { splitByWords } from "./segments.ts";
-
-/** Sample rate the engine works at. */
-export const SAMPLE_RATE = 16_000;
-
-/** A transcript segment, ms from the start of the recording. */
-export interface TranscriptSegment {
-  startMs: number;
-  endMs: number;
-  text: string;
-  words: TimedWord[];
-  /** Whisper's no-speech probability for the segment. */
-  noSpeechProb: number;
-}
-
-/** The result of an offline transcription. */
-export interface Transcript {
-  text: string;
-  segments: TranscriptSegment[];
-  language: string;
-  durationMs: number;
-  /** The windows that were decoded (empty when VAD found no speech). */
-  windows: { startMs: number; endMs: number }[];
-}
 
 /** How word times are found: see {@linkcode OfflineOptions.wordTimes}. */
 export type WordTimes = "timestamps" | "dtw" | "none";
@@ -77,7 +58,7 @@ export async function transcribeOffline(
   samples: Float32Array,
   opts: OfflineOptions = {},
 ): Promise<Transcript> {
-  const durationMs = Math.round((samples.length / SAMPLE_RATE) * 1000);
+  const durationMs = Math.round((samples.length / SAMPLE_RATE_HZ) * 1000);
   const maxWindowMs = opts.window?.maxWindowMs ?? 28_000;
   let windows: DecodeWindow[];
   const slot = opts.slot ?? (() => Promise.resolve(() => {}));
@@ -106,8 +87,8 @@ export async function transcribeOffline(
   for (let i = 0; i < windows.length; i++) {
     opts.signal?.throwIfAborted();
     const w = windows[i];
-    const from = Math.floor((w.startMs / 1000) * SAMPLE_RATE);
-    const to = Math.min(samples.length, Math.ceil((w.endMs / 1000) * SAMPLE_RATE));
+    const from = Math.floor((w.startMs / 1000) * SAMPLE_RATE_HZ);
+    const to = Math.min(samples.length, Math.ceil((w.endMs / 1000) * SAMPLE_RATE_HZ));
     const decode: DecodeOptions = {
       ...opts.decode,
       noTimestamps: wordTimes !== "timestamps",

@@ -1,12 +1,13 @@
 import { VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
 import { loadDataset } from "../../bench/workloads/dataset.ts";
 import { quantile, readAlignment, timingErrors } from "../../bench/metrics/word_timing.ts";
-import { SAMPLE_RATE, transcribeOffline, type Transcript } from "./offline.ts";
+import { transcribeOffline, type Transcript } from "./offline.ts";
 import { assert } from "../../ffi/testing/assert.ts";
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -79,7 +80,7 @@ Deno.test({
       const items = loadDataset(sharedPath("speech/librispeech/test-other"), {
         match: /1688-142285-000[0-4]/,
       });
-      const gap = new Float32Array(SAMPLE_RATE * 0.8);
+      const gap = new Float32Array(SAMPLE_RATE_HZ * 0.8);
       const parts: Float32Array[] = [];
       for (const item of items) parts.push((await decodeAudioFile(item.audioPath)).samples, gap);
       const joined = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
@@ -88,7 +89,7 @@ Deno.test({
         joined.set(p, offset);
         offset += p.length;
       }
-      assert(joined.length / SAMPLE_RATE > 35, "longer than one window");
+      assert(joined.length / SAMPLE_RATE_HZ > 35, "longer than one window");
       const t = await transcribeOffline(state, joined, { vad, decode: DECODE });
       assert(t.windows.length >= 2, `${t.windows.length} windows`);
       for (const w of t.windows) {
@@ -110,13 +111,13 @@ Deno.test({
   fn: () =>
     withModel(async (model, vad) => {
       using state = await model.createState();
-      const silence = await transcribeOffline(state, new Float32Array(SAMPLE_RATE * 8), {
+      const silence = await transcribeOffline(state, new Float32Array(SAMPLE_RATE_HZ * 8), {
         vad,
         decode: DECODE,
       });
       assert(silence.text === "" && silence.windows.length === 0, `silence: "${silence.text}"`);
       let seed = 7;
-      const noise = new Float32Array(SAMPLE_RATE * 6).map(() => {
+      const noise = new Float32Array(SAMPLE_RATE_HZ * 6).map(() => {
         seed = (seed * 1103515245 + 12345) % 2 ** 31;
         return (seed / 2 ** 31 - 0.5) * 0.02;
       });

@@ -32,7 +32,7 @@
 
 import type { DecodeOptions, WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
 import type { VadModel } from "../../ffi/whisper/mod.ts";
-import { PROTOCOL_VERSION, type TranscriptEvent, type Word } from "../events/protocol.ts";
+import { PROTOCOL_VERSION, type TranscriptEvent, type Word } from "../../protocol/events.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement } from "./agreement.ts";
 import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";

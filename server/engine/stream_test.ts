@@ -1,9 +1,9 @@
 import { Engine } from "./engine.ts";
 import { feedRealtime, feedSimulated } from "./feed.ts";
 import { SimulatedClock } from "./clock.ts";
-import { EventSchema, type TranscriptEvent } from "../events/protocol.ts";
+import { EventSchema, type TranscriptEvent } from "../../protocol/events.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "../../ffi/testing/assert.ts";

@@ -1,6 +1,6 @@
 import { VadModel } from "../../ffi/whisper/mod.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
-import { decodeAudioFile } from "../decode/audio_file.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { type VadChange, VadStream } from "./vad_stream.ts";
 import { assert } from "../../ffi/testing/assert.ts";
 

@@ -8,13 +8,9 @@
 import type { DecodedToken } from "../../ffi/whisper/mod.ts";
 
 /** A word with its time span, ms from the start of the recording. */
-export interface TimedWord {
-  word: string;
-  startMs: number;
-  endMs: number;
-  /** Mean token probability. */
-  p: number;
-}
+import type { TimedWord } from "../../protocol/transcript.ts";
+
+export type { TimedWord };
 
 /** The tokens of one word, and the DTW time of the token just before it. */
 interface TokenGroup {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { parseDuration, parseNumber, SLOT_PARSERS } from "./parsers.ts";
 import { loadDefaultIntentClassifier } from "./rules.ts";
 import { NONE_INTENT } from "./classifier.ts";
-import { IntentSchema, PROTOCOL_VERSION } from "../events/protocol.ts";
+import { IntentSchema, PROTOCOL_VERSION } from "../../protocol/events.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 import { fuzz } from "../../ffi/testing/fuzz.ts";
 

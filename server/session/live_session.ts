@@ -11,18 +11,18 @@
  * @module
  */
 
-import { MEL_BINS, parseFrame } from "../events/audio_frames.ts";
+import { MEL_BINS, parseFrame } from "../../protocol/audio_frames.ts";
 import {
   type ControlMessage,
   parseControl,
   type SessionMessage,
   utf8Bytes,
-} from "../events/control.ts";
-import { PROTOCOL_VERSION, type TranscriptEvent } from "../events/protocol.ts";
+} from "../../protocol/control.ts";
+import { PROTOCOL_VERSION, type TranscriptEvent } from "../../protocol/events.ts";
 import type { StreamSession } from "../engine/stream.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
-import { OpusStream } from "../decode/opus_stream.ts";
-import { dequantizeMel } from "../decode/mel_input.ts";
+import { OpusStream } from "../../decode/opus_stream.ts";
+import { dequantizeMel } from "../../decode/mel_input.ts";
 import { opusPacketSamples } from "../../ffi/opus/mod.ts";
 
 /** Where text for the client goes (the `transcript` data channel). */

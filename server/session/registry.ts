@@ -7,11 +7,11 @@
  */
 
 import type { Engine } from "../engine/engine.ts";
-import type { ModeName } from "../engine/modes.ts";
+import type { ModeName } from "../../protocol/modes.ts";
 import type { SessionClock } from "../engine/clock.ts";
 import { type EndReason, type InputKind, LiveSession } from "./live_session.ts";
 import { releaseFreeMemory } from "../../ffi/native/libc.ts";
-import type { TranscriptEvent } from "../events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 
 /** Why admission refused a session. */
 export type RefusalReason = "full" | "overloaded" | "loading" | "draining";

@@ -9,7 +9,7 @@
 
 import type { MediaCounters } from "../session/live_session.ts";
 import client from "prom-client";
-import type { TranscriptEvent } from "../events/protocol.ts";
+import type { TranscriptEvent } from "../../protocol/events.ts";
 import type { JobReport, SchedulerStats } from "../engine/scheduler.ts";
 import type { ModelStatus } from "../engine/model_registry.ts";
 

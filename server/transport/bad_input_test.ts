@@ -10,10 +10,10 @@
 import { RTCPeerConnection } from "werift";
 import { withTestServer } from "./http/testing.ts";
 import { MAX_OFFER_BYTES } from "./http/signalling.ts";
-import { makeWav, sine } from "../decode/test_audio.ts";
-import { makeWebmOpus } from "../decode/test_webm.ts";
-import { melFrame, pcm16Frame } from "../events/audio_frames.ts";
-import { CHANNELS } from "../events/control.ts";
+import { makeWav, sine } from "../../decode/test_audio.ts";
+import { makeWebmOpus } from "../../decode/test_webm.ts";
+import { melFrame, pcm16Frame } from "../../protocol/audio_frames.ts";
+import { CHANNELS } from "../../protocol/control.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 

@@ -2,7 +2,7 @@ import type { App } from "./app.ts";
 import { TEST_SERVER_MODELS, withTestServer } from "./testing.ts";
 import { MAX_OFFER_BYTES } from "./signalling.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
-import { decodeAudioFile } from "../../decode/audio_file.ts";
+import { decodeAudioFile } from "../../../decode/audio_file.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { SimulatedClock } from "../../engine/clock.ts";
 import { type Deliver, feedSimulated } from "../../engine/feed.ts";

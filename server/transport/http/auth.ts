@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
 import { HttpError } from "./errors.ts";
-import { describeIssue } from "../../events/protocol.ts";
+import { describeIssue } from "../../../protocol/events.ts";
 
 /** A caller identified by its key. */
 export interface Principal {

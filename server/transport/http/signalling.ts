@@ -8,8 +8,8 @@
  */
 
 import { z } from "zod";
-import { MODE_NAMES } from "../../engine/modes.ts";
-import { describeIssue } from "../../events/protocol.ts";
+import { MODE_NAMES } from "../../../protocol/modes.ts";
+import { describeIssue } from "../../../protocol/events.ts";
 import type { InputKind } from "../../session/live_session.ts";
 import { HttpError } from "./errors.ts";
 

@@ -22,9 +22,9 @@ import {
   CONTAINER_NAMES,
   decodeAudioFile,
   type DecodedAudio,
-} from "../../decode/audio_file.ts";
-import { renderUploadResponse, UPLOAD_FORMATS } from "../../events/formats.ts";
-import { describeIssue } from "../../events/protocol.ts";
+} from "../../../decode/audio_file.ts";
+import { renderUploadResponse, UPLOAD_FORMATS } from "./formats.ts";
+import { describeIssue } from "../../../protocol/events.ts";
 import type { BatchOptions, BatchResult } from "../../engine/engine.ts";
 
 /** The containers an upload may be in. */

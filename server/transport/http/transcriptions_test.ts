@@ -1,9 +1,9 @@
 import { withTestServer } from "./testing.ts";
 import { parseUploadFields } from "./transcriptions.ts";
 import { HttpError } from "./errors.ts";
-import { decodeAudioFile } from "../../decode/audio_file.ts";
-import { makeWav, sine } from "../../decode/test_audio.ts";
-import { makeWebmOpus } from "../../decode/test_webm.ts";
+import { decodeAudioFile } from "../../../decode/audio_file.ts";
+import { makeWav, sine } from "../../../decode/test_audio.ts";
+import { makeWebmOpus } from "../../../decode/test_webm.ts";
 import { corpusWer } from "../../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";

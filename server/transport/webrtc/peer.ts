@@ -16,8 +16,8 @@ import {
   RTCRtpCodecParameters,
 } from "werift";
 import { opusPacketSamples } from "../../../ffi/opus/mod.ts";
-import { OpusStream } from "../../decode/opus_stream.ts";
-import { CHANNELS } from "../../events/control.ts";
+import { OpusStream } from "../../../decode/opus_stream.ts";
+import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
 

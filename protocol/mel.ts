@@ -11,8 +11,8 @@
  * @module
  */
 
-/** Samples per second the mel frames are computed at. */
-export const MEL_RATE = 16_000;
+import { SAMPLE_RATE_HZ } from "./audio.ts";
+
 /** Window length (n_fft). */
 export const N_FFT = 400;
 /** Hop between frames: 10 ms. */
@@ -42,7 +42,7 @@ function melToHz(m: number): number {
  * The mel filterbank as `nMels × (nFft / 2 + 1)` weights, row by row: triangular filters evenly
  * spaced on the Slaney mel scale from 0 Hz to rate / 2, each normalized to unit area.
  */
-export function melFilterbank(nMels = N_MELS, nFft = N_FFT, rate = MEL_RATE): Float32Array {
+export function melFilterbank(nMels = N_MELS, nFft = N_FFT, rate = SAMPLE_RATE_HZ): Float32Array {
   const bins = nFft / 2 + 1;
   const fftFreqs = Array.from({ length: bins }, (_, i) => (i * rate) / nFft);
   const lo = hzToMel(0);

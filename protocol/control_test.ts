@@ -1,6 +1,6 @@
 import { MAX_CONTROL_BYTES, parseControl, SessionMessageSchema } from "./control.ts";
-import { resolveStreamConfig } from "../engine/modes.ts";
-import { assert, assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
+import { resolveStreamConfig } from "../server/engine/modes.ts";
+import { assert, assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 
 Deno.test("control messages parse; bad ones get errors naming the fault", () => {
   assertEquals(parseControl('{"v":1,"type":"flush"}'), { v: 1, type: "flush" });

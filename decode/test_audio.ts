@@ -6,7 +6,7 @@
  * @module
  */
 
-export { fitSine, prng, rms, sine } from "../../ffi/testing/signal.ts";
+export { fitSine, prng, rms, sine } from "../ffi/testing/signal.ts";
 
 /** A WAV sample encoding. */
 export type WavEncoding = "pcm16" | "pcm24" | "pcm32" | "float32";

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { OpusStream } from "./opus_stream.ts";
-import { JitterBuffer, type JitterOutput } from "../transport/webrtc/jitter.ts";
-import { OpusEncoder, opusPacketSamples } from "../../ffi/opus/mod.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { bytes, fuzz, mutated } from "../../ffi/testing/fuzz.ts";
-import { prng, sine } from "../../ffi/testing/signal.ts";
+import { JitterBuffer, type JitterOutput } from "../server/transport/webrtc/jitter.ts";
+import { OpusEncoder, opusPacketSamples } from "../ffi/opus/mod.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { bytes, fuzz, mutated } from "../ffi/testing/fuzz.ts";
+import { prng, sine } from "../ffi/testing/signal.ts";
 
 /** 3 s of real packets as a browser sends them: 48 kHz, 20 ms, in-band FEC on. */
 function browserPackets(): Uint8Array[] {

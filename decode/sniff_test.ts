@@ -1,5 +1,5 @@
 import { sniffContainer } from "./sniff.ts";
-import { assertEquals } from "../../ffi/testing/assert.ts";
+import { assertEquals } from "../ffi/testing/assert.ts";
 
 const bytes = (...parts: (string | number[])[]) => {
   const out: number[] = [];

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { dequantizeMel } from "./mel_input.ts";
-import { MAX_MEL_FRAMES, MEL_BINS, parseFrame } from "../events/audio_frames.ts";
-import { assert } from "../../ffi/testing/assert.ts";
-import { fuzz } from "../../ffi/testing/fuzz.ts";
+import { MAX_MEL_FRAMES, MEL_BINS, parseFrame } from "../protocol/audio_frames.ts";
+import { assert } from "../ffi/testing/assert.ts";
+import { fuzz } from "../ffi/testing/fuzz.ts";
 
 /** A mel frame's range as parseFrame lets it through: finite 32-bit floats, rising. */
 const range = fc.tuple(

@@ -9,11 +9,12 @@
  * @module
  */
 
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 import { extname } from "node:path";
-import { SndfileError } from "../../ffi/sndfile/errors.ts";
-import { SoundFile } from "../../ffi/sndfile/sound_file.ts";
-import { SF_ERR } from "../../ffi/sndfile/symbols.ts";
-import { Resampler } from "../../ffi/soxr/resampler.ts";
+import { SndfileError } from "../ffi/sndfile/errors.ts";
+import { SoundFile } from "../ffi/sndfile/sound_file.ts";
+import { SF_ERR } from "../ffi/sndfile/symbols.ts";
+import { Resampler } from "../ffi/soxr/resampler.ts";
 import { AudioDecodeError } from "./errors.ts";
 import { decodeWithFfmpeg, findFfmpeg } from "./ffmpeg.ts";
 import { type Container, CONTAINER_NAMES, readHead, sniffContainer } from "./sniff.ts";
@@ -23,8 +24,6 @@ import { SampleBuffer } from "./sample_buffer.ts";
 export { AudioDecodeError, type AudioDecodeErrorKind } from "./errors.ts";
 export { type Container, CONTAINER_NAMES } from "./sniff.ts";
 
-/** The sample rate every decoded file comes out at. */
-export const TARGET_RATE = 16_000;
 /** Lowest source sample rate accepted, Hz. */
 export const MIN_SOURCE_RATE = 1_000;
 /** Highest source sample rate accepted, Hz. */
@@ -37,7 +36,7 @@ export interface DecodedAudio {
   /** Mono samples at 16 kHz, nominally in [-1, 1], always finite (NaN and ±Infinity become 0). */
   samples: Float32Array<ArrayBuffer>;
   /** Always 16000. */
-  sampleRate: typeof TARGET_RATE;
+  sampleRate: typeof SAMPLE_RATE_HZ;
   /** The file's own sample rate. */
   sourceRate: number;
   /** The file's own channel count (averaged into one). */
@@ -88,7 +87,7 @@ function unsupported(label: string, found: Container | null, allowed: readonly C
 }
 
 /** Frames to preallocate at most before the real length is known (10 minutes at 16 kHz). */
-const MAX_PREALLOC = TARGET_RATE * 600;
+const MAX_PREALLOC = SAMPLE_RATE_HZ * 600;
 
 /**
  * Averages `frames` interleaved frames of `channels` into `mono`. A sample that is not a finite
@@ -172,10 +171,10 @@ async function decode(path: string, label: string, opts: DecodeOptions): Promise
     const got = await decodeWebm(path, label, { signal, maxS: opts.maxDurationS });
     return {
       samples: got.samples,
-      sampleRate: TARGET_RATE,
+      sampleRate: SAMPLE_RATE_HZ,
       sourceRate: got.sourceRate,
       channels: got.channels,
-      durationS: got.samples.length / TARGET_RATE,
+      durationS: got.samples.length / SAMPLE_RATE_HZ,
       format: got.format,
       decoder: "libopus",
       container,
@@ -195,14 +194,14 @@ async function decode(path: string, label: string, opts: DecodeOptions): Promise
     const ffmpeg = opts.containers ? false : opts.ffmpeg === undefined ? findFfmpeg() : opts.ffmpeg;
     if (ffmpeg) {
       const got = await decodeWithFfmpeg(ffmpeg, path, label, reason, signal);
-      const durationS = got.samples.length / TARGET_RATE;
+      const durationS = got.samples.length / SAMPLE_RATE_HZ;
       if (opts.maxDurationS !== undefined && durationS > opts.maxDurationS) {
         throw tooLong(label, opts.maxDurationS);
       }
       return {
         ...got,
         samples: finite(got.samples),
-        sampleRate: TARGET_RATE,
+        sampleRate: SAMPLE_RATE_HZ,
         durationS,
         decoder: "ffmpeg",
         container,
@@ -265,17 +264,17 @@ async function readAll(
     );
   }
   if (declared === 0) throw new AudioDecodeError(label, "holds no audio samples (0 frames)");
-  const maxOut = maxDurationS === undefined ? Infinity : maxDurationS * TARGET_RATE;
+  const maxOut = maxDurationS === undefined ? Infinity : maxDurationS * SAMPLE_RATE_HZ;
   if (declared !== null && declared / sampleRate > (maxDurationS ?? Infinity)) {
     throw tooLong(label, maxDurationS!);
   }
 
-  const ratio = TARGET_RATE / sampleRate;
-  const expected = declared === null ? TARGET_RATE : Math.ceil(declared * ratio) + 64;
+  const ratio = SAMPLE_RATE_HZ / sampleRate;
+  const expected = declared === null ? SAMPLE_RATE_HZ : Math.ceil(declared * ratio) + 64;
   const out = new SampleBuffer(Math.min(expected, MAX_PREALLOC));
-  using resampler = sampleRate === TARGET_RATE
+  using resampler = sampleRate === SAMPLE_RATE_HZ
     ? null
-    : new Resampler({ inputRate: sampleRate, outputRate: TARGET_RATE, channels: 1 });
+    : new Resampler({ inputRate: sampleRate, outputRate: SAMPLE_RATE_HZ, channels: 1 });
 
   // One second per read: big files decode in many short native calls off the main thread.
   const chunkFrames = Math.max(1024, sampleRate);
@@ -321,10 +320,10 @@ async function readAll(
   const samples = out.take();
   const decoded: DecodedAudio = {
     samples,
-    sampleRate: TARGET_RATE,
+    sampleRate: SAMPLE_RATE_HZ,
     sourceRate: sampleRate,
     channels,
-    durationS: samples.length / TARGET_RATE,
+    durationS: samples.length / SAMPLE_RATE_HZ,
     format: `${sf.info.container}, ${sf.info.encoding}`,
     decoder: "libsndfile",
     container,

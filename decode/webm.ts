@@ -10,9 +10,10 @@
  */
 
 import { EncodedPacketSink, FilePathSource, Input, MATROSKA, WEBM } from "mediabunny";
-import { OpusDecoder, OpusError } from "../../ffi/opus/codec.ts";
+import { OpusDecoder, OpusError } from "../ffi/opus/codec.ts";
 import { AudioDecodeError } from "./errors.ts";
 import { SampleBuffer } from "./sample_buffer.ts";
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 /** What a WebM file decoded to. */
 export interface WebmAudio {
@@ -26,8 +27,6 @@ export interface WebmAudio {
   badPackets: number;
 }
 
-/** Output rate. */
-const RATE = 16_000;
 /** A hole in the timestamps longer than this is filled with silence, s. */
 const GAP_S = 0.03;
 
@@ -74,8 +73,8 @@ export async function decodeWebm(
     const head = bytesOf(config?.description);
     const preSkip = Math.round(opusPreSkip(head) / 3);
 
-    const out = new SampleBuffer(RATE * 10);
-    const maxSamples = (opts.maxS ?? Infinity) * RATE;
+    const out = new SampleBuffer(SAMPLE_RATE_HZ * 10);
+    const maxSamples = (opts.maxS ?? Infinity) * SAMPLE_RATE_HZ;
     const push = (x: Float32Array) => {
       if (out.length + x.length > maxSamples) {
         throw new AudioDecodeError(label, `is longer than the ${opts.maxS} s allowed`, {
@@ -84,7 +83,7 @@ export async function decodeWebm(
       }
       out.push(x);
     };
-    const decoder = new OpusDecoder(RATE);
+    const decoder = new OpusDecoder(SAMPLE_RATE_HZ);
     let good = 0;
     let bad = 0;
     let firstTs: number | null = null;
@@ -96,8 +95,8 @@ export async function decodeWebm(
         for await (const p of packets) {
           opts.signal?.throwIfAborted();
           firstTs ??= p.timestamp;
-          const at = Math.round((p.timestamp - firstTs) * RATE);
-          if (at - out.length > GAP_S * RATE) push(new Float32Array(at - out.length));
+          const at = Math.round((p.timestamp - firstTs) * SAMPLE_RATE_HZ);
+          if (at - out.length > GAP_S * SAMPLE_RATE_HZ) push(new Float32Array(at - out.length));
           let pcm: Float32Array;
           try {
             pcm = decoder.decode(p.data);
@@ -105,8 +104,8 @@ export async function decodeWebm(
           } catch (err) {
             if (!(err instanceof OpusError)) throw err;
             bad++;
-            const n = Math.round(p.duration * RATE / 40) * 40; // a multiple of 2.5 ms
-            pcm = n > 0 && n <= RATE * 0.12 ? decoder.conceal(n) : new Float32Array(0);
+            const n = Math.round(p.duration * SAMPLE_RATE_HZ / 40) * 40; // a multiple of 2.5 ms
+            pcm = n > 0 && n <= SAMPLE_RATE_HZ * 0.12 ? decoder.conceal(n) : new Float32Array(0);
           }
           push(pcm);
         }

@@ -9,7 +9,7 @@
  */
 
 import { z } from "zod";
-import { describeIssue, PROTOCOL_VERSION } from "./protocol.ts";
+import { describeIssue, PROTOCOL_VERSION } from "./events.ts";
 
 /** The data channel labels a session knows. */
 export const CHANNELS = {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { ControlSchema, MAX_CONTROL_BYTES, parseControl, SessionMessageSchema } from "./control.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { expectContractError, fuzz, thrown } from "../../ffi/testing/fuzz.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { expectContractError, fuzz, thrown } from "../ffi/testing/fuzz.ts";
 
 const PREFIX = "Cannot read control message: ";
 const ERRORS = [TypeError, RangeError, SyntaxError];

@@ -11,8 +11,9 @@
  * @module
  */
 
-import { OpusDecoder, OpusError } from "../../ffi/opus/mod.ts";
-import type { JitterOutput } from "../transport/webrtc/jitter.ts";
+import { OpusDecoder, OpusError } from "../ffi/opus/mod.ts";
+import type { JitterOutput } from "../server/transport/webrtc/jitter.ts";
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 /** Counters for stats and tests, in ms of 16 kHz audio. */
 export interface OpusStreamCounters {
@@ -31,7 +32,6 @@ export interface OpusStreamOptions {
   maxConcealMs?: number;
 }
 
-const RATE = 16_000;
 /** Concealment works in steps of 2.5 ms: 40 samples at 16 kHz. */
 const STEP = 40;
 /** libopus conceals at most 120 ms per call. */
@@ -52,8 +52,8 @@ export class OpusStream {
 
   constructor(opts: OpusStreamOptions = {}) {
     this.#clockRate = opts.clockRate ?? 48_000;
-    this.#maxConceal = Math.round(((opts.maxConcealMs ?? 200) * RATE) / 1000);
-    this.#dec = new OpusDecoder(RATE);
+    this.#maxConceal = Math.round(((opts.maxConcealMs ?? 200) * SAMPLE_RATE_HZ) / 1000);
+    this.#dec = new OpusDecoder(SAMPLE_RATE_HZ);
   }
 
   /** The samples for one jitter-buffer output (possibly none). */
@@ -112,7 +112,7 @@ export class OpusStream {
   }
 
   #samples(duration: number): number {
-    return Math.max(0, Math.round((duration * RATE) / this.#clockRate));
+    return Math.max(0, Math.round((duration * SAMPLE_RATE_HZ) / this.#clockRate));
   }
 
   /** Frees the decoder; idempotent. */

@@ -5,7 +5,7 @@
  */
 
 import { deflateSync } from "node:zlib";
-import type { Transcript } from "../engine/offline.ts";
+import type { Transcript } from "../../../protocol/transcript.ts";
 
 /** Output formats of a transcript. */
 export const TRANSCRIPT_FORMATS = ["text", "json", "srt", "vtt"] as const;

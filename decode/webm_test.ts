@@ -4,7 +4,7 @@ import { makeWebmOpus } from "./test_webm.ts";
 import { fitSine, rms, sine } from "./test_audio.ts";
 import { opusPreSkip } from "./webm.ts";
 import { opusHead } from "./test_webm.ts";
-import { assert, assertEquals, assertNear } from "../../ffi/testing/assert.ts";
+import { assert, assertEquals, assertNear } from "../ffi/testing/assert.ts";
 
 async function rejects(p: Promise<unknown>): Promise<AudioDecodeError> {
   try {

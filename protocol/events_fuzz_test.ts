@@ -1,7 +1,7 @@
 import fc from "fast-check";
-import { EventSchema, parseEvent, PROTOCOL_VERSION, type TranscriptEvent } from "./protocol.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { expectContractError, fuzz, thrown } from "../../ffi/testing/fuzz.ts";
+import { EventSchema, parseEvent, PROTOCOL_VERSION, type TranscriptEvent } from "./events.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { expectContractError, fuzz, thrown } from "../ffi/testing/fuzz.ts";
 
 const PREFIX = "Cannot parse event: ";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { layoutChannels, parseFfmpegInfo } from "./ffmpeg.ts";
-import { assert } from "../../ffi/testing/assert.ts";
-import { fuzz } from "../../ffi/testing/fuzz.ts";
+import { assert } from "../ffi/testing/assert.ts";
+import { fuzz } from "../ffi/testing/fuzz.ts";
 
 const BANNER = `Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'x.m4a':
   Duration: 00:00:01.00, start: 0.000000, bitrate: 130 kb/s

@@ -1,9 +1,9 @@
 import { join } from "node:path";
-import { SF_FORMAT } from "../../ffi/sndfile/symbols.ts";
-import { SoundFile } from "../../ffi/sndfile/sound_file.ts";
-import { writeSoundFile } from "../../ffi/sndfile/write.ts";
-import { assert, assertEquals, assertNear, assertRejects } from "../../ffi/testing/assert.ts";
-import { hasShared, SHARED_DIR, sharedPath } from "../../ffi/testing/shared.ts";
+import { SF_FORMAT } from "../ffi/sndfile/symbols.ts";
+import { SoundFile } from "../ffi/sndfile/sound_file.ts";
+import { writeSoundFile } from "../ffi/sndfile/write.ts";
+import { assert, assertEquals, assertNear, assertRejects } from "../ffi/testing/assert.ts";
+import { hasShared, SHARED_DIR, sharedPath } from "../ffi/testing/shared.ts";
 import {
   AudioDecodeError,
   declaredDataShortfall,

@@ -1,8 +1,8 @@
 import { OpusStream } from "./opus_stream.ts";
-import { JitterBuffer, type JitterOutput } from "../transport/webrtc/jitter.ts";
-import { OpusDecoder, OpusEncoder } from "../../ffi/opus/mod.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { fitSine, sine } from "../../ffi/testing/signal.ts";
+import { JitterBuffer, type JitterOutput } from "../server/transport/webrtc/jitter.ts";
+import { OpusDecoder, OpusEncoder } from "../ffi/opus/mod.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { fitSine, sine } from "../ffi/testing/signal.ts";
 
 const total = (xs: Float32Array[]) => xs.reduce((n, x) => n + x.length, 0);
 

@@ -1,4 +1,4 @@
-import { assertEquals } from "../../ffi/testing/assert.ts";
+import { assertEquals } from "../ffi/testing/assert.ts";
 import { layoutChannels, parseFfmpegInfo } from "./ffmpeg.ts";
 
 // ffmpeg's own banner for an AAC-in-MP4 file (as printed on stderr at the default log level).

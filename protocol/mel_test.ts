@@ -1,7 +1,8 @@
-import { HOP, LogMel, MEL_RATE, melFilterbank, N_BINS, N_MELS } from "./mel.ts";
-import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { sine } from "../../ffi/testing/signal.ts";
+import { HOP, LogMel, melFilterbank, N_BINS, N_MELS } from "./mel.ts";
+import { SAMPLE_RATE_HZ } from "./audio.ts";
+import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { sine } from "../ffi/testing/signal.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 
@@ -39,7 +40,7 @@ Deno.test({
 });
 
 Deno.test("log-mel frames: 10 ms each, streamed in any chunking, a tone in its band", () => {
-  const x = sine(1_000, MEL_RATE, 1, 0.5);
+  const x = sine(1_000, SAMPLE_RATE_HZ, 1, 0.5);
   const whole = new LogMel().push(x);
   assertEquals(whole.length / N_MELS, Math.floor((x.length - 200) / HOP) + 1, "Whisper's count");
   const chunked = new LogMel();
@@ -54,7 +55,7 @@ Deno.test("log-mel frames: 10 ms each, streamed in any chunking, a tone in its b
   const frame = whole.subarray(50 * N_MELS, 51 * N_MELS);
   const peak = frame.indexOf(Math.max(...frame));
   const fb = melFilterbank();
-  const k1k = Math.round((1_000 * 400) / MEL_RATE);
+  const k1k = Math.round((1_000 * 400) / SAMPLE_RATE_HZ);
   let best = 0;
   for (let m = 1; m < N_MELS; m++) if (fb[m * N_BINS + k1k] > fb[best * N_BINS + k1k]) best = m;
   assertEquals(peak, best);

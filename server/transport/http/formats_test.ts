@@ -1,5 +1,5 @@
 import { renderTranscript } from "./formats.ts";
-import type { Transcript } from "../engine/offline.ts";
+import type { Transcript } from "../../../protocol/transcript.ts";
 
 const t: Transcript = {
   text: "Hello there. General Kenobi.",

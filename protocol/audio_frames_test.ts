@@ -6,7 +6,7 @@ import {
   parseFrame,
   pcm16Frame,
 } from "./audio_frames.ts";
-import { assert, assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
+import { assert, assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 
 Deno.test("PCM16 frames round-trip within one quantization step", () => {
   const x = Float32Array.from({ length: 320 }, (_, i) => Math.sin(i / 7) * 0.9);

@@ -12,8 +12,8 @@ import {
   parseFrame,
   pcm16Frame,
 } from "./audio_frames.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { bytes, expectContractError, fuzz, mutated, thrown } from "../../ffi/testing/fuzz.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { bytes, expectContractError, fuzz, mutated, thrown } from "../ffi/testing/fuzz.ts";
 
 const PREFIX = /^Cannot read (audio|PCM16|Opus|mel) frame: /;
 

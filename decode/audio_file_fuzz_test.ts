@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 import {
   AudioDecodeError,
   decodeAudioBytes,
@@ -7,29 +8,28 @@ import {
   MAX_CHANNELS,
   MAX_SOURCE_RATE,
   MIN_SOURCE_RATE,
-  TARGET_RATE,
 } from "./audio_file.ts";
 import { interleave, makeWav, sine } from "./test_audio.ts";
-import { writeSoundFile } from "../../ffi/sndfile/write.ts";
-import { SF_FORMAT } from "../../ffi/sndfile/symbols.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
-import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
-import { bytes, expectContractError, fuzz, mutated, rejected } from "../../ffi/testing/fuzz.ts";
+import { writeSoundFile } from "../ffi/sndfile/write.ts";
+import { SF_FORMAT } from "../ffi/sndfile/symbols.ts";
+import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
+import { bytes, expectContractError, fuzz, mutated, rejected } from "../ffi/testing/fuzz.ts";
 
 const JFK = "speech/jfk/jfk.wav";
 
 /** A short stretch of real speech (jfk), or a tone when the shared data is absent. */
 async function speech(seconds: number): Promise<Float32Array> {
-  if (!hasShared(JFK)) return sine(300, TARGET_RATE, seconds, 0.4);
+  if (!hasShared(JFK)) return sine(300, SAMPLE_RATE_HZ, seconds, 0.4);
   const all = (await decodeAudioFile(sharedPath(JFK), { ffmpeg: false })).samples;
-  return all.slice(TARGET_RATE, TARGET_RATE + Math.round(seconds * TARGET_RATE));
+  return all.slice(SAMPLE_RATE_HZ, SAMPLE_RATE_HZ + Math.round(seconds * SAMPLE_RATE_HZ));
 }
 
 /** Naive linear resampling, only to make fixtures at other rates. */
 function resample(x: Float32Array, rate: number): Float32Array {
-  const n = Math.round((x.length * rate) / TARGET_RATE);
+  const n = Math.round((x.length * rate) / SAMPLE_RATE_HZ);
   return Float32Array.from({ length: n }, (_, i) => {
-    const t = (i * TARGET_RATE) / rate, k = Math.floor(t), f = t - k;
+    const t = (i * SAMPLE_RATE_HZ) / rate, k = Math.floor(t), f = t - k;
     return (x[k] ?? 0) * (1 - f) + (x[k + 1] ?? 0) * f;
   });
 }
@@ -79,13 +79,13 @@ async function seedFiles(
 
 /** A decoded file, checked against `DecodedAudio`'s contract. */
 function checkDecoded(a: DecodedAudio): void {
-  assertEquals(a.sampleRate, TARGET_RATE, "sampleRate");
+  assertEquals(a.sampleRate, SAMPLE_RATE_HZ, "sampleRate");
   // (A file of a few samples may resample to none: 1 sample at 44.1 kHz is 0.36 of one at 16 kHz.)
   assert(a.samples instanceof Float32Array, "samples");
   for (let i = 0; i < a.samples.length; i++) {
     if (!Number.isFinite(a.samples[i])) throw new Error(`sample ${i} is ${a.samples[i]}`);
   }
-  assertEquals(a.durationS, a.samples.length / TARGET_RATE, "durationS");
+  assertEquals(a.durationS, a.samples.length / SAMPLE_RATE_HZ, "durationS");
   assert(
     Number.isInteger(a.sourceRate) && a.sourceRate >= MIN_SOURCE_RATE &&
       a.sourceRate <= MAX_SOURCE_RATE,

@@ -12,7 +12,7 @@ import {
   Output,
   WebMOutputFormat,
 } from "mediabunny";
-import { OpusEncoder } from "../../ffi/opus/codec.ts";
+import { OpusEncoder } from "../ffi/opus/codec.ts";
 
 /** How {@linkcode makeWebmOpus} lays out its packets. */
 export interface WebmSpec {

@@ -1,5 +1,5 @@
-import { parseEvent, PROTOCOL_VERSION, type TranscriptEvent } from "./protocol.ts";
-import { assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
+import { parseEvent, PROTOCOL_VERSION, type TranscriptEvent } from "./events.ts";
+import { assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 
 const word = { word: "hello", startMs: 100, endMs: 400, p: 0.9 };
 
