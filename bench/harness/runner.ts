@@ -10,7 +10,8 @@
 import { dirname, join, resolve } from "node:path";
 import { type Cell, cells, type Definition, type RunConfig } from "../definition.ts";
 import { loadWorkload, type Workload } from "../workloads/workload.ts";
-import { openSut, type ResolvedModels } from "../suts/sut.ts";
+import type { ResolvedModels } from "../suts/sut.ts";
+import { openSut } from "../suts/open.ts";
 import {
   type Distributions,
   type ItemOutcome,

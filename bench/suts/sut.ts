@@ -3,19 +3,14 @@
  * workload item at a time. In-process SUTs (`offline`, `stream`) share the harness process;
  * external ones (`whisper-cli`, `command`) run a program per item. Every SUT reports the text it
  * produced and the processing time; streaming SUTs add their events (latency metrics), and the
- * harness measures CPU and peak memory around each call.
+ * harness measures CPU and peak memory around each call. `open.ts` prepares one by kind.
  *
  * @module
  */
 
 import type { WorkloadItem } from "../workloads/dataset.ts";
-import type { RunConfig, SutDef } from "../definition.ts";
+import type { SutDef } from "../definition.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
-import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
-import { commandSut, whisperCliSut } from "./external.ts";
-import { offlineSut, streamSut } from "./inprocess.ts";
-import { webrtcSut } from "./webrtc.ts";
-import { uploadSut } from "./upload.ts";
 
 /** What one SUT call produced. */
 export interface SutOutput {
@@ -46,29 +41,4 @@ export interface Sut {
 export interface ResolvedModels {
   model: string;
   vadModel: string;
-}
-
-/** Prepares a SUT for a run config. */
-export async function openSut(
-  def: SutDef,
-  config: RunConfig,
-  models: ResolvedModels,
-): Promise<Sut> {
-  switch (def.kind) {
-    case "offline":
-      return await offlineSut(def.name, config, models);
-    case "stream":
-      return streamSut(def.name, config, models, def.realtime);
-    case "whisper-cli": {
-      const build = await ensureWhisperBuild({ quiet: true });
-      if (!build.cli) throw new Error(`Cannot run ${def.name}: the whisper.cpp build has no CLI`);
-      return whisperCliSut(def.name, build.cli, config, models, def.vad);
-    }
-    case "command":
-      return commandSut(def, config, models);
-    case "webrtc":
-      return await webrtcSut(def, config, models);
-    case "upload":
-      return await uploadSut(def, config, models);
-  }
 }
