@@ -1,6 +1,6 @@
 /**
  * Mel frames from a privacy-mode client → the engine's input: the quantized log10-power frames
- * (see `server/events/audio_frames.ts`) are dequantized. The engine then gives each window it
+ * (see `protocol/audio_frames.ts`) are dequantized. The engine then gives each window it
  * decodes Whisper's own treatment (`server/engine/mel_window.ts`).
  *
  * @module

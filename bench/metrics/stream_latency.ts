@@ -1,6 +1,6 @@
 /**
  * Streaming metrics computed from a session's event stream alone (JSON lines of
- * `server/events/protocol.ts`) against a forced alignment of the same audio:
+ * `protocol/events.ts`) against a forced alignment of the same audio:
  *
  * - word-emission latency: the commit event that carries a word → the word's end in the
  *   reference (`emittedMs − end`), for every committed word that matches a reference word;

@@ -262,7 +262,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
 
   /**
    * Queues log-mel frames (privacy mode): 80 log10-power values per 10 ms frame, frame after
-   * frame, as `client/src/mel.ts` computes them. Throws as `push` does, and on values that are
+   * frame, as `protocol/mel.ts` computes them. Throws as `push` does, and on values that are
    * not whole frames or not in [−40, 40] (log10 of a power).
    */
   pushMel(frames: Float32Array): void {
