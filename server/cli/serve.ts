@@ -1,6 +1,7 @@
 /**
  * `deno task start [options]`: the hum-helix service. Loads the engine's models (a list of them
- * in the background, smallest first), serves the browser client at `/`, WHIP-style signalling
+ * in the background, smallest first), serves the browser client at `/` (the bundle the start
+ * task built, `client/build.ts`; this never builds it), WHIP-style signalling
  * at `/v1/sessions`, status, metrics and probes (see `server/transport/http/app.ts`). SIGTERM
  * drains: new sessions are refused (and `/readyz` fails) while open ones finish, for up to
  * `--drain-s`; SIGINT ends every session at once (each still gets its final segment).
@@ -14,7 +15,7 @@ import { Engine } from "../engine/engine.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import { wireService } from "../transport/http/service.ts";
-import { clientFiles } from "../../client/files.ts";
+import { clientBundleWarning, clientFiles } from "../../client/files.ts";
 import { ApiKeys } from "../transport/http/auth.ts";
 
 const HELP = `Usage: deno task start [options]
@@ -196,7 +197,7 @@ async function serve(opts: Options): Promise<number> {
     maxSessions: opts.maxSessions,
     refuseWhenOverloaded: opts.refuseWhenOverloaded,
     publicUrl: opts.publicUrl,
-    staticFiles: await clientFiles(),
+    staticFiles: clientFiles(),
     apiKeys,
     allowedOrigins: opts.allowedOrigins,
     maxSessionMs: opts.maxSessionS * 1000,
@@ -213,6 +214,8 @@ async function serve(opts: Options): Promise<number> {
     },
   });
   if (apiKeys) console.error(`hum-helix: ${apiKeys.size} API keys; sessions and uploads need one`);
+  const bundle = await clientBundleWarning();
+  if (bundle) console.error(`hum-helix: ${bundle}`);
   const server = Deno.serve({
     port: opts.port,
     hostname: opts.host,
