@@ -58,6 +58,7 @@ COPY protocol protocol
 COPY decode decode
 COPY server server
 COPY client client
+COPY util util
 COPY deploy/docker/prebuilt.ts deploy/docker/prebuilt.ts
 # The browser client's bundle (.cache/client), newer than its sources.
 RUN ./hum build:client

@@ -12,7 +12,14 @@
 import { join } from "node:path";
 import { z } from "zod";
 import { stringify } from "yaml";
-import { parseCommandLine, runCommand } from "../server/cli/args.ts";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../util/flags.ts";
+import { runCommand } from "../util/command.ts";
 import { loadDefinition } from "./definition.ts";
 import { runBenchmark } from "./harness/runner.ts";
 import { compareResults, readResults, writeResults } from "./harness/baseline.ts";
@@ -20,32 +27,46 @@ import { comparisonText, progressLine, resultsTable, sweeps, sweepText } from ".
 import { REPO_ROOT } from "../ffi/whisper/build.ts";
 import { writeReport } from "./report/cli.ts";
 
-const HELP = `Usage: deno task bench [DEFINITION.yaml] [options]
+/** The flags of `deno task bench`. */
+export const BENCH_FLAGS = {
+  out: {
+    flag: "--out",
+    arg: "PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: "bench/results/",
+    help: "results file, or a folder for <run id>.yaml",
+  },
+  baseline: {
+    flag: "--baseline",
+    arg: "PATH",
+    schema: z.string().min(1).optional(),
+    help: "compare with these results; exit 1 on a regression",
+  },
+  compare: {
+    flag: "--compare",
+    arg: "PATH",
+    schema: z.string().min(1).optional(),
+    help: "compare PATH with --baseline, without running anything",
+  },
+} as const satisfies FlagTable;
 
-Runs a benchmark definition and writes its results (YAML, with provenance).
+/** `deno task bench`: its usage and flags. */
+export const BENCH_COMMAND: CommandSpec<typeof BENCH_FLAGS> = {
+  usage: "deno task bench [DEFINITION.yaml] [options]",
+  about: "Runs a benchmark definition (default bench/definitions/default.yaml) and writes its " +
+    "results (YAML, with provenance).",
+  flags: BENCH_FLAGS,
+  positional: { key: "file", arity: "optional" },
+};
 
-Options:
-  --out PATH          results file, or a folder for <run id>.yaml; default bench/results/
-  --baseline PATH     compare with these results; exit 1 on a regression
-  --compare PATH      compare PATH with --baseline, without running anything
-  --help              this text
-`;
-
-const Options = z.object({
+const Options = flagSchema(BENCH_FLAGS).extend({
   file: z.string().min(1).default(join(REPO_ROOT, "bench", "definitions", "default.yaml")),
-  out: z.string().min(1).optional(),
-  baseline: z.string().min(1).optional(),
-  compare: z.string().min(1).optional(),
 });
 type Options = z.infer<typeof Options>;
 
 /** Parses the command line. */
 export function parseArgs(args: string[]): Options | "help" {
-  return parseCommandLine(args, {
-    value: { "--out": "out", "--baseline": "baseline", "--compare": "compare" },
-    bool: {},
-    file: "optional",
-  }, Options);
+  return parseFlags(BENCH_COMMAND, Options, args);
 }
 
 /** Where the results go: `--out` as a file, or `<run id>.yaml` in `--out` as a folder or the default. */
@@ -105,4 +126,6 @@ async function bench(opts: Options): Promise<number> {
   return code;
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, bench));
+if (import.meta.main) {
+  Deno.exit(await runCommand(Deno.args, helpText(BENCH_COMMAND), parseArgs, bench));
+}

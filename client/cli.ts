@@ -23,7 +23,14 @@ import {
   RtpHeader,
   RtpPacket,
 } from "werift";
-import { parseCommandLine, runCommand } from "../server/cli/args.ts";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../util/flags.ts";
+import { runCommand } from "../util/command.ts";
 import { decodeAudioFile } from "../decode/audio_file.ts";
 import { CHANNELS, SessionMessageSchema } from "../protocol/control.ts";
 import { EventSchema, PROTOCOL_VERSION } from "../protocol/events.ts";
@@ -34,48 +41,102 @@ import { OpusEncoder } from "../ffi/opus/mod.ts";
 import { Impairment, type ImpairmentCounts } from "./impair.ts";
 import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
-const HELP = `Usage: deno task client --url URL --file AUDIO [options]
+/** The flags of `deno task client`. */
+export const CLIENT_FLAGS = {
+  url: {
+    flag: "--url",
+    arg: "URL",
+    schema: z.string().url(),
+    help: "the server, e.g. http://127.0.0.1:8000 (required)",
+  },
+  file: {
+    flag: "--file",
+    arg: "PATH",
+    schema: z.string().min(1),
+    help: "audio file (any format the server's decoder reads) (required)",
+  },
+  transport: {
+    flag: "--transport",
+    arg: "T",
+    schema: z.enum(["media", "audio", "mel"]).default("media"),
+    help: "media (Opus track) | audio (PCM16 data channel) | mel (privacy mode: 8-bit log-mel " +
+      "frames on the mel channel)",
+  },
+  mode: {
+    flag: "--mode",
+    arg: "M",
+    schema: z.enum(MODE_NAMES).optional(),
+    defaultHelp: "the server's (balanced)",
+    help: "latency | balanced | accuracy",
+  },
+  model: {
+    flag: "--model",
+    arg: "NAME",
+    schema: z.string().min(1).optional(),
+    defaultHelp: "the server's",
+    help: "model for the session",
+  },
+  realtime: {
+    flag: "--realtime",
+    schema: z.boolean().default(false),
+    help: "send at wall-clock speed (default: as fast as the link takes it)",
+  },
+  out: {
+    flag: "--out",
+    arg: "PATH",
+    schema: z.string().min(1).optional(),
+    help: "write the JSON lines there instead of stdout",
+  },
+  timeout: {
+    flag: "--timeout",
+    arg: "S",
+    schema: z.coerce.number().positive().default(600),
+    unit: "s",
+    help: "give up after this long",
+  },
+  clock: {
+    flag: "--clock",
+    arg: "C",
+    schema: z.enum(["server", "client"]).default("server"),
+    help: "server: events as sent; client: each event's emittedMs becomes when this client " +
+      "received it, in ms since it sent the first audio — so latency figures include the network " +
+      "and the transport both ways",
+  },
+  /** Share of the media track's RTP packets dropped before they leave (`client/impair.ts`). */
+  loss: {
+    flag: "--loss",
+    arg: "P",
+    schema: z.coerce.number().min(0).lt(1).default(0),
+    help: "impair the media track: drop this share of the RTP packets (0 ≤ P < 1)",
+  },
+  /** Share of the media track's RTP packets sent after the next one. */
+  reorder: {
+    flag: "--reorder",
+    arg: "P",
+    schema: z.coerce.number().min(0).lt(1).default(0),
+    help: "impair the media track: send this share of the RTP packets late, after the next one " +
+      "(0 ≤ P < 1)",
+  },
+  /** Seed of the impairment's generator. */
+  seed: {
+    flag: "--seed",
+    arg: "N",
+    schema: z.coerce.number().int().min(0).max(0xffffffff).default(1),
+    help: "seed of the impairment's generator: same seed, same drops",
+  },
+} as const satisfies FlagTable;
 
-Streams an audio file to a hum-helix server over WebRTC and prints what comes back as JSON lines.
+/** `deno task client`: its usage and flags. */
+export const CLIENT_COMMAND: CommandSpec<typeof CLIENT_FLAGS> = {
+  usage: "deno task client --url URL --file AUDIO [options]",
+  about: "Streams an audio file to a hum-helix server over WebRTC and prints what comes back as " +
+    "JSON lines.",
+  flags: CLIENT_FLAGS,
+};
 
-Options:
-  --url URL             the server, e.g. http://127.0.0.1:8000 (required)
-  --file PATH           audio file (any format the server's decoder reads) (required)
-  --transport T         media (Opus track; default) | audio (PCM16 data channel) |
-                        mel (privacy mode: 8-bit log-mel frames on the mel channel)
-  --mode M              latency | balanced | accuracy; default: the server's (balanced)
-  --model NAME          model for the session
-  --realtime            send at wall-clock speed (default: as fast as the link takes it)
-  --out PATH            write the JSON lines there instead of stdout
-  --timeout S           give up after S seconds (default 600)
-  --clock C             server (default): events as sent; client: each event's emittedMs becomes
-                        when this client received it, in ms since it sent the first audio — so
-                        latency figures include the network and the transport both ways
-  --loss P              impair the media track: drop this share of the RTP packets (0 ≤ P < 1)
-  --reorder P           impair the media track: send this share of the RTP packets late, after
-                        the next one (0 ≤ P < 1)
-  --seed N              seed of the impairment's generator (default 1): same seed, same drops
-  --help                this text
-`;
-
-const Options = z.object({
-  url: z.string().url(),
-  file: z.string().min(1),
-  transport: z.enum(["media", "audio", "mel"]).default("media"),
-  mode: z.enum(MODE_NAMES).optional(),
-  model: z.string().min(1).optional(),
+const Options = flagSchema(CLIENT_FLAGS).extend({
   /** Settings over the mode's preset (the session config's `overrides`). Not a command-line flag. */
   overrides: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
-  realtime: z.boolean().default(false),
-  out: z.string().min(1).optional(),
-  timeout: z.coerce.number().positive().default(600),
-  clock: z.enum(["server", "client"]).default("server"),
-  /** Share of the media track's RTP packets dropped before they leave (`client/impair.ts`). */
-  loss: z.coerce.number().min(0).lt(1).default(0),
-  /** Share of the media track's RTP packets sent after the next one. */
-  reorder: z.coerce.number().min(0).lt(1).default(0),
-  /** Seed of the impairment's generator. */
-  seed: z.coerce.number().int().min(0).max(0xffffffff).default(1),
   /**
    * Fault injection: after this much audio, drop the connection without ending the session (a
    * client that vanishes mid-utterance). Not a command-line flag.
@@ -103,23 +164,7 @@ export type ClientInput = z.input<typeof Options>;
 
 /** Parses arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): ClientOptions | "help" {
-  return parseCommandLine(args, {
-    file: "none",
-    value: {
-      "--url": "url",
-      "--file": "file",
-      "--transport": "transport",
-      "--mode": "mode",
-      "--model": "model",
-      "--out": "out",
-      "--timeout": "timeout",
-      "--clock": "clock",
-      "--loss": "loss",
-      "--reorder": "reorder",
-      "--seed": "seed",
-    },
-    bool: { "--realtime": ["realtime", true] },
-  }, Options);
+  return parseFlags(CLIENT_COMMAND, Options, args);
 }
 
 /** What one client run received. */
@@ -459,4 +504,6 @@ async function main(opts: ClientOptions): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, main));
+if (import.meta.main) {
+  Deno.exit(await runCommand(Deno.args, helpText(CLIENT_COMMAND), parseArgs, main));
+}

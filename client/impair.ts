@@ -3,12 +3,14 @@
  * dropped (a share `loss`, each packet independently) or reordered (a share `reorder` of the
  * packets not dropped are held back and sent after the next `depth` packets that do go out), as
  * a lossy, reordering network would deliver them. Every decision comes from a generator seeded
- * with `seed`, so a run is the same every time. The CLI client puts its RTP packets through it
+ * with `seed` (`util/random.ts`, mulberry32), so a run is the same every time. The CLI client puts its RTP packets through it
  * (`--loss`, `--reorder`, `--seed`); the fault suite uses it to check what the server's jitter
  * buffer and Opus concealment make of such a stream.
  *
  * @module
  */
+
+import { SeededRandom } from "../util/random.ts";
 
 /** How packets are impaired. */
 export interface ImpairmentOptions {
@@ -32,27 +34,6 @@ export interface ImpairmentCounts {
   reordered: number;
   /** Packets sent (in time or late). */
   sent: number;
-}
-
-/**
- * mulberry32: a small 32-bit generator with good statistics for this use; `next()` is uniform in
- * [0, 1).
- */
-export class SeededRandom {
-  #s: number;
-
-  constructor(seed: number) {
-    this.#s = seed >>> 0;
-  }
-
-  /** The next number, uniform in [0, 1). */
-  next(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let t = this.#s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  }
 }
 
 /** Drops and reorders packets; see the module doc. */

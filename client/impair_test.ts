@@ -1,4 +1,5 @@
-import { Impairment, SeededRandom } from "./impair.ts";
+import { Impairment } from "./impair.ts";
+import { SeededRandom } from "../util/random.ts";
 import { assert, assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 
 /** Puts packets 0…n−1 through an impairment; returns what came out, in order. */

@@ -10,11 +10,18 @@ import { decodeAudioFile } from "../decode/audio_file.ts";
 import { resample } from "../ffi/soxr/mod.ts";
 import { SF_FORMAT, writeSoundFile } from "../ffi/sndfile/mod.ts";
 import { clientFiles } from "./files.ts";
+import { ensureClientBuilt } from "./build.ts";
 import { TEST_SERVER_MODELS, withTestServer } from "../server/transport/http/testing.ts";
 import { corpusWer } from "../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../ffi/testing/assert.ts";
 import { existsSync } from "../ffi/whisper/build.ts";
+
+/** The client's files, built first when missing or stale, as `deno task start` builds them. */
+async function builtClientFiles(): Promise<Record<string, string>> {
+  await ensureClientBuilt();
+  return clientFiles();
+}
 
 const JFK = "speech/jfk/jfk.wav";
 /** Debian's Chromium, or the one `HUM_CHROMIUM` names. */
@@ -171,7 +178,7 @@ for (const privacy of [false, true]) {
           await browser.close();
           await Deno.remove(tmp, { recursive: true });
         }
-      }, { staticFiles: await clientFiles() }),
+      }, { staticFiles: await builtClientFiles() }),
   });
 }
 
@@ -252,6 +259,6 @@ Deno.test({
         await browser.close();
         await Deno.remove(tmp, { recursive: true });
       }
-    }, { staticFiles: await clientFiles(), service: { apiKeys } });
+    }, { staticFiles: await builtClientFiles(), service: { apiKeys } });
   },
 });

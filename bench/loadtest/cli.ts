@@ -10,63 +10,109 @@
 
 import { z } from "zod";
 import { stringify } from "yaml";
-import { parseCommandLine, runCommand } from "../../server/cli/args.ts";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../../util/flags.ts";
+import { runCommand } from "../../util/command.ts";
 import { type LoadReport, runLoad, sustained } from "./load.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 
-const HELP = `Usage: deno task loadtest --file F [options]
+/** The flags of `deno task loadtest`. */
+export const LOADTEST_FLAGS = {
+  file: {
+    flag: "--file",
+    arg: "F",
+    schema: z.string().min(1),
+    help: "audio file (its .txt and .align.json beside it are used if present); or give it as " +
+      "the one argument",
+  },
+  sessions: {
+    flag: "--sessions",
+    arg: "N[,N…]",
+    schema: z.string().regex(/^\d+(,\d+)*$/, "must be N or N,N,…").default("1,2,4")
+      .transform((s) => s.split(",").map(Number)),
+    help: "concurrent clients per level",
+  },
+  duration: {
+    flag: "--duration",
+    arg: "S",
+    schema: z.coerce.number().positive().default(60),
+    unit: "s",
+    help: "how long each level runs (at least one session per client)",
+  },
+  url: {
+    flag: "--url",
+    arg: "URL",
+    schema: z.string().url().optional(),
+    defaultHelp: "start one per level on loopback",
+    help: "a running server",
+  },
+  mode: {
+    flag: "--mode",
+    arg: "M",
+    schema: z.enum(["latency", "balanced", "accuracy"]).default("latency"),
+    help: "latency | balanced | accuracy",
+  },
+  transport: {
+    flag: "--transport",
+    arg: "T",
+    schema: z.enum(["media", "audio", "mel"]).default("media"),
+    help: "media | audio | mel",
+  },
+  slots: {
+    flag: "--slots",
+    arg: "N",
+    schema: z.coerce.number().int().positive().optional(),
+    defaultHelp: "the server's",
+    help: "inference slots of the server started here",
+  },
+  model: {
+    flag: "--model",
+    arg: "NAME|PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: "the server's",
+    help: "model of the server started here",
+  },
+  boundMs: {
+    flag: "--bound-ms",
+    arg: "MS",
+    schema: z.coerce.number().positive().default(2000),
+    unit: "ms",
+    help: 'p90 emission latency bound for "sustained"',
+  },
+  upload: {
+    flag: "--upload",
+    arg: "FILE",
+    schema: z.string().min(1).optional(),
+    help: "also upload FILE back to back during each level (live sessions beside file " +
+      "transcription)",
+  },
+  out: {
+    flag: "--out",
+    arg: "FILE",
+    schema: z.string().optional(),
+    help: "write the reports as YAML",
+  },
+} as const satisfies FlagTable;
 
-N concurrent WebRTC clients, each streaming F in real time, session after session.
+/** `deno task loadtest`: its usage and flags. */
+export const LOADTEST_COMMAND: CommandSpec<typeof LOADTEST_FLAGS> = {
+  usage: "deno task loadtest --file F [options]",
+  about: "N concurrent WebRTC clients, each streaming F in real time, session after session.",
+  flags: LOADTEST_FLAGS,
+  positional: { key: "file", arity: "optional" },
+};
 
-Options:
-  --file F               audio file (its .txt and .align.json beside it are used if present)
-  --sessions N[,N…]      concurrent clients per level; default 1,2,4
-  --duration S           seconds each level runs (at least one session per client); default 60
-  --url URL              a running server; default: start one per level on loopback
-  --mode M               latency | balanced | accuracy; default latency
-  --transport T          media | audio | mel; default media
-  --slots N              inference slots of the server started here
-  --model NAME|PATH      model of the server started here
-  --bound-ms MS          p90 emission latency bound for "sustained"; default 2000
-  --upload FILE          also upload FILE back to back during each level (live sessions beside
-                         file transcription)
-  --out FILE             write the reports as YAML
-`;
-
-const Options = z.object({
-  file: z.string().min(1),
-  sessions: z.string().regex(/^\d+(,\d+)*$/, "must be N or N,N,…").default("1,2,4")
-    .transform((s) => s.split(",").map(Number)),
-  duration: z.coerce.number().positive().default(60),
-  url: z.string().url().optional(),
-  mode: z.enum(["latency", "balanced", "accuracy"]).default("latency"),
-  transport: z.enum(["media", "audio", "mel"]).default("media"),
-  slots: z.coerce.number().int().positive().optional(),
-  model: z.string().min(1).optional(),
-  boundMs: z.coerce.number().positive().default(2000),
-  out: z.string().optional(),
-  upload: z.string().min(1).optional(),
-});
+const Options = flagSchema(LOADTEST_FLAGS);
 type Options = z.infer<typeof Options>;
 
-function parseArgs(args: string[]): Options | "help" {
-  return parseCommandLine(args, {
-    file: "optional",
-    value: {
-      "--file": "file",
-      "--sessions": "sessions",
-      "--duration": "duration",
-      "--url": "url",
-      "--mode": "mode",
-      "--transport": "transport",
-      "--slots": "slots",
-      "--model": "model",
-      "--bound-ms": "boundMs",
-      "--out": "out",
-      "--upload": "upload",
-    },
-    bool: {},
-  }, Options as unknown as z.ZodType<Options>);
+/** Parses the command line; throws an Error with a one-line reason. */
+export function parseArgs(args: string[]): Options | "help" {
+  return parseFlags(LOADTEST_COMMAND, Options, args);
 }
 
 function sibling(file: string, ext: string): string | undefined {
@@ -164,4 +210,6 @@ async function main(opts: Options): Promise<number> {
   return reports.some((r) => r.errors.length || r.lost_segments) ? 1 : 0;
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, main));
+if (import.meta.main) {
+  Deno.exit(await runCommand(Deno.args, helpText(LOADTEST_COMMAND), parseArgs, main));
+}

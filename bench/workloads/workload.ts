@@ -12,6 +12,7 @@ import type { WorkloadDef } from "../definition.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { SF_FORMAT, writeSoundFile } from "../../ffi/sndfile/mod.ts";
 import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
+import { SeededRandom } from "../../util/random.ts";
 
 /** A loaded workload: its items, and their total audio. */
 export interface Workload {
@@ -71,13 +72,10 @@ export async function loadWorkload(
   let reference = "";
   if (s.kind === "silence") samples = new Float32Array(Math.round(s.seconds * SAMPLE_RATE_HZ));
   else if (s.kind === "noise") {
-    let seed = 0x2545f491;
-    samples = new Float32Array(Math.round(s.seconds * SAMPLE_RATE_HZ)).map(() => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return ((seed >>> 0) / 0x1_0000_0000 - 0.5) * 2 * s.amplitude;
-    });
+    const rng = new SeededRandom(0x2545f491, "xorshift32");
+    samples = new Float32Array(Math.round(s.seconds * SAMPLE_RATE_HZ)).map(() =>
+      (rng.next() - 0.5) * 2 * s.amplitude
+    );
   } else {
     const of = loaded.get(s.of!);
     if (!of) throw new Error(`Cannot build workload ${def.name}: ${s.of} is not loaded before it`);

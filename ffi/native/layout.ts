@@ -1,6 +1,6 @@
 /**
  * The shape of the byte-layout tables the bindings keep for the C structs they read or write
- * (`ffi/<library>/layout.ts`), checked against the C headers by `layout_probe.ts`.
+ * (`ffi/<library>/layout.ts`), checked against the C headers by `ffi/testing/layout_probe.ts`.
  *
  * @module
  */

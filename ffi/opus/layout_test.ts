@@ -2,7 +2,7 @@ import {
   assertConstantsMatch,
   compileAndRunProbe,
   skipWithoutHeader,
-} from "../native/layout_probe.ts";
+} from "../testing/layout_probe.ts";
 import { CONSTANTS } from "./symbols.ts";
 
 Deno.test("opus.h constants match the ones the binding uses", async (t) => {

@@ -9,56 +9,39 @@
  * @module
  */
 
-import { readCString } from "../native/cstring.ts";
-import { libraryCandidates, openFirst } from "../native/locate.ts";
+import { type SystemLibrary, systemLibrary } from "../native/locate.ts";
 import { SNDFILE_SYMBOLS } from "./symbols.ts";
 
 /** The typed symbols of an opened libsndfile. */
 export type SndfileSymbols = Deno.DynamicLibrary<typeof SNDFILE_SYMBOLS>["symbols"];
 
-/** An opened libsndfile. */
-export interface SndfileLibrary {
-  readonly symbols: SndfileSymbols;
-  /** The path or soname that was opened. */
-  readonly path: string;
-  /** `sf_version_string()`, e.g. "libsndfile-1.2.0". */
-  readonly version: string;
-}
+/** An opened libsndfile; its `version` is `sf_version_string()`, e.g. "libsndfile-1.2.0". */
+export type SndfileLibrary = SystemLibrary<typeof SNDFILE_SYMBOLS>;
 
 /** The environment variable naming a libsndfile to open instead of the system one. */
 export const SNDFILE_LIB_ENV = "HUM_SNDFILE_LIB";
 
+const loader = systemLibrary({
+  what: "libsndfile",
+  envVar: SNDFILE_LIB_ENV,
+  installHint: "apt-get install libsndfile1",
+  names: {
+    linux: ["libsndfile.so.1"],
+    darwin: ["libsndfile.1.dylib", "/opt/homebrew/lib/libsndfile.1.dylib"],
+    windows: ["sndfile.dll", "libsndfile-1.dll"],
+  },
+  symbols: SNDFILE_SYMBOLS,
+  version: (s) => s.sf_version_string(),
+});
+
 /** The names tried when `HUM_SNDFILE_LIB` is unset, for this platform. */
-export function defaultSndfileNames(os: typeof Deno.build.os = Deno.build.os): string[] {
-  switch (os) {
-    case "darwin":
-      return ["libsndfile.1.dylib", "/opt/homebrew/lib/libsndfile.1.dylib"];
-    case "windows":
-      return ["sndfile.dll", "libsndfile-1.dll"];
-    default:
-      return ["libsndfile.so.1"];
-  }
-}
+export const defaultSndfileNames: (os?: typeof Deno.build.os) => string[] = loader.defaultNames;
 
 /** The candidates in the order they are tried: `HUM_SNDFILE_LIB` alone when set, else the defaults. */
-export function sndfileCandidates(): string[] {
-  return libraryCandidates(SNDFILE_LIB_ENV, defaultSndfileNames());
-}
-
-let opened: SndfileLibrary | null = null;
+export const sndfileCandidates: () => string[] = loader.candidates;
 
 /**
  * Opens libsndfile once per process and returns it; later calls return the same library. A failed
  * open is not cached. Throws an error listing every candidate tried and how to install one.
  */
-export function openSndfile(): SndfileLibrary {
-  if (opened) return opened;
-  const { lib, path } = openFirst(sndfileCandidates(), SNDFILE_SYMBOLS, {
-    what: "libsndfile",
-    envVar: SNDFILE_LIB_ENV,
-    installHint: "apt-get install libsndfile1",
-  });
-  const version = readCString(lib.symbols.sf_version_string()) ?? "unknown";
-  opened = { symbols: lib.symbols, path, version };
-  return opened;
-}
+export const openSndfile: () => SndfileLibrary = loader.open;

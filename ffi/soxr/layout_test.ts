@@ -3,7 +3,7 @@ import {
   assertLayoutsMatch,
   compileAndRunProbe,
   skipWithoutHeader,
-} from "../native/layout_probe.ts";
+} from "../testing/layout_probe.ts";
 import { LAYOUTS } from "./layout.ts";
 import { CONSTANTS, QUALITY_SPEC_SIZE, QUALITY_SPEC_T } from "./symbols.ts";
 import { assertEquals } from "../testing/assert.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { seededRandom } from "../../util/random.ts";
+
 /** `seconds` of a sine at `freq` Hz sampled at `rate`, peak `amp`, starting at `phase` radians. */
 export function sine(freq: number, rate: number, seconds: number, amp = 0.5, phase = 0) {
   const n = Math.round(rate * seconds);
@@ -45,11 +47,5 @@ export function fitSine(x: Float32Array, freq: number, rate: number) {
 
 /** A seeded PRNG (mulberry32): deterministic "random" sizes and bytes for the tests. */
 export function prng(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom(seed);
 }

@@ -1,4 +1,4 @@
-import { assertLayoutsMatch, compileAndRunProbe } from "../native/layout_probe.ts";
+import { assertLayoutsMatch, compileAndRunProbe } from "../testing/layout_probe.ts";
 import { ensureWhisperBuild } from "./build.ts";
 import { LAYOUTS } from "./layout.ts";
 

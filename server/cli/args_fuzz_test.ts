@@ -4,13 +4,21 @@ import { parseArgs as transcribeArgs } from "./transcribe.ts";
 import { parseArgs as streamArgs } from "./stream.ts";
 import { parseArgs as modelArgs } from "../models/cli.ts";
 import { parseArgs as clientArgs } from "../../client/cli.ts";
-import { parseArgs as benchArgs } from "../../bench/cli.ts";
+import { BENCH_COMMAND, parseArgs as benchArgs } from "../../bench/cli.ts";
+import { LOADTEST_COMMAND, parseArgs as loadtestArgs } from "../../bench/loadtest/cli.ts";
+import { SERVE_COMMAND } from "./serve.ts";
+import { TRANSCRIBE_COMMAND } from "./transcribe.ts";
+import { STREAM_COMMAND } from "./stream.ts";
+import { MODEL_COMMAND } from "../models/cli.ts";
+import { CLIENT_COMMAND } from "../../client/cli.ts";
+import type { CommandSpec } from "../../util/flags.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 import { expectContractError, fuzz, thrown } from "../../ffi/testing/fuzz.ts";
 
 /** The command lines, each with the flags it knows (value flags take the next argument). */
 const COMMANDS: {
   name: string;
+  spec: CommandSpec;
   parse: (args: string[]) => unknown;
   value: string[];
   bool: string[];
@@ -18,6 +26,7 @@ const COMMANDS: {
 }[] = [
   {
     name: "serve",
+    spec: SERVE_COMMAND,
     parse: (a) => serveArgs(a, {}),
     value: [
       "--port",
@@ -31,12 +40,24 @@ const COMMANDS: {
       "--udp-ports",
       "--models",
       "--ice-server",
+      "--api-keys-file",
+      "--key-max-sessions",
+      "--key-max-uploads",
+      "--allowed-origin",
+      "--max-session-s",
+      "--idle-timeout-s",
+      "--max-message-bytes",
+      "--max-upload-mb",
+      "--max-upload-s",
+      "--max-uploads",
+      "--upload-share",
     ],
     bool: ["--no-gpu", "--no-refuse-when-overloaded"],
     file: "none",
   },
   {
     name: "transcribe",
+    spec: TRANSCRIBE_COMMAND,
     parse: transcribeArgs,
     value: [
       "--model",
@@ -53,6 +74,7 @@ const COMMANDS: {
   },
   {
     name: "stream",
+    spec: STREAM_COMMAND,
     parse: streamArgs,
     value: ["--mode", "--model", "--vad-model", "--out", "--input", "--set"],
     bool: ["--realtime", "--no-intent", "--no-gpu", "--summary"],
@@ -60,6 +82,7 @@ const COMMANDS: {
   },
   {
     name: "model",
+    spec: MODEL_COMMAND,
     parse: modelArgs,
     value: ["--dir", "--base-url"],
     bool: ["--force", "--no-verify", "--allow-unverified", "--list"],
@@ -67,15 +90,49 @@ const COMMANDS: {
   },
   {
     name: "client",
+    spec: CLIENT_COMMAND,
     parse: clientArgs,
-    value: ["--url", "--file", "--transport", "--mode", "--model", "--out", "--timeout", "--clock"],
+    value: [
+      "--url",
+      "--file",
+      "--transport",
+      "--mode",
+      "--model",
+      "--out",
+      "--timeout",
+      "--clock",
+      "--loss",
+      "--reorder",
+      "--seed",
+    ],
     bool: ["--realtime"],
     file: "none",
   },
   {
     name: "bench",
+    spec: BENCH_COMMAND,
     parse: benchArgs,
     value: ["--out", "--baseline", "--compare"],
+    bool: [],
+    file: "optional",
+  },
+  {
+    name: "loadtest",
+    spec: LOADTEST_COMMAND,
+    parse: loadtestArgs,
+    value: [
+      "--file",
+      "--sessions",
+      "--duration",
+      "--url",
+      "--mode",
+      "--transport",
+      "--slots",
+      "--model",
+      "--bound-ms",
+      "--upload",
+      "--out",
+    ],
     bool: [],
     file: "optional",
   },
@@ -140,6 +197,16 @@ function argv(c: (typeof COMMANDS)[number]) {
   );
   return fc.array(arg, { maxLength: 6 }).map((parts) => parts.flat());
 }
+
+Deno.test("every CLI keeps its flags: the names above, each a value or a switch as before", () => {
+  for (const c of COMMANDS) {
+    const flags = Object.values(c.spec.flags).filter((f) => f.flag);
+    const value = flags.filter((f) => f.arg !== undefined).map((f) => f.flag!).sort();
+    const bool = flags.filter((f) => f.arg === undefined).map((f) => f.flag!).sort();
+    assertEquals(value, [...c.value].sort(), `${c.name}: value flags`);
+    assertEquals(bool, [...c.bool].sort(), `${c.name}: switches`);
+  }
+});
 
 Deno.test("every CLI's parseArgs: any argv is options, help, or a one-line 'Cannot parse arguments' error", () => {
   for (const c of COMMANDS) {

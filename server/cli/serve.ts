@@ -1,6 +1,7 @@
 /**
  * `deno task start [options]`: the hum-helix service. Loads the engine's models (a list of them
- * in the background, smallest first), serves the browser client at `/`, WHIP-style signalling
+ * in the background, smallest first), serves the browser client at `/` (the bundle the start
+ * task built, `client/build.ts`; this never builds it), WHIP-style signalling
  * at `/v1/sessions`, status, metrics and probes (see `server/transport/http/app.ts`). SIGTERM
  * drains: new sessions are refused (and `/readyz` fails) while open ones finish, for up to
  * `--drain-s`; SIGINT ends every session at once (each still gets its final segment).
@@ -9,167 +10,240 @@
  */
 
 import { z } from "zod";
-import { parseCommandLine, runCommand } from "./args.ts";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../../util/flags.ts";
+import { runCommand } from "../../util/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import { wireService } from "../transport/http/service.ts";
-import { clientFiles } from "../../client/files.ts";
+import { clientBundleWarning, clientFiles } from "../../client/files.ts";
 import { ApiKeys } from "../transport/http/auth.ts";
 
-const HELP = `Usage: deno task start [options]
+const count = (max: number, min = 1) => z.coerce.number().int().min(min).max(max);
 
-Runs the speech-to-text service: the browser client at /, sessions at POST /v1/sessions.
+/** The flags of `deno task start`, each with the environment variable that sets it too. */
+export const SERVE_FLAGS = {
+  port: {
+    flag: "--port",
+    arg: "N",
+    env: "PORT",
+    schema: z.coerce.number().int().min(0).max(65535).default(8000),
+    help: "HTTP port",
+  },
+  host: {
+    flag: "--host",
+    arg: "ADDR",
+    env: "HOST",
+    schema: z.string().min(1).default("0.0.0.0"),
+    help: "bind address",
+  },
+  model: {
+    flag: "--model",
+    arg: "NAME|PATH",
+    env: "HUM_MODEL",
+    schema: z.string().min(1).optional(),
+    defaultHelp: DEFAULT_MODEL,
+    help: "default model",
+  },
+  models: {
+    flag: "--models",
+    arg: "A,B,…",
+    env: "HUM_MODELS",
+    repeat: "split",
+    schema: z.array(z.string().min(1)).default([]),
+    help: "models to load in the background, smallest first; sessions that name none get the " +
+      "largest ready one their mode allows",
+  },
+  vadModel: {
+    flag: "--vad-model",
+    arg: "NAME|PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: DEFAULT_VAD_MODEL,
+    help: "Silero VAD model",
+  },
+  maxSessions: {
+    flag: "--max-sessions",
+    arg: "N",
+    env: "HUM_MAX_SESSIONS",
+    schema: count(10_000).default(32),
+    help: "sessions at once",
+  },
+  slots: {
+    flag: "--slots",
+    arg: "N",
+    env: "HUM_INFERENCE_SLOTS",
+    schema: count(1024).optional(),
+    defaultHelp: "CPU cores ÷ 2 (each decode runs 2 threads); set it on a GPU",
+    help: "decodes at once, all sessions together",
+  },
+  iceServers: {
+    flag: "--ice-server",
+    arg: "URL",
+    env: "HUM_ICE_SERVERS",
+    repeat: "append",
+    schema: z.array(
+      z.string().regex(/^(stun|turn|turns):/, "must be a stun:, turn: or turns: URL"),
+    ).default([]),
+    defaultHelp: "none: host candidates only, nothing contacted outside",
+    help: "an ICE server",
+  },
+  udpPorts: {
+    flag: "--udp-ports",
+    arg: "A-B",
+    env: "HUM_UDP_PORTS",
+    schema: z.string().regex(/^\d+-\d+$/, "must be A-B").optional()
+      .transform((s, ctx) => {
+        if (!s) return undefined;
+        const [a, b] = s.split("-").map(Number);
+        if (!(a >= 1024 && b <= 65535 && a <= b)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `range ${s} must lie in 1024-65535, low to high`,
+          });
+          return z.NEVER;
+        }
+        return [a, b] as [number, number];
+      }),
+    defaultHelp: "any",
+    help: "UDP port range for ICE",
+  },
+  refuseWhenOverloaded: {
+    flag: "--no-refuse-when-overloaded",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "admit sessions while inference is overloaded (up to --max-sessions)",
+  },
+  drainS: {
+    flag: "--drain-s",
+    arg: "N",
+    env: "HUM_DRAIN_S",
+    schema: z.coerce.number().min(0).max(3600).default(30),
+    unit: "s",
+    help: "on SIGTERM, how long open sessions may go on",
+  },
+  publicUrl: {
+    flag: "--public-url",
+    arg: "URL",
+    env: "HUM_PUBLIC_URL",
+    schema: z.string().url().optional(),
+    help: "this server's own URL, for session locations",
+  },
+  apiKeysFile: {
+    flag: "--api-keys-file",
+    arg: "FILE",
+    env: "HUM_API_KEYS_FILE",
+    schema: z.string().min(1).optional(),
+    help: "API keys (YAML: keys: [{name, key | sha256, max_sessions, max_uploads}]); with keys, " +
+      "sessions and uploads need Authorization: Bearer <key>",
+  },
+  apiKeys: {
+    env: "HUM_API_KEYS",
+    schema: z.string().min(1).optional(),
+    help: "API keys as name:key,… (instead of --api-keys-file)",
+  },
+  keyMaxSessions: {
+    flag: "--key-max-sessions",
+    arg: "N",
+    env: "HUM_KEY_MAX_SESSIONS",
+    schema: count(100_000).default(8),
+    help: "sessions one key may hold open, unless its entry says",
+  },
+  keyMaxUploads: {
+    flag: "--key-max-uploads",
+    arg: "N",
+    schema: count(10_000).default(2),
+    help: "uploads one key may run at once, unless its entry says",
+  },
+  allowedOrigins: {
+    flag: "--allowed-origin",
+    arg: "URL",
+    env: "HUM_ALLOWED_ORIGINS",
+    repeat: "append",
+    schema: z.array(z.url().refine((u) => /^https?:\/\//.test(u), "must be http(s)")).default([]),
+    defaultHelp: "any",
+    help: "a browser origin allowed to call the service",
+  },
+  maxSessionS: {
+    flag: "--max-session-s",
+    arg: "N",
+    env: "HUM_MAX_SESSION_S",
+    schema: z.coerce.number().min(1).max(7 * 86_400).default(4 * 3600),
+    unit: "s (4 h)",
+    help: "longest a session may last",
+  },
+  idleTimeoutS: {
+    flag: "--idle-timeout-s",
+    arg: "N",
+    env: "HUM_IDLE_TIMEOUT_S",
+    schema: z.coerce.number().min(1).max(3600).default(30),
+    unit: "s",
+    help: "a session that receives nothing this long is ended (a client that vanished)",
+  },
+  maxMessageBytes: {
+    flag: "--max-message-bytes",
+    arg: "N",
+    env: "HUM_MAX_MESSAGE_BYTES",
+    schema: count(16 * 1024 * 1024, 1024).default(65_536),
+    help: "largest data-channel message taken",
+  },
+  maxUploadMb: {
+    flag: "--max-upload-mb",
+    arg: "N",
+    env: "HUM_MAX_UPLOAD_MB",
+    schema: z.coerce.number().min(0.001).max(100_000).default(200),
+    unit: "MB",
+    help: "largest upload",
+  },
+  maxUploadS: {
+    flag: "--max-upload-s",
+    arg: "N",
+    env: "HUM_MAX_UPLOAD_S",
+    schema: z.coerce.number().min(1).max(7 * 86_400).default(3 * 3600),
+    unit: "s (3 h)",
+    help: "longest audio in an upload",
+  },
+  maxUploads: {
+    flag: "--max-uploads",
+    arg: "N",
+    env: "HUM_MAX_UPLOADS",
+    schema: count(1_000, 0).default(4),
+    help: "uploads transcribing at once",
+  },
+  uploadShare: {
+    flag: "--upload-share",
+    arg: "F",
+    env: "HUM_UPLOAD_SHARE",
+    schema: z.coerce.number().min(0.01).max(1).default(0.25),
+    help: "share of inference time uploads may take while live sessions decode (they run freely " +
+      "when none does)",
+  },
+  gpu: {
+    flag: "--no-gpu",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "stay on the CPU",
+  },
+} as const satisfies FlagTable;
 
-Options (environment variable in brackets):
-  --port N               HTTP port [PORT]; default 8000
-  --host ADDR            bind address [HOST]; default 0.0.0.0
-  --model NAME|PATH      default model [HUM_MODEL]; default ${DEFAULT_MODEL}
-  --models A,B,…         models to load in the background, smallest first [HUM_MODELS];
-                         sessions that name none get the largest ready one their mode allows
-  --vad-model NAME|PATH  Silero VAD model; default ${DEFAULT_VAD_MODEL}
-  --max-sessions N       sessions at once [HUM_MAX_SESSIONS]; default 32
-  --slots N              decodes at once, all sessions together [HUM_INFERENCE_SLOTS];
-                         default CPU cores ÷ 2 (each decode runs 2 threads); set it on a GPU
-  --ice-server URL       an ICE server (repeatable) [HUM_ICE_SERVERS, comma-separated];
-                         default none: host candidates only, nothing contacted outside
-  --udp-ports A-B        UDP port range for ICE [HUM_UDP_PORTS]; default any
-  --no-refuse-when-overloaded
-                         admit sessions while inference is overloaded (up to --max-sessions)
-  --drain-s N            on SIGTERM, how long open sessions may go on [HUM_DRAIN_S]; default 30
-  --public-url URL       this server's own URL, for session locations [HUM_PUBLIC_URL]
-  --api-keys-file FILE   API keys (YAML: keys: [{name, key | sha256, max_sessions, max_uploads}])
-                         [HUM_API_KEYS_FILE]; or HUM_API_KEYS=name:key,… — with keys, sessions and
-                         uploads need Authorization: Bearer <key>
-  --key-max-sessions N   sessions one key may hold open, unless its entry says [HUM_KEY_MAX_SESSIONS];
-                         default 8
-  --key-max-uploads N    uploads one key may run at once, unless its entry says; default 2
-  --allowed-origin URL   a browser origin allowed to call the service (repeatable)
-                         [HUM_ALLOWED_ORIGINS, comma-separated]; default any
-  --max-session-s N      longest a session may last, s [HUM_MAX_SESSION_S]; default 14400 (4 h)
-  --idle-timeout-s N     a session that receives nothing this long is ended (a client that
-                         vanished) [HUM_IDLE_TIMEOUT_S]; default 30
-  --max-message-bytes N  largest data-channel message taken [HUM_MAX_MESSAGE_BYTES]; default 65536
-  --max-upload-mb N      largest upload, MB [HUM_MAX_UPLOAD_MB]; default 200
-  --max-upload-s N       longest audio in an upload, s [HUM_MAX_UPLOAD_S]; default 10800 (3 h)
-  --max-uploads N        uploads transcribing at once [HUM_MAX_UPLOADS]; default 4
-  --upload-share F       share of inference time uploads may take while live sessions decode
-                         [HUM_UPLOAD_SHARE]; default 0.25 (they run freely when none does)
-  --no-gpu               stay on the CPU
-  --help                 this text
-`;
+/** `deno task start`: its usage and flags. */
+export const SERVE_COMMAND: CommandSpec<typeof SERVE_FLAGS> = {
+  usage: "deno task start [options]",
+  about: "Runs the speech-to-text service: the browser client at /, sessions at POST /v1/sessions.",
+  flags: SERVE_FLAGS,
+};
 
-const Options = z.object({
-  port: z.coerce.number().int().min(0).max(65535).default(8000),
-  host: z.string().min(1).default("0.0.0.0"),
-  model: z.string().min(1).optional(),
-  models: z.array(z.string().min(1)).default([]),
-  drainS: z.coerce.number().min(0).max(3600).default(30),
-  publicUrl: z.string().url().optional(),
-  vadModel: z.string().min(1).optional(),
-  maxSessions: z.coerce.number().int().min(1).max(10_000).default(32),
-  slots: z.coerce.number().int().min(1).max(1024).optional(),
-  iceServers: z.array(
-    z.string().regex(/^(stun|turn|turns):/, "must be a stun:, turn: or turns: URL"),
-  )
-    .default([]),
-  udpPorts: z.string().regex(/^\d+-\d+$/, "must be A-B").optional()
-    .transform((s, ctx) => {
-      if (!s) return undefined;
-      const [a, b] = s.split("-").map(Number);
-      if (!(a >= 1024 && b <= 65535 && a <= b)) {
-        ctx.addIssue({ code: "custom", message: `range ${s} must lie in 1024-65535, low to high` });
-        return z.NEVER;
-      }
-      return [a, b] as [number, number];
-    }),
-  gpu: z.boolean().default(true),
-  refuseWhenOverloaded: z.boolean().default(true),
-  apiKeysFile: z.string().min(1).optional(),
-  apiKeys: z.string().min(1).optional(),
-  keyMaxSessions: z.coerce.number().int().min(1).max(100_000).default(8),
-  keyMaxUploads: z.coerce.number().int().min(1).max(10_000).default(2),
-  allowedOrigins: z.array(z.url().refine((u) => /^https?:\/\//.test(u), "must be http(s)"))
-    .default([]),
-  maxSessionS: z.coerce.number().min(1).max(7 * 86_400).default(4 * 3600),
-  idleTimeoutS: z.coerce.number().min(1).max(3600).default(30),
-  maxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(65_536),
-  maxUploadMb: z.coerce.number().min(0.001).max(100_000).default(200),
-  maxUploadS: z.coerce.number().min(1).max(7 * 86_400).default(3 * 3600),
-  maxUploads: z.coerce.number().int().min(0).max(1_000).default(4),
-  uploadShare: z.coerce.number().min(0.01).max(1).default(0.25),
-});
+const Options = flagSchema(SERVE_FLAGS);
 type Options = z.infer<typeof Options>;
 
 /** Parses arguments, with the environment as defaults; throws an Error with a one-line reason. */
 export function parseArgs(args: string[], env = Deno.env.toObject()): Options | "help" {
-  const fromEnv: Record<string, unknown> = {};
-  if (env.PORT) fromEnv.port = env.PORT;
-  if (env.HOST) fromEnv.host = env.HOST;
-  if (env.HUM_MODEL) fromEnv.model = env.HUM_MODEL;
-  if (env.HUM_MAX_SESSIONS) fromEnv.maxSessions = env.HUM_MAX_SESSIONS;
-  if (env.HUM_INFERENCE_SLOTS) fromEnv.slots = env.HUM_INFERENCE_SLOTS;
-  if (env.HUM_MODELS) fromEnv.models = env.HUM_MODELS.split(",").filter(Boolean);
-  if (env.HUM_DRAIN_S) fromEnv.drainS = env.HUM_DRAIN_S;
-  if (env.HUM_PUBLIC_URL) fromEnv.publicUrl = env.HUM_PUBLIC_URL;
-  if (env.HUM_ICE_SERVERS) fromEnv.iceServers = env.HUM_ICE_SERVERS.split(",").filter(Boolean);
-  if (env.HUM_UDP_PORTS) fromEnv.udpPorts = env.HUM_UDP_PORTS;
-  if (env.HUM_API_KEYS_FILE) fromEnv.apiKeysFile = env.HUM_API_KEYS_FILE;
-  if (env.HUM_API_KEYS) fromEnv.apiKeys = env.HUM_API_KEYS;
-  if (env.HUM_KEY_MAX_SESSIONS) fromEnv.keyMaxSessions = env.HUM_KEY_MAX_SESSIONS;
-  if (env.HUM_ALLOWED_ORIGINS) {
-    fromEnv.allowedOrigins = env.HUM_ALLOWED_ORIGINS.split(",").filter(Boolean);
-  }
-  if (env.HUM_MAX_SESSION_S) fromEnv.maxSessionS = env.HUM_MAX_SESSION_S;
-  if (env.HUM_IDLE_TIMEOUT_S) fromEnv.idleTimeoutS = env.HUM_IDLE_TIMEOUT_S;
-  if (env.HUM_MAX_MESSAGE_BYTES) fromEnv.maxMessageBytes = env.HUM_MAX_MESSAGE_BYTES;
-  if (env.HUM_MAX_UPLOAD_MB) fromEnv.maxUploadMb = env.HUM_MAX_UPLOAD_MB;
-  if (env.HUM_MAX_UPLOAD_S) fromEnv.maxUploadS = env.HUM_MAX_UPLOAD_S;
-  if (env.HUM_MAX_UPLOADS) fromEnv.maxUploads = env.HUM_MAX_UPLOADS;
-  if (env.HUM_UPLOAD_SHARE) fromEnv.uploadShare = env.HUM_UPLOAD_SHARE;
-  const schema = z.preprocess(
-    (raw) => ({ ...fromEnv, ...(raw as Record<string, unknown>) }),
-    Options,
-  );
-  return parseCommandLine(args, {
-    file: "none",
-    value: {
-      "--port": "port",
-      "--host": "host",
-      "--model": "model",
-      "--vad-model": "vadModel",
-      "--max-sessions": "maxSessions",
-      "--slots": "slots",
-      "--drain-s": "drainS",
-      "--public-url": "publicUrl",
-      "--udp-ports": "udpPorts",
-      "--api-keys-file": "apiKeysFile",
-      "--key-max-sessions": "keyMaxSessions",
-      "--key-max-uploads": "keyMaxUploads",
-      "--max-session-s": "maxSessionS",
-      "--idle-timeout-s": "idleTimeoutS",
-      "--max-message-bytes": "maxMessageBytes",
-      "--max-upload-mb": "maxUploadMb",
-      "--max-upload-s": "maxUploadS",
-      "--max-uploads": "maxUploads",
-      "--upload-share": "uploadShare",
-    },
-    bool: {
-      "--no-gpu": ["gpu", false],
-      "--no-refuse-when-overloaded": ["refuseWhenOverloaded", false],
-    },
-    collect: {
-      "--models": (list, raw) => {
-        raw.models = list.split(",").filter(Boolean);
-      },
-      "--ice-server": (url, raw) => {
-        raw.iceServers = [...(raw.iceServers as string[] | undefined ?? []), url];
-      },
-      "--allowed-origin": (url, raw) => {
-        raw.allowedOrigins = [...(raw.allowedOrigins as string[] | undefined ?? []), url];
-      },
-    },
-  }, schema as z.ZodType<Options>);
+  return parseFlags(SERVE_COMMAND, Options, args, env);
 }
 
 /** The API keys the options name (a file, or a list), or null for none. */
@@ -196,7 +270,7 @@ async function serve(opts: Options): Promise<number> {
     maxSessions: opts.maxSessions,
     refuseWhenOverloaded: opts.refuseWhenOverloaded,
     publicUrl: opts.publicUrl,
-    staticFiles: await clientFiles(),
+    staticFiles: clientFiles(),
     apiKeys,
     allowedOrigins: opts.allowedOrigins,
     maxSessionMs: opts.maxSessionS * 1000,
@@ -213,6 +287,8 @@ async function serve(opts: Options): Promise<number> {
     },
   });
   if (apiKeys) console.error(`hum-helix: ${apiKeys.size} API keys; sessions and uploads need one`);
+  const bundle = await clientBundleWarning();
+  if (bundle) console.error(`hum-helix: ${bundle}`);
   const server = Deno.serve({
     port: opts.port,
     hostname: opts.host,
@@ -233,4 +309,6 @@ async function serve(opts: Options): Promise<number> {
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, serve));
+if (import.meta.main) {
+  Deno.exit(await runCommand(Deno.args, helpText(SERVE_COMMAND), parseArgs, serve));
+}

@@ -53,8 +53,13 @@ Deno.test("serve: limits, keys and origins from flags and the environment, with 
   assertEquals(e.allowedOrigins, ["https://x.example", "https://y.example"]);
   assertEquals([e.maxUploads, e.idleTimeoutS], [0, 12]);
   fails(["--allowed-origin", "ftp://x"], /allowedOrigins|http/);
-  fails(["--max-message-bytes", "10"], /maxMessageBytes/);
-  fails(["--max-session-s", "0"], /maxSessionS/);
+  // Errors name the flag as typed, or the environment variable the bad value came from.
+  fails(["--max-message-bytes", "10"], /--max-message-bytes: /);
+  fails(["--max-session-s", "0"], /--max-session-s: /);
+  fails([], /^Cannot parse arguments: HUM_MAX_SESSIONS: /, { HUM_MAX_SESSIONS: "many" });
+  fails(["--max-sessions", "0"], /^Cannot parse arguments: --max-sessions: /, {
+    HUM_MAX_SESSIONS: "3",
+  });
 });
 
 Deno.test("serve: API keys from a list or a file; bad files say what is wrong", async () => {

@@ -8,7 +8,14 @@
  */
 
 import { z } from "zod";
-import { parseCommandLine, runCommand } from "./args.ts";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../../util/flags.ts";
+import { runCommand } from "../../util/command.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { Engine } from "../engine/engine.ts";
 import { feedRealtime, feedSimulated } from "../engine/feed.ts";
@@ -22,75 +29,95 @@ import { dequantizeMel } from "../../decode/mel_input.ts";
 import { LogMel } from "../../protocol/mel.ts";
 import type { Deliver } from "../engine/feed.ts";
 
-const HELP = `Usage: deno task stream <file> [options]
-
-Streams an audio file through the engine and prints transcript events as JSON lines.
-
-Options:
-  --mode M              latency | balanced | accuracy; default balanced
-  --model NAME|PATH     model; default the mode's, else HUM_MODEL or ${DEFAULT_MODEL}
-  --realtime            pace audio at wall-clock speed (default: simulated clock)
-  --input pcm|mel       what the engine takes: samples (default), or the privacy mode's 8-bit
-                        log-mel frames, computed and quantized as a client does
-  --set KEY=VALUE       override one stream setting (repeatable), e.g. --set minChunkMs=700
-  --vad-model NAME|PATH Silero VAD model; default ${DEFAULT_VAD_MODEL}
-  --out PATH            write the events there instead of stdout
-  --no-intent           no intent classification
-  --no-gpu              stay on the CPU
-  --summary             one line of figures on stderr at the end
-  --help                this text
-`;
-
-const Options = z.object({
-  file: z.string().min(1),
-  mode: z.enum(MODE_NAMES).default("balanced"),
-  model: z.string().min(1).optional(),
-  realtime: z.boolean().default(false),
-  input: z.enum(["pcm", "mel"]).default("pcm"),
-  set: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
-  vadModel: z.string().min(1).optional(),
-  out: z.string().min(1).optional(),
-  intent: z.boolean().default(true),
-  gpu: z.boolean().default(true),
-  summary: z.boolean().default(false),
-});
-type Options = z.infer<typeof Options>;
-
-const VALUE_FLAGS: Record<string, string> = {
-  "--mode": "mode",
-  "--model": "model",
-  "--vad-model": "vadModel",
-  "--out": "out",
-  "--input": "input",
-};
-const BOOL_FLAGS: Record<string, [string, boolean]> = {
-  "--realtime": ["realtime", true],
-  "--no-intent": ["intent", false],
-  "--no-gpu": ["gpu", false],
-  "--summary": ["summary", true],
-};
-
 function settingValue(v: string): number | boolean | string {
   if (v === "true" || v === "false") return v === "true";
   return v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : v;
 }
 
+/** The flags of `deno task stream`. */
+export const STREAM_FLAGS = {
+  mode: {
+    flag: "--mode",
+    arg: "M",
+    schema: z.enum(MODE_NAMES).default("balanced"),
+    help: "latency | balanced | accuracy",
+  },
+  model: {
+    flag: "--model",
+    arg: "NAME|PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: `the mode's, else HUM_MODEL or ${DEFAULT_MODEL}`,
+    help: "model",
+  },
+  realtime: {
+    flag: "--realtime",
+    schema: z.boolean().default(false),
+    help: "pace audio at wall-clock speed (default: simulated clock)",
+  },
+  input: {
+    flag: "--input",
+    arg: "pcm|mel",
+    schema: z.enum(["pcm", "mel"]).default("pcm"),
+    help: "what the engine takes: samples (pcm), or the privacy mode's 8-bit log-mel frames " +
+      "(mel), computed and quantized as a client does",
+  },
+  set: {
+    flag: "--set",
+    arg: "KEY=VALUE",
+    schema: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).default({}),
+    repeat: (previous: unknown, kv: string) => {
+      const m = kv.match(/^([A-Za-z]\w*)=(.*)$/s);
+      if (!m) throw new Error(`Cannot parse arguments: --set needs KEY=VALUE (got ${kv})`);
+      return { ...(previous as Record<string, unknown> | undefined), [m[1]]: settingValue(m[2]) };
+    },
+    help: "override one stream setting (repeatable), e.g. --set minChunkMs=700",
+  },
+  vadModel: {
+    flag: "--vad-model",
+    arg: "NAME|PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: DEFAULT_VAD_MODEL,
+    help: "Silero VAD model",
+  },
+  out: {
+    flag: "--out",
+    arg: "PATH",
+    schema: z.string().min(1).optional(),
+    help: "write the events there instead of stdout",
+  },
+  intent: {
+    flag: "--no-intent",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "no intent classification",
+  },
+  gpu: {
+    flag: "--no-gpu",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "stay on the CPU",
+  },
+  summary: {
+    flag: "--summary",
+    schema: z.boolean().default(false),
+    help: "one line of figures on stderr at the end",
+  },
+} as const satisfies FlagTable;
+
+/** `deno task stream`: its usage and flags. */
+export const STREAM_COMMAND: CommandSpec<typeof STREAM_FLAGS> = {
+  usage: "deno task stream <file> [options]",
+  about: "Streams an audio file through the engine and prints transcript events as JSON lines.",
+  flags: STREAM_FLAGS,
+  positional: { key: "file", arity: "one", missing: "no audio file given" },
+};
+
+const Options = flagSchema(STREAM_FLAGS).extend({ file: z.string().min(1) });
+type Options = z.infer<typeof Options>;
+
 /** Parses command-line arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): Options | "help" {
-  return parseCommandLine(args, {
-    value: VALUE_FLAGS,
-    bool: BOOL_FLAGS,
-    collect: {
-      "--set": (kv, raw) => {
-        const m = kv.match(/^([A-Za-z]\w*)=(.*)$/s);
-        if (!m) throw new Error(`Cannot parse arguments: --set needs KEY=VALUE (got ${kv})`);
-        raw.set = {
-          ...(raw.set as Record<string, unknown> | undefined),
-          [m[1]]: settingValue(m[2]),
-        };
-      },
-    },
-  }, Options);
+  return parseFlags(STREAM_COMMAND, Options, args);
 }
 
 async function stream(opts: Options): Promise<number> {
@@ -179,4 +206,6 @@ export function melDeliver(): Deliver {
   };
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, stream));
+if (import.meta.main) {
+  Deno.exit(await runCommand(Deno.args, helpText(STREAM_COMMAND), parseArgs, stream));
+}

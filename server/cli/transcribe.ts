@@ -6,74 +6,117 @@
  */
 
 import { z } from "zod";
-import { parseCommandLine, runCommand } from "./args.ts";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../../util/flags.ts";
+import { runCommand } from "../../util/command.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import { transcribeOffline, type WordTimes } from "../engine/offline.ts";
 import { renderTranscript, TRANSCRIPT_FORMATS } from "../transport/http/formats.ts";
 
-const HELP = `Usage: deno task transcribe <file> [options]
+/** The flags of `deno task transcribe`. */
+export const TRANSCRIBE_FLAGS = {
+  model: {
+    flag: "--model",
+    arg: "NAME|PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: `HUM_MODEL or ${DEFAULT_MODEL}`,
+    help: "model name (tiny.en, base-q5_1, ...) or ggml file",
+  },
+  format: {
+    flag: "--format",
+    arg: "FMT",
+    schema: z.enum(TRANSCRIPT_FORMATS).default("text"),
+    help: "text | json | srt | vtt",
+  },
+  threads: {
+    flag: "--threads",
+    arg: "N",
+    schema: z.coerce.number().int().min(1).max(256).default(
+      Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)),
+    ),
+    defaultHelp: "min(4, cores)",
+    help: "CPU threads",
+  },
+  language: {
+    flag: "--language",
+    arg: "XX|auto",
+    schema: z.string().regex(/^([a-z]{2,3}|auto)$/, "an ISO 639-1 code or auto").optional(),
+    defaultHelp: "en (auto-detect with multilingual models)",
+    help: "spoken language",
+  },
+  beam: {
+    flag: "--beam",
+    arg: "N",
+    schema: z.coerce.number().int().min(1).max(16).default(5),
+    help: "beam width, 1 = greedy",
+  },
+  vadModel: {
+    flag: "--vad-model",
+    arg: "NAME|PATH",
+    schema: z.string().min(1).optional(),
+    defaultHelp: DEFAULT_VAD_MODEL,
+    help: "Silero VAD model",
+  },
+  vad: {
+    flag: "--no-vad",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "decode the whole file as whisper.cpp does (long files lose text)",
+  },
+  maxWindow: {
+    flag: "--max-window",
+    arg: "S",
+    schema: z.coerce.number().min(2).max(30).default(28),
+    unit: "s",
+    help: "longest decoding window (2..30)",
+  },
+  promptPrevious: {
+    flag: "--prompt-previous",
+    schema: z.boolean().default(false),
+    help: "condition each window on the text of the previous one",
+  },
+  wordTimes: {
+    flag: "--word-times",
+    arg: "MODE",
+    schema: z.enum(["auto", "dtw", "timestamps", "none"]).default("auto"),
+    help: "auto | dtw | timestamps | none; auto: none for text, else dtw (text decoded without " +
+      "timestamp tokens, word times from cross-attention) when the model's alignment heads are " +
+      "known, timestamps otherwise",
+  },
+  gpu: {
+    flag: "--no-gpu",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "stay on the CPU even when the library has a GPU backend",
+  },
+  verbose: {
+    flag: "--verbose",
+    schema: z.boolean().default(false),
+    help: "timings and windows on stderr",
+  },
+} as const satisfies FlagTable;
 
-Transcribes an audio file (WAV, FLAC, Ogg, MP3, ...) and prints the transcript.
+/** `deno task transcribe`: its usage and flags. */
+export const TRANSCRIBE_COMMAND: CommandSpec<typeof TRANSCRIBE_FLAGS> = {
+  usage: "deno task transcribe <file> [options]",
+  about: "Transcribes an audio file (WAV, FLAC, Ogg, MP3, ...) and prints the transcript.",
+  flags: TRANSCRIBE_FLAGS,
+  positional: { key: "file", arity: "one", missing: "no audio file given" },
+};
 
-Options:
-  --model NAME|PATH     model name (tiny.en, base-q5_1, ...) or ggml file; default HUM_MODEL or ${DEFAULT_MODEL}
-  --format FMT          text | json | srt | vtt; default text
-  --threads N           CPU threads; default min(4, cores)
-  --language XX|auto    spoken language; default en (auto-detect with multilingual models)
-  --beam N              beam width, 1 = greedy; default 5
-  --vad-model NAME|PATH Silero VAD model; default ${DEFAULT_VAD_MODEL}
-  --no-vad              decode the whole file as whisper.cpp does (long files lose text)
-  --max-window S        longest decoding window in seconds (2..30); default 28
-  --prompt-previous     condition each window on the text of the previous one
-  --word-times MODE     auto | dtw | timestamps | none; default auto: none for text, else dtw
-                        (text decoded without timestamp tokens, word times from cross-attention)
-                        when the model's alignment heads are known, timestamps otherwise
-  --no-gpu              stay on the CPU even when the library has a GPU backend
-  --verbose             timings and windows on stderr
-  --help                this text
-`;
-
-const Options = z.object({
-  file: z.string().min(1),
-  model: z.string().min(1).optional(),
-  format: z.enum(TRANSCRIPT_FORMATS).default("text"),
-  threads: z.coerce.number().int().min(1).max(256).default(
-    Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)),
-  ),
-  language: z.string().regex(/^([a-z]{2,3}|auto)$/, "an ISO 639-1 code or auto").optional(),
-  beam: z.coerce.number().int().min(1).max(16).default(5),
-  vadModel: z.string().min(1).optional(),
-  vad: z.boolean().default(true),
-  maxWindow: z.coerce.number().min(2).max(30).default(28),
-  promptPrevious: z.boolean().default(false),
-  wordTimes: z.enum(["auto", "dtw", "timestamps", "none"]).default("auto"),
-  gpu: z.boolean().default(true),
-  verbose: z.boolean().default(false),
-});
+const Options = flagSchema(TRANSCRIBE_FLAGS).extend({ file: z.string().min(1) });
 type Options = z.infer<typeof Options>;
-
-const VALUE_FLAGS: Record<string, string> = {
-  "--model": "model",
-  "--format": "format",
-  "--threads": "threads",
-  "--language": "language",
-  "--beam": "beam",
-  "--vad-model": "vadModel",
-  "--max-window": "maxWindow",
-  "--word-times": "wordTimes",
-};
-const BOOL_FLAGS: Record<string, [string, boolean]> = {
-  "--no-vad": ["vad", false],
-  "--prompt-previous": ["promptPrevious", true],
-  "--no-gpu": ["gpu", false],
-  "--verbose": ["verbose", true],
-};
 
 /** Parses command-line arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): Options | "help" {
-  return parseCommandLine(args, { value: VALUE_FLAGS, bool: BOOL_FLAGS }, Options);
+  return parseFlags(TRANSCRIBE_COMMAND, Options, args);
 }
 
 async function transcribe(opts: Options): Promise<number> {
@@ -140,4 +183,6 @@ async function transcribe(opts: Options): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await runCommand(Deno.args, HELP, parseArgs, transcribe));
+if (import.meta.main) {
+  Deno.exit(await runCommand(Deno.args, helpText(TRANSCRIBE_COMMAND), parseArgs, transcribe));
+}

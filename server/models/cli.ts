@@ -7,80 +7,78 @@
 
 import { isAbsolute, relative, resolve } from "node:path";
 import { z } from "zod";
+import {
+  type CommandSpec,
+  flagSchema,
+  type FlagTable,
+  helpText,
+  parseFlags,
+} from "../../util/flags.ts";
 import { CATALOG, findModel, hasChecksum, type ModelEntry } from "./catalog.ts";
 import { downloadModel, type DownloadResult } from "./download.ts";
 import { createProgressReporter, formatSize } from "./progress.ts";
 import { modelFileName, MODELS_DIR, modelSearchDirs, REPO_ROOT } from "./resolve.ts";
 
-const HELP = `Usage: deno task model <name>... [options]
-       deno task model --list
+/** The flags of `deno task model`. */
+export const MODEL_FLAGS = {
+  dir: {
+    flag: "--dir",
+    arg: "DIR",
+    schema: z.string().min(1).default(MODELS_DIR),
+    defaultHelp: "models/ of the repository",
+    help: "download folder",
+  },
+  force: {
+    flag: "--force",
+    schema: z.boolean().default(false),
+    help: "download again even when the file is present",
+  },
+  verify: {
+    flag: "--no-verify",
+    sets: false,
+    schema: z.boolean().default(true),
+    help: "skip an already present file without hashing it",
+  },
+  allowUnverified: {
+    flag: "--allow-unverified",
+    schema: z.boolean().default(false),
+    help: "download a model that has no published checksum (it cannot be checked)",
+  },
+  baseUrl: {
+    flag: "--base-url",
+    arg: "URL",
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    defaultHelp: "HUM_MODEL_BASE_URL, else the catalogue's URL",
+    help: "fetch <URL>/ggml-<name>.bin instead (a mirror)",
+  },
+  list: {
+    flag: "--list",
+    schema: z.boolean().default(false),
+    help: "list the known models, their sizes and which are present locally",
+  },
+} as const satisfies FlagTable;
 
-Downloads whisper.cpp ggml models (tiny.en, base-q5_1, large-v3-turbo, ...) and Silero VAD
-models (silero-v5.1.2, silero-v6.2.0), verified against their published checksums.
-Prints the path of each model on stdout; progress and messages go to stderr.
+/** `deno task model`: its usage and flags. */
+export const MODEL_COMMAND: CommandSpec<typeof MODEL_FLAGS> = {
+  usage: "deno task model <name>... [options]\ndeno task model --list",
+  about: "Downloads whisper.cpp ggml models (tiny.en, base-q5_1, large-v3-turbo, ...) and Silero " +
+    "VAD models (silero-v5.1.2, silero-v6.2.0), verified against their published checksums. " +
+    "Prints the path of each model on stdout; progress and messages go to stderr.",
+  flags: MODEL_FLAGS,
+  positional: { key: "names", arity: "many" },
+};
 
-Options:
-  --dir DIR            download folder; default models/ of the repository
-  --force              download again even when the file is present
-  --no-verify          skip an already present file without hashing it
-  --allow-unverified   download a model that has no published checksum (it cannot be checked)
-  --base-url URL       fetch <URL>/ggml-<name>.bin instead (a mirror); default HUM_MODEL_BASE_URL
-  --list               list the known models, their sizes and which are present locally
-  --help               this text
-`;
-
-const Options = z.object({
-  names: z.array(z.string().min(1)),
-  dir: z.string().min(1).default(MODELS_DIR),
-  force: z.boolean().default(false),
-  verify: z.boolean().default(true),
-  allowUnverified: z.boolean().default(false),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-  list: z.boolean().default(false),
-});
+const Options = flagSchema(MODEL_FLAGS).extend({ names: z.array(z.string().min(1)) });
 /** Parsed command line of `deno task model`. */
 export type Options = z.infer<typeof Options>;
 
-const VALUE_FLAGS: Record<string, "dir" | "baseUrl"> = { "--dir": "dir", "--base-url": "baseUrl" };
-const BOOL_FLAGS: Record<string, ["force" | "verify" | "allowUnverified" | "list", boolean]> = {
-  "--force": ["force", true],
-  "--no-verify": ["verify", false],
-  "--allow-unverified": ["allowUnverified", true],
-  "--list": ["list", true],
-};
-
 /** Parses command-line arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): Options | "help" {
-  const raw: Record<string, unknown> = {};
-  const names: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--help" || a === "-h") return "help";
-    const eq = a.startsWith("--") ? a.indexOf("=") : -1;
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    if (Object.hasOwn(VALUE_FLAGS, flag)) {
-      const v = inline ?? args[++i];
-      if (v === undefined) throw new Error(`Cannot parse arguments: ${flag} needs a value`);
-      raw[VALUE_FLAGS[flag]] = v;
-    } else if (Object.hasOwn(BOOL_FLAGS, flag) && inline === undefined) {
-      raw[BOOL_FLAGS[flag][0]] = BOOL_FLAGS[flag][1];
-    } else if (a.startsWith("-")) {
-      throw new Error(`Cannot parse arguments: unknown option ${a} (see --help)`);
-    } else {
-      names.push(a);
-    }
-  }
-  const parsed = Options.safeParse({ ...raw, names });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path.join(".") === "baseUrl" ? "--base-url" : `--${issue.path.join(".")}`;
-    throw new Error(`Cannot parse arguments: ${field}: ${issue.message}`);
-  }
-  if (!parsed.data.list && parsed.data.names.length === 0) {
+  const opts = parseFlags(MODEL_COMMAND, Options, args);
+  if (opts !== "help" && !opts.list && opts.names.length === 0) {
     throw new Error("Cannot parse arguments: name a model to download, or --list (see --help)");
   }
-  return parsed.data;
+  return opts;
 }
 
 /** What {@linkcode main} reads and writes; replaceable in tests. */
@@ -180,7 +178,7 @@ export async function main(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   if (opts === "help") {
-    io.stdout(HELP);
+    io.stdout(helpText(MODEL_COMMAND));
     return 0;
   }
   if (opts.list) {

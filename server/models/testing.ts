@@ -7,17 +7,13 @@
 
 import { createHash } from "node:crypto";
 import type { ModelEntry } from "./catalog.ts";
+import { SeededRandom } from "../../util/random.ts";
 
 /** `n` deterministic, non-repeating-looking bytes. */
 export function testBytes(n: number, seed = 1): Uint8Array {
   const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
+  const rng = new SeededRandom(seed, "xorshift32");
+  for (let i = 0; i < n; i++) out[i] = rng.nextUint32() & 0xff;
   return out;
 }
 

@@ -20,6 +20,7 @@ import { OpusStream } from "../../../decode/opus_stream.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
+import { SeededRandom } from "../../../util/random.ts";
 
 /** An ICE server, as in the browser's `RTCIceServer`. */
 export interface IceServer {
@@ -152,15 +153,9 @@ export class SessionPeer {
       media.concealedMs = Math.round(o.concealedMs);
     };
     const loss = (this.#opts.inboundLossPercent ?? 0) / 100;
-    let seed = 0x9e3779b9;
-    const dropped = () => {
-      if (loss <= 0) return false;
-      // xorshift32: the same losses on every run.
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 0x1_0000_0000 < loss;
-    };
+    // A fixed seed: the same losses on every run.
+    const rng = new SeededRandom(0x9e3779b9, "xorshift32");
+    const dropped = () => loss > 0 && rng.next() < loss;
     const sub = track.onReceiveRtp.subscribe((rtp) => {
       this.#lastHeard = performance.now();
       if (this.#closed || rtp.payload.length === 0 || dropped()) return;

@@ -8,8 +8,8 @@
 
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertEquals } from "../testing/assert.ts";
-import type { StructLayout } from "./layout.ts";
+import { assertEquals } from "./assert.ts";
+import type { StructLayout } from "../native/layout.ts";
 
 /** The C compiler: `CC`, else `cc`. */
 const CC = Deno.env.get("CC") ?? "cc";
