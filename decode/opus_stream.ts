@@ -12,8 +12,25 @@
  */
 
 import { OpusDecoder, OpusError } from "../ffi/opus/mod.ts";
-import type { JitterOutput } from "../server/transport/webrtc/jitter.ts";
 import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
+
+/**
+ * One step of an Opus stream, in media order, as an RTP jitter buffer puts it out (see
+ * `server/transport/webrtc/jitter.ts`): a packet, a lost stretch, or a silence the sender did not
+ * send (DTX).
+ */
+export type JitterOutput =
+  | { kind: "packet"; payload: Uint8Array; timestamp: number }
+  | {
+    kind: "lost";
+    /** Lost media time in RTP clock units (from the timestamps around the hole). */
+    duration: number;
+    /** Lost packets (from the sequence numbers). */
+    packets: number;
+    /** The packet after the hole: its in-band FEC may hold the last lost one. */
+    next: Uint8Array;
+  }
+  | { kind: "silence"; duration: number };
 
 /** Counters for stats and tests, in ms of 16 kHz audio. */
 export interface OpusStreamCounters {

@@ -11,7 +11,7 @@
  */
 
 import { runClient } from "../../client/cli.ts";
-import { wireService } from "../../server/transport/http/service.ts";
+import { wireService } from "../../server/cli/wire.ts";
 import { Engine } from "../../server/engine/engine.ts";
 import { startServerProcess } from "../loadtest/server_process.ts";
 import { processCpuS } from "../harness/usage.ts";

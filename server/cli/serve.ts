@@ -21,7 +21,7 @@ import { runCommand } from "../../util/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
-import { wireService } from "../transport/http/service.ts";
+import { wireService } from "./wire.ts";
 import { clientBundleWarning, clientFiles } from "../../client/files.ts";
 import { ApiKeys } from "../transport/http/auth.ts";
 

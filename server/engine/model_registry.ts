@@ -78,6 +78,37 @@ export async function readModelHeader(path: string): Promise<ModelHeader> {
   }
 }
 
+/** A model clients may name: `id` as they send it (`tiny.en`), `name` as the engine knows it. */
+export interface ServedModel {
+  id: string;
+  /** The name or path the model is configured as (what {@linkcode ModelRegistry.get} takes). */
+  name: string;
+}
+
+/** The id clients use for a model the engine knows by `name`: `…/ggml-tiny.en.bin` → `tiny.en`. */
+export function modelId(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  return base.replace(/^ggml-/, "").replace(/\.bin$/, "");
+}
+
+/** The models configured as `names`, with the ids clients use for them. */
+export function servedModels(names: readonly string[]): ServedModel[] {
+  return names.map((name) => ({ id: modelId(name), name }));
+}
+
+/**
+ * The model of `served` a client's `requested` stands for — its id (`tiny.en`) or the name it is
+ * configured as (`models/ggml-tiny.en.bin`) — or undefined. Sessions and uploads both look their
+ * `model` up here, so both accept the same names, and no client can make the server open a file
+ * of its choosing.
+ */
+export function lookupModel(
+  served: readonly ServedModel[],
+  requested: string,
+): ServedModel | undefined {
+  return served.find((m) => m.id === requested || m.name === requested);
+}
+
 /** Where a model is in its life. */
 export type ModelState = "queued" | "loading" | "ready" | "failed";
 

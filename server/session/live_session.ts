@@ -23,7 +23,7 @@ import type { StreamSession } from "../engine/stream.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
 import { OpusStream } from "../../decode/opus_stream.ts";
 import { dequantizeMel } from "../../decode/mel_input.ts";
-import { opusPacketSamples } from "../../ffi/opus/mod.ts";
+import { opusPacketSamples } from "../../decode/frames.ts";
 
 /** Where text for the client goes (the `transcript` data channel). */
 export interface TextSink {

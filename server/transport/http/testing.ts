@@ -7,7 +7,8 @@
 
 import type { App } from "./app.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
-import { type ServiceOptions, wireService } from "./service.ts";
+import { type ServiceOptions, wireService } from "../../cli/wire.ts";
+import type { SessionRegistry } from "../../session/registry.ts";
 import { Engine } from "../../engine/engine.ts";
 import { loadDefaultIntentClassifier } from "../../intent/rules.ts";
 import { sharedPath } from "../../../ffi/testing/shared.ts";
@@ -33,7 +34,7 @@ export interface TestServerOptions {
 /** A running test server. */
 export interface TestServer {
   url: string;
-  app: App;
+  app: App<SessionRegistry>;
   engine: Engine;
 }
 

@@ -25,7 +25,8 @@ import {
 } from "../../../decode/audio_file.ts";
 import { renderUploadResponse, UPLOAD_FORMATS } from "./formats.ts";
 import { describeIssue } from "../../../protocol/events.ts";
-import type { BatchOptions, BatchResult } from "../../engine/engine.ts";
+import type { Transcript, TranscriptSegment } from "../../../protocol/transcript.ts";
+import type { ModelCatalog } from "./providers.ts";
 
 /** The containers an upload may be in. */
 export const UPLOAD_CONTAINERS: readonly Container[] = ["wav", "flac", "ogg", "webm", "mp3"];
@@ -45,9 +46,39 @@ export interface UploadLimits {
   tempDir?: string;
 }
 
-/** What the endpoint needs from the service. */
+/** What an upload's transcription is asked for. */
+export interface BatchOptions {
+  /** The model's name as the engine knows it; default: the server's choice. */
+  model?: string;
+  /** Spoken language (ISO 639-1), or `auto`; default: the model's. */
+  language?: string;
+  /** Text the decoder is conditioned on (names, spelling, style). */
+  prompt?: string;
+  /** Decoding temperature; 0 is beam search, above it sampling. */
+  temperature?: number;
+  /** `timestamps` for segment and word times; `none` (text only) decodes more accurately. */
+  wordTimes?: "timestamps" | "none";
+  /** After each window: the share of the audio done, 0–1. */
+  onProgress?: (done: number) => void;
+  /** After each window: its segments, its index and the count of windows. */
+  onSegments?: (segments: TranscriptSegment[], window: number, windows: number) => void;
+  signal?: AbortSignal;
+}
+
+/** A finished transcription of an upload. */
+export interface BatchResult {
+  transcript: Transcript;
+  /** The model's name as the engine knows it (the answer names it by its id). */
+  model: string;
+  /** The language's full name ("english"), for `verbose_json`. */
+  languageName: string;
+  /** Wall time of decoding, ms (`x-decode-ms`). */
+  decodeMs: number;
+}
+
+/** What the endpoint needs from the service (the engine's `transcribe`, wired). */
 export interface TranscriptionService {
-  /** Transcribes samples (the engine's `transcribe`). */
+  /** Transcribes samples. */
   transcribe(samples: Float32Array, opts: BatchOptions): Promise<BatchResult>;
   /** Errors of `transcribe` that are the request's fault (answered 400). */
   isRequestError(err: unknown): boolean;
@@ -114,11 +145,13 @@ function decodeError(err: AudioDecodeError): HttpError {
   return new HttpError(400, err.message, { reason: "bad_audio" });
 }
 
-/** The id clients use for a model the engine knows by `name`: `…/ggml-tiny.en.bin` → `tiny.en`. */
-export function modelId(name: string): string {
-  const base = name.split(/[\\/]/).pop() ?? name;
-  return base.replace(/^ggml-/, "").replace(/\.bin$/, "");
-}
+/** No models to name (an app wired without a catalog): only `whisper-1` is accepted. */
+const NO_MODELS: ModelCatalog = {
+  served: () => [],
+  lookup: () => undefined,
+  idOf: (name) => name,
+  states: () => [],
+};
 
 /** The formats accepted, for errors and docs: "WAV, FLAC, …". */
 export function supportedFormats(): string {
@@ -127,15 +160,14 @@ export function supportedFormats(): string {
 
 /**
  * Handles one `POST /v1/audio/transcriptions`. `models` are those a request may name besides
- * `whisper-1` (the server's choice): `id` as clients send it (`tiny.en`), `name` as the engine knows
- * it (a name or a path). Throws {@linkcode HttpError} for a request it
- * refuses before answering (with `stream=true`, errors after the events began are an `error`
- * event).
+ * `whisper-1` (the server's choice), by id (`tiny.en`) or by the name the server is configured
+ * with; without them, only `whisper-1`. Throws {@linkcode HttpError} for a request it refuses
+ * before answering (with `stream=true`, errors after the events began are an `error` event).
  */
 export async function handleTranscription(
   req: Request,
   service: TranscriptionService,
-  models: () => { id: string; name: string }[],
+  models: ModelCatalog = NO_MODELS,
 ): Promise<Response> {
   const limits = { ...DEFAULT_UPLOAD_LIMITS, ...service.limits };
   const upload = await receiveMultipart(req, {
@@ -149,13 +181,12 @@ export async function handleTranscription(
   try {
     fields = parseUploadFields(upload.fields);
     if (fields.model && fields.model !== OPENAI_DEFAULT_MODEL) {
-      const known = models();
-      model = known.find((m) => m.id === fields.model)?.name;
+      model = models.lookup(fields.model)?.name;
       if (!model) {
         throw new HttpError(
           400,
           `Cannot transcribe: unknown model "${fields.model}" (this server has ${
-            known.map((m) => m.id).join(", ") || "none loaded"
+            models.served().map((m) => m.id).join(", ") || "none loaded"
           }; or ${OPENAI_DEFAULT_MODEL} for its own choice)`,
         );
       }
@@ -216,12 +247,12 @@ export async function handleTranscription(
       headers: {
         ...headers,
         "content-type": contentType,
-        "x-model": modelId(r.model),
+        "x-model": models.idOf(r.model),
         "x-decode-ms": String(Math.round(r.decodeMs)),
       },
     });
   }
-  return streamEvents(audio, run, render, req.signal, headers);
+  return streamEvents(audio, run, render, models.idOf, req.signal, headers);
 }
 
 /** The `stream=true` answer: server-sent events while the transcription runs. */
@@ -229,6 +260,7 @@ function streamEvents(
   audio: DecodedAudio,
   run: (extra: Partial<BatchOptions>) => Promise<BatchResult>,
   render: (r: BatchResult) => { body: string; contentType: string },
+  idOf: (name: string) => string,
   requestSignal: AbortSignal,
   headers: Record<string, string>,
 ): Response {
@@ -260,7 +292,7 @@ function streamEvents(
         send({
           type: "transcript.text.done",
           text: r.transcript.text,
-          model: modelId(r.model),
+          model: idOf(r.model),
           response: contentType.startsWith("application/json") ? JSON.parse(body) : body,
         });
       }, (err) => {

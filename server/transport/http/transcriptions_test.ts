@@ -9,6 +9,11 @@ import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
 import { writeSoundFile } from "../../../ffi/sndfile/write.ts";
 import { SF_FORMAT } from "../../../ffi/sndfile/symbols.ts";
+import { App } from "./app.ts";
+import type { SessionProvider } from "./providers.ts";
+import type { BatchOptions } from "./transcriptions.ts";
+import { modelCatalog } from "../../cli/wire.ts";
+import type { Engine } from "../../engine/engine.ts";
 
 const JFK = "speech/jfk/jfk.wav";
 const ready = hasShared(JFK, "models/ggml-tiny.en.bin", "models/ggml-silero-v5.1.2.bin");
@@ -378,6 +383,70 @@ Deno.test({
       assertEquals(await refused(r, 503, /limit of 0 uploads/), "uploads_full");
       assertEquals(r.headers.get("retry-after"), "10");
     }, { service: { maxUploads: 0 } }),
+});
+
+Deno.test("uploads name a model by its id or by the name the server is configured with, as sessions do", async () => {
+  // A server configured with a model's file name: clients know it as `tiny.en`.
+  const engine = {
+    servedModels: ["ggml-tiny.en.bin"],
+    models: { status: [] },
+  } as unknown as Engine;
+  const noSessions: SessionProvider = {
+    open: () => Promise.reject(new Error("no sessions in this test")),
+    get: () => undefined,
+    endAll: () => Promise.resolve(),
+    refusal: () => null,
+    size: 0,
+    capacity: 0,
+    ended: 0,
+    draining: false,
+  };
+  const asked: (string | undefined)[] = [];
+  const app = new App({
+    registry: noSessions,
+    models: modelCatalog(engine),
+    transcriptions: {
+      transcribe: (_samples: Float32Array, o: BatchOptions) => {
+        asked.push(o.model);
+        return Promise.resolve({
+          transcript: { text: "hi", segments: [], language: "en", durationMs: 500, windows: [] },
+          model: o.model ?? "ggml-tiny.en.bin",
+          languageName: "english",
+          decodeMs: 1,
+        });
+      },
+      isRequestError: () => false,
+    },
+  });
+  const wav = makeWav(sine(440, 16_000, 0.5, 0.3), {
+    sampleRate: 16_000,
+    channels: 1,
+    encoding: "pcm16",
+  });
+  const post = (model: string) => {
+    const form = new FormData();
+    form.append("file", new Blob([wav]), "a.wav");
+    form.append("model", model);
+    return app.handle(
+      new Request("http://127.0.0.1/v1/audio/transcriptions", { method: "POST", body: form }),
+    );
+  };
+  try {
+    for (const model of ["tiny.en", "ggml-tiny.en.bin"]) {
+      const r = await post(model);
+      assertEquals(r.status, 200, await r.clone().text());
+      assertEquals(r.headers.get("x-model"), "tiny.en", "the answer names the model by its id");
+      assertEquals((await r.json()).text, "hi");
+    }
+    assertEquals(asked, ["ggml-tiny.en.bin", "ggml-tiny.en.bin"], "both reach the same model");
+    await refused(
+      await post("base.en"),
+      400,
+      /unknown model "base.en" \(this server has tiny\.en;/,
+    );
+  } finally {
+    await app.close();
+  }
 });
 
 Deno.test("upload fields: OpenAI's spellings, defaults, and one error per fault", () => {

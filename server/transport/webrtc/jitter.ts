@@ -13,6 +13,11 @@
  * @module
  */
 
+import type { JitterOutput } from "../../../decode/opus_stream.ts";
+
+/** What comes out, in media order (declared by `decode/`, which takes it). */
+export type { JitterOutput };
+
 /** One RTP packet's fields the buffer needs. */
 export interface RtpAudioPacket {
   /** RTP sequence number (16 bits, wraps). */
@@ -22,20 +27,6 @@ export interface RtpAudioPacket {
   /** The Opus payload. */
   payload: Uint8Array;
 }
-
-/** What comes out, in media order. */
-export type JitterOutput =
-  | { kind: "packet"; payload: Uint8Array; timestamp: number }
-  | {
-    kind: "lost";
-    /** Lost media time in RTP clock units (from the timestamps around the hole). */
-    duration: number;
-    /** Lost packets (from the sequence numbers). */
-    packets: number;
-    /** The packet after the hole: its in-band FEC may hold the last lost one. */
-    next: Uint8Array;
-  }
-  | { kind: "silence"; duration: number };
 
 /** Options of a {@linkcode JitterBuffer}. */
 export interface JitterOptions {

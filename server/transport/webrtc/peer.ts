@@ -15,7 +15,7 @@ import {
   RTCPeerConnection,
   RTCRtpCodecParameters,
 } from "werift";
-import { opusPacketSamples } from "../../../ffi/opus/mod.ts";
+import { opusPacketSamples } from "../../../decode/frames.ts";
 import { OpusStream } from "../../../decode/opus_stream.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";

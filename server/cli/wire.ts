@@ -1,18 +1,22 @@
 /**
  * Wires a service around an engine: the session registry (admission), the metrics fed by every
- * session's events and the scheduler's jobs, and the HTTP app. `deno task start` and the test
- * server both use it, so they serve the same thing.
+ * session's events and the scheduler's jobs, and the HTTP app, handed the registry, the engine's
+ * models and queue, its file transcription and the metrics through the interfaces the transport
+ * declares (`server/transport/http/providers.ts`). `deno task start` and the test server both use
+ * it, so they serve the same thing.
  *
  * @module
  */
 
-import { App } from "./app.ts";
-import type { PeerOptions } from "../webrtc/peer.ts";
-import { type RegistryOptions, SessionRegistry } from "../../session/registry.ts";
-import { BatchRequestError, type Engine } from "../../engine/engine.ts";
-import { modelId, type UploadLimits } from "./transcriptions.ts";
-import type { ApiKeys } from "./auth.ts";
-import { ServiceMetrics } from "../../telemetry/metrics.ts";
+import { App } from "../transport/http/app.ts";
+import type { PeerOptions } from "../transport/webrtc/peer.ts";
+import type { ModelCatalog, StatusProvider } from "../transport/http/providers.ts";
+import type { TranscriptionService, UploadLimits } from "../transport/http/transcriptions.ts";
+import type { ApiKeys } from "../transport/http/auth.ts";
+import { type RegistryOptions, SessionRegistry } from "../session/registry.ts";
+import { BatchRequestError, type Engine } from "../engine/engine.ts";
+import { lookupModel, modelId, servedModels } from "../engine/model_registry.ts";
+import { ServiceMetrics } from "../telemetry/metrics.ts";
 
 /** What the service is wired with (besides the engine). */
 export interface ServiceOptions {
@@ -37,14 +41,14 @@ export interface ServiceOptions {
 
 /** The wired service. */
 export interface Service {
-  app: App;
+  app: App<SessionRegistry>;
   registry: SessionRegistry;
   metrics: ServiceMetrics;
 }
 
 /** Wires the registry, metrics and app around `engine`. */
 export function wireService(engine: Engine, opts: ServiceOptions = {}): Service {
-  let app: App | null = null;
+  let app: App<SessionRegistry> | null = null;
   let metrics: ServiceMetrics | null = null;
   const registry = new SessionRegistry(engine, {
     maxSessions: opts.maxSessions,
@@ -65,11 +69,10 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     models: () => engine.models.status,
   });
   if (engine.scheduler) engine.scheduler.onJob = (job) => metrics?.observeJob(job);
-  const models = () => engine.servedModels.map((name) => ({ id: modelId(name), name }));
   app = new App({
-    models,
     registry,
-    engine,
+    models: modelCatalog(engine),
+    status: inferenceStatus(engine),
     metrics,
     publicUrl: opts.publicUrl,
     staticFiles: opts.staticFiles,
@@ -77,11 +80,32 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     apiKeys: opts.apiKeys,
     allowedOrigins: opts.allowedOrigins,
     maxUploads: opts.maxUploads,
-    transcriptions: {
-      transcribe: (samples, o) => engine.transcribe(samples, o),
-      isRequestError: (err) => err instanceof BatchRequestError,
-      limits: opts.uploads,
-    },
+    transcriptions: fileTranscription(engine, opts.uploads),
   });
   return { app, registry, metrics };
+}
+
+/** The engine's models as the app sees them: those a client may name, and their states. */
+export function modelCatalog(engine: Engine): ModelCatalog {
+  const served = () => servedModels(engine.servedModels);
+  return {
+    served,
+    lookup: (requested) => lookupModel(served(), requested),
+    idOf: modelId,
+    states: () => engine.models.status,
+  };
+}
+
+/** The engine's inference queue for `/v1/status`. */
+export function inferenceStatus(engine: Engine): StatusProvider {
+  return { queue: () => engine.scheduler?.stats ?? null };
+}
+
+/** Uploads transcribed by the engine, within `limits`. */
+export function fileTranscription(engine: Engine, limits?: UploadLimits): TranscriptionService {
+  return {
+    transcribe: (samples, o) => engine.transcribe(samples, o),
+    isRequestError: (err) => err instanceof BatchRequestError,
+    limits,
+  };
 }

@@ -1,0 +1,112 @@
+/**
+ * Operations: `GET /v1/status` (sessions, queue, models, capacity, uploads, memory),
+ * `GET /metrics` (Prometheus text), `/healthz` (the process serves), `/readyz` (a session would
+ * be admitted: what a load balancer asks) and `GET /v1/models` (OpenAI-compatible: what a
+ * client's `model` may name).
+ *
+ * @module
+ */
+
+import { processMemoryMb } from "../../../telemetry/process_memory.ts";
+import type {
+  MetricsProvider,
+  ModelCatalog,
+  SessionProvider,
+  StatusProvider,
+} from "../providers.ts";
+import { json } from "../responses.ts";
+
+/** What the operations routes report on. */
+export interface OperationRoutesOptions {
+  sessions: SessionProvider;
+  /** The inference queue; without it, `queue` is null. */
+  status?: StatusProvider;
+  /** The models; without them, `/v1/models` is not served and `models` is empty. */
+  models?: ModelCatalog;
+  /** Without them, `/metrics` is not served. */
+  metrics?: MetricsProvider;
+  /** Uploads running now, and at most. */
+  uploads: () => { running: number; max: number };
+}
+
+/** The operations routes; see the module doc. */
+export class OperationRoutes {
+  readonly #opts: OperationRoutesOptions;
+
+  constructor(opts: OperationRoutesOptions) {
+    this.#opts = opts;
+  }
+
+  /** The answer to `req` on `path` when it is an operations route, else null. */
+  async route(req: Request, path: string): Promise<Response | null> {
+    const { models, metrics } = this.#opts;
+    const sessions = this.#opts.sessions;
+    if (path === "/v1/models" && req.method === "GET" && models) return this.#models(models);
+    if (path === "/healthz") return json(200, { ok: true, sessions: sessions.size });
+    if (path === "/readyz") {
+      const refused = sessions.refusal();
+      return refused
+        ? json(503, { ready: false, reason: refused.reason, error: refused.message })
+        : json(200, { ready: true, sessions: sessions.size });
+    }
+    if (path === "/v1/status" && req.method === "GET") return json(200, this.status());
+    if (path === "/metrics" && req.method === "GET" && metrics) {
+      return new Response(await metrics.text(), {
+        headers: { "content-type": metrics.contentType },
+      });
+    }
+    return null;
+  }
+
+  /** What `GET /v1/status` answers. */
+  status(): Record<string, unknown> {
+    const sessions = this.#opts.sessions;
+    const sched = this.#opts.status?.queue() ?? null;
+    const refused = sessions.refusal();
+    return {
+      done: sessions.ended,
+      sessions: sessions.size,
+      queue: sched
+        ? {
+          queued: sched.queued,
+          running: sched.running,
+          slots: sched.slots,
+          mean_wait_ms: sched.meanWaitMs,
+          degrade_level: sched.degradeLevel,
+          dropped: sched.dropped,
+        }
+        : null,
+      models: this.#opts.models?.states() ?? [],
+      capacity: {
+        max_sessions: sessions.capacity,
+        free: Math.max(0, sessions.capacity - sessions.size),
+        accepting: !refused,
+        ...(refused ? { reason: refused.reason } : {}),
+      },
+      draining: sessions.draining,
+      uploads: this.#opts.uploads(),
+      process: processMemory(),
+    };
+  }
+
+  /** `GET /v1/models`: the models a client may name, those that failed to load left out. */
+  #models(models: ModelCatalog): Response {
+    const failed = new Set(
+      models.states().filter((m) => m.state === "failed").map((m) => m.name),
+    );
+    return json(200, {
+      object: "list",
+      data: models.served().filter((m) => !failed.has(m.name)).map((m) => ({
+        id: m.id,
+        object: "model",
+        owned_by: "hum-helix",
+      })),
+    });
+  }
+}
+
+/** This process's resident memory now and at its peak, MB, for `/v1/status`. */
+function processMemory(): { rss_mb: number; peak_rss_mb: number } {
+  const m = processMemoryMb();
+  return { rss_mb: Math.round(m.rssMb), peak_rss_mb: Math.round(m.peakRssMb) };
+}

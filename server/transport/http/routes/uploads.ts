@@ -1,0 +1,80 @@
+/**
+ * `POST /v1/audio/transcriptions` behind its limits: uploads transcribing at once, all keys
+ * together (more are a `503` with `Retry-After`), and per API key (more are a `429`). The upload
+ * itself is handled by `transcriptions.ts`.
+ *
+ * @module
+ */
+
+import { HttpError } from "../errors.ts";
+import type { Principal } from "../auth.ts";
+import type { ModelCatalog } from "../providers.ts";
+import { handleTranscription, type TranscriptionService } from "../transcriptions.ts";
+
+/** Uploads transcribing at once by default. */
+export const DEFAULT_MAX_UPLOADS = 4;
+
+/** How the upload route is set up. */
+export interface UploadRouteOptions {
+  /** Uploads transcribing at once, all keys together (default {@linkcode DEFAULT_MAX_UPLOADS}). */
+  maxUploads?: number;
+  /** The models an upload may name; without them, only the server's choice. */
+  models?: ModelCatalog;
+}
+
+/** The upload route; see the module doc. */
+export class UploadRoute {
+  readonly #service: TranscriptionService;
+  readonly #models?: ModelCatalog;
+  /** Uploads transcribing at once, at most. */
+  readonly max: number;
+  /** Uploads running, per key. */
+  readonly #running = new Map<string, number>();
+
+  constructor(service: TranscriptionService, opts: UploadRouteOptions = {}) {
+    this.#service = service;
+    this.#models = opts.models;
+    this.max = opts.maxUploads ?? DEFAULT_MAX_UPLOADS;
+  }
+
+  /** Uploads being received or transcribed now. */
+  get running(): number {
+    let n = 0;
+    for (const k of this.#running.values()) n += k;
+    return n;
+  }
+
+  /** Transcribes one upload from `who`, within the limits. */
+  async transcribe(req: Request, who: Principal): Promise<Response> {
+    if (this.running >= this.max) {
+      throw new HttpError(
+        503,
+        `Cannot transcribe: the server is running its limit of ${this.max} uploads`,
+        {
+          headers: { "retry-after": "10" },
+          reason: "uploads_full",
+        },
+      );
+    }
+    if ((this.#running.get(who.name) ?? 0) >= who.maxUploads) {
+      throw new HttpError(
+        429,
+        `Cannot transcribe: API key "${who.name}" is running its limit of ${who.maxUploads} uploads`,
+        { headers: { "retry-after": "10" }, reason: "key_limit" },
+      );
+    }
+    bump(this.#running, who.name, 1);
+    try {
+      return await handleTranscription(req, this.#service, this.#models);
+    } finally {
+      bump(this.#running, who.name, -1);
+    }
+  }
+}
+
+/** Adds `by` to a count in `map`, deleting it at zero. */
+function bump(map: Map<string, number>, key: string, by: number): void {
+  const n = (map.get(key) ?? 0) + by;
+  if (n > 0) map.set(key, n);
+  else map.delete(key);
+}
