@@ -11,6 +11,7 @@ import { prng } from "../../ffi/testing/signal.ts";
 import { type ModeName, resolveStreamConfig } from "./modes.ts";
 import type { StreamEvent, StreamSession } from "./stream.ts";
 import { numbered } from "../session/numbering.ts";
+import { fakeTranscribers, JFK_WORDS } from "./testing.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -102,6 +103,35 @@ Deno.test({
       const firstCommit = events.find((ev) => ev.type === "commit")!;
       assert(firstCommit.emittedMs < audio.durationS * 1000, "words are committed while speaking");
     }),
+});
+
+Deno.test({
+  name:
+    "a stream decodes through its transcriber: a fake that hears jfk's words gives them back, segment by segment",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: JFK_WORDS });
+    const e = new Engine({
+      vadModel: sharedPath(VAD),
+      intents: await loadDefaultIntentClassifier(),
+      transcribers,
+    });
+    try {
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      const events = await simulate(e, audio.samples);
+      assertEquals(checkStream(events), JFK_WORDS.map((w) => w.word).join(" "));
+      assert(events.filter((ev) => ev.type === "final").length > 1, "jfk's pauses end segments");
+      const [t] = transcribers.made;
+      assert(t.closed, "the session closed its transcriber");
+      assertEquals([...new Set(t.requests.map((r) => r.kind))].sort(), ["final", "rolling"]);
+      for (const r of t.requests) {
+        assertEquals(r.window.input, "pcm");
+        assertEquals(r.window.values.length, r.window.durationMs * 16, "the window's samples");
+      }
+    } finally {
+      await e.close();
+    }
+  },
 });
 
 Deno.test({
