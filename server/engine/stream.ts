@@ -190,8 +190,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   }
 
   /**
-   * Events emitted so far (handed out by the iterator, or waiting in it): a sender that puts its
-   * own messages in order with the stream's notes this count.
+   * Events emitted so far (handed out by the iterator, or waiting in it): a sender that orders
+   * its own messages among the stream's events reads this count when each of them arises.
    */
   get emitted(): number {
     return this.#emitted;
