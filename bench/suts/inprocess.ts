@@ -13,6 +13,7 @@ import { transcribeOffline } from "../../server/engine/offline.ts";
 import { Engine } from "../../server/engine/engine.ts";
 import { RealClock, SimulatedClock } from "../../server/engine/clock.ts";
 import { feedRealtime, feedSimulated } from "../../server/engine/feed.ts";
+import { numbered } from "../../server/session/numbering.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
 import type { RunConfig } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
@@ -103,15 +104,18 @@ export function streamSut(
         mode: config.mode,
         overrides: { threads: config.threads, ...config.overrides },
         clock,
-        onEvent: (e) => events.push(e),
         sessionId: item.id,
       });
+      const reading = (async () => {
+        for await (const e of numbered(session)) events.push(e);
+      })();
       const t0 = performance.now();
       try {
         if (clock instanceof SimulatedClock) await feedSimulated(session, audio, clock);
         else await feedRealtime(session, audio);
       } finally {
         await session.close();
+        await reading;
       }
       const wallS = (performance.now() - t0) / 1000;
       const text = events.flatMap((e) => e.type === "final" ? [e.text] : []).join(" ");

@@ -28,6 +28,7 @@ import { MEL_BINS, melFrame, parseFrame } from "../../protocol/audio_frames.ts";
 import { dequantizeMel } from "../../decode/mel_input.ts";
 import { LogMel } from "../../protocol/mel.ts";
 import type { Deliver } from "../engine/feed.ts";
+import { numbered } from "../session/numbering.ts";
 
 function settingValue(v: string): number | boolean | string {
   if (v === "true" || v === "false") return v === "true";
@@ -159,9 +160,11 @@ async function stream(opts: Options): Promise<number> {
       mode: opts.mode,
       overrides: { ...opts.set, ...(opts.model ? { model: opts.model } : {}) },
       clock,
-      onEvent,
       sessionId: opts.file,
     });
+    const reading = (async () => {
+      for await (const e of numbered(session)) onEvent(e);
+    })();
     const timer = setInterval(() => void flushLines(), 200);
     try {
       const deliver = opts.input === "mel" ? melDeliver() : undefined;
@@ -171,6 +174,7 @@ async function stream(opts: Options): Promise<number> {
     } finally {
       clearInterval(timer);
       await session.close();
+      await reading;
       await flushLines();
     }
     if (opts.summary) {

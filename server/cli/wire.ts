@@ -60,7 +60,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
       metrics?.sessionEnded(reason);
       metrics?.observeMedia(s.counters.media);
     },
-    onEvent: (e) => metrics?.observeEvent(e),
+    observeEvent: (e) => metrics?.observeEvent(e),
   });
   metrics = new ServiceMetrics({
     sessions: () => registry.size,

@@ -10,11 +10,12 @@ import { VadModel, type WhisperModel } from "../../ffi/whisper/mod.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import type { SessionClock } from "./clock.ts";
-import { type ModeName, resolveStreamConfig } from "./modes.ts";
+import { type ModeName, resolveStreamConfig, type StreamConfig } from "./modes.ts";
 import { StreamSession } from "./stream.ts";
 import { InferenceScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { ModelRegistry, type ModelSize } from "./model_registry.ts";
 import { transcribeOffline, type Transcript, type TranscriptSegment } from "./offline.ts";
+import { type TranscriberFactory, WhisperTranscriber } from "./transcriber.ts";
 
 /**
  * The largest model each mode takes when a session names none: latency mode stays on a tiny
@@ -25,7 +26,6 @@ export const MODE_MAX_MODEL: Record<ModeName, ModelSize> = {
   balanced: "base",
   accuracy: "large",
 };
-import type { TranscriptEvent } from "../../protocol/events.ts";
 
 /** How the engine loads its models. */
 export interface EngineOptions {
@@ -49,6 +49,12 @@ export interface EngineOptions {
    * (default: slots from cores ÷ 2 threads), or `false` for none (each session decodes at once).
    */
   scheduler?: InferenceScheduler | SchedulerOptions | false;
+  /**
+   * Makes each live session's transcriber. Default: whisper on the session's model (loaded once
+   * and shared), its decodes through the scheduler. Tests give a fake (`testing.ts`): then no
+   * whisper model is loaded for live sessions.
+   */
+  transcribers?: TranscriberFactory;
 }
 
 /** What a session is opened with. */
@@ -57,7 +63,6 @@ export interface SessionOptions {
   /** Overrides of the mode's preset, validated (see `resolveStreamConfig`). */
   overrides?: unknown;
   clock?: SessionClock;
-  onEvent?: (event: TranscriptEvent) => void;
   sessionId?: string;
 }
 
@@ -162,25 +167,25 @@ export class Engine {
       DEFAULT_MODEL;
   }
 
-  /** Opens a session: validates its config, shares the model, makes its own states. */
+  /**
+   * Opens a session: validates its config, shares the model, makes its own states. Its events
+   * come out of the session's async iterator.
+   */
   async open(opts: SessionOptions = {}): Promise<StreamSession> {
     if (this.#closed) throw new Error("Cannot open a session: the engine is closed");
     const config = resolveStreamConfig(opts.mode ?? "balanced", opts.overrides ?? {});
-    const { model, pool } = await this.models.get(await this.#pick(config.mode, config.model));
+    const transcribers = this.#opts.transcribers ?? await this.#whisperFor(config);
     this.#vadPath ??= resolveModel(this.#opts.vadModel ?? DEFAULT_VAD_MODEL);
     const vad = await VadModel.load(await this.#vadPath, { threads: 1 });
     let session: StreamSession;
     try {
-      session = await StreamSession.open({
-        model,
+      session = new StreamSession({
+        transcriber: await transcribers({ config, sessionId: opts.sessionId }),
         vad,
         config,
         intents: this.#opts.intents,
         clock: opts.clock,
-        onEvent: opts.onEvent,
         sessionId: opts.sessionId,
-        scheduler: this.scheduler ?? undefined,
-        states: pool,
         onClose: () => this.#sessions.delete(session),
       });
     } catch (err) {
@@ -189,6 +194,14 @@ export class Engine {
     }
     this.#sessions.add(session);
     return session;
+  }
+
+  /** Whisper transcribers on the model a session of `config` gets (loaded once, shared). */
+  async #whisperFor(config: StreamConfig): Promise<TranscriberFactory> {
+    const { model, pool } = await this.models.get(await this.#pick(config.mode, config.model));
+    const scheduler = this.scheduler ?? undefined;
+    return ({ sessionId }) =>
+      WhisperTranscriber.open({ model, states: pool, scheduler, sessionId });
   }
 
   /**

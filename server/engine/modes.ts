@@ -62,6 +62,45 @@ export const StreamConfigSchema = z.object({
   threads: z.number().int().min(1).max(64),
   /** Silero VAD speech probability threshold. */
   vadThreshold: z.number().min(0.05).max(0.95),
+  /**
+   * Largest share of real time a session's rolling decodes may take: when a decode costs more
+   * than the audio it covers, the next one waits for more audio instead of falling behind.
+   */
+  maxDecodeDutyCycle: z.number().min(0.05).max(1),
+  /**
+   * A rolling decode that waited this long for a scheduler slot is dropped (at least; twice
+   * `minChunkMs` when that is longer), ms.
+   */
+  rollingDeadlineMs: z.number().int().min(100).max(30_000),
+  /** Audio after the detected end of speech that a segment's closing decode still hears, ms. */
+  finalTailMs: z.number().int().min(0).max(2_000),
+  /** Audio between two `stats` events, ms. */
+  statsEveryMs: z.number().int().min(500).max(600_000),
+  /** A segment's last committed words a new commit is checked against for loops. */
+  loopContextWords: z.number().int().min(0).max(500),
+  /** Tokens a decode may produce per second of audio (speech runs at 3–5 tokens/s). */
+  maxTokensPerS: z.number().int().min(1).max(100),
+  /**
+   * For closing decodes (they commit everything), stricter loop limits than the hallucination
+   * guard's: a phrase of fewer than `finalLoopMinPhraseWords` words said more than this many
+   * times back to back, or a longer phrase said twice, is suspect (decoded again with the full
+   * encoder window).
+   */
+  finalLoopMaxRepeats: z.number().int().min(1).max(10),
+  /** See `finalLoopMaxRepeats`; words. */
+  finalLoopMinPhraseWords: z.number().int().min(1).max(20),
+  /** A pause inside speech this long is where a long segment may close, ms. */
+  minCutPauseMs: z.number().int().min(32).max(2_000),
+  /**
+   * A hypothesis of a buffer at least `collapseMinMs` long with fewer than `collapseWordsPerS`
+   * words per second has collapsed (the prompt tipped Whisper over): it is decoded again without
+   * the prompt, ms.
+   */
+  collapseMinMs: z.number().int().min(0).max(30_000),
+  /** See `collapseMinMs`; words per second. */
+  collapseWordsPerS: z.number().min(0).max(10),
+  /** Buffers shorter than this are not decoded (Whisper needs about 100 ms at least), ms. */
+  minDecodeMs: z.number().int().min(100).max(5_000),
 });
 /** A complete, validated stream configuration. */
 export type StreamConfig = z.infer<typeof StreamConfigSchema>;
@@ -76,6 +115,18 @@ const COMMON = {
   model: "",
   threads: 2,
   vadThreshold: 0.5,
+  maxDecodeDutyCycle: 0.7,
+  rollingDeadlineMs: 1_000,
+  finalTailMs: 300,
+  statsEveryMs: 5_000,
+  loopContextWords: 40,
+  maxTokensPerS: 10,
+  finalLoopMaxRepeats: 1,
+  finalLoopMinPhraseWords: 2,
+  minCutPauseMs: 96,
+  collapseMinMs: 2_500,
+  collapseWordsPerS: 0.5,
+  minDecodeMs: 300,
 } as const;
 
 /** The presets. */

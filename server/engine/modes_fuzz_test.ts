@@ -28,6 +28,18 @@ const inRange = fc.record({
   model: fc.string({ maxLength: 30 }),
   threads: fc.integer({ min: 1, max: 64 }),
   vadThreshold: fc.double({ min: 0.05, max: 0.95, noNaN: true }),
+  maxDecodeDutyCycle: fc.double({ min: 0.05, max: 1, noNaN: true }),
+  rollingDeadlineMs: fc.integer({ min: 100, max: 30_000 }),
+  finalTailMs: fc.integer({ min: 0, max: 2_000 }),
+  statsEveryMs: fc.integer({ min: 500, max: 600_000 }),
+  loopContextWords: fc.integer({ min: 0, max: 500 }),
+  maxTokensPerS: fc.integer({ min: 1, max: 100 }),
+  finalLoopMaxRepeats: fc.integer({ min: 1, max: 10 }),
+  finalLoopMinPhraseWords: fc.integer({ min: 1, max: 20 }),
+  minCutPauseMs: fc.integer({ min: 32, max: 2_000 }),
+  collapseMinMs: fc.integer({ min: 0, max: 30_000 }),
+  collapseWordsPerS: fc.double({ min: 0, max: 10, noNaN: true }),
+  minDecodeMs: fc.integer({ min: 100, max: 5_000 }),
 }, { requiredKeys: [] });
 
 const anyValue = fc.oneof(

@@ -20,48 +20,47 @@
  *    segment's commits.
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
- * Decoding runs off the event loop (nonblocking FFI), one decode at a time per session, each on
- * the session's own `whisper_state`; the model's weights are shared. With an inference scheduler
- * (`scheduler.ts`), each decode first waits for one of the machine's slots: a rolling decode
- * that waited past its deadline is dropped and asked for again with the newer buffer, and under
- * the scheduler's degrade levels rolling decodes come less often (level 1) and every decode is
- * greedy (level 2); `stats` events carry the level.
+ * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is
+ * its {@linkcode Transcriber}'s (`transcriber.ts`: whisper off the event loop, one decode at a
+ * time on the session's own state, each waiting for a slot of the inference scheduler): a rolling
+ * decode the scheduler did not run is asked for again with the newer buffer, and under the
+ * scheduler's degrade levels rolling decodes come less often (level 1) and every decode is greedy
+ * (level 2); `stats` events carry the level.
+ *
+ * Events come out of one async iterator, in order, stamped with their emission time but not
+ * numbered: the live session that sends them numbers them (`v`, `seq`) with its own.
  *
  * @module
  */
 
-import type { DecodeOptions, WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
 import type { VadModel } from "../../ffi/whisper/mod.ts";
-import { PROTOCOL_VERSION, type TranscriptEvent, type Word } from "../../protocol/events.ts";
+import type { TranscriptEvent, Word } from "../../protocol/events.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement } from "./agreement.ts";
 import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
 import { MelVad } from "./mel_vad.ts";
-import { melWindow } from "./mel_window.ts";
-import { audioCtxFor, RealClock, type SessionClock } from "./clock.ts";
-import { dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
+import { RealClock, type SessionClock } from "./clock.ts";
+import { dropLoops } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
-import type { DegradeLevel, InferenceScheduler } from "./scheduler.ts";
-import type { StatePool } from "./model_registry.ts";
-import { type SpeechDetector, VadStream } from "./vad_stream.ts";
-import {
-  monotonicWords,
-  spreadWords,
-  type TimedWord,
-  timeTokensByHints,
-  wordKey,
-  wordsFromTokens,
-} from "./words.ts";
+import type { DegradeLevel } from "./scheduler.ts";
+import { type Hypothesis, NOT_RUN, type Transcriber } from "./transcriber.ts";
+import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
+import { monotonicWords, type TimedWord, wordKey } from "./words.ts";
 
-/** Omit-distributing helper: an event without the fields the session stamps. */
-type Unstamped<E> = E extends unknown ? Omit<E, "v" | "seq" | "emittedMs"> : never;
-/** An event before the session stamps it. */
-export type EventBody = Unstamped<TranscriptEvent>;
+/** Omit-distributing helper: an event without the fields named. */
+type Without<E, K extends PropertyKey> = E extends unknown ? Omit<E, K> : never;
+/** An event as the session makes it, before it is stamped with its emission time. */
+export type EventBody = Without<TranscriptEvent, "v" | "seq" | "emittedMs">;
+/**
+ * An event as a stream hands it out: stamped with its emission time (`emittedMs`, on the
+ * session clock) but not numbered; whoever sends it numbers it (`v`, `seq`).
+ */
+export type StreamEvent = Without<TranscriptEvent, "v" | "seq">;
 
 /** What a session needs. */
 export interface StreamOptions {
-  /** The shared model; the session makes its own state on it. */
-  model: WhisperModel;
+  /** Decodes the session's buffers (it owns its decoding state; closed with the session). */
+  transcriber: Transcriber;
   /** The session's own VAD model (it carries the stream's recurrent state). */
   vad: VadModel;
   config: StreamConfig;
@@ -69,52 +68,18 @@ export interface StreamOptions {
   intents?: IntentClassifier | null;
   /** Default: a real clock started by the first audio pushed. */
   clock?: SessionClock;
-  /**
-   * Called with every event, in order, as it is emitted. With a callback, events are not kept
-   * for the async iterator (a long session must not hold all its events).
-   */
-  onEvent?: (event: TranscriptEvent) => void;
   /** Names the session in intent context and errors. */
   sessionId?: string;
   /** Called once the session is closed and its native state freed. */
   onClose?: () => void;
-  /** The machine's inference scheduler; none: decode at once. */
-  scheduler?: InferenceScheduler;
-  /** Where the session takes its decoding state from and gives it back (default: its own). */
-  states?: StatePool;
 }
 
-/** A rolling decode that waited this long for a slot is no longer useful, ms (at least). */
-const ROLLING_DEADLINE_MS = 1_000;
-/** `Hypothesis.rejected` of a decode the scheduler did not run. */
-const NOT_RUN = "not run";
-
-/** Trailing audio after the detected speech end that the final decode still hears, ms. */
-const TAIL_MS = 300;
-/** Audio between two `stats` events, ms. */
-const STATS_EVERY_MS = 5_000;
-/** Largest share of real time the rolling decodes of one session may take. */
-const DUTY_CYCLE = 0.7;
-/** Committed words a new commit is checked against for loops. */
-const LOOP_CONTEXT_WORDS = 40;
-/** Tokens a decode may produce per second of audio (speech runs at 3–5 tokens/s). */
-const MAX_TOKENS_PER_S = 10;
-/** For closing decodes: a phrase of two words or more said twice back to back is suspect. */
-const STRICT_LOOPS = { maxRepeats: 1, minLoopPhrase: 2 };
-/** A pause inside speech this long is where a long segment may close, ms. */
-const MIN_PAUSE_MS = 96;
-/** A hypothesis of a buffer this long, ms, with fewer words per second than this has collapsed. */
-const COLLAPSE_MIN_MS = 2_500;
-const COLLAPSE_WORDS_PER_S = 0.5;
 /**
- * Input is taken in slices that end on this grid of the stream's own time, ms (Silero's window):
- * segment decisions then fall at the same points however the input was framed or batched.
+ * Input is taken in slices that end on this grid of the stream's own time, ms: Silero's window,
+ * so segment decisions fall at the same points however the input was framed or batched (not a
+ * tunable: the VAD decides per window).
  */
-const INGEST_GRID_MS = 32;
-/** Whisper's encoder frames for a whole 30 s window. */
-const FULL_AUDIO_CTX = 1500;
-/** Hypotheses shorter than this are not decoded (Whisper needs ~100 ms at least). */
-const MIN_DECODE_MS = 300;
+const INGEST_GRID_MS = VAD_WINDOW_MS;
 
 interface Segment {
   id: number;
@@ -130,20 +95,13 @@ interface Segment {
   partial: string;
 }
 
-/** A decoded hypothesis of a buffer. */
-interface Hypothesis {
-  words: TimedWord[];
-  text: string;
-  rejected: string | null;
-}
-
 /** A streaming transcription session; see the module doc. */
-export class StreamSession implements AsyncIterable<TranscriptEvent> {
+export class StreamSession implements AsyncIterable<StreamEvent> {
   #config: StreamConfig;
   /** A configuration waiting for the open segment to close. */
   #nextConfig: StreamConfig | null = null;
   readonly clock: SessionClock;
-  readonly #state: WhisperState;
+  readonly #transcriber: Transcriber;
   readonly #vadModel: VadModel;
   #vad: SpeechDetector;
   readonly #opts: StreamOptions;
@@ -158,40 +116,32 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   #ending = false;
   #ended = false;
   #closed = false;
-  #seq = 0;
+  #emitted = 0;
   #segment: Segment | null = null;
   #nextSegmentId = 0;
   #lastCutMs = 0;
   #history: string[] = [];
   #computeMs = 0;
-  #retries = 0;
   #loopsDropped = 0;
-  #collapses = 0;
   #lastDecodeMs = 0;
-  #decodes = 0;
-  #dropped = 0;
   #degradeLevel: DegradeLevel = 0;
-  #nextStatsMs = STATS_EVERY_MS;
+  #nextStatsMs: number;
   #maxLagMs = 0;
-  #events: TranscriptEvent[] = [];
+  #events: StreamEvent[] = [];
   #waiters: (() => void)[] = [];
 
-  private constructor(state: WhisperState, opts: StreamOptions) {
-    this.#state = state;
+  /** A session decoding with `opts.transcriber`; it starts with the first input. */
+  constructor(opts: StreamOptions) {
+    this.#transcriber = opts.transcriber;
     this.#opts = opts;
     this.#config = opts.config;
+    this.#nextStatsMs = opts.config.statsEveryMs;
     this.clock = opts.clock ?? new RealClock();
     this.#vadModel = opts.vad;
     this.#vad = new VadStream(opts.vad, {
       threshold: opts.config.vadThreshold,
       endSilenceMs: opts.config.endSilenceMs,
     });
-  }
-
-  /** Opens a session: makes its decoding state on the shared model. */
-  static async open(opts: StreamOptions): Promise<StreamSession> {
-    const state = opts.states ? await opts.states.take() : await opts.model.createState();
-    return new StreamSession(state, opts);
   }
 
   /** The configuration in force (see {@linkcode reconfigure}). */
@@ -228,18 +178,28 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     this.#stats(`mode ${next.mode}`);
   }
 
-  /**
-   * Emits a recoverable `error` event in this session's stream (for a transport that received
-   * something it could not use: the session goes on).
-   */
-  reportError(code: string, message: string): void {
-    this.#emit({ type: "error", audioMs: this.#audio.endMs, code, message, recoverable: true });
-  }
-
   /** Audio pushed so far, ms. */
   get audioMs(): number {
     return this.#audio.endMs +
       this.#audio.valuesToMs(this.#queue.reduce((n, q) => n + q.length, this.#rest.length));
+  }
+
+  /** Audio taken in so far (through the VAD; not what waits in the queue), ms. */
+  get processedMs(): number {
+    return this.#audio.endMs;
+  }
+
+  /**
+   * Events emitted so far (handed out by the iterator, or waiting in it): a sender that orders
+   * its own messages among the stream's events reads this count when each of them arises.
+   */
+  get emitted(): number {
+    return this.#emitted;
+  }
+
+  /** Whether the event stream has ended: no more events come (after `end()` or `close()`). */
+  get finished(): boolean {
+    return this.#ended;
   }
 
   /** What the session takes: set by its first input (`push` or `pushMel`), null before. */
@@ -338,17 +298,19 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     this.#closed = true;
     this.#queue = [];
     // A decode waiting for a slot is not run.
-    this.#opts.scheduler?.cancel(this.#sessionKey);
+    this.#transcriber.cancel();
     await this.drain();
-    if (this.#opts.states) this.#opts.states.give(this.#state);
-    else this.#state.close();
+    this.#transcriber.close();
     this.#vadModel.close();
     this.#finishEvents();
     this.#opts.onClose?.();
   }
 
-  /** The events, in order, for one consumer; ends after `end()` or `close()`. */
-  async *[Symbol.asyncIterator](): AsyncIterator<TranscriptEvent> {
+  /**
+   * The events, in order, for one consumer; ends after `end()` or `close()`. Events wait here
+   * until taken: a session's owner reads them as they come.
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     while (true) {
       const next = this.#events.shift();
       if (next) {
@@ -394,11 +356,12 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
             this.#emit({ type: "vad", state: c.state, audioMs: c.audioMs });
           }
           if (this.#segment) await this.#finalize(this.#audio.endMs);
+          const n = this.#transcriber.counts;
           this.#stats(
-            `end of input; ${this.#decodes} decodes, ${this.#retries} retried with the full ` +
-              `window, ${this.#loopsDropped} looping commits cut, ${this.#collapses} collapsed ` +
+            `end of input; ${n.decodes} decodes, ${n.retries} retried with the full ` +
+              `window, ${this.#loopsDropped} looping commits cut, ${n.collapses} collapsed ` +
               `hypotheses decoded again without the prompt` +
-              (this.#opts.scheduler ? `, ${this.#dropped} not run by the scheduler` : ""),
+              (this.#transcriber.scheduled ? `, ${n.dropped} not run by the scheduler` : ""),
           );
         } finally {
           this.#segment = null;
@@ -448,12 +411,12 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       }
     }
     const seg = this.#segment;
-    // Rolling decodes at most every minChunkMs of audio, and never more than DUTY_CYCLE of the
-    // time: when a decode costs more than the audio it covers, the next one waits for more
-    // audio instead of falling further behind.
+    // Rolling decodes at most every minChunkMs of audio, and never more than maxDecodeDutyCycle
+    // of the time: when a decode costs more than the audio it covers, the next one waits for
+    // more audio instead of falling further behind.
     const gapMs = Math.max(
       this.config.minChunkMs * (this.#degrade() >= 1 ? 2 : 1),
-      this.#lastDecodeMs / DUTY_CYCLE,
+      this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
     );
     if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
       await this.#step(seg);
@@ -462,7 +425,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       this.#segment ? this.#segment.startMs : this.#audio.endMs - this.config.preRollMs,
     );
     if (this.#audio.endMs >= this.#nextStatsMs) {
-      this.#nextStatsMs += STATS_EVERY_MS;
+      this.#nextStatsMs += this.config.statsEveryMs;
       this.#stats();
     }
   }
@@ -508,12 +471,13 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     if (!seg) return;
     const lengthMs = this.#audio.endMs - seg.startMs;
     const pauseMs = this.#vad.pauseSinceMs;
+    const minPauseMs = this.config.minCutPauseMs;
     let cutMs = -1;
     if (lengthMs >= this.config.maxSegmentMs) cutMs = this.#audio.endMs;
     else if (
       lengthMs >= 0.6 * this.config.maxSegmentMs && pauseMs > seg.speechMs &&
-      this.#audio.endMs - pauseMs >= MIN_PAUSE_MS
-    ) cutMs = pauseMs + MIN_PAUSE_MS / 2;
+      this.#audio.endMs - pauseMs >= minPauseMs
+    ) cutMs = pauseMs + minPauseMs / 2;
     if (cutMs < 0) return;
     await this.#finalize(cutMs, cutMs);
     // Speech goes on in a new segment: at once after a cut at the limit; after a cut in a pause,
@@ -525,12 +489,12 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   /**
    * Decodes the segment one last time (beam search, with temperature fallback), commits the
    * rest, and closes the segment. `speechEndMs` is where the speech ended; the decode hears
-   * `TAIL_MS` more unless `cutMs` bounds it.
+   * `finalTailMs` more unless `cutMs` bounds it.
    */
   async #finalize(speechEndMs: number, cutMs = Infinity): Promise<void> {
     const seg = this.#segment!;
-    const endMs = Math.min(this.#audio.endMs, speechEndMs + TAIL_MS, cutMs);
-    if (endMs - seg.startMs >= MIN_DECODE_MS) {
+    const endMs = Math.min(this.#audio.endMs, speechEndMs + this.config.finalTailMs, cutMs);
+    if (endMs - seg.startMs >= this.config.minDecodeMs) {
       const hyp = await this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true);
       if (!hyp.rejected) this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
     }
@@ -595,7 +559,7 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
    */
   #withoutLoops(seg: Segment, proposed: TimedWord[]): TimedWord[] {
     if (!proposed.length) return proposed;
-    const tail = seg.words.slice(-LOOP_CONTEXT_WORDS);
+    const tail = seg.words.slice(-this.config.loopContextWords);
     const cleaned = dropLoops([...tail, ...proposed], (w) => wordKey(w.word));
     if (cleaned.length === tail.length + proposed.length) return proposed;
     this.#loopsDropped++;
@@ -611,9 +575,8 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
   }
 
   /**
-   * Decodes the segment's buffer up to `endMs` and judges the result. A loop from a scaled
-   * encoder window (Whisper's known instability on windows cut short) is decoded again with the
-   * full window; a loop that survives that is cut to its first copy.
+   * Decodes the segment's buffer up to `endMs` with the transcriber (which judges the result).
+   * A rolling decode's time (not its wait for a slot) sets the duty cycle's gap.
    */
   async #decode(
     seg: Segment,
@@ -622,46 +585,37 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     speechEndMs = endMs,
     final = false,
   ): Promise<Hypothesis> {
-    const scheduler = this.#opts.scheduler;
-    // The decode and its checks, timed for the duty cycle (rolling decodes; not the slot's wait).
-    const decodeNow = async (beam: number) => {
-      const t0 = performance.now();
-      try {
-        return await this.#decodeChecked(seg, endMs, beam, speechEndMs, final);
-      } finally {
-        if (!final) this.#lastDecodeMs = performance.now() - t0;
-      }
-    };
-    if (!scheduler) return await decodeNow(beamSize);
-    const grant = await scheduler.acquire({
-      sessionId: this.#sessionKey,
-      kind: final ? "final" : "rolling",
-      // How stale the text shown to the person is.
-      lagMs: () => this.clock.now() - seg.decodedToMs,
-      deadlineMs: final
-        ? undefined
-        : scheduler.now() + Math.max(ROLLING_DEADLINE_MS, 2 * this.config.minChunkMs),
-    });
-    if (!grant.run) {
-      this.#dropped++;
-      return { words: [], text: "", rejected: NOT_RUN };
-    }
+    const values = this.#audio.slice(seg.startMs, endMs);
+    let t0 = -1;
     try {
-      return await decodeNow(this.#degrade() >= 2 ? 1 : beamSize);
+      return await this.#transcriber.decode({
+        window: {
+          values,
+          input: this.#input === "mel" ? "mel" : "pcm",
+          durationMs: this.#audio.valuesToMs(values.length),
+          startMs: seg.startMs,
+          speechMs: [seg.speechMs, Math.max(seg.speechMs, speechEndMs)],
+        },
+        kind: final ? "final" : "rolling",
+        beamSize,
+        config: this.config,
+        history: this.#history,
+        // How stale the text shown to the person is.
+        lagMs: () => this.clock.now() - seg.decodedToMs,
+        measure: (work) => this.#measure(work),
+        onRun: () => {
+          this.#degrade();
+          t0 = performance.now();
+        },
+      });
     } finally {
-      grant.release();
+      if (!final && t0 >= 0) this.#lastDecodeMs = performance.now() - t0;
     }
   }
-
-  /** Names this session to the scheduler. */
-  get #sessionKey(): string {
-    return this.#opts.sessionId ?? (this.#anonKey ??= crypto.randomUUID());
-  }
-  #anonKey: string | undefined;
 
   /** The scheduler's degrade level, noted in a `stats` event when it changes. */
   #degrade(): DegradeLevel {
-    const level = this.#opts.scheduler?.degradeLevel ?? 0;
+    const level = this.#transcriber.degradeLevel;
     if (level !== this.#degradeLevel) {
       this.#degradeLevel = level;
       this.#stats(
@@ -673,126 +627,6 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
       );
     }
     return level;
-  }
-
-  async #decodeChecked(
-    seg: Segment,
-    endMs: number,
-    beamSize: number,
-    speechEndMs: number,
-    final: boolean,
-  ): Promise<Hypothesis> {
-    const cfg = this.config;
-    const samples = this.#audio.slice(seg.startMs, endMs);
-    const bufferMs = this.#audio.valuesToMs(samples.length);
-    const scaled = cfg.scaleAudioCtx && !(final && cfg.finalFullWindow)
-      ? audioCtxFor(bufferMs, cfg.audioCtxMarginFrames)
-      : 0;
-    // A text-only closing decode has no word times: its words are spread over the segment's
-    // speech (committed words keep their own times; commits stay monotonic).
-    const span: [number, number] = [seg.speechMs, Math.max(seg.speechMs, speechEndMs)];
-    // Text only (no timestamp tokens) for a full-window closing decode.
-    const textOnly = final && cfg.finalFullWindow;
-    let hyp = await this.#decodeOnce(seg, samples, beamSize, scaled, textOnly, span);
-    // A loop, or for the closing decode (which commits everything) any phrase said twice back to
-    // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
-    const suspicious = hyp.rejected === "repetition" ||
-      (final && suspectRepeat(hyp.words.map((w) => wordKey(w.word))));
-    if (suspicious && scaled > 0 && scaled < 1500) {
-      this.#retries++;
-      hyp = await this.#decodeOnce(seg, samples, beamSize, 0, textOnly, span);
-    }
-    // The prompt (the session's recent text) can tip Whisper into a collapsed hypothesis: one
-    // word for seconds of speech ("The" for 3–5 s of spk2033 after one history, while the same
-    // audio decodes whole without it). Such a hypothesis is decoded again without the prompt.
-    if (
-      hyp.rejected !== "repetition" && this.#prompt() && bufferMs >= COLLAPSE_MIN_MS &&
-      hyp.words.length < (bufferMs / 1000) * COLLAPSE_WORDS_PER_S
-    ) {
-      this.#collapses++;
-      const bare = await this.#decodeOnce(seg, samples, beamSize, scaled, textOnly, span, false);
-      if (!bare.rejected && bare.words.length > hyp.words.length) hyp = bare;
-    }
-    if (hyp.rejected === "repetition") {
-      const words = dropLoops(hyp.words, (w) => wordKey(w.word));
-      return { words, text: words.map((w) => w.word).join(" "), rejected: null };
-    }
-    return hyp;
-  }
-
-  async #decodeOnce(
-    seg: Segment,
-    samples: Float32Array,
-    beamSize: number,
-    audioCtx: number,
-    textOnly: boolean,
-    span: [number, number],
-    withPrompt = true,
-  ): Promise<Hypothesis> {
-    const cfg = this.config;
-    this.#decodes++;
-    const bufferMs = this.#audio.valuesToMs(samples.length);
-    const params: DecodeOptions = {
-      strategy: beamSize > 1 ? "beam" : "greedy",
-      beamSize,
-      bestOf: 1,
-      threads: cfg.threads,
-      language: "en",
-      noContext: true,
-      singleSegment: true,
-      noTimestamps: textOnly,
-      // Token timestamps need the samples' energy: mel input times tokens from hints instead.
-      tokenTimestamps: !textOnly && this.#input !== "mel",
-      // A loop on a short window stops here rather than filling the text context.
-      maxTokens: Math.ceil((bufferMs / 1000) * MAX_TOKENS_PER_S) + 16,
-      // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
-      temperatureInc: 0,
-      audioCtx,
-      initialPrompt: (withPrompt && this.#prompt()) || undefined,
-    };
-    const result = await this.#measure(() => {
-      if (this.#input !== "mel") return this.#state.full(samples, params);
-      // The encoder reads 2 × audio_ctx frames: the window is padded to them with silence (as
-      // Whisper pads audio), and the decoder is told where the frames end (as it knows for audio).
-      const { mel, nLen } = melWindow(samples, 2 * (audioCtx || FULL_AUDIO_CTX));
-      return this.#state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
-    });
-    const words: TimedWord[] = [];
-    let text = "";
-    let noSpeechProb = 0;
-    let plogSum = 0;
-    let tokens = 0;
-    for (const s of result.segments) {
-      text += s.text;
-      noSpeechProb = Math.max(noSpeechProb, s.noSpeechProb);
-      for (const t of s.tokens) {
-        if (t.special) continue;
-        plogSum += t.plog;
-        tokens++;
-      }
-      const timed = this.#input === "mel" && !textOnly
-        ? timeTokensByHints(s.tokens, s.t0Ms, s.t1Ms)
-        : s.tokens;
-      words.push(...wordsFromTokens(timed, textOnly ? 0 : seg.startMs));
-    }
-    const rejected = judge({
-      text,
-      noSpeechProb,
-      avgLogprob: tokens ? plogSum / tokens : 0,
-    });
-    return {
-      words: textOnly ? spreadWords(words, span[0], span[1]) : words,
-      text: text.trim(),
-      rejected,
-    };
-  }
-
-  /** The most recent text of the session's earlier segments. */
-  #prompt(): string {
-    const n = this.config.promptChars;
-    if (n === 0) return "";
-    const text = this.#history.join(" ");
-    return text.length <= n ? text : text.slice(text.indexOf(" ", text.length - n) + 1);
   }
 
   async #measure<T>(work: () => Promise<T>): Promise<T> {
@@ -821,15 +655,12 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
 
   #emit(body: EventBody): void {
     if (this.#ended) return;
-    const event = {
-      v: PROTOCOL_VERSION,
-      seq: this.#seq++,
+    this.#emitted++;
+    this.#events.push({
       emittedMs: Math.round(this.clock.now()),
       ...body,
       audioMs: Math.round(body.audioMs),
-    } as TranscriptEvent;
-    if (this.#opts.onEvent) this.#opts.onEvent(event);
-    else this.#events.push(event);
+    } as StreamEvent);
     this.#wake();
   }
 
@@ -843,11 +674,6 @@ export class StreamSession implements AsyncIterable<TranscriptEvent> {
     this.#waiters = [];
     for (const f of w) f();
   }
-}
-
-/** A closing decode's words that say a phrase twice back to back, exactly or nearly. */
-function suspectRepeat(keys: string[]): boolean {
-  return findLoops(keys, STRICT_LOOPS).length > 0 || hasNearRepeat(keys);
 }
 
 function concat(parts: Float32Array[]): Float32Array {

@@ -9,6 +9,9 @@ import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals, assertRejects, assertThrows } from "../../ffi/testing/assert.ts";
 import { prng } from "../../ffi/testing/signal.ts";
 import { type ModeName, resolveStreamConfig } from "./modes.ts";
+import type { StreamEvent, StreamSession } from "./stream.ts";
+import { numbered } from "../session/numbering.ts";
+import { fakeTranscribers, JFK_WORDS } from "./testing.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -30,6 +33,11 @@ async function withEngine(fn: (e: Engine) => Promise<void>): Promise<void> {
   }
 }
 
+/** Reads a session's events, numbered as a sender numbers them, into `events` until they end. */
+async function collect(s: StreamSession, events: TranscriptEvent[]): Promise<void> {
+  for await (const ev of numbered(s)) events.push(ev);
+}
+
 /** Streams `samples` on a simulated clock and returns the events. */
 async function simulate(
   e: Engine,
@@ -39,12 +47,14 @@ async function simulate(
 ): Promise<TranscriptEvent[]> {
   const events: TranscriptEvent[] = [];
   const clock = new SimulatedClock();
-  const s = await e.open({ mode, overrides, clock, onEvent: (ev) => events.push(ev) });
+  const s = await e.open({ mode, overrides, clock });
+  const reading = collect(s, events);
   try {
     await feedSimulated(s, samples, clock);
   } finally {
     await s.close();
   }
+  await reading;
   return events;
 }
 
@@ -96,6 +106,35 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "a stream decodes through its transcriber: a fake that hears jfk's words gives them back, segment by segment",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: JFK_WORDS });
+    const e = new Engine({
+      vadModel: sharedPath(VAD),
+      intents: await loadDefaultIntentClassifier(),
+      transcribers,
+    });
+    try {
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      const events = await simulate(e, audio.samples);
+      assertEquals(checkStream(events), JFK_WORDS.map((w) => w.word).join(" "));
+      assert(events.filter((ev) => ev.type === "final").length > 1, "jfk's pauses end segments");
+      const [t] = transcribers.made;
+      assert(t.closed, "the session closed its transcriber");
+      assertEquals([...new Set(t.requests.map((r) => r.kind))].sort(), ["final", "rolling"]);
+      for (const r of t.requests) {
+        assertEquals(r.window.input, "pcm");
+        assertEquals(r.window.values.length, r.window.durationMs * 16, "the window's samples");
+      }
+    } finally {
+      await e.close();
+    }
+  },
+});
+
+Deno.test({
   name: "digital silence and low white noise commit nothing and run no decoder on silence",
   ignore,
   fn: () =>
@@ -123,7 +162,7 @@ Deno.test({
       await assertRejects(() => e.open({ overrides: { minChunkMs: 5 } }), Error, /minChunkMs/);
       await assertRejects(() => e.open({ mode: "turbo" as ModeName }), Error, /mode "turbo"/);
       const audio = await decodeAudioFile(sharedPath(JFK));
-      const events: TranscriptEvent[] = [];
+      const events: StreamEvent[] = [];
       const s = await e.open({ clock: new SimulatedClock() });
       const reader = (async () => {
         for await (const ev of s) events.push(ev);
@@ -141,11 +180,7 @@ Deno.test({
         RangeError,
         /model is fixed/,
       );
-      // A transport's complaint goes into the stream as a recoverable error.
-      s.reportError("bad_message", "not JSON");
-      await new Promise((r) => setTimeout(r, 0)); // the reader takes it
-      const err = events.findLast((ev) => ev.type === "error");
-      assert(err?.type === "error" && err.recoverable && err.code === "bad_message");
+      // (A transport's complaint is the live session's own error event: live_session_test.ts.)
       assertEquals(e.sessions, 1);
       // A client that vanishes mid-decode: close while work is in flight.
       s.push(audio.samples.subarray(16_000 * 4));
@@ -166,9 +201,11 @@ Deno.test({
     withEngine(async (e) => {
       const audio = await decodeAudioFile(sharedPath(`${LONG}.flac`));
       const events: TranscriptEvent[] = [];
-      const s = await e.open({ onEvent: (ev) => events.push(ev) });
+      const s = await e.open();
+      const reading = collect(s, events);
       await feedRealtime(s, audio.samples);
       await s.close();
+      await reading;
       const text = checkStream(events);
       const ref = Deno.readTextFileSync(sharedPath(`${LONG}.txt`));
       const wer = corpusWer([{ ref, hyp: text }]).wer;

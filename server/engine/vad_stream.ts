@@ -12,7 +12,8 @@ import type { VadModel } from "../../ffi/whisper/mod.ts";
 
 /** Samples per Silero window at 16 kHz. */
 export const VAD_WINDOW = 512;
-const WINDOW_MS = (VAD_WINDOW / 16_000) * 1000;
+/** One Silero window, ms (32). */
+export const VAD_WINDOW_MS = (VAD_WINDOW / 16_000) * 1000;
 
 /** A change of voice activity, ms since the first sample pushed. */
 export interface VadChange {
@@ -165,7 +166,7 @@ export class VadStream implements SpeechDetector {
 
   /** Ends the stream: an open speech span ends where the audio ends. */
   end(): VadChange[] {
-    return this.#span.end(this.#windows * WINDOW_MS);
+    return this.#span.end(this.#windows * VAD_WINDOW_MS);
   }
 
   async #prob(win: Float32Array): Promise<number> {
@@ -176,13 +177,17 @@ export class VadStream implements SpeechDetector {
   }
 
   #step(p: number, changes: VadChange[]): void {
-    const startMs = this.#windows * WINDOW_MS;
+    const startMs = this.#windows * VAD_WINDOW_MS;
     this.#windows++;
     if (!this.#span.speaking) {
       if (p >= this.#threshold) changes.push(this.#span.start(startMs));
       return;
     }
-    const end = this.#span.frame(p >= Math.max(0.01, this.#threshold - 0.15), startMs, WINDOW_MS);
+    const end = this.#span.frame(
+      p >= Math.max(0.01, this.#threshold - 0.15),
+      startMs,
+      VAD_WINDOW_MS,
+    );
     if (end) changes.push(end);
   }
 }

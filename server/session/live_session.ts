@@ -8,6 +8,10 @@
  * Whatever arrives is validated; a bad message or frame becomes a recoverable `error` event and
  * the session goes on.
  *
+ * The session owns what it sends: it numbers the engine's events (`v`, `seq`) as it takes them
+ * from the stream's iterator, and its own error events and messages go out after every event the
+ * stream had emitted when they arose, so the numbering is the order things happened in.
+ *
  * @module
  */
 
@@ -19,7 +23,8 @@ import {
   utf8Bytes,
 } from "../../protocol/control.ts";
 import { PROTOCOL_VERSION, type TranscriptEvent } from "../../protocol/events.ts";
-import type { StreamSession } from "../engine/stream.ts";
+import type { StreamEvent, StreamSession } from "../engine/stream.ts";
+import { EventNumbering } from "./numbering.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
 import { OpusStream } from "../../decode/opus_stream.ts";
 import { dequantizeMel } from "../../decode/mel_input.ts";
@@ -95,6 +100,14 @@ export interface SessionCounters {
   media: MediaCounters;
 }
 
+/** What a {@linkcode LiveSession} reports to its owner. */
+export interface LiveSessionOptions {
+  /** Runs once, when the session is over (its resources freed), with why. */
+  onClosed?: (reason: EndReason) => void;
+  /** Sees every event the session puts out, numbered, as it goes out (metrics). */
+  observeEvent?: (event: TranscriptEvent) => void;
+}
+
 /** One session; see the module doc. */
 export class LiveSession {
   readonly id: string;
@@ -122,6 +135,14 @@ export class LiveSession {
   #ended: Promise<void> | null = null;
   #closed = false;
   readonly #onClosed: (reason: EndReason) => void;
+  readonly #observeEvent: ((event: TranscriptEvent) => void) | undefined;
+  readonly #numbering = new EventNumbering();
+  /** Events taken from the stream so far. */
+  #taken = 0;
+  /** The session's own output waiting for the stream's events emitted before it arose. */
+  #held: { after: number; send: () => void }[] = [];
+  /** Takes the stream's events until it ends. */
+  readonly #forwarding: Promise<void>;
   /**
    * Per binary channel, the next frame number; and an Opus decoder once Opus frames arrive on
    * the audio channel.
@@ -136,20 +157,19 @@ export class LiveSession {
   /** Error events sent in the current second, and bad inputs not answered in it. */
   #errorWindow = { start: 0, sent: 0, quiet: 0 };
 
-  /**
-   * Wraps an engine stream opened with `onEvent` pointing at {@linkcode deliver}. `onClosed` runs
-   * once, when the session is over (its resources freed).
-   */
+  /** Wraps an engine stream: from now on it takes the stream's events and sends them. */
   constructor(
     id: string,
     stream: StreamSession,
     inputs: InputKind[],
-    onClosed: (reason: EndReason) => void = () => {},
+    opts: LiveSessionOptions = {},
   ) {
     this.id = id;
     this.stream = stream;
     this.inputs = inputs;
-    this.#onClosed = onClosed;
+    this.#onClosed = opts.onClosed ?? (() => {});
+    this.#observeEvent = opts.observeEvent;
+    this.#forwarding = this.#forward();
   }
 
   /** Whether the session is over. */
@@ -162,13 +182,48 @@ export class LiveSession {
     return this.#ended !== null;
   }
 
-  /** Sends an engine event to the client (or keeps it until the channel is attached). */
-  deliver(event: TranscriptEvent): void {
-    this.#send(JSON.stringify(event));
+  /** Sends the stream's events as they come, and the session's output that waited for them. */
+  async #forward(): Promise<void> {
+    for await (const event of this.stream) {
+      this.#taken++;
+      this.#event(event);
+      while (this.#held.length && this.#held[0].after <= this.#taken) this.#held.shift()!.send();
+    }
+  }
+
+  /** Numbers an event and sends it to the client (or keeps it until the channel is attached). */
+  #event(event: StreamEvent): void {
+    const numbered = this.#numbering.number(event);
+    this.#observeEvent?.(numbered);
+    this.#send(JSON.stringify(numbered));
+  }
+
+  /** Runs `send` (the session's own output) after every event the stream has emitted so far. */
+  #afterStream(send: () => void): void {
+    const after = this.stream.emitted;
+    if (!this.#held.length && this.#taken >= after) send();
+    else this.#held.push({ after, send });
   }
 
   #message(m: SessionMessage): void {
-    this.#send(JSON.stringify(m));
+    this.#afterStream(() => this.#send(JSON.stringify(m)));
+  }
+
+  /**
+   * A recoverable `error` event of the session's own (something arrived it could not use: the
+   * session goes on), numbered in order with the stream's; none once the stream's events ended.
+   */
+  #error(code: string, message: string): void {
+    if (this.stream.finished) return;
+    const event: StreamEvent = {
+      emittedMs: Math.round(this.stream.clock.now()),
+      type: "error",
+      audioMs: Math.round(this.stream.processedMs),
+      code,
+      message,
+      recoverable: true,
+    };
+    this.#afterStream(() => this.#event(event));
   }
 
   #send(text: string): void {
@@ -192,13 +247,15 @@ export class LiveSession {
   /** Attaches the transcript channel: sends `ready`, then every event kept so far. */
   attachTranscript(sink: TextSink): void {
     this.#sink = sink;
-    this.#message({
-      v: PROTOCOL_VERSION,
-      type: "ready",
-      sessionId: this.id,
-      mode: this.stream.config.mode,
-      inputs: this.inputs,
-    });
+    this.#send(JSON.stringify(
+      {
+        v: PROTOCOL_VERSION,
+        type: "ready",
+        sessionId: this.id,
+        mode: this.stream.config.mode,
+        inputs: this.inputs,
+      } satisfies SessionMessage,
+    ));
     const kept = this.#buffered;
     this.#buffered = [];
     for (const t of kept) this.#send(t);
@@ -380,6 +437,15 @@ export class LiveSession {
   }
 
   /**
+   * Tells the client about something the transport received and could not use (a data channel
+   * it does not know, …): a recoverable error event, not counted or capped as bad input is; the
+   * session goes on.
+   */
+  reportError(code: string, message: string): void {
+    this.#error(code, message);
+  }
+
+  /**
    * Counts bad input and tells the client with an error event: at most {@linkcode ERRORS_PER_S}
    * a second; past that they are counted, and the next error event says how many were not
    * answered.
@@ -399,7 +465,7 @@ export class LiveSession {
     w.sent++;
     const quiet = w.quiet;
     w.quiet = 0;
-    this.stream.reportError(
+    this.#error(
       code,
       quiet ? `${message} (and ${quiet} more bad inputs before it, not answered)` : message,
     );
@@ -432,11 +498,15 @@ export class LiveSession {
     await this.close(reason);
   }
 
-  /** Stops at once (a client that vanished): frees the stream without finalizing. */
+  /**
+   * Stops at once (a client that vanished): frees the stream without finalizing; resolves once
+   * every event it emitted is sent.
+   */
   async close(reason: EndReason): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await this.stream.close();
+    await this.#forwarding;
     this.#opus?.close();
     this.#onClosed(reason);
   }

@@ -2,6 +2,7 @@ import { type RegistryOptions, SessionRegistry } from "./registry.ts";
 import type { InputKind, LiveSession } from "./live_session.ts";
 import { Engine } from "../engine/engine.ts";
 import { SimulatedClock } from "../engine/clock.ts";
+import { fakeTranscribers, JFK_WORDS } from "../engine/testing.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { MEL_BINS, melFrame, opusFrame, pcm16Frame } from "../../protocol/audio_frames.ts";
 import { LogMel } from "../../protocol/mel.ts";
@@ -142,7 +143,9 @@ Deno.test({
 
 /**
  * Runs `fn` with one session on a registry made with `opts` (reasons it closed for are collected),
- * its transcript channel a list of the texts sent; the engine is closed afterwards.
+ * its transcript channel a list of the texts sent; the engine is closed afterwards. Its sessions
+ * decode with a fake transcriber that hears jfk's words where jfk says them (whisper is not what
+ * these tests test; the VAD is real).
  */
 async function withSession(
   opts: RegistryOptions,
@@ -151,7 +154,10 @@ async function withSession(
     s: { live: LiveSession; reg: SessionRegistry; sent: string[]; closed: string[] },
   ) => Promise<void>,
 ): Promise<void> {
-  const engine = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD) });
+  const engine = new Engine({
+    vadModel: sharedPath(VAD),
+    transcribers: fakeTranscribers({ script: JFK_WORDS }),
+  });
   const closed: string[] = [];
   const reg = new SessionRegistry(engine, {
     ...opts,
@@ -251,5 +257,26 @@ Deno.test({
       }]);
       assertEquals(msgs.filter((m) => m.type === "final"), [], "nothing is finalized");
       assertEquals(reg.size, 0);
+    }),
+});
+
+Deno.test({
+  name:
+    "a transport's complaint is a recoverable error event, numbered after the stream's events emitted before it",
+  ignore,
+  fn: () =>
+    withSession({}, ["audio"], async ({ live, sent }) => {
+      await feedJfk(live, 3);
+      await live.stream.drain();
+      const before = live.stream.emitted;
+      assert(before > 0, "the stream emitted events first");
+      live.reportError("bad_message", "not JSON");
+      await live.end("end");
+      const msgs = parseAll(sent);
+      const err = msgs.findLast((m) => m.type === "error");
+      assert(err?.type === "error" && err.recoverable && err.code === "bad_message");
+      assertEquals(err.seq, before);
+      const seqs = msgs.flatMap((m) => "seq" in m ? [m.seq] : []);
+      assertEquals(seqs, seqs.map((_, i) => i), "events are numbered 0, 1, 2, … as sent");
     }),
 });

@@ -44,8 +44,8 @@ export interface RegistryOptions {
   maxSessions?: number;
   /** Called when a session is over, with why. */
   onClosed?: (session: LiveSession, reason: EndReason) => void;
-  /** Sees every session's events (metrics). */
-  onEvent?: (event: TranscriptEvent) => void;
+  /** Sees every event each session puts out, numbered, as it goes out (metrics). */
+  observeEvent?: (event: TranscriptEvent) => void;
   /** Refuse new sessions while the scheduler is at its highest degrade level (default true). */
   refuseWhenOverloaded?: boolean;
   /** `Retry-After` for a full server, seconds (default 10). */
@@ -148,28 +148,27 @@ export class SessionRegistry {
     this.#opening++;
     try {
       const id = crypto.randomUUID();
-      let live: LiveSession | null = null;
       const stream = await this.#engine.open({
         mode: opts.mode,
         overrides: opts.overrides,
         clock: opts.clock,
         sessionId: id,
-        onEvent: (e) => {
-          this.#opts.onEvent?.(e);
-          live?.deliver(e);
+      });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const live = new LiveSession(id, stream, opts.inputs, {
+        observeEvent: this.#opts.observeEvent,
+        onClosed: (reason) => {
+          clearTimeout(timer);
+          this.#sessions.delete(id);
+          this.#ended++;
+          this.#onClosed?.(live, reason);
+          if (!this.#sessions.size) { for (const f of this.#idle.splice(0)) f(); }
+          // The session's native buffers were freed on a worker thread: give the pages back.
+          releaseFreeMemory();
         },
       });
       const limit = this.#opts.maxSessionMs;
-      const timer = limit ? setTimeout(() => void live?.end("max_duration"), limit) : undefined;
-      live = new LiveSession(id, stream, opts.inputs, (reason) => {
-        clearTimeout(timer);
-        this.#sessions.delete(id);
-        this.#ended++;
-        this.#onClosed?.(live!, reason);
-        if (!this.#sessions.size) { for (const f of this.#idle.splice(0)) f(); }
-        // The session's native buffers were freed on a worker thread: give the pages back.
-        releaseFreeMemory();
-      });
+      if (limit) timer = setTimeout(() => void live.end("max_duration"), limit);
       if (this.#opts.maxMessageBytes) live.maxMessageBytes = this.#opts.maxMessageBytes;
       this.#sessions.set(id, live);
       return live;

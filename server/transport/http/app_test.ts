@@ -242,13 +242,13 @@ Deno.test({
       const inProcess = async (deliver?: Deliver) => {
         const finals: string[] = [];
         const clock = new SimulatedClock();
-        const session = await engine.open({
-          mode: "accuracy",
-          clock,
-          onEvent: (e) => e.type === "final" && finals.push(e.text),
-        });
+        const session = await engine.open({ mode: "accuracy", clock });
+        const reading = (async () => {
+          for await (const e of session) if (e.type === "final") finals.push(e.text);
+        })();
         await feedSimulated(session, samples, clock, undefined, deliver);
         await session.close();
+        await reading;
         return corpusWer([{ ref, hyp: finals.join(" ") }]).wer;
       };
       const pcm = await inProcess();

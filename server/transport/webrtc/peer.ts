@@ -214,7 +214,7 @@ export class SessionPeer {
         break;
       }
       default:
-        live.stream.reportError(
+        live.reportError(
           "bad_channel",
           `data channel "${dc.label.slice(0, 40)}" is not one of ${
             Object.values(CHANNELS).join(", ")

@@ -1,0 +1,333 @@
+/**
+ * The decoder seam of a streaming session. {@linkcode Transcriber} is what a session asks for a
+ * hypothesis of its open segment's buffer; {@linkcode WhisperTranscriber} is the real one over
+ * libwhisper: the session's own decoding state (taken from the model's pool), each decode
+ * waiting for a slot of the inference scheduler, the decode parameters and the prompt, and the
+ * retries and checks tied to decoding (a loop decoded again with the full encoder window, a
+ * collapsed hypothesis decoded again without the prompt, a loop that survives cut to its first
+ * copy). `testing.ts` ships a scripted fake for tests that do not test whisper.
+ *
+ * @module
+ */
+
+import type { DecodeOptions, WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
+import { audioCtxFor } from "./clock.ts";
+import { dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
+import { melWindow } from "./mel_window.ts";
+import type { StreamConfig } from "./modes.ts";
+import type { StatePool } from "./model_registry.ts";
+import type { DegradeLevel, InferenceScheduler } from "./scheduler.ts";
+import {
+  spreadWords,
+  type TimedWord,
+  timeTokensByHints,
+  wordKey,
+  wordsFromTokens,
+} from "./words.ts";
+
+/**
+ * Whisper's encoder frames for a whole 30 s window. Not a tunable: the model's architecture
+ * (1500 frames of 20 ms), which the scaled window (`audioCtxFor`) is a part of.
+ */
+export const FULL_AUDIO_CTX = 1500;
+
+/** `Hypothesis.rejected` of a decode the scheduler did not run. */
+export const NOT_RUN = "not run";
+
+/** A decoded hypothesis of a buffer. */
+export interface Hypothesis {
+  /** Its words, timed on the stream's time, ms. */
+  words: TimedWord[];
+  text: string;
+  /**
+   * Why it does not count: a hallucination guard's verdict (`judge`), {@linkcode NOT_RUN}, or
+   * null when it counts.
+   */
+  rejected: string | null;
+}
+
+/** The buffer a decode hears: an open segment from its start. */
+export interface DecodeWindow {
+  /** 16 kHz mono samples, or for mel input log-mel values (80 a 10 ms frame). */
+  values: Float32Array;
+  /** What `values` holds (a session's first input fixes it). */
+  input: "pcm" | "mel";
+  /** Length of the buffer, ms. */
+  durationMs: number;
+  /** Where the buffer starts on the stream's time, ms (word times are shifted by it). */
+  startMs: number;
+  /**
+   * Where the segment's speech begins and ends, ms: a text-only decode (no word times) spreads
+   * its words over it.
+   */
+  speechMs: [number, number];
+}
+
+/** One decode a session asks for. */
+export interface DecodeRequest {
+  window: DecodeWindow;
+  /**
+   * `rolling`: a provisional hypothesis of the growing segment (under a scheduler it may be
+   * dropped, see {@linkcode NOT_RUN}); `final`: the segment's closing decode.
+   */
+  kind: "rolling" | "final";
+  /** 1 = greedy; more = beam search. */
+  beamSize: number;
+  /** The session's configuration (decode parameters, retries' thresholds, prompt length). */
+  config: StreamConfig;
+  /** The text of the session's earlier segments, oldest first: the prompt is their end. */
+  history: readonly string[];
+  /** How stale the text the person sees is now, ms (read by the scheduler when a slot frees). */
+  lagMs: () => number;
+  /** Runs native compute work on the session's clock (a simulated clock charges its time). */
+  measure<T>(work: () => Promise<T>): Promise<T>;
+  /** Called once the decode is about to run (its slot granted): before any native call. */
+  onRun?: () => void;
+}
+
+/** What a transcriber counts over a session (the closing `stats` note). */
+export interface TranscriberCounts {
+  /** Native decodes run (retries included). */
+  decodes: number;
+  /** Loops decoded again with the full encoder window. */
+  retries: number;
+  /** Collapsed hypotheses decoded again without the prompt. */
+  collapses: number;
+  /** Decodes the scheduler did not run. */
+  dropped: number;
+}
+
+/** Decodes a session's buffers; one decode at a time, each on the session's own state. */
+export interface Transcriber {
+  /** Decodes `req.window` and judges the result. */
+  decode(req: DecodeRequest): Promise<Hypothesis>;
+  /** What it did so far. */
+  readonly counts: Readonly<TranscriberCounts>;
+  /** Whether decodes wait for an inference scheduler (which may not run them). */
+  readonly scheduled: boolean;
+  /** The scheduler's degrade level now (0 without one). */
+  readonly degradeLevel: DegradeLevel;
+  /** Drops a decode waiting for its slot: it resolves {@linkcode NOT_RUN}. */
+  cancel(): void;
+  /** Frees the decoding state (after the last decode). Idempotent. */
+  close(): void;
+}
+
+/** Makes a session's transcriber (see `EngineOptions.transcribers`). */
+export type TranscriberFactory = (session: {
+  /** The session's configuration (its model name included). */
+  config: StreamConfig;
+  sessionId?: string;
+}) => Promise<Transcriber>;
+
+/** What a {@linkcode WhisperTranscriber} decodes with. */
+export interface WhisperTranscriberOptions {
+  /** The shared model. */
+  model: WhisperModel;
+  /** Where the decoding state comes from and goes back to (default: its own, on `model`). */
+  states?: StatePool;
+  /** The machine's inference scheduler; none: decode at once. */
+  scheduler?: InferenceScheduler;
+  /** Names the session to the scheduler (default: a random id). */
+  sessionId?: string;
+}
+
+/** The real transcriber over libwhisper; see the module doc. */
+export class WhisperTranscriber implements Transcriber {
+  readonly #state: WhisperState;
+  readonly #states: StatePool | undefined;
+  readonly #scheduler: InferenceScheduler | undefined;
+  readonly #key: string;
+  readonly #counts: TranscriberCounts = { decodes: 0, retries: 0, collapses: 0, dropped: 0 };
+  #closed = false;
+
+  private constructor(state: WhisperState, opts: WhisperTranscriberOptions) {
+    this.#state = state;
+    this.#states = opts.states;
+    this.#scheduler = opts.scheduler;
+    this.#key = opts.sessionId ?? crypto.randomUUID();
+  }
+
+  /** Takes a decoding state on the shared model (from its pool when given). */
+  static async open(opts: WhisperTranscriberOptions): Promise<WhisperTranscriber> {
+    const state = opts.states ? await opts.states.take() : await opts.model.createState();
+    return new WhisperTranscriber(state, opts);
+  }
+
+  get counts(): Readonly<TranscriberCounts> {
+    return this.#counts;
+  }
+
+  get scheduled(): boolean {
+    return this.#scheduler !== undefined;
+  }
+
+  get degradeLevel(): DegradeLevel {
+    return this.#scheduler?.degradeLevel ?? 0;
+  }
+
+  cancel(): void {
+    this.#scheduler?.cancel(this.#key);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#states) this.#states.give(this.#state);
+    else this.#state.close();
+  }
+
+  /**
+   * Waits for a slot (a rolling decode that waited past its deadline is not run), then decodes
+   * (greedy only at the scheduler's degrade level 2) and checks the result.
+   */
+  async decode(req: DecodeRequest): Promise<Hypothesis> {
+    const scheduler = this.#scheduler;
+    if (!scheduler) {
+      req.onRun?.();
+      return await this.#decodeChecked(req, req.beamSize);
+    }
+    const final = req.kind === "final";
+    const grant = await scheduler.acquire({
+      sessionId: this.#key,
+      kind: req.kind,
+      lagMs: req.lagMs,
+      deadlineMs: final ? undefined : scheduler.now() +
+        Math.max(req.config.rollingDeadlineMs, 2 * req.config.minChunkMs),
+    });
+    if (!grant.run) {
+      this.#counts.dropped++;
+      return { words: [], text: "", rejected: NOT_RUN };
+    }
+    try {
+      req.onRun?.();
+      return await this.#decodeChecked(req, scheduler.degradeLevel >= 2 ? 1 : req.beamSize);
+    } finally {
+      grant.release();
+    }
+  }
+
+  /**
+   * Decodes and judges. A loop from a scaled encoder window (Whisper's known instability on
+   * windows cut short) is decoded again with the full window; a loop that survives that is cut
+   * to its first copy.
+   */
+  async #decodeChecked(req: DecodeRequest, beamSize: number): Promise<Hypothesis> {
+    const cfg = req.config;
+    const final = req.kind === "final";
+    const bufferMs = req.window.durationMs;
+    const scaled = cfg.scaleAudioCtx && !(final && cfg.finalFullWindow)
+      ? audioCtxFor(bufferMs, cfg.audioCtxMarginFrames)
+      : 0;
+    // Text only (no timestamp tokens) for a full-window closing decode.
+    const textOnly = final && cfg.finalFullWindow;
+    let hyp = await this.#decodeOnce(req, beamSize, scaled, textOnly);
+    // A loop, or for the closing decode (which commits everything) any phrase said twice back to
+    // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
+    const suspicious = hyp.rejected === "repetition" ||
+      (final && suspectRepeat(hyp.words.map((w) => wordKey(w.word)), cfg));
+    if (suspicious && scaled > 0 && scaled < FULL_AUDIO_CTX) {
+      this.#counts.retries++;
+      hyp = await this.#decodeOnce(req, beamSize, 0, textOnly);
+    }
+    // The prompt (the session's recent text) can tip Whisper into a collapsed hypothesis: one
+    // word for seconds of speech ("The" for 3–5 s of spk2033 after one history, while the same
+    // audio decodes whole without it). Such a hypothesis is decoded again without the prompt.
+    if (
+      hyp.rejected !== "repetition" && promptOf(req) && bufferMs >= cfg.collapseMinMs &&
+      hyp.words.length < (bufferMs / 1000) * cfg.collapseWordsPerS
+    ) {
+      this.#counts.collapses++;
+      const bare = await this.#decodeOnce(req, beamSize, scaled, textOnly, false);
+      if (!bare.rejected && bare.words.length > hyp.words.length) hyp = bare;
+    }
+    if (hyp.rejected === "repetition") {
+      const words = dropLoops(hyp.words, (w) => wordKey(w.word));
+      return { words, text: words.map((w) => w.word).join(" "), rejected: null };
+    }
+    return hyp;
+  }
+
+  async #decodeOnce(
+    req: DecodeRequest,
+    beamSize: number,
+    audioCtx: number,
+    textOnly: boolean,
+    withPrompt = true,
+  ): Promise<Hypothesis> {
+    const { config: cfg, window: w } = req;
+    this.#counts.decodes++;
+    const bufferMs = w.durationMs;
+    const params: DecodeOptions = {
+      strategy: beamSize > 1 ? "beam" : "greedy",
+      beamSize,
+      bestOf: 1,
+      threads: cfg.threads,
+      language: "en",
+      noContext: true,
+      singleSegment: true,
+      noTimestamps: textOnly,
+      // Token timestamps need the samples' energy: mel input times tokens from hints instead.
+      tokenTimestamps: !textOnly && w.input !== "mel",
+      // A loop on a short window stops here rather than filling the text context.
+      maxTokens: Math.ceil((bufferMs / 1000) * cfg.maxTokensPerS) + 16,
+      // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
+      temperatureInc: 0,
+      audioCtx,
+      initialPrompt: (withPrompt && promptOf(req)) || undefined,
+    };
+    const result = await req.measure(() => {
+      if (w.input !== "mel") return this.#state.full(w.values, params);
+      // The encoder reads 2 × audio_ctx frames: the window is padded to them with silence (as
+      // Whisper pads audio), and the decoder is told where the frames end (as it knows for audio).
+      const { mel, nLen } = melWindow(w.values, 2 * (audioCtx || FULL_AUDIO_CTX));
+      return this.#state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
+    });
+    const words: TimedWord[] = [];
+    let text = "";
+    let noSpeechProb = 0;
+    let plogSum = 0;
+    let tokens = 0;
+    for (const s of result.segments) {
+      text += s.text;
+      noSpeechProb = Math.max(noSpeechProb, s.noSpeechProb);
+      for (const t of s.tokens) {
+        if (t.special) continue;
+        plogSum += t.plog;
+        tokens++;
+      }
+      const timed = w.input === "mel" && !textOnly
+        ? timeTokensByHints(s.tokens, s.t0Ms, s.t1Ms)
+        : s.tokens;
+      words.push(...wordsFromTokens(timed, textOnly ? 0 : w.startMs));
+    }
+    const rejected = judge({
+      text,
+      noSpeechProb,
+      avgLogprob: tokens ? plogSum / tokens : 0,
+    });
+    return {
+      // A text-only closing decode has no word times: its words are spread over the segment's
+      // speech (committed words keep their own times; commits stay monotonic).
+      words: textOnly ? spreadWords(words, w.speechMs[0], w.speechMs[1]) : words,
+      text: text.trim(),
+      rejected,
+    };
+  }
+}
+
+/** The prompt: the most recent `promptChars` of the session's earlier segments, whole words. */
+export function promptOf(req: Pick<DecodeRequest, "config" | "history">): string {
+  const n = req.config.promptChars;
+  if (n === 0) return "";
+  const text = req.history.join(" ");
+  return text.length <= n ? text : text.slice(text.indexOf(" ", text.length - n) + 1);
+}
+
+/** A closing decode's words that say a phrase twice back to back, exactly or nearly. */
+function suspectRepeat(keys: string[], cfg: StreamConfig): boolean {
+  return findLoops(keys, {
+        maxRepeats: cfg.finalLoopMaxRepeats,
+        minLoopPhrase: cfg.finalLoopMinPhraseWords,
+      }).length > 0 || hasNearRepeat(keys);
+}
