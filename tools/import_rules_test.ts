@@ -1,5 +1,6 @@
 import {
   checkImports,
+  checkRepository,
   findCycles,
   formatViolation,
   type ImportEdge,
@@ -169,4 +170,10 @@ Deno.test("readImports reads static, type-only and dynamic imports and packages 
   } finally {
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test("the repository keeps the import rules of docs/architecture.md", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  const violations = await checkRepository(root);
+  assertEquals(violations.map(formatViolation), []);
 });

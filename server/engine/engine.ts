@@ -7,6 +7,7 @@
  */
 
 import { VadModel, type WhisperModel } from "../../ffi/whisper/mod.ts";
+import { releaseFreeMemory } from "../../ffi/native/libc.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import type { SessionClock } from "./clock.ts";
@@ -186,7 +187,11 @@ export class Engine {
         intents: this.#opts.intents,
         clock: opts.clock,
         sessionId: opts.sessionId,
-        onClose: () => this.#sessions.delete(session),
+        onClose: () => {
+          this.#sessions.delete(session);
+          // The session's native buffers were freed on a worker thread: give the pages back.
+          releaseFreeMemory();
+        },
       });
     } catch (err) {
       vad.close();

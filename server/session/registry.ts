@@ -10,7 +10,6 @@ import type { Engine } from "../engine/engine.ts";
 import type { ModeName } from "../../protocol/modes.ts";
 import type { SessionClock } from "../engine/clock.ts";
 import { type EndReason, type InputKind, LiveSession } from "./live_session.ts";
-import { releaseFreeMemory } from "../../ffi/native/libc.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
 
 /** Why admission refused a session. */
@@ -163,8 +162,6 @@ export class SessionRegistry {
           this.#ended++;
           this.#onClosed?.(live, reason);
           if (!this.#sessions.size) { for (const f of this.#idle.splice(0)) f(); }
-          // The session's native buffers were freed on a worker thread: give the pages back.
-          releaseFreeMemory();
         },
       });
       const limit = this.#opts.maxSessionMs;
