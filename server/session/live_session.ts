@@ -26,9 +26,7 @@ import { PROTOCOL_VERSION, type TranscriptEvent } from "../../protocol/events.ts
 import type { StreamEvent, StreamSession } from "../engine/stream.ts";
 import { EventNumbering } from "./numbering.ts";
 import { resolveStreamConfig } from "../engine/modes.ts";
-import { OpusStream } from "../../decode/opus_stream.ts";
-import { dequantizeMel } from "../../decode/mel_input.ts";
-import { opusPacketSamples } from "../../decode/frames.ts";
+import { FrameDecoder } from "../../decode/frames.ts";
 
 /** Where text for the client goes (the `transcript` data channel). */
 export interface TextSink {
@@ -51,9 +49,6 @@ export type InputKind = "media" | "audio" | "mel";
 /** The binary data channels: where a frame arrived. */
 export type FrameChannel = "audio" | "mel";
 
-/** log10 of the power floor: what digital silence's mel frames hold. */
-const SILENT_MEL = -10;
-
 /** Events kept while no transcript channel is attached yet; older ones beyond this are dropped. */
 const MAX_BUFFERED = 2_000;
 /** Largest data-channel message taken by default, bytes (an Opus or 1 s PCM16 frame fits). */
@@ -63,8 +58,6 @@ const CONTROL_RATE = 20;
 const CONTROL_BURST = 50;
 /** Error events sent per second at most; more bad input is counted, not answered one by one. */
 const ERRORS_PER_S = 10;
-/** A gap in an audio channel's frame numbers longer than this is filled with this much, ms. */
-const MAX_GAP_MS = 10_000;
 
 /**
  * What arrived on the media track, as the transport's RTP jitter buffer and Opus decoder saw it
@@ -148,7 +141,7 @@ export class LiveSession {
    * the audio channel.
    */
   #nextSeq: Record<FrameChannel, number | null> = { audio: null, mel: null };
-  #opus: OpusStream | null = null;
+  readonly #frames = new FrameDecoder();
   /** Largest data-channel message taken, bytes; a larger one is refused with an error event. */
   maxMessageBytes: number = DEFAULT_MAX_MESSAGE_BYTES;
   /** Control-message tokens (a token bucket) and when it was last filled. */
@@ -371,44 +364,15 @@ export class LiveSession {
       return;
     }
     this.#nextSeq[channel] = frame.seq + 1;
-    switch (frame.kind) {
-      case "pcm16":
-        if (gap) this.pushPcm(new Float32Array(gapSamples(gap, frame.samples.length)));
-        this.pushPcm(frame.samples);
-        break;
-      case "opus": {
-        this.#opus ??= new OpusStream();
-        let dur48: number;
-        try {
-          dur48 = opusPacketSamples(frame.packet, 48_000);
-        } catch (err) {
-          this.#bad("bad_frame", (err as Error).message);
-          return;
-        }
-        const pcm = [
-          ...(gap
-            ? this.#opus.take({
-              kind: "lost",
-              duration: gapSamples(gap, dur48 / 3) * 3,
-              packets: gap,
-              next: frame.packet,
-            })
-            : []),
-          ...this.#opus.take({ kind: "packet", payload: frame.packet, timestamp: 0 }),
-        ];
-        for (const p of pcm) this.pushPcm(p);
-        break;
-      }
-      case "mel": {
-        // Lost messages stand in as silence (digital silence's log-mel), so the clock stays true.
-        if (gap) {
-          const n = Math.min(gap * frame.frames, MAX_GAP_MS / 10) * MEL_BINS;
-          this.pushMel(new Float32Array(n).fill(SILENT_MEL));
-        }
-        this.pushMel(dequantizeMel(frame.bins, frame.lo, frame.hi));
-        break;
-      }
+    let decoded;
+    try {
+      decoded = this.#frames.decode(frame, gap);
+    } catch (err) {
+      this.#bad("bad_frame", (err as Error).message);
+      return;
     }
+    if (decoded.kind === "pcm") { for (const p of decoded.chunks) this.pushPcm(p); }
+    else for (const m of decoded.chunks) this.pushMel(m);
   }
 
   /**
@@ -507,12 +471,7 @@ export class LiveSession {
     this.#closed = true;
     await this.stream.close();
     await this.#forwarding;
-    this.#opus?.close();
+    this.#frames.close();
     this.#onClosed(reason);
   }
-}
-
-/** Samples standing in for `gap` lost frames of `frameSamples` each (capped). */
-function gapSamples(gap: number, frameSamples: number): number {
-  return Math.min(gap * frameSamples, (MAX_GAP_MS * 16_000) / 1000);
 }
