@@ -19,7 +19,8 @@ import {
 } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
 import { Engine } from "../engine/engine.ts";
-import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
+import { MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
+import { DEFAULT_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import { wireService } from "./wire.ts";
 import { clientBundleWarning, clientFiles } from "../../client/files.ts";
@@ -43,14 +44,7 @@ export const SERVE_FLAGS = {
     schema: z.string().min(1).default("0.0.0.0"),
     help: "bind address",
   },
-  model: {
-    flag: "--model",
-    arg: "NAME|PATH",
-    env: "HUM_MODEL",
-    schema: z.string().min(1).optional(),
-    defaultHelp: DEFAULT_MODEL,
-    help: "default model",
-  },
+  model: { ...MODEL_FLAG, env: "HUM_MODEL", defaultHelp: DEFAULT_MODEL, help: "default model" },
   models: {
     flag: "--models",
     arg: "A,B,…",
@@ -60,13 +54,7 @@ export const SERVE_FLAGS = {
     help: "models to load in the background, smallest first; sessions that name none get the " +
       "largest ready one their mode allows",
   },
-  vadModel: {
-    flag: "--vad-model",
-    arg: "NAME|PATH",
-    schema: z.string().min(1).optional(),
-    defaultHelp: DEFAULT_VAD_MODEL,
-    help: "Silero VAD model",
-  },
+  vadModel: VAD_MODEL_FLAG,
   maxSessions: {
     flag: "--max-sessions",
     arg: "N",
@@ -223,12 +211,7 @@ export const SERVE_FLAGS = {
     help: "share of inference time uploads may take while live sessions decode (they run freely " +
       "when none does)",
   },
-  gpu: {
-    flag: "--no-gpu",
-    sets: false,
-    schema: z.boolean().default(true),
-    help: "stay on the CPU",
-  },
+  gpu: NO_GPU_FLAG,
 } as const satisfies FlagTable;
 
 /** `deno task start`: its usage and flags. */

@@ -21,7 +21,8 @@ import { Engine } from "../engine/engine.ts";
 import { feedRealtime, feedSimulated } from "../engine/feed.ts";
 import { RealClock, SimulatedClock } from "../engine/clock.ts";
 import { MODE_NAMES } from "../../protocol/modes.ts";
-import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
+import { MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
+import { DEFAULT_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
 import { MEL_BINS, melFrame, parseFrame } from "../../protocol/audio_frames.ts";
@@ -44,9 +45,7 @@ export const STREAM_FLAGS = {
     help: "latency | balanced | accuracy",
   },
   model: {
-    flag: "--model",
-    arg: "NAME|PATH",
-    schema: z.string().min(1).optional(),
+    ...MODEL_FLAG,
     defaultHelp: `the mode's, else HUM_MODEL or ${DEFAULT_MODEL}`,
     help: "model",
   },
@@ -73,13 +72,7 @@ export const STREAM_FLAGS = {
     },
     help: "override one stream setting (repeatable), e.g. --set minChunkMs=700",
   },
-  vadModel: {
-    flag: "--vad-model",
-    arg: "NAME|PATH",
-    schema: z.string().min(1).optional(),
-    defaultHelp: DEFAULT_VAD_MODEL,
-    help: "Silero VAD model",
-  },
+  vadModel: VAD_MODEL_FLAG,
   out: {
     flag: "--out",
     arg: "PATH",
@@ -92,12 +85,7 @@ export const STREAM_FLAGS = {
     schema: z.boolean().default(true),
     help: "no intent classification",
   },
-  gpu: {
-    flag: "--no-gpu",
-    sets: false,
-    schema: z.boolean().default(true),
-    help: "stay on the CPU",
-  },
+  gpu: NO_GPU_FLAG,
   summary: {
     flag: "--summary",
     schema: z.boolean().default(false),

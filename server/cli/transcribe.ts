@@ -16,19 +16,14 @@ import {
 import { runCommand } from "../../util/command.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
-import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
+import { MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
+import { DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import { transcribeOffline, type WordTimes } from "../engine/offline.ts";
 import { renderTranscript, TRANSCRIPT_FORMATS } from "../transport/http/formats.ts";
 
 /** The flags of `deno task transcribe`. */
 export const TRANSCRIBE_FLAGS = {
-  model: {
-    flag: "--model",
-    arg: "NAME|PATH",
-    schema: z.string().min(1).optional(),
-    defaultHelp: `HUM_MODEL or ${DEFAULT_MODEL}`,
-    help: "model name (tiny.en, base-q5_1, ...) or ggml file",
-  },
+  model: MODEL_FLAG,
   format: {
     flag: "--format",
     arg: "FMT",
@@ -57,13 +52,7 @@ export const TRANSCRIBE_FLAGS = {
     schema: z.coerce.number().int().min(1).max(16).default(5),
     help: "beam width, 1 = greedy",
   },
-  vadModel: {
-    flag: "--vad-model",
-    arg: "NAME|PATH",
-    schema: z.string().min(1).optional(),
-    defaultHelp: DEFAULT_VAD_MODEL,
-    help: "Silero VAD model",
-  },
+  vadModel: VAD_MODEL_FLAG,
   vad: {
     flag: "--no-vad",
     sets: false,
@@ -90,12 +79,7 @@ export const TRANSCRIBE_FLAGS = {
       "timestamp tokens, word times from cross-attention) when the model's alignment heads are " +
       "known, timestamps otherwise",
   },
-  gpu: {
-    flag: "--no-gpu",
-    sets: false,
-    schema: z.boolean().default(true),
-    help: "stay on the CPU even when the library has a GPU backend",
-  },
+  gpu: NO_GPU_FLAG,
   verbose: {
     flag: "--verbose",
     schema: z.boolean().default(false),

@@ -1,0 +1,37 @@
+/**
+ * The flags every command that loads models shares (`start`, `stream`, `transcribe`): which model,
+ * which VAD model, and whether to stay on the CPU. Each command spreads these into its flag table
+ * and may restate the help or default text where it differs.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import type { Flag } from "../../util/flags.ts";
+import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
+
+/** `--model NAME|PATH`: a model name (tiny.en, base-q5_1, …) or a ggml file. */
+export const MODEL_FLAG = {
+  flag: "--model",
+  arg: "NAME|PATH",
+  schema: z.string().min(1).optional(),
+  defaultHelp: `HUM_MODEL or ${DEFAULT_MODEL}`,
+  help: "model name (tiny.en, base-q5_1, ...) or ggml file",
+} as const satisfies Flag;
+
+/** `--vad-model NAME|PATH`: the Silero VAD model. */
+export const VAD_MODEL_FLAG = {
+  flag: "--vad-model",
+  arg: "NAME|PATH",
+  schema: z.string().min(1).optional(),
+  defaultHelp: DEFAULT_VAD_MODEL,
+  help: "Silero VAD model",
+} as const satisfies Flag;
+
+/** `--no-gpu`: stay on the CPU even when the library has a GPU backend. */
+export const NO_GPU_FLAG = {
+  flag: "--no-gpu",
+  sets: false,
+  schema: z.boolean().default(true),
+  help: "stay on the CPU even when the library has a GPU backend",
+} as const satisfies Flag;
