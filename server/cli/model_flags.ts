@@ -1,13 +1,14 @@
 /**
  * The flags every command that loads models shares (`start`, `stream`, `transcribe`): which model,
  * which VAD model, and whether to stay on the CPU. Each command spreads these into its flag table
- * and may restate the help or default text where it differs.
+ * and may restate the help or default text where it differs. Also the one audio file `stream` and
+ * `transcribe` take.
  *
  * @module
  */
 
 import { z } from "zod";
-import type { Flag } from "../../util/flags.ts";
+import { type Flag, flagSchema, type FlagTable, type Positional } from "../../util/flags.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 
 /** `--model NAME|PATH`: a model name (tiny.en, base-q5_1, …) or a ggml file. */
@@ -35,3 +36,15 @@ export const NO_GPU_FLAG = {
   schema: z.boolean().default(true),
   help: "stay on the CPU even when the library has a GPU backend",
 } as const satisfies Flag;
+
+/** The one audio file `stream` and `transcribe` take, as their positional argument. */
+export const AUDIO_FILE = {
+  key: "file",
+  arity: "one",
+  missing: "no audio file given",
+} as const satisfies Positional;
+
+/** The options' schema of a command whose flags are `flags` and which takes {@linkcode AUDIO_FILE}. */
+export function withAudioFile<T extends FlagTable>(flags: T) {
+  return flagSchema(flags).extend({ file: z.string().min(1) });
+}

@@ -8,20 +8,20 @@
  */
 
 import { z } from "zod";
-import {
-  type CommandSpec,
-  flagSchema,
-  type FlagTable,
-  helpText,
-  parseFlags,
-} from "../../util/flags.ts";
+import { type CommandSpec, type FlagTable, helpText, parseFlags } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { Engine } from "../engine/engine.ts";
 import { feedRealtime, feedSimulated } from "../engine/feed.ts";
 import { RealClock, SimulatedClock } from "../engine/clock.ts";
 import { MODE_NAMES } from "../../protocol/modes.ts";
-import { MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
+import {
+  AUDIO_FILE,
+  MODEL_FLAG,
+  NO_GPU_FLAG,
+  VAD_MODEL_FLAG,
+  withAudioFile,
+} from "./model_flags.ts";
 import { DEFAULT_MODEL } from "../models/resolve.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
@@ -98,10 +98,10 @@ export const STREAM_COMMAND: CommandSpec<typeof STREAM_FLAGS> = {
   usage: "deno task stream <file> [options]",
   about: "Streams an audio file through the engine and prints transcript events as JSON lines.",
   flags: STREAM_FLAGS,
-  positional: { key: "file", arity: "one", missing: "no audio file given" },
+  positional: AUDIO_FILE,
 };
 
-const Options = flagSchema(STREAM_FLAGS).extend({ file: z.string().min(1) });
+const Options = withAudioFile(STREAM_FLAGS);
 type Options = z.infer<typeof Options>;
 
 /** Parses command-line arguments; throws an Error with a one-line reason. */

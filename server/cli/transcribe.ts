@@ -6,17 +6,17 @@
  */
 
 import { z } from "zod";
-import {
-  type CommandSpec,
-  flagSchema,
-  type FlagTable,
-  helpText,
-  parseFlags,
-} from "../../util/flags.ts";
+import { type CommandSpec, type FlagTable, helpText, parseFlags } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
-import { MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
+import {
+  AUDIO_FILE,
+  MODEL_FLAG,
+  NO_GPU_FLAG,
+  VAD_MODEL_FLAG,
+  withAudioFile,
+} from "./model_flags.ts";
 import { DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import { transcribeOffline, type WordTimes } from "../engine/offline.ts";
 import { renderTranscript, TRANSCRIPT_FORMATS } from "../transport/http/formats.ts";
@@ -92,10 +92,10 @@ export const TRANSCRIBE_COMMAND: CommandSpec<typeof TRANSCRIBE_FLAGS> = {
   usage: "deno task transcribe <file> [options]",
   about: "Transcribes an audio file (WAV, FLAC, Ogg, MP3, ...) and prints the transcript.",
   flags: TRANSCRIBE_FLAGS,
-  positional: { key: "file", arity: "one", missing: "no audio file given" },
+  positional: AUDIO_FILE,
 };
 
-const Options = flagSchema(TRANSCRIBE_FLAGS).extend({ file: z.string().min(1) });
+const Options = withAudioFile(TRANSCRIBE_FLAGS);
 type Options = z.infer<typeof Options>;
 
 /** Parses command-line arguments; throws an Error with a one-line reason. */
