@@ -13,6 +13,7 @@ import { decodeAudioFile } from "../decode/audio_file.ts";
 import { openOpus, OpusEncoder, opusPacketSamples } from "../ffi/opus/mod.ts";
 import { JitterBuffer } from "../server/transport/webrtc/jitter.ts";
 import { OpusStream } from "../decode/opus_stream.ts";
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 const file = Deno.args.find((a) => !a.startsWith("--"));
 if (!file) {
@@ -25,7 +26,7 @@ const repeats = ri >= 0 ? Number(Deno.args[ri + 1]) : 5;
 const audio = (await decodeAudioFile(file)).samples;
 const packets: Uint8Array[] = [];
 {
-  using enc = new OpusEncoder({ rate: 16_000, bitrate: 32_000 });
+  using enc = new OpusEncoder({ rate: SAMPLE_RATE_HZ, bitrate: 32_000 });
   for (let i = 0; i + 320 <= audio.length; i += 320) {
     packets.push(enc.encode(audio.subarray(i, i + 320)));
   }

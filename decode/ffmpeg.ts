@@ -8,6 +8,7 @@
 
 import { delimiter, join } from "node:path";
 import { AudioDecodeError } from "./errors.ts";
+import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 /** What ffmpeg produced, with what it said about the source. */
 export interface FfmpegAudio {
@@ -79,7 +80,7 @@ export async function decodeWithFfmpeg(
   signal?: AbortSignal,
 ): Promise<FfmpegAudio> {
   const args = ["-nostdin", "-hide_banner", "-i", path, "-vn", "-sn", "-dn"];
-  args.push("-f", "f32le", "-ac", "1", "-ar", "16000", "-");
+  args.push("-f", "f32le", "-ac", "1", "-ar", String(SAMPLE_RATE_HZ), "-");
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(ffmpeg, { args, stdout: "piped", stderr: "piped", signal })
@@ -111,7 +112,7 @@ export async function decodeWithFfmpeg(
   const info = parseFfmpegInfo(stderr);
   return {
     samples,
-    sourceRate: info.rate ?? 16000,
+    sourceRate: info.rate ?? SAMPLE_RATE_HZ,
     channels: info.channels ?? 1,
     format: `ffmpeg: ${info.container} (${info.codec})`,
   };

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
+
 /** Zero crossings of the low-pass kernel on each side. */
 const ZERO_CROSSINGS = 16;
 /**
@@ -31,7 +33,7 @@ export class Downsampler {
   #next = 0;
   #produced = 0;
 
-  constructor(inRate: number, outRate = 16_000) {
+  constructor(inRate: number, outRate = SAMPLE_RATE_HZ) {
     if (!(inRate >= outRate) || !(outRate > 0)) {
       throw new RangeError(`Cannot resample ${inRate} Hz to ${outRate} Hz: only downsampling`);
     }

@@ -9,11 +9,12 @@
  */
 
 import type { VadModel } from "../../ffi/whisper/mod.ts";
+import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 
 /** Samples per Silero window at 16 kHz. */
 export const VAD_WINDOW = 512;
 /** One Silero window, ms (32). */
-export const VAD_WINDOW_MS = (VAD_WINDOW / 16_000) * 1000;
+export const VAD_WINDOW_MS = (VAD_WINDOW / SAMPLE_RATE_HZ) * 1000;
 
 /** A change of voice activity, ms since the first sample pushed. */
 export interface VadChange {
