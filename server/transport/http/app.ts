@@ -28,7 +28,7 @@ import type {
   SessionProvider,
   StatusProvider,
 } from "./providers.ts";
-import { fail, json, preflight } from "./responses.ts";
+import { fail, json, methodNotAllowed, preflight } from "./responses.ts";
 import { SessionRoutes } from "./routes/sessions.ts";
 import { DEFAULT_MAX_UPLOADS, UploadRoute } from "./routes/uploads.ts";
 import { OperationRoutes } from "./routes/operations.ts";
@@ -190,7 +190,7 @@ export class App<S extends SessionProvider = SessionProvider> {
     if (path === "/v1/sessions") {
       if (req.method === "POST") return await this.#sessions.create(req, await this.#caller(req));
       if (req.method === "OPTIONS") return preflight();
-      return fail(405, `Method ${req.method} not allowed on /v1/sessions (use POST)`);
+      return methodNotAllowed(req.method, path, ["POST"]);
     }
     const session = SESSION_PATH.exec(path);
     if (session) {
@@ -202,7 +202,7 @@ export class App<S extends SessionProvider = SessionProvider> {
         return await this.#uploads.transcribe(req, await this.#caller(req));
       }
       if (req.method === "OPTIONS") return preflight();
-      return fail(405, `Method ${req.method} not allowed on ${path} (use POST)`);
+      return methodNotAllowed(req.method, path, ["POST"]);
     }
     const operations = await this.#operations.route(req, path);
     if (operations) return operations;

@@ -77,6 +77,13 @@ Deno.test("App.handle: any method, path and body gets a deliberate answer, never
             [200, 204, 400, 404, 405, 413, 415, 503].includes(res.status),
             `${m} ${p}: ${res.status} ${text}`,
           );
+          if (res.status === 405) {
+            const allow = res.headers.get("allow") ?? "";
+            assert(
+              allow.includes("OPTIONS") && !allow.split(", ").includes(m),
+              `${m} ${p}: Allow ${allow}`,
+            );
+          }
           if (res.status >= 400) {
             const j = JSON.parse(text);
             assert(
@@ -93,5 +100,36 @@ Deno.test("App.handle: any method, path and body gets a deliberate answer, never
     console.error = logError;
     await app.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("App.handle: a wrong method on a known path is a 405 naming the methods, in Allow too", async () => {
+  const registry = new SessionRegistry(engine, { maxSessions: 2 });
+  const app = new App({ registry });
+  try {
+    const cases: [string, string, string][] = [
+      ["POST", "/healthz", "GET, HEAD, OPTIONS"],
+      ["PUT", "/readyz", "GET, HEAD, OPTIONS"],
+      ["DELETE", "/healthz", "GET, HEAD, OPTIONS"],
+      ["POST", "/v1/status", "GET, HEAD, OPTIONS"],
+      ["DELETE", "/v1/status", "GET, HEAD, OPTIONS"],
+      ["GET", "/v1/sessions", "POST, OPTIONS"],
+      ["PUT", "/v1/sessions", "POST, OPTIONS"],
+    ];
+    for (const [m, p, allow] of cases) {
+      const res = await app.handle(new Request(`http://127.0.0.1${p}`, { method: m }));
+      const body = await res.json();
+      assert(res.status === 405, `${m} ${p}: ${res.status} ${JSON.stringify(body)}`);
+      assert(res.headers.get("allow") === allow, `${m} ${p}: Allow ${res.headers.get("allow")}`);
+      assert(body.error.startsWith(`Method ${m} not allowed on ${p} (use `), body.error);
+    }
+    // The read-only routes still answer GET and HEAD.
+    for (const m of ["GET", "HEAD"]) {
+      const res = await app.handle(new Request("http://127.0.0.1/healthz", { method: m }));
+      await res.body?.cancel();
+      assert(res.status === 200, `${m} /healthz: ${res.status}`);
+    }
+  } finally {
+    await app.close();
   }
 });

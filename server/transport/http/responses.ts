@@ -1,5 +1,6 @@
 /**
- * The small answers every route gives: JSON bodies, a refusal's `{error}`, a CORS preflight.
+ * The small answers every route gives: JSON bodies, a refusal's `{error}`, a wrong method's 405
+ * with `Allow`, a CORS preflight.
  *
  * @module
  */
@@ -19,6 +20,20 @@ export function json(
 /** A refusal: `{error}` with `status`. */
 export function fail(status: number, error: string): Response {
   return json(status, { error });
+}
+
+/**
+ * A `405` for `method` on `where` (a path, or what it names): `{error}` saying which methods to
+ * use, and an `Allow` header listing them and `OPTIONS` (every route answers a preflight).
+ */
+export function methodNotAllowed(
+  method: string,
+  where: string,
+  allowed: readonly string[],
+): Response {
+  return json(405, {
+    error: `Method ${method} not allowed on ${where} (use ${allowed.join(" or ")})`,
+  }, { allow: [...allowed, "OPTIONS"].join(", ") });
 }
 
 /** The answer to a CORS preflight (`OPTIONS`); the app adds the CORS headers. */

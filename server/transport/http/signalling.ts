@@ -24,11 +24,28 @@ export class SignallingError extends HttpError {
   }
 }
 
+/**
+ * Keys that name `Object.prototype`'s machinery. A record drops `__proto__` while parsing (it
+ * would set the object's prototype), so a client's overrides naming one are refused up front,
+ * as any other key the engine does not know.
+ */
+const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype"];
+
+/** Overrides of the mode's preset: an object of settings (validated by the engine). */
+const OverridesSchema = z.unknown().superRefine((value, ctx) => {
+  if (typeof value !== "object" || value === null) return;
+  for (const key of PROTOTYPE_KEYS) {
+    if (Object.hasOwn(value, key)) {
+      ctx.addIssue({ code: "custom", message: `"${key}" is not a setting`, path: [key] });
+    }
+  }
+}).pipe(z.record(z.string(), z.unknown()));
+
 /** The session config a JSON offer may carry. */
 export const SessionConfigSchema = z.object({
   mode: z.enum(MODE_NAMES).optional(),
   /** Overrides of the mode's preset (validated by the engine). */
-  overrides: z.record(z.string(), z.unknown()).optional(),
+  overrides: OverridesSchema.optional(),
   /** Model name or path (shorthand for `overrides.model`). */
   model: z.string().max(200).optional(),
   /** Only English models are served; anything else is refused. */

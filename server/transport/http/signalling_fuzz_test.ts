@@ -288,3 +288,23 @@ Deno.test("readOffer: a valid offer round-trips as SDP and as JSON", async () =>
     { runs: 200 },
   );
 });
+
+Deno.test("readOffer refuses overrides naming __proto__, constructor or prototype, as unknown settings", async () => {
+  for (const key of ["__proto__", "constructor", "prototype"]) {
+    // JSON text, so "__proto__" arrives as an own key, as it does from a client.
+    const body = `{"sdp":${
+      JSON.stringify(OFFER)
+    },"config":{"overrides":{"${key}":{"minChunkMs":1}}}}`;
+    const err = await rejected(() => readOffer(request("application/json", body)));
+    assert(err instanceof SignallingError && err.status === 400, `${key}: ${err}`);
+    assert(err.message.startsWith(PREFIX), err.message);
+    assert(err.message.includes(`"${key}" is not a setting`), err.message);
+  }
+  const ok = await readOffer(
+    request(
+      "application/json",
+      JSON.stringify({ sdp: OFFER, config: { overrides: { minChunkMs: 700 } } }),
+    ),
+  );
+  assertEquals(ok.config.overrides, { minChunkMs: 700 });
+});

@@ -14,7 +14,7 @@ import type {
   SessionProvider,
   StatusProvider,
 } from "../providers.ts";
-import { json } from "../responses.ts";
+import { json, methodNotAllowed, preflight } from "../responses.ts";
 
 /** What the operations routes report on. */
 export interface OperationRoutesOptions {
@@ -37,25 +37,45 @@ export class OperationRoutes {
     this.#opts = opts;
   }
 
-  /** The answer to `req` on `path` when it is an operations route, else null. */
+  /**
+   * The answer to `req` on `path` when it is an operations route, else null. They are read-only:
+   * `GET` and `HEAD`; another method gets a `405` with `Allow`.
+   */
   async route(req: Request, path: string): Promise<Response | null> {
-    const { models, metrics } = this.#opts;
-    const sessions = this.#opts.sessions;
-    if (path === "/v1/models" && req.method === "GET" && models) return this.#models(models);
-    if (path === "/healthz") return json(200, { ok: true, sessions: sessions.size });
-    if (path === "/readyz") {
-      const refused = sessions.refusal();
-      return refused
-        ? json(503, { ready: false, reason: refused.reason, error: refused.message })
-        : json(200, { ready: true, sessions: sessions.size });
+    const answer = this.#answer(path);
+    if (!answer) return null;
+    if (req.method === "OPTIONS") return preflight();
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return methodNotAllowed(req.method, path, ["GET", "HEAD"]);
     }
-    if (path === "/v1/status" && req.method === "GET") return json(200, this.status());
-    if (path === "/metrics" && req.method === "GET" && metrics) {
-      return new Response(await metrics.text(), {
-        headers: { "content-type": metrics.contentType },
-      });
+    return await answer();
+  }
+
+  /** What answers `path`, when it is an operations route this service serves. */
+  #answer(path: string): (() => Response | Promise<Response>) | null {
+    const { models, metrics, sessions } = this.#opts;
+    switch (path) {
+      case "/healthz":
+        return () => json(200, { ok: true, sessions: sessions.size });
+      case "/readyz":
+        return () => {
+          const refused = sessions.refusal();
+          return refused
+            ? json(503, { ready: false, reason: refused.reason, error: refused.message })
+            : json(200, { ready: true, sessions: sessions.size });
+        };
+      case "/v1/status":
+        return () => json(200, this.status());
+      case "/v1/models":
+        return models ? () => this.#models(models) : null;
+      case "/metrics":
+        return metrics
+          ? async () =>
+            new Response(await metrics.text(), { headers: { "content-type": metrics.contentType } })
+          : null;
+      default:
+        return null;
     }
-    return null;
   }
 
   /** What `GET /v1/status` answers. */

@@ -14,7 +14,7 @@ import { readOffer, SignallingError } from "../signalling.ts";
 import { HttpError } from "../errors.ts";
 import type { Principal } from "../auth.ts";
 import type { ModelCatalog, SessionProvider } from "../providers.ts";
-import { fail, json } from "../responses.ts";
+import { fail, json, methodNotAllowed } from "../responses.ts";
 
 /** How the session routes are set up. */
 export interface SessionRoutesOptions {
@@ -137,7 +137,7 @@ export class SessionRoutes {
         counters: live.counters,
       });
     }
-    return fail(405, `Method ${req.method} not allowed on a session (use GET or DELETE)`);
+    return methodNotAllowed(req.method, "a session", ["GET", "DELETE"]);
   }
 
   /**
