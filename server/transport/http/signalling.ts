@@ -159,13 +159,44 @@ export function checkSdp(sdp: string): string {
       "Cannot start a session: the offer's audio has no Opus codec (only Opus is decoded)",
     );
   }
-  if (!lines.some((l) => l.startsWith("a=fingerprint:"))) {
+  const fingerprints = lines.filter((l) => l.startsWith("a=fingerprint:"));
+  if (!fingerprints.length) {
     throw new SignallingError(400, "Cannot start a session: the offer has no DTLS fingerprint");
   }
+  for (const l of fingerprints) checkFingerprint(l.slice("a=fingerprint:".length));
   if (!lines.some((l) => l.startsWith("a=ice-ufrag:"))) {
     throw new SignallingError(400, "Cannot start a session: the offer has no ICE credentials");
   }
   return sdp;
+}
+
+/** Bytes of a certificate fingerprint by hash function (RFC 8122; MD2 and MD5 are not taken). */
+const FINGERPRINT_BYTES: Readonly<Record<string, number>> = {
+  "sha-1": 20,
+  "sha-224": 28,
+  "sha-256": 32,
+  "sha-384": 48,
+  "sha-512": 64,
+};
+
+/**
+ * Checks one `a=fingerprint:` value (RFC 8122: `<hash function> <hex bytes joined by ":">`, as many
+ * bytes as the hash has), so a malformed one is refused here rather than failing the DTLS
+ * handshake later without a word.
+ */
+function checkFingerprint(value: string): void {
+  const [hash, hex, ...rest] = value.trim().split(/\s+/);
+  const bytes = FINGERPRINT_BYTES[hash?.toLowerCase() ?? ""];
+  const want = bytes === undefined
+    ? `one of ${Object.keys(FINGERPRINT_BYTES).join(", ")}`
+    : `${bytes} hex bytes joined by ":"`;
+  const pattern = new RegExp(`^[0-9a-f]{2}(:[0-9a-f]{2}){${(bytes ?? 1) - 1}}$`, "i");
+  if (bytes === undefined || rest.length || !hex || !pattern.test(hex)) {
+    throw new SignallingError(
+      400,
+      `Cannot start a session: bad DTLS fingerprint "${value.slice(0, 120)}" (want ${want})`,
+    );
+  }
 }
 
 function inputsOf(sdp: string): InputKind[] {

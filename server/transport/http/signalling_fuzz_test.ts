@@ -308,3 +308,31 @@ Deno.test("readOffer refuses overrides naming __proto__, constructor or prototyp
   );
   assertEquals(ok.config.overrides, { minChunkMs: 700 });
 });
+
+Deno.test("checkSdp refuses a malformed DTLS fingerprint and takes every well-formed one", () => {
+  const fp =
+    "a=fingerprint:sha-256 3A:1F:22:9B:0C:47:DE:55:81:6A:F0:12:BC:3D:99:7E:45:A8:61:0F:2E:C4:B7:5D:83:19:6C:E2:4A:F7:08:D1";
+  assert(OFFER.includes(fp));
+  const bad = [
+    "a=fingerprint:sha-256 zz",
+    "a=fingerprint:sha-256",
+    "a=fingerprint:sha-256 3A:1F", // too short for sha-256
+    `a=fingerprint:sha-1 ${fp.split(" ")[1]}`, // 32 bytes is not sha-1's 20
+    `a=fingerprint:md5 ${"AB:".repeat(15)}AB`,
+    `a=fingerprint:sha-256 ${fp.split(" ")[1]} extra`,
+    `a=fingerprint:sha-256 ${fp.split(" ")[1].replaceAll(":", "")}`,
+  ];
+  for (const line of bad) {
+    const err = thrown(() => checkSdp(OFFER.replaceAll(fp, line)));
+    assert(err instanceof SignallingError && err.status === 400, `${line}: ${err}`);
+    assert(err.message.startsWith(`${PREFIX}bad DTLS fingerprint`), err.message);
+  }
+  const good = [
+    fp.toLowerCase().replace("a=fingerprint:", "a=fingerprint:"),
+    `a=fingerprint:sha-1 ${"0f:".repeat(19)}0f`,
+    `a=fingerprint:SHA-512 ${"E0:".repeat(63)}E0`,
+  ];
+  for (const line of good) {
+    assertEquals(checkSdp(OFFER.replaceAll(fp, line)), OFFER.replaceAll(fp, line));
+  }
+});
