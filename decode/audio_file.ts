@@ -111,17 +111,21 @@ function finite(samples: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
   return samples;
 }
 
+/** Data-chunk sizes that mean "unknown" (a writer that streamed and could not seek back). */
+const PLACEHOLDER_DATA_SIZES = new Set([0, 0x7FFF_F000, 0x7FFF_FFFF, 0xFFFF_FFFF]);
+
 /**
  * Sizes a WAV/AIFF header declares for its audio chunk that libsndfile found the file too short
  * for: it logs `data : 64000 (should be 31978)` and reads what is there. `null` when it did not.
- * Placeholder sizes written by streaming encoders (0, 0x7FFFFFFF, 0xFFFFFFFF…) do not count.
+ * The placeholder sizes streaming encoders write when they cannot seek back (0, 0x7FFFF000,
+ * 0x7FFFFFFF, 0xFFFFFFFF) do not count; any other claim past the file, a 4 GB one too, does.
  */
 export function declaredDataShortfall(log: string): { declared: number; actual: number } | null {
   const m = /^(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)/m.exec(log);
   if (!m) return null;
   const declared = Number(m[1]);
   const actual = Number(m[2]);
-  if (declared === 0 || declared >= 0x7FFF_FFFF || actual >= declared) return null;
+  if (PLACEHOLDER_DATA_SIZES.has(declared) || actual >= declared) return null;
   return { declared, actual };
 }
 

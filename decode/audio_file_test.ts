@@ -405,6 +405,16 @@ Deno.test("declaredDataShortfall reads libsndfile's log, ignoring streaming plac
   assertEquals(declaredDataShortfall("data : 4294967295 (should be 31978)\n"), null);
   assertEquals(declaredDataShortfall("data : 0 (should be 31978)\n"), null);
   assertEquals(declaredDataShortfall("data : 64000\n"), null);
+  // A 4 GB claim that is not one of the placeholders is a file cut short (or lying).
+  assertEquals(declaredDataShortfall("data : 4294967280 (should be 31978)\n"), {
+    declared: 4294967280,
+    actual: 31978,
+  });
+  assertEquals(
+    declaredDataShortfall("data : 2147483648 (should be 31978)\n")?.declared,
+    2147483648,
+  );
+  assertEquals(declaredDataShortfall("data : 2147479552 (should be 31978)\n"), null); // 0x7FFFF000
 });
 
 Deno.test({
