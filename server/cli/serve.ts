@@ -3,8 +3,9 @@
  * in the background, smallest first), serves the browser client at `/` (the bundle the start
  * task built, `client/build.ts`; this never builds it), WHIP-style signalling
  * at `/v1/sessions`, status, metrics and probes (see `server/transport/http/app.ts`). SIGTERM
- * drains: new sessions are refused (and `/readyz` fails) while open ones finish, for up to
- * `--drain-s`; SIGINT ends every session at once (each still gets its final segment).
+ * drains: new sessions and uploads are refused (and `/readyz` fails) while open sessions finish,
+ * for up to `--drain-s`, and uploads already running finish; SIGINT ends every session at once
+ * (each still gets its final segment).
  *
  * @module
  */
@@ -281,8 +282,15 @@ async function serve(opts: Options): Promise<number> {
   const stop = Promise.withResolvers<Deno.Signal>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const s of signals) Deno.addSignalListener(s, () => stop.resolve(s));
-  if (await stop.promise === "SIGTERM" && registry.size) {
-    console.error(`hum-helix: draining ${registry.size} sessions (at most ${opts.drainS} s)…`);
+  if (await stop.promise === "SIGTERM") {
+    // New sessions and uploads are refused from here on; uploads running finish (the server's
+    // shutdown below waits for the requests in flight).
+    if (registry.size || app.uploads) {
+      console.error(
+        `hum-helix: draining ${registry.size} sessions and ${app.uploads} uploads ` +
+          `(sessions at most ${opts.drainS} s)…`,
+      );
+    }
     await registry.drain(opts.drainS * 1000);
   }
   console.error("hum-helix: ending sessions…");

@@ -103,7 +103,11 @@ export class App<S extends SessionProvider = SessionProvider> {
       perKey: !!opts.apiKeys,
     });
     this.#uploads = opts.transcriptions
-      ? new UploadRoute(opts.transcriptions, { maxUploads: opts.maxUploads, models: opts.models })
+      ? new UploadRoute(opts.transcriptions, {
+        maxUploads: opts.maxUploads,
+        models: opts.models,
+        draining: () => opts.registry.draining,
+      })
       : null;
     this.#operations = new OperationRoutes({
       sessions: opts.registry,

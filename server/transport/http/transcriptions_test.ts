@@ -449,6 +449,66 @@ Deno.test("uploads name a model by its id or by the name the server is configure
   }
 });
 
+Deno.test("while the server drains, new uploads are a 503 draining with Retry-After; one already running finishes", async () => {
+  let draining = false;
+  const sessions: SessionProvider = {
+    open: () => Promise.reject(new Error("no sessions in this test")),
+    get: () => undefined,
+    endAll: () => Promise.resolve(),
+    refusal: () => null,
+    size: 0,
+    capacity: 0,
+    ended: 0,
+    get draining() {
+      return draining;
+    },
+  };
+  const started = Promise.withResolvers<void>();
+  const finish = Promise.withResolvers<void>();
+  const app = new App({
+    registry: sessions,
+    transcriptions: {
+      transcribe: async () => {
+        started.resolve();
+        await finish.promise;
+        return {
+          transcript: { text: "hi", segments: [], language: "en", durationMs: 500, windows: [] },
+          model: "ggml-tiny.en.bin",
+          languageName: "english",
+          decodeMs: 1,
+        };
+      },
+      isRequestError: () => false,
+    },
+  });
+  const wav = makeWav(sine(440, 16_000, 0.5, 0.3), {
+    sampleRate: 16_000,
+    channels: 1,
+    encoding: "pcm16",
+  });
+  const post = () => {
+    const form = new FormData();
+    form.append("file", new Blob([wav]), "a.wav");
+    return app.handle(
+      new Request("http://127.0.0.1/v1/audio/transcriptions", { method: "POST", body: form }),
+    );
+  };
+  try {
+    const running = post();
+    await started.promise;
+    draining = true;
+    const late = await post();
+    assertEquals(await refused(late, 503, /shutting down/), "draining");
+    assertEquals(late.headers.get("retry-after"), "10");
+    finish.resolve();
+    const done = await running;
+    assertEquals(done.status, 200);
+    assertEquals((await done.json()).text, "hi");
+  } finally {
+    await app.close();
+  }
+});
+
 Deno.test("upload fields: OpenAI's spellings, defaults, and one error per fault", () => {
   const f = parseUploadFields({
     "timestamp_granularities[]": ["word", "segment"],

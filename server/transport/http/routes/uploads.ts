@@ -1,7 +1,8 @@
 /**
  * `POST /v1/audio/transcriptions` behind its limits: uploads transcribing at once, all keys
- * together (more are a `503` with `Retry-After`), and per API key (more are a `429`). The upload
- * itself is handled by `transcriptions.ts`.
+ * together (more are a `503` with `Retry-After`), and per API key (more are a `429`). While the
+ * server drains, new uploads are refused as new sessions are (`503`, reason `draining`) and those
+ * already running finish. The upload itself is handled by `transcriptions.ts`.
  *
  * @module
  */
@@ -20,12 +21,15 @@ export interface UploadRouteOptions {
   maxUploads?: number;
   /** The models an upload may name; without them, only the server's choice. */
   models?: ModelCatalog;
+  /** Whether the server is draining (then new uploads are refused); default never. */
+  draining?: () => boolean;
 }
 
 /** The upload route; see the module doc. */
 export class UploadRoute {
   readonly #service: TranscriptionService;
   readonly #models?: ModelCatalog;
+  readonly #draining: () => boolean;
   /** Uploads transcribing at once, at most. */
   readonly max: number;
   /** Uploads running, per key. */
@@ -35,6 +39,7 @@ export class UploadRoute {
     this.#service = service;
     this.#models = opts.models;
     this.max = opts.maxUploads ?? DEFAULT_MAX_UPLOADS;
+    this.#draining = opts.draining ?? (() => false);
   }
 
   /** Uploads being received or transcribed now. */
@@ -46,6 +51,13 @@ export class UploadRoute {
 
   /** Transcribes one upload from `who`, within the limits. */
   async transcribe(req: Request, who: Principal): Promise<Response> {
+    if (this.#draining()) {
+      throw new HttpError(
+        503,
+        "Cannot transcribe: the server is shutting down (uploads already running finish)",
+        { headers: { "retry-after": "10" }, reason: "draining" },
+      );
+    }
     if (this.running >= this.max) {
       throw new HttpError(
         503,
