@@ -49,6 +49,8 @@ const COMMANDS: {
       "--max-message-bytes",
       "--max-upload-mb",
       "--max-upload-s",
+      "--upload-min-bytes-per-s",
+      "--upload-deadline-s",
       "--max-uploads",
       "--upload-share",
     ],

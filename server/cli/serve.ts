@@ -197,6 +197,22 @@ export const SERVE_FLAGS = {
     unit: "s (3 h)",
     help: "longest audio in an upload",
   },
+  uploadMinBytesPerS: {
+    flag: "--upload-min-bytes-per-s",
+    arg: "N",
+    env: "HUM_UPLOAD_MIN_BYTES_PER_S",
+    schema: z.coerce.number().int().min(0).max(1e9).default(2_048),
+    unit: "bytes/s",
+    help: "slowest an upload's body may arrive, over each 10 s (0: no minimum); slower is a 408",
+  },
+  uploadDeadlineS: {
+    flag: "--upload-deadline-s",
+    arg: "N",
+    env: "HUM_UPLOAD_DEADLINE_S",
+    schema: z.coerce.number().min(1).max(7 * 86_400).default(1_800),
+    unit: "s",
+    help: "longest an upload's body may take to arrive; longer is a 408",
+  },
   maxUploads: {
     flag: "--max-uploads",
     arg: "N",
@@ -263,6 +279,8 @@ async function serve(opts: Options): Promise<number> {
     uploads: {
       maxBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
       maxDurationS: opts.maxUploadS,
+      minBytesPerS: opts.uploadMinBytesPerS,
+      deadlineMs: opts.uploadDeadlineS * 1000,
     },
     peer: {
       iceServers: opts.iceServers.map((urls) => ({ urls })),

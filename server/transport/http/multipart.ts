@@ -3,8 +3,9 @@
  * as it streams in, the one `file` part goes straight to a private temporary file, and the other
  * fields are kept as text. Every limit is enforced while reading, so an oversized or endless body
  * is cut off as soon as it crosses the limit, not after it arrived: a file over `maxBytes` is a
- * `413`, a body that stalls for `idleTimeoutMs` a `408`, a malformed body a `400`. On any failure
- * the temporary file is deleted.
+ * `413`; a body that stalls for `idleTimeoutMs`, arrives slower than `minBytesPerS` over any
+ * `rateWindowMs`, or is not whole after `deadlineMs` is a `408` (so a client trickling bytes cannot
+ * hold an upload slot); a malformed body a `400`. On any failure the temporary file is deleted.
  *
  * @module
  */
@@ -19,6 +20,15 @@ export interface MultipartLimits {
   maxBytes: number;
   /** Longest time without a byte arriving, ms (default 30 000). */
   idleTimeoutMs?: number;
+  /**
+   * Slowest the body may arrive, bytes a second, averaged over each `rateWindowMs` (default
+   * {@linkcode DEFAULT_MIN_BYTES_PER_S}; 0 turns the check off).
+   */
+  minBytesPerS?: number;
+  /** The window the rate is averaged over, ms; the first one is a grace period (default 10 000). */
+  rateWindowMs?: number;
+  /** Longest the whole body may take, ms (default {@linkcode DEFAULT_UPLOAD_DEADLINE_MS}). */
+  deadlineMs?: number;
   /** Folder for the temporary file (default: the OS's). */
   tempDir?: string;
   /** The form field holding the file (default `file`). */
@@ -38,6 +48,11 @@ export interface ReceivedUpload {
   /** Text fields: name → values in the order sent. */
   fields: Record<string, string[]>;
 }
+
+/** Slowest an upload may arrive by default, bytes a second (a 200 MB file then takes < 2 days). */
+export const DEFAULT_MIN_BYTES_PER_S = 2_048;
+/** Longest an upload's body may take by default, ms: 30 minutes. */
+export const DEFAULT_UPLOAD_DEADLINE_MS = 30 * 60_000;
 
 /** Most text fields, and bytes in one. */
 const MAX_FIELDS = 32;
@@ -115,13 +130,36 @@ async function parse(
     done.reject(failure);
   };
   const source = Readable.fromWeb(body as import("node:stream/web").ReadableStream);
-  let lastByte = performance.now();
-  source.on("data", () => (lastByte = performance.now()));
+  const startMs = performance.now();
+  let lastByte = startMs;
+  let received = 0;
+  source.on("data", (chunk: Uint8Array) => {
+    lastByte = performance.now();
+    received += chunk.length;
+  });
   const idleMs = limits.idleTimeoutMs ?? 30_000;
+  const pace = new PaceCheck(
+    startMs,
+    limits.minBytesPerS ?? DEFAULT_MIN_BYTES_PER_S,
+    limits.rateWindowMs ?? 10_000,
+  );
+  const deadlineMs = limits.deadlineMs ?? DEFAULT_UPLOAD_DEADLINE_MS;
   const idle = setInterval(() => {
-    if (performance.now() - lastByte < idleMs) return;
-    fail(new HttpError(408, `Cannot transcribe: no data arrived for ${idleMs / 1000} s`));
-  }, Math.min(1_000, idleMs));
+    const now = performance.now();
+    if (now - lastByte >= idleMs) {
+      fail(new HttpError(408, `Cannot transcribe: no data arrived for ${idleMs / 1000} s`));
+    } else if (now - startMs >= deadlineMs) {
+      fail(
+        new HttpError(
+          408,
+          `Cannot transcribe: the upload took over ${deadlineMs / 1000} s (${received} bytes came)`,
+        ),
+      );
+    } else {
+      const slow = pace.check(now, received);
+      if (slow) fail(new HttpError(408, `Cannot transcribe: ${slow}`));
+    }
+  }, Math.min(1_000, idleMs, limits.rateWindowMs ?? 1_000));
 
   bb.on("field", (name, value, info) => {
     if (info.valueTruncated) {
@@ -198,4 +236,35 @@ async function parse(
 
 function msg(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The minimum-rate rule: once a whole window has passed, the bytes that came in the last
+ * `windowMs` must average at least `minBytesPerS`. Checked from samples of the running count.
+ */
+export class PaceCheck {
+  readonly #samples: { t: number; bytes: number }[];
+  readonly #min: number;
+  readonly #windowMs: number;
+
+  constructor(startMs: number, minBytesPerS: number, windowMs: number) {
+    this.#samples = [{ t: startMs, bytes: 0 }];
+    this.#min = minBytesPerS;
+    this.#windowMs = windowMs;
+  }
+
+  /** Notes `bytes` received by `nowMs`; the reason when the last window was too slow, else null. */
+  check(nowMs: number, bytes: number): string | null {
+    this.#samples.push({ t: nowMs, bytes });
+    if (this.#min <= 0 || nowMs - this.#samples[0].t < this.#windowMs) return null;
+    // The oldest sample still a whole window back is where the window starts.
+    while (this.#samples.length > 2 && nowMs - this.#samples[1].t >= this.#windowMs) {
+      this.#samples.shift();
+    }
+    const from = this.#samples[0];
+    const rate = (bytes - from.bytes) / ((nowMs - from.t) / 1000);
+    if (rate >= this.#min) return null;
+    return `the upload arrived at ${Math.round(rate)} bytes/s over the last ` +
+      `${Math.round((nowMs - from.t) / 1000)} s, under the minimum of ${this.#min} bytes/s`;
+  }
 }

@@ -15,7 +15,11 @@
 
 import { z } from "zod";
 import { HttpError } from "./errors.ts";
-import { receiveMultipart } from "./multipart.ts";
+import {
+  DEFAULT_MIN_BYTES_PER_S,
+  DEFAULT_UPLOAD_DEADLINE_MS,
+  receiveMultipart,
+} from "./multipart.ts";
 import {
   AudioDecodeError,
   type Container,
@@ -42,6 +46,12 @@ export interface UploadLimits {
   maxDurationS?: number;
   /** Longest pause in the upload's bytes, ms (default 30 000). */
   idleTimeoutMs?: number;
+  /** Slowest an upload may arrive, bytes a second over each 10 s (default 2048; 0: no check). */
+  minBytesPerS?: number;
+  /** The window that rate is averaged over, ms (default 10 000). */
+  rateWindowMs?: number;
+  /** Longest an upload's body may take, ms (default 30 minutes). */
+  deadlineMs?: number;
   /** Where uploads are kept while they are decoded (default: the OS's temporary folder). */
   tempDir?: string;
 }
@@ -90,6 +100,9 @@ export const DEFAULT_UPLOAD_LIMITS: Required<Omit<UploadLimits, "tempDir">> = {
   maxBytes: 200 * 1024 * 1024,
   maxDurationS: 3 * 3600,
   idleTimeoutMs: 30_000,
+  minBytesPerS: DEFAULT_MIN_BYTES_PER_S,
+  rateWindowMs: 10_000,
+  deadlineMs: DEFAULT_UPLOAD_DEADLINE_MS,
 };
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -173,6 +186,9 @@ export async function handleTranscription(
   const upload = await receiveMultipart(req, {
     maxBytes: limits.maxBytes,
     idleTimeoutMs: limits.idleTimeoutMs,
+    minBytesPerS: limits.minBytesPerS,
+    rateWindowMs: limits.rateWindowMs,
+    deadlineMs: limits.deadlineMs,
     tempDir: limits.tempDir,
   });
   let audio: DecodedAudio;
