@@ -385,13 +385,9 @@ Deno.test({
     }, { service: { maxUploads: 0 } }),
 });
 
-Deno.test("uploads name a model by its id or by the name the server is configured with, as sessions do", async () => {
-  // A server configured with a model's file name: clients know it as `tiny.en`.
-  const engine = {
-    servedModels: ["ggml-tiny.en.bin"],
-    models: { status: [] },
-  } as unknown as Engine;
-  const noSessions: SessionProvider = {
+/** A session provider with no sessions, draining while `draining()` says so. */
+function noSessions(draining: () => boolean = () => false): SessionProvider {
+  return {
     open: () => Promise.reject(new Error("no sessions in this test")),
     get: () => undefined,
     endAll: () => Promise.resolve(),
@@ -399,38 +395,57 @@ Deno.test("uploads name a model by its id or by the name the server is configure
     size: 0,
     capacity: 0,
     ended: 0,
-    draining: false,
+    get draining() {
+      return draining();
+    },
   };
+}
+
+/** What a fake upload service answers: the text "hi", from `model`. */
+function hiFrom(model: string) {
+  return {
+    transcript: { text: "hi", segments: [], language: "en", durationMs: 500, windows: [] },
+    model,
+    languageName: "english",
+    decodeMs: 1,
+  };
+}
+
+const HALF_SECOND_WAV = makeWav(sine(440, 16_000, 0.5, 0.3), {
+  sampleRate: 16_000,
+  channels: 1,
+  encoding: "pcm16",
+});
+
+/** Posts half a second of WAV to `app` as an upload, with `fields` beside the file. */
+function postWav(app: App, fields: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData();
+  form.append("file", new Blob([HALF_SECOND_WAV]), "a.wav");
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  return app.handle(
+    new Request("http://127.0.0.1/v1/audio/transcriptions", { method: "POST", body: form }),
+  );
+}
+
+Deno.test("uploads name a model by its id or by the name the server is configured with, as sessions do", async () => {
+  // A server configured with a model's file name: clients know it as `tiny.en`.
+  const engine = {
+    servedModels: ["ggml-tiny.en.bin"],
+    models: { status: [] },
+  } as unknown as Engine;
   const asked: (string | undefined)[] = [];
   const app = new App({
-    registry: noSessions,
+    registry: noSessions(),
     models: modelCatalog(engine),
     transcriptions: {
       transcribe: (_samples: Float32Array, o: BatchOptions) => {
         asked.push(o.model);
-        return Promise.resolve({
-          transcript: { text: "hi", segments: [], language: "en", durationMs: 500, windows: [] },
-          model: o.model ?? "ggml-tiny.en.bin",
-          languageName: "english",
-          decodeMs: 1,
-        });
+        return Promise.resolve(hiFrom(o.model ?? "ggml-tiny.en.bin"));
       },
       isRequestError: () => false,
     },
   });
-  const wav = makeWav(sine(440, 16_000, 0.5, 0.3), {
-    sampleRate: 16_000,
-    channels: 1,
-    encoding: "pcm16",
-  });
-  const post = (model: string) => {
-    const form = new FormData();
-    form.append("file", new Blob([wav]), "a.wav");
-    form.append("model", model);
-    return app.handle(
-      new Request("http://127.0.0.1/v1/audio/transcriptions", { method: "POST", body: form }),
-    );
-  };
+  const post = (model: string) => postWav(app, { model });
   try {
     for (const model of ["tiny.en", "ggml-tiny.en.bin"]) {
       const r = await post(model);
@@ -451,48 +466,20 @@ Deno.test("uploads name a model by its id or by the name the server is configure
 
 Deno.test("while the server drains, new uploads are a 503 draining with Retry-After; one already running finishes", async () => {
   let draining = false;
-  const sessions: SessionProvider = {
-    open: () => Promise.reject(new Error("no sessions in this test")),
-    get: () => undefined,
-    endAll: () => Promise.resolve(),
-    refusal: () => null,
-    size: 0,
-    capacity: 0,
-    ended: 0,
-    get draining() {
-      return draining;
-    },
-  };
   const started = Promise.withResolvers<void>();
   const finish = Promise.withResolvers<void>();
   const app = new App({
-    registry: sessions,
+    registry: noSessions(() => draining),
     transcriptions: {
       transcribe: async () => {
         started.resolve();
         await finish.promise;
-        return {
-          transcript: { text: "hi", segments: [], language: "en", durationMs: 500, windows: [] },
-          model: "ggml-tiny.en.bin",
-          languageName: "english",
-          decodeMs: 1,
-        };
+        return hiFrom("ggml-tiny.en.bin");
       },
       isRequestError: () => false,
     },
   });
-  const wav = makeWav(sine(440, 16_000, 0.5, 0.3), {
-    sampleRate: 16_000,
-    channels: 1,
-    encoding: "pcm16",
-  });
-  const post = () => {
-    const form = new FormData();
-    form.append("file", new Blob([wav]), "a.wav");
-    return app.handle(
-      new Request("http://127.0.0.1/v1/audio/transcriptions", { method: "POST", body: form }),
-    );
-  };
+  const post = () => postWav(app);
   try {
     const running = post();
     await started.promise;
