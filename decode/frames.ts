@@ -16,8 +16,7 @@ import { opusPacketSamples } from "../ffi/opus/mod.ts";
 import { OpusStream } from "./opus_stream.ts";
 import { dequantizeMel } from "./mel_input.ts";
 
-export { OpusError, opusPacketSamples } from "../ffi/opus/mod.ts";
-export type { OpusRate } from "../ffi/opus/mod.ts";
+export { opusPacketSamples } from "../ffi/opus/mod.ts";
 
 /** log10 of the power floor: what digital silence's mel frames hold. */
 export const SILENT_MEL = -10;

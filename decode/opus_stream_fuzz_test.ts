@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { OpusStream } from "./opus_stream.ts";
-import { JitterBuffer, type JitterOutput } from "../server/transport/webrtc/jitter.ts";
+import { JitterBuffer } from "../server/transport/webrtc/jitter.ts";
+import type { JitterOutput } from "./opus_stream.ts";
 import { OpusEncoder, opusPacketSamples } from "../ffi/opus/mod.ts";
 import { assert, assertEquals } from "../ffi/testing/assert.ts";
 import { bytes, fuzz, mutated } from "../ffi/testing/fuzz.ts";

@@ -1,5 +1,6 @@
 import { OpusStream } from "./opus_stream.ts";
-import { JitterBuffer, type JitterOutput } from "../server/transport/webrtc/jitter.ts";
+import { JitterBuffer } from "../server/transport/webrtc/jitter.ts";
+import type { JitterOutput } from "./opus_stream.ts";
 import { OpusDecoder, OpusEncoder } from "../ffi/opus/mod.ts";
 import { assert, assertEquals } from "../ffi/testing/assert.ts";
 import { fitSine, sine } from "../ffi/testing/signal.ts";

@@ -11,7 +11,8 @@
  * @module
  */
 
-import { type TimedWord, wordKey } from "./words.ts";
+import { wordKey } from "./words.ts";
+import type { TimedWord } from "../../protocol/transcript.ts";
 
 /** How one hypothesis may commit words. */
 export interface InsertOptions {

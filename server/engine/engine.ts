@@ -11,11 +11,13 @@ import { releaseFreeMemory } from "../../ffi/native/libc.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL, resolveModel } from "../models/resolve.ts";
 import type { SessionClock } from "./clock.ts";
-import { type ModeName, resolveStreamConfig, type StreamConfig } from "./modes.ts";
+import { resolveStreamConfig, type StreamConfig } from "./modes.ts";
+import type { ModeName } from "../../protocol/modes.ts";
 import { StreamSession } from "./stream.ts";
 import { InferenceScheduler, type SchedulerOptions } from "./scheduler.ts";
 import { ModelRegistry, type ModelSize } from "./model_registry.ts";
-import { transcribeOffline, type Transcript, type TranscriptSegment } from "./offline.ts";
+import { transcribeOffline } from "./offline.ts";
+import type { Transcript, TranscriptSegment } from "../../protocol/transcript.ts";
 import { type TranscriberFactory, WhisperTranscriber } from "./transcriber.ts";
 
 /**

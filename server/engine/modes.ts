@@ -9,8 +9,6 @@ import { z } from "zod";
 import { describeIssue } from "../../protocol/events.ts";
 import { MODE_NAMES, type ModeName } from "../../protocol/modes.ts";
 
-export { MODE_NAMES, type ModeName } from "../../protocol/modes.ts";
-
 /**
  * When words become committed:
  * - `la2`: LocalAgreement-2, once two consecutive hypotheses agree on them;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
+import { MODE_NAMES } from "../../protocol/modes.ts";
 import {
-  MODE_NAMES,
   MODE_PRESETS,
   resolveStreamConfig,
   type StreamConfig,

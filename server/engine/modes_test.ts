@@ -1,4 +1,5 @@
-import { MODE_NAMES, MODE_PRESETS, resolveStreamConfig } from "./modes.ts";
+import { MODE_PRESETS, resolveStreamConfig } from "./modes.ts";
+import { MODE_NAMES } from "../../protocol/modes.ts";
 import { assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
 
 Deno.test("every preset is valid and overrides apply", () => {

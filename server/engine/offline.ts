@@ -14,7 +14,6 @@ import { monotonicWords, wordsFromTokens } from "./words.ts";
 import type { Transcript, TranscriptSegment } from "../../protocol/transcript.ts";
 import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 
-export type { Transcript, TranscriptSegment };
 import { splitByWords } from "./segments.ts";
 
 /** How word times are found: see {@linkcode OfflineOptions.wordTimes}. */

@@ -5,7 +5,8 @@ import { corpusWer } from "../../bench/metrics/wer.ts";
 import { normalizeEnglish } from "../../bench/metrics/normalize_en.ts";
 import { loadDataset } from "../../bench/workloads/dataset.ts";
 import { quantile, readAlignment, timingErrors } from "../../bench/metrics/word_timing.ts";
-import { transcribeOffline, type Transcript } from "./offline.ts";
+import { transcribeOffline } from "./offline.ts";
+import type { Transcript } from "../../protocol/transcript.ts";
 import { assert } from "../../ffi/testing/assert.ts";
 import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TimedWord } from "./words.ts";
+import type { TimedWord } from "../../protocol/transcript.ts";
 
 /** A piece of transcript with its words, ms from the start of the recording. */
 export interface WordSegment {

@@ -45,7 +45,8 @@ import type { StreamConfig } from "./modes.ts";
 import type { DegradeLevel } from "./scheduler.ts";
 import { type Hypothesis, NOT_RUN, type Transcriber } from "./transcriber.ts";
 import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
-import { monotonicWords, type TimedWord, wordKey } from "./words.ts";
+import { monotonicWords, wordKey } from "./words.ts";
+import type { TimedWord } from "../../protocol/transcript.ts";
 
 /** Omit-distributing helper: an event without the fields named. */
 type Without<E, K extends PropertyKey> = E extends unknown ? Omit<E, K> : never;

@@ -20,7 +20,7 @@ import type {
   TranscriberCounts,
   TranscriberFactory,
 } from "./transcriber.ts";
-import type { TimedWord } from "./words.ts";
+import type { TimedWord } from "../../protocol/transcript.ts";
 
 /** What a {@linkcode FakeTranscriber} answers a decode with (`text`: the words joined). */
 export type FakeAnswer = Partial<Hypothesis>;

@@ -17,13 +17,8 @@ import { melWindow } from "./mel_window.ts";
 import type { StreamConfig } from "./modes.ts";
 import type { StatePool } from "./model_registry.ts";
 import type { DegradeLevel, InferenceScheduler } from "./scheduler.ts";
-import {
-  spreadWords,
-  type TimedWord,
-  timeTokensByHints,
-  wordKey,
-  wordsFromTokens,
-} from "./words.ts";
+import { spreadWords, timeTokensByHints, wordKey, wordsFromTokens } from "./words.ts";
+import type { TimedWord } from "../../protocol/transcript.ts";
 
 /**
  * Whisper's encoder frames for a whole 30 s window. Not a tunable: the model's architecture

@@ -10,8 +10,6 @@ import type { DecodedToken } from "../../ffi/whisper/mod.ts";
 /** A word with its time span, ms from the start of the recording. */
 import type { TimedWord } from "../../protocol/transcript.ts";
 
-export type { TimedWord };
-
 /** The tokens of one word, and the DTW time of the token just before it. */
 interface TokenGroup {
   tokens: DecodedToken[];

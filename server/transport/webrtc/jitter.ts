@@ -16,7 +16,6 @@
 import type { JitterOutput } from "../../../decode/opus_stream.ts";
 
 /** What comes out, in media order (declared by `decode/`, which takes it). */
-export type { JitterOutput };
 
 /** One RTP packet's fields the buffer needs. */
 export interface RtpAudioPacket {

@@ -1,5 +1,6 @@
 import fc from "fast-check";
-import { JitterBuffer, type JitterOutput, type RtpAudioPacket } from "./jitter.ts";
+import { JitterBuffer, type RtpAudioPacket } from "./jitter.ts";
+import type { JitterOutput } from "../../../decode/opus_stream.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
 import { fuzz } from "../../../ffi/testing/fuzz.ts";
 

@@ -1,4 +1,5 @@
-import { JitterBuffer, type JitterOutput, type RtpAudioPacket } from "./jitter.ts";
+import { JitterBuffer, type RtpAudioPacket } from "./jitter.ts";
+import type { JitterOutput } from "../../../decode/opus_stream.ts";
 import { assertEquals } from "../../../ffi/testing/assert.ts";
 
 const STEP = 960; // 20 ms at 48 kHz
