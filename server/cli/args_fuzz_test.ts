@@ -52,6 +52,7 @@ const COMMANDS: {
       "--upload-min-bytes-per-s",
       "--upload-deadline-s",
       "--max-uploads",
+      "--max-uploads-per-client",
       "--upload-share",
     ],
     bool: ["--no-gpu", "--no-refuse-when-overloaded"],

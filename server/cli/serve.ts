@@ -220,6 +220,13 @@ export const SERVE_FLAGS = {
     schema: count(1_000, 0).default(4),
     help: "uploads transcribing at once",
   },
+  maxUploadsPerClient: {
+    flag: "--max-uploads-per-client",
+    arg: "N",
+    env: "HUM_MAX_UPLOADS_PER_CLIENT",
+    schema: count(1_000, 1).default(2),
+    help: "uploads one client address (IPv6: its /64) may have in flight at once; more are a 429",
+  },
   uploadShare: {
     flag: "--upload-share",
     arg: "F",
@@ -276,6 +283,7 @@ async function serve(opts: Options): Promise<number> {
     maxSessionMs: opts.maxSessionS * 1000,
     maxMessageBytes: opts.maxMessageBytes,
     maxUploads: opts.maxUploads,
+    maxUploadsPerClient: opts.maxUploadsPerClient,
     uploads: {
       maxBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
       maxDurationS: opts.maxUploadS,

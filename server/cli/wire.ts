@@ -29,6 +29,8 @@ export interface ServiceOptions {
   uploads?: UploadLimits;
   /** Uploads transcribing at once (default 4). */
   maxUploads?: number;
+  /** Uploads in flight at once from one client address (default 2). */
+  maxUploadsPerClient?: number;
   /** API keys (none: open). */
   apiKeys?: ApiKeys | null;
   /** Browser origins allowed (none: any). */
@@ -80,6 +82,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     apiKeys: opts.apiKeys,
     allowedOrigins: opts.allowedOrigins,
     maxUploads: opts.maxUploads,
+    maxUploadsPerClient: opts.maxUploadsPerClient,
     transcriptions: fileTranscription(engine, opts.uploads),
   });
   return { app, registry, metrics };

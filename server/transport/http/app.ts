@@ -31,6 +31,7 @@ import type {
 import { fail, json, methodNotAllowed, preflight } from "./responses.ts";
 import { SessionRoutes } from "./routes/sessions.ts";
 import { DEFAULT_MAX_UPLOADS, UploadRoute } from "./routes/uploads.ts";
+import { clientAddress } from "./client_address.ts";
 import { OperationRoutes } from "./routes/operations.ts";
 import { StaticRoute } from "./routes/static.ts";
 
@@ -62,6 +63,8 @@ export interface AppOptions<S extends SessionProvider = SessionProvider> {
   transcriptions?: TranscriptionService;
   /** Uploads transcribing at once, all keys together (default 4); more are a 503. */
   maxUploads?: number;
+  /** Uploads in flight at once from one client address (default 2); more are a 429. */
+  maxUploadsPerClient?: number;
   /** API keys; without them sessions and uploads need none. */
   apiKeys?: ApiKeys | null;
   /** Origins allowed to call the service from a browser (default: any). */
@@ -105,6 +108,7 @@ export class App<S extends SessionProvider = SessionProvider> {
     this.#uploads = opts.transcriptions
       ? new UploadRoute(opts.transcriptions, {
         maxUploads: opts.maxUploads,
+        maxPerClient: opts.maxUploadsPerClient,
         models: opts.models,
         draining: () => opts.registry.draining,
       })
@@ -134,13 +138,13 @@ export class App<S extends SessionProvider = SessionProvider> {
     this.#sessions.sessionClosed(session);
   }
 
-  /** Handles one request. */
-  handle = async (req: Request): Promise<Response> => {
+  /** Handles one request; `info` (from `Deno.serve`) gives the client's address. */
+  handle = async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
     let allowOrigin = "*";
     let res: Response;
     try {
       allowOrigin = this.#origins.check(req);
-      res = await this.#route(req);
+      res = await this.#route(req, clientAddress(info));
     } catch (err) {
       res = this.#refusal(err);
     }
@@ -189,7 +193,7 @@ export class App<S extends SessionProvider = SessionProvider> {
     return fail(500, `Internal error: ${(err as Error).message}`);
   }
 
-  async #route(req: Request): Promise<Response> {
+  async #route(req: Request, client: string): Promise<Response> {
     const path = new URL(req.url).pathname;
     if (path === "/v1/sessions") {
       if (req.method === "POST") return await this.#sessions.create(req, await this.#caller(req));
@@ -203,7 +207,7 @@ export class App<S extends SessionProvider = SessionProvider> {
     }
     if (path === "/v1/audio/transcriptions" && this.#uploads) {
       if (req.method === "POST") {
-        return await this.#uploads.transcribe(req, await this.#caller(req));
+        return await this.#uploads.transcribe(req, await this.#caller(req), client);
       }
       if (req.method === "OPTIONS") return preflight();
       return methodNotAllowed(req.method, path, ["POST"]);

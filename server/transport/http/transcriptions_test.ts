@@ -496,6 +496,83 @@ Deno.test("while the server drains, new uploads are a 503 draining with Retry-Af
   }
 });
 
+/** `Deno.serve`'s handler info for a client at `hostname`. */
+const from = (hostname: string): Deno.ServeHandlerInfo => ({
+  remoteAddr: { transport: "tcp", hostname, port: 50_000 },
+  completed: Promise.resolve(),
+});
+
+Deno.test("one client address holds at most its share of upload slots, however slowly it sends; others still get theirs", async () => {
+  const app = new App({
+    registry: noSessions(),
+    maxUploads: 4,
+    maxUploadsPerClient: 2,
+    transcriptions: {
+      transcribe: () => Promise.resolve(hiFrom("ggml-tiny.en.bin")),
+      isRequestError: () => false,
+    },
+  });
+  /** An upload whose body sends its first bytes, then nothing until `stop`. */
+  const trickle = (hostname: string) => {
+    let stop!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode('--b\r\ncontent-disposition: form-data; name="file"; '));
+        stop = () => c.error(new Error("client gone"));
+      },
+    });
+    const res = app.handle(
+      new Request("http://127.0.0.1/v1/audio/transcriptions", {
+        method: "POST",
+        body,
+        headers: { "content-type": "multipart/form-data; boundary=b" },
+      }),
+      from(hostname),
+    );
+    return { res, stop: () => stop() };
+  };
+  const wavFrom = (hostname: string) => {
+    const form = new FormData();
+    form.append("file", new Blob([HALF_SECOND_WAV]), "a.wav");
+    return app.handle(
+      new Request("http://127.0.0.1/v1/audio/transcriptions", { method: "POST", body: form }),
+      from(hostname),
+    );
+  };
+  const slow = [trickle("203.0.113.7"), trickle("203.0.113.7")];
+  try {
+    while (app.uploads < 2) await new Promise((r) => setTimeout(r, 5));
+    const attempt = trickle("203.0.113.7");
+    slow.push(attempt);
+    const third = await Promise.race([
+      attempt.res,
+      (async () => {
+        while (app.uploads < 3) await new Promise((r) => setTimeout(r, 5));
+        return null;
+      })(),
+    ]);
+    assert(third, "a third slow upload from the same client took a slot");
+    assertEquals(await refused(third, 429, /203\.0\.113\.7 already has 2 uploads/), "client_limit");
+    assertEquals(third.headers.get("retry-after"), "10");
+    // Another client still gets a slot.
+    const other = await wavFrom("198.51.100.4");
+    assertEquals(other.status, 200, await other.clone().text());
+    assertEquals((await other.json()).text, "hi");
+    for (const s of slow) s.stop();
+    for (const s of slow) {
+      const r = await s.res;
+      if (!r.bodyUsed) await r.body?.cancel();
+    }
+    assertEquals(app.uploads, 0, "a client that goes away frees its slots");
+    const again = await wavFrom("203.0.113.7");
+    assertEquals(again.status, 200);
+    await again.body?.cancel();
+  } finally {
+    for (const s of slow) s.stop();
+    await app.close();
+  }
+});
+
 Deno.test("upload fields: OpenAI's spellings, defaults, and one error per fault", () => {
   const f = parseUploadFields({
     "timestamp_granularities[]": ["word", "segment"],

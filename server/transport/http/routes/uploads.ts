@@ -1,6 +1,7 @@
 /**
  * `POST /v1/audio/transcriptions` behind its limits: uploads transcribing at once, all keys
- * together (more are a `503` with `Retry-After`), and per API key (more are a `429`). While the
+ * together (more are a `503` with `Retry-After`), per API key and per client address (more are a
+ * `429`: a few slow senders from one place cannot hold every slot, keys or none). While the
  * server drains, new uploads are refused as new sessions are (`503`, reason `draining`) and those
  * already running finish. The upload itself is handled by `transcriptions.ts`.
  *
@@ -15,10 +16,18 @@ import { handleTranscription, type TranscriptionService } from "../transcription
 /** Uploads transcribing at once by default. */
 export const DEFAULT_MAX_UPLOADS = 4;
 
+/** Uploads one client address may have in flight at once by default. */
+export const DEFAULT_MAX_UPLOADS_PER_CLIENT = 2;
+
 /** How the upload route is set up. */
 export interface UploadRouteOptions {
   /** Uploads transcribing at once, all keys together (default {@linkcode DEFAULT_MAX_UPLOADS}). */
   maxUploads?: number;
+  /**
+   * Uploads in flight at once from one client address (see `client_address.ts`), whatever key
+   * it holds (default {@linkcode DEFAULT_MAX_UPLOADS_PER_CLIENT}).
+   */
+  maxPerClient?: number;
   /** The models an upload may name; without them, only the server's choice. */
   models?: ModelCatalog;
   /** Whether the server is draining (then new uploads are refused); default never. */
@@ -32,13 +41,18 @@ export class UploadRoute {
   readonly #draining: () => boolean;
   /** Uploads transcribing at once, at most. */
   readonly max: number;
+  /** Uploads in flight from one client address, at most. */
+  readonly maxPerClient: number;
   /** Uploads running, per key. */
   readonly #running = new Map<string, number>();
+  /** Uploads running, per client address. */
+  readonly #byClient = new Map<string, number>();
 
   constructor(service: TranscriptionService, opts: UploadRouteOptions = {}) {
     this.#service = service;
     this.#models = opts.models;
     this.max = opts.maxUploads ?? DEFAULT_MAX_UPLOADS;
+    this.maxPerClient = opts.maxPerClient ?? DEFAULT_MAX_UPLOADS_PER_CLIENT;
     this.#draining = opts.draining ?? (() => false);
   }
 
@@ -49,8 +63,8 @@ export class UploadRoute {
     return n;
   }
 
-  /** Transcribes one upload from `who`, within the limits. */
-  async transcribe(req: Request, who: Principal): Promise<Response> {
+  /** Transcribes one upload from `who` at client address `client`, within the limits. */
+  async transcribe(req: Request, who: Principal, client = "local"): Promise<Response> {
     if (this.#draining()) {
       throw new HttpError(
         503,
@@ -75,11 +89,21 @@ export class UploadRoute {
         { headers: { "retry-after": "10" }, reason: "key_limit" },
       );
     }
+    if ((this.#byClient.get(client) ?? 0) >= this.maxPerClient) {
+      throw new HttpError(
+        429,
+        `Cannot transcribe: ${client} already has ${this.maxPerClient} uploads in flight ` +
+          "(wait for one to finish)",
+        { headers: { "retry-after": "10" }, reason: "client_limit" },
+      );
+    }
     bump(this.#running, who.name, 1);
+    bump(this.#byClient, client, 1);
     try {
       return await handleTranscription(req, this.#service, this.#models);
     } finally {
       bump(this.#running, who.name, -1);
+      bump(this.#byClient, client, -1);
     }
   }
 }
