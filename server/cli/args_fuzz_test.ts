@@ -45,6 +45,7 @@ const COMMANDS: {
       "--key-max-uploads",
       "--allowed-origin",
       "--max-session-s",
+      "--idle-state-release-s",
       "--idle-timeout-s",
       "--max-message-bytes",
       "--max-upload-mb",

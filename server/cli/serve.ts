@@ -174,6 +174,14 @@ export const SERVE_FLAGS = {
     unit: "s",
     help: "a session that receives nothing this long is ended (a client that vanished)",
   },
+  idleStateReleaseS: {
+    flag: "--idle-state-release-s",
+    arg: "N",
+    env: "HUM_IDLE_STATE_RELEASE_S",
+    schema: z.coerce.number().min(0).max(86_400).default(60),
+    unit: "s",
+    help: "a pooled decoding state unused this long is freed and its memory returned (0: kept)",
+  },
   maxMessageBytes: {
     flag: "--max-message-bytes",
     arg: "N",
@@ -268,6 +276,7 @@ async function serve(opts: Options): Promise<number> {
     models: opts.models,
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
+    idleStateReleaseMs: opts.idleStateReleaseS * 1000,
     intents: await loadDefaultIntentClassifier(),
     scheduler: { slots: opts.slots, threadsPerJob: 2, batchShare: opts.uploadShare },
   });

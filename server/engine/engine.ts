@@ -42,6 +42,11 @@ export interface EngineOptions {
   models?: string[];
   /** Idle decoding states kept per model for the next sessions (default 4). */
   maxIdleStates?: number;
+  /**
+   * An idle decoding state unused this long is freed and its pages returned to the system, ms
+   * (default 60 000; 0: kept while the engine runs).
+   */
+  idleStateReleaseMs?: number;
   /** Silero VAD model name or path. */
   vadModel?: string;
   useGpu?: boolean;
@@ -130,7 +135,13 @@ export class Engine {
       : s instanceof InferenceScheduler
       ? s
       : new InferenceScheduler(s);
-    this.models = new ModelRegistry({ useGpu: opts.useGpu, maxIdleStates: opts.maxIdleStates });
+    this.models = new ModelRegistry({
+      useGpu: opts.useGpu,
+      maxIdleStates: opts.maxIdleStates,
+      idleStateReleaseMs: opts.idleStateReleaseMs,
+      // The states' buffers were freed: give their pages back (decision 003).
+      onStatesReleased: () => releaseFreeMemory(),
+    });
     if (opts.models?.length) void this.models.preload(opts.models);
   }
 

@@ -124,26 +124,47 @@ export interface ModelStatus {
   error?: string;
 }
 
+/** Options of a {@linkcode StatePool}. */
+export interface StatePoolOptions {
+  /** Idle states kept, at most (default 4). */
+  maxIdle?: number;
+  /**
+   * An idle state unused for this long is freed, ms (default 60 000; 0: kept until the pool
+   * closes): a burst of sessions leaves no standing memory once it has passed.
+   */
+  idleReleaseMs?: number;
+  /** Called after idle states were freed (the engine returns the pages to the system). */
+  onReleased?: (count: number) => void;
+}
+
 /**
  * Idle decoding states of one model, handed to sessions and taken back. A state keeps its
- * buffers between sessions, which is what saves the allocation; at most `maxIdle` are kept.
+ * buffers between sessions, which is what saves the allocation; at most `maxIdle` are kept, and
+ * none longer than `idleReleaseMs` unused.
  */
 export class StatePool {
   readonly model: WhisperModel;
   readonly maxIdle: number;
-  #idle: WhisperState[] = [];
+  readonly idleReleaseMs: number;
+  readonly #onReleased?: (count: number) => void;
+  /** Idle states, the most recently given back last, each with when (performance.now()). */
+  #idle: { state: WhisperState; since: number }[] = [];
   #used = 0;
   #created = 0;
+  #released = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(model: WhisperModel, maxIdle = 4) {
+  constructor(model: WhisperModel, opts: StatePoolOptions = {}) {
     this.model = model;
-    this.maxIdle = maxIdle;
+    this.maxIdle = opts.maxIdle ?? 4;
+    this.idleReleaseMs = opts.idleReleaseMs ?? 60_000;
+    this.#onReleased = opts.onReleased;
   }
 
-  /** An idle state, or a new one. */
+  /** An idle state (the most recently used), or a new one. */
   async take(): Promise<WhisperState> {
-    let st = this.#idle.pop();
-    while (st?.closed) st = this.#idle.pop();
+    let st = this.#idle.pop()?.state;
+    while (st?.closed) st = this.#idle.pop()?.state;
     if (!st) {
       st = await this.model.createState();
       this.#created++;
@@ -155,18 +176,60 @@ export class StatePool {
   /** Takes a state back: kept idle if there is room, freed otherwise. */
   give(st: WhisperState): void {
     this.#used--;
-    if (!st.closed && !this.model.closed && this.#idle.length < this.maxIdle) this.#idle.push(st);
-    else st.close();
+    if (!st.closed && !this.model.closed && this.#idle.length < this.maxIdle) {
+      this.#idle.push({ state: st, since: performance.now() });
+      this.#arm();
+    } else st.close();
   }
 
-  /** States in use, idle, and allocated in all. */
-  get counts(): { used: number; idle: number; created: number } {
-    return { used: this.#used, idle: this.#idle.length, created: this.#created };
+  /** States in use, idle, allocated in all, and freed for having idled too long. */
+  get counts(): { used: number; idle: number; created: number; released: number } {
+    return {
+      used: this.#used,
+      idle: this.#idle.length,
+      created: this.#created,
+      released: this.#released,
+    };
+  }
+
+  /**
+   * Frees the states idle since before `now - idleReleaseMs` and returns how many; the pool's
+   * timer calls it, tests may too.
+   */
+  sweep(now = performance.now()): number {
+    if (this.idleReleaseMs <= 0) return 0;
+    // The oldest are first: the ones given back longest ago.
+    let n = 0;
+    while (this.#idle.length && now - this.#idle[0].since >= this.idleReleaseMs) {
+      this.#idle.shift()!.state.close();
+      n++;
+    }
+    if (n) {
+      this.#released += n;
+      this.#onReleased?.(n);
+    }
+    this.#arm();
+    return n;
   }
 
   /** Frees the idle states (the pool stays usable). */
   close(): void {
-    for (const st of this.#idle.splice(0)) st.close();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const { state } of this.#idle.splice(0)) state.close();
+  }
+
+  /** Schedules the next sweep for when the oldest idle state expires (none if none is idle). */
+  #arm(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const oldest = this.#idle[0];
+    if (!oldest || this.idleReleaseMs <= 0) return;
+    const due = Math.max(0, oldest.since + this.idleReleaseMs - performance.now());
+    const timer = setTimeout(() => this.sweep(), due + 1);
+    // The sweep never keeps a process alive by itself.
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
   }
 }
 
@@ -186,6 +249,10 @@ export interface ModelRegistryOptions {
   useGpu?: boolean;
   /** Idle states kept per model (default 4). */
   maxIdleStates?: number;
+  /** An idle state unused this long is freed, ms (default 60 000; 0: never). */
+  idleStateReleaseMs?: number;
+  /** Called after idle states were freed. */
+  onStatesReleased?: (count: number) => void;
   /** Name or path → file (default `resolveModel`). */
   resolve?: (name: string) => Promise<string>;
   /** Loads a model file (default `WhisperModel.load`). */
@@ -346,7 +413,11 @@ export class ModelRegistry {
       (m) => {
         e.state = "ready";
         e.loadedInS = round2((performance.now() - t0) / 1000);
-        e.pool = new StatePool(m, this.#opts.maxIdleStates ?? 4);
+        e.pool = new StatePool(m, {
+          maxIdle: this.#opts.maxIdleStates,
+          idleReleaseMs: this.#opts.idleStateReleaseMs,
+          onReleased: this.#opts.onStatesReleased,
+        });
         const w = this.#readyWaiters.splice(0);
         for (const f of w) f();
       },

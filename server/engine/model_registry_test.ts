@@ -118,13 +118,13 @@ Deno.test({
   ignore: !hasShared(TINY),
   async fn() {
     using model = await WhisperModel.load(sharedPath(TINY));
-    const pool = new StatePool(model, 1);
+    const pool = new StatePool(model, { maxIdle: 1 });
     const a = await pool.take();
     const b = await pool.take();
-    assertEquals(pool.counts, { used: 2, idle: 0, created: 2 });
+    assertEquals(pool.counts, { used: 2, idle: 0, created: 2, released: 0 });
     pool.give(a);
     pool.give(b);
-    assertEquals(pool.counts, { used: 0, idle: 1, created: 2 });
+    assertEquals(pool.counts, { used: 0, idle: 1, created: 2, released: 0 });
     assert(b.closed, "one past maxIdle is freed");
     const again = await pool.take();
     assert(again === a, "the idle state is reused");
@@ -132,5 +132,63 @@ Deno.test({
     pool.give(again);
     pool.close();
     assert(a.closed);
+  },
+});
+
+Deno.test({
+  name: "a state pool frees states left idle past idleReleaseMs, oldest first, and says so",
+  ignore: !hasShared(TINY),
+  async fn() {
+    using model = await WhisperModel.load(sharedPath(TINY));
+    const released: number[] = [];
+    const pool = new StatePool(model, {
+      maxIdle: 4,
+      idleReleaseMs: 60_000,
+      onReleased: (n) => released.push(n),
+    });
+    try {
+      const [a, b, c] = [await pool.take(), await pool.take(), await pool.take()];
+      pool.give(a);
+      pool.give(b);
+      const t0 = performance.now();
+      assertEquals(pool.sweep(t0 + 59_000), 0, "not yet idle long enough");
+      await new Promise((r) => setTimeout(r, 5));
+      // c comes back later: at t0 + 59.999 s a and b have idled a minute, c has not.
+      const t1 = performance.now();
+      pool.give(c);
+      assertEquals(pool.sweep(t1 + 59_999), 2);
+      assert(a.closed && b.closed && !c.closed);
+      assertEquals(released, [2]);
+      assertEquals(pool.counts, { used: 0, idle: 1, created: 3, released: 2 });
+      // A state handed out again is not freed under its user.
+      const again = await pool.take();
+      assert(again === c);
+      assertEquals(pool.sweep(t1 + 10_000_000), 0);
+      assert(!again.closed);
+      pool.give(again);
+    } finally {
+      pool.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a state pool's own timer frees idle states with no sweep asked for",
+  ignore: !hasShared(TINY),
+  async fn() {
+    using model = await WhisperModel.load(sharedPath(TINY));
+    const released: number[] = [];
+    const pool = new StatePool(model, { idleReleaseMs: 20, onReleased: (n) => released.push(n) });
+    try {
+      const st = await pool.take();
+      pool.give(st);
+      // (The pool's timer does not keep the process alive: this wait does.)
+      while (!released.length) await new Promise((r) => setTimeout(r, 5));
+      assertEquals(released, [1]);
+      assert(st.closed);
+      assertEquals(pool.counts.idle, 0);
+    } finally {
+      pool.close();
+    }
   },
 });
