@@ -91,6 +91,22 @@ export const LOADTEST_FLAGS = {
     help: "also upload FILE back to back during each level (live sessions beside file " +
       "transcription)",
   },
+  settle: {
+    flag: "--settle",
+    arg: "S",
+    schema: z.coerce.number().min(0).max(3600).default(0),
+    unit: "s",
+    help: "after each level, leave the server idle this long and read its memory again (does a " +
+      "burst's memory come back?)",
+  },
+  serverArgs: {
+    flag: "--server-arg",
+    arg: "ARG",
+    repeat: "append",
+    schema: z.array(z.string()).default([]),
+    help: "a flag for the server started here (repeat it: --server-arg=--idle-state-release-s " +
+      "--server-arg=0)",
+  },
   out: {
     flag: "--out",
     arg: "FILE",
@@ -139,6 +155,7 @@ export function loadTable(reports: readonly LoadReport[]): string {
     "errors",
     "WER %",
     "server MB",
+    "settled MB",
     "uploads",
   ];
   const rows = reports.map((r) => [
@@ -151,7 +168,8 @@ export function loadTable(reports: readonly LoadReport[]): string {
     String(r.lost_segments),
     String(r.errors.length),
     r.wer_pct === undefined ? "–" : r.wer_pct.toFixed(2),
-    r.server_peak_rss_mb === undefined ? "–" : String(r.server_peak_rss_mb),
+    r.server_peak_rss_mb === undefined ? "–" : `${r.server_rss_start_mb}→${r.server_peak_rss_mb}`,
+    r.server_rss_settled_mb === undefined ? "–" : String(r.server_rss_settled_mb),
     r.uploads === undefined ? "–" : `${r.uploads} (${r.upload_median_s ?? "–"} s)`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -168,6 +186,7 @@ async function main(opts: Options): Promise<number> {
     alignPath: sibling(opts.file, ".align.json"),
     reference: reference ? Deno.readTextFileSync(reference) : undefined,
     uploadFile: opts.upload,
+    settleS: opts.settle,
   };
   const reports: LoadReport[] = [];
   for (const n of opts.sessions) {
@@ -178,7 +197,7 @@ async function main(opts: Options): Promise<number> {
         slots: opts.slots,
         model: opts.model,
         // Measure latency at every N: refusing sessions under load is admission's job, not here.
-        args: ["--no-refuse-when-overloaded"],
+        args: ["--no-refuse-when-overloaded", ...opts.serverArgs],
       });
     }
     console.error(`loadtest: ${n} sessions for ${opts.duration} s…`);

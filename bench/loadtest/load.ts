@@ -37,6 +37,11 @@ export interface LoadOptions {
    * (one upload at a time): how much uploads cost live sessions, and how fast they go beside them.
    */
   uploadFile?: string;
+  /**
+   * After the last client is done, wait this long with the server idle and read its memory again
+   * (`server_rss_settled_mb`): whether a burst's memory comes back. Default 0: not measured.
+   */
+  settleS?: number;
 }
 
 /** What one load level measured. */
@@ -58,6 +63,10 @@ export interface LoadReport {
   wer_pct?: number;
   server_peak_rss_mb?: number;
   server_rss_start_mb?: number;
+  /** The server's RSS `settleS` after the load ended, MB. */
+  server_rss_settled_mb?: number;
+  /** When it was read, s after the load ended. */
+  settled_after_s?: number;
   /** The server's inference queue at the end (`/v1/status` `queue`: waits, drops, degrade level). */
   server_queue?: Record<string, unknown>;
   /** Uploads finished during the level (with `uploadFile`), and their median wall time, s. */
@@ -185,6 +194,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     report.server_peak_rss_mb = Math.max(peakRss, m.rssMb);
     report.server_rss_start_mb = rssStart;
     report.server_queue = (await opts.server.status()).queue as Record<string, unknown>;
+    if (opts.settleS) {
+      await new Promise((r) => setTimeout(r, opts.settleS! * 1000));
+      report.server_rss_settled_mb = (await opts.server.memory()).rssMb;
+      report.settled_after_s = opts.settleS;
+    }
   }
   return report;
 }
