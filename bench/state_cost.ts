@@ -71,7 +71,7 @@ for (const st of created) {
 const afterDecode = rssMb();
 for (const st of created) st.close();
 // A pool: the first takes allocate, the takes after giving them back reuse.
-const pool = new StatePool(model, states);
+const pool = new StatePool(model, { maxIdle: states, idleReleaseMs: 0 });
 const taken = await Promise.all(Array.from({ length: states }, () => pool.take()));
 for (const st of taken) pool.give(st);
 const takeMs: number[] = [];
