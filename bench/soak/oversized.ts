@@ -7,7 +7,8 @@
  * Counts: `sessions`, `status_<code>` when the offer is refused, `connected`, `ready_timeout`,
  * `sent` / `bytes_sent` / `send_failed` (werift refused to send), then per session what came back:
  * `error_<code>` per error event, and how it ended — `ended_<reason>`, `connection_closed` /
- * `connection_failed`, or `still_open` after the wait.
+ * `connection_failed`, or `still_open` after the wait — and `unsent_bytes_at_leave` (what was
+ * still buffered on the client's side when it left).
  *
  * @module
  */
@@ -71,6 +72,8 @@ export async function sendOversized(opts: OversizedOptions, tally: Tally): Promi
     const end = await within(s.over, opts.waitS * 1000, "still_open");
     for (const code of errorCodes(s.messages)) tally.add(`error_${code}`);
     tally.add(end);
+    // What werift had not yet put on the wire when the client left (a slow SCTP link).
+    tally.add("unsent_bytes_at_leave", s.audio!.bufferedAmount);
   } finally {
     await s.pc.close();
   }
