@@ -7,8 +7,8 @@
  * Counts: `sessions`, `status_<code>` when the offer is refused, `connected`, `ready_timeout`,
  * `sent` / `bytes_sent` / `send_failed` (werift refused to send), then per session what came back:
  * `error_<code>` per error event, and how it ended — `ended_<reason>`, `connection_closed` /
- * `connection_failed`, or `still_open` after the wait — and `unsent_bytes_at_leave` (what was
- * still buffered on the client's side when it left).
+ * `connection_failed`, or `still_open` after the wait — and `stalled_at_leave` when the message
+ * had not got through whole by then.
  *
  * @module
  */
@@ -72,8 +72,10 @@ export async function sendOversized(opts: OversizedOptions, tally: Tally): Promi
     const end = await within(s.over, opts.waitS * 1000, "still_open");
     for (const code of errorCodes(s.messages)) tally.add(`error_${code}`);
     tally.add(end);
-    // What werift had not yet put on the wire when the client left (a slow SCTP link).
-    tally.add("unsent_bytes_at_leave", s.audio!.bufferedAmount);
+    // werift counts a message as sent once its last fragment is acknowledged: a message still
+    // buffered when the client leaves never got through whole (the receiver's SCTP window filled
+    // with its fragments and stayed full).
+    if (s.audio!.bufferedAmount > 0) tally.add("stalled_at_leave");
   } finally {
     await s.pc.close();
   }
