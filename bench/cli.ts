@@ -4,14 +4,16 @@
  * table, writes the results with provenance to `bench/results/<run>.yaml` and its HTML report
  * beside them, and with `--baseline`
  * compares them metric by metric: exit 1 on a regression beyond the definition's tolerances.
- * `deno task bench --compare RESULTS.yaml --baseline BASE.yaml` compares without running.
+ * `deno task bench --compare RESULTS.yaml --baseline BASE.yaml` compares without running. A soak
+ * definition (one with a `soak:` section, e.g. `bench/definitions/soak.yaml`) runs its variants
+ * instead (`soak/runner.ts`) and writes its figures the same way, without an HTML report.
  *
  * @module
  */
 
 import { join } from "node:path";
 import { z } from "zod";
-import { stringify } from "yaml";
+import { Document, type Scalar, stringify, visit } from "yaml";
 import {
   type CommandSpec,
   flagSchema,
@@ -20,12 +22,14 @@ import {
   parseFlags,
 } from "../util/flags.ts";
 import { runCommand } from "../util/command.ts";
-import { loadDefinition } from "./definition.ts";
+import { loadAnyDefinition, type SoakDefinition } from "./definition.ts";
 import { runBenchmark } from "./harness/runner.ts";
 import { compareResults, readResults, writeResults } from "./harness/baseline.ts";
 import { comparisonText, progressLine, resultsTable, sweeps, sweepText } from "./harness/table.ts";
 import { REPO_ROOT } from "../ffi/whisper/build.ts";
 import { writeReport } from "./report/cli.ts";
+import { runSoak } from "./soak/runner.ts";
+import { soakTable } from "./soak/figures.ts";
 
 /** The flags of `deno task bench`. */
 export const BENCH_FLAGS = {
@@ -88,7 +92,9 @@ async function bench(opts: Options): Promise<number> {
     console.log(comparisonText(report));
     return report.regressions ? 1 : 0;
   }
-  const def = loadDefinition(opts.file);
+  const any = loadAnyDefinition(opts.file);
+  if (any.kind === "soak") return await soak(any.def, opts);
+  const def = any.def;
   const baseline = opts.baseline ? readResults(opts.baseline) : null;
   const tty = Deno.stderr.isTerminal();
   const enc = new TextEncoder();
@@ -124,6 +130,44 @@ async function bench(opts: Options): Promise<number> {
     if (report.regressions) code = 1;
   }
   return code;
+}
+
+/**
+ * A soak definition: its variants one after the other, a table, the results file (no HTML
+ * report: it shows cells, and a soak has none). Exit 1 on a lost segment or an honest error.
+ */
+async function soak(def: SoakDefinition, opts: Options): Promise<number> {
+  if (opts.baseline) throw new Error("Cannot compare a soak with --baseline: compare its figures");
+  const results = await runSoak(def, {
+    definitionPath: opts.file,
+    definitionText: Deno.readTextFileSync(opts.file),
+  });
+  console.log(soakTable(results.soak.variants));
+  const out = resultsPath(opts.out, results.run_id);
+  // Each RSS sample ([s, MB]) on one line.
+  const doc = new Document(results, { aliasDuplicateObjects: false });
+  visit(doc, {
+    Seq(_, node) {
+      if (
+        node.items.length === 2 && node.items.every((x) => typeof (x as Scalar).value === "number")
+      ) {
+        node.flow = true;
+      }
+    },
+  });
+  const text = doc.toString({ lineWidth: 0 });
+  try {
+    await Deno.mkdir(join(out, ".."), { recursive: true });
+    await Deno.writeTextFile(out, text);
+  } catch (err) {
+    console.log(text);
+    throw new Error(`Cannot write ${out}: ${(err as Error).message} (the results are above)`);
+  }
+  console.log(`\nresults: ${out}`);
+  const bad = results.soak.variants.some((v) =>
+    v.error || !v.honest || v.honest.lost_segments > 0 || v.honest.errors > 0
+  );
+  return bad ? 1 : 0;
 }
 
 if (import.meta.main) {

@@ -146,6 +146,87 @@ export const DefinitionSchema = z.strictObject({
   tolerances: z.record(z.string(), Tolerance).default({}),
 });
 
+/** A positive number of seconds, at most a day. */
+const Seconds = z.number().positive().max(86_400);
+
+/**
+ * The hostile clients of a soak, each bounded: how many at once or how often. A kind left out
+ * does not run.
+ */
+export const HostileSchema = z.strictObject({
+  /** Uploads whose body trickles in a byte at a time (raw TCP), reopened when the server cuts one. */
+  trickle: z.strictObject({
+    clients: z.number().int().min(1).max(16),
+    /** Seconds between two bytes. */
+    byte_every_s: Seconds.default(3),
+  }).optional(),
+  /** Session offers (a real SDP) posted, then the client peer closed without connecting. */
+  unconnected_post: z.strictObject({
+    /** One offer per this many seconds. */
+    every_s: Seconds,
+  }).optional(),
+  /** A connected session sent one message of `bytes` on its `audio` channel; a new one each time. */
+  oversized: z.strictObject({
+    every_s: Seconds,
+    bytes: z.number().int().min(1).max(64 * 2 ** 20).default(4 * 2 ** 20),
+    /** How long to watch for the server's answer before leaving, s. */
+    wait_s: Seconds.default(10),
+  }).optional(),
+  /** Connected sessions whose Opus track carries random payloads (20 ms RTP timestamps). */
+  junk_rtp: z.strictObject({
+    clients: z.number().int().min(1).max(16).default(1),
+    /** How long each junk session sends, s, before it leaves. */
+    session_s: Seconds.default(30),
+    /** Pause before the next junk session, s. */
+    pause_s: Seconds.default(5),
+  }).optional(),
+});
+
+/** The variants of a soak: the same honest load with and without the hostile clients. */
+export const SOAK_VARIANTS = ["with_hostile", "without_hostile"] as const;
+
+/** A soak: real-time sessions for a long time beside bounded hostile clients. */
+export const SoakSchema = z.strictObject({
+  /** How long each variant's honest clients keep starting sessions, s. */
+  duration_s: Seconds,
+  /** The server, started as a process of its own for each variant (`deno task start` flags). */
+  server: z.strictObject({
+    model: z.string().min(1).default("tiny.en"),
+    max_sessions: z.number().int().min(1).max(10_000).default(32),
+    /** More `serve.ts` flags, e.g. `--no-refuse-when-overloaded`. */
+    args: z.array(z.string().min(1)).default([]),
+  }).default({ model: "tiny.en", max_sessions: 32, args: [] }),
+  /** The honest load: as `deno task loadtest`, one level. */
+  honest: z.strictObject({
+    sessions: z.number().int().min(1).max(64),
+    /** Audio file, relative to the definition; its .txt and .align.json beside it are used. */
+    file: z.string().min(1),
+    transport: z.enum(["media", "audio", "mel"]).default("media"),
+    mode: z.enum(MODE_NAMES).default("latency"),
+    /** Clients start spread over this many ms. */
+    spread_ms: z.number().int().min(0).max(600_000).default(1000),
+  }),
+  /** Seconds between two samples of the server's RSS. */
+  rss_interval_s: Seconds.default(10),
+  hostile: HostileSchema.default({}),
+  /** Which variants run, in this order, each on a fresh server process. */
+  variants: z.array(z.enum(SOAK_VARIANTS)).min(1).max(2)
+    .refine((v) => new Set(v).size === v.length, "each variant at most once")
+    .default([...SOAK_VARIANTS]),
+});
+
+/** A soak definition: a `soak:` section instead of workloads, SUTs and run configs. */
+export const SoakDefinitionSchema = z.strictObject({
+  benchmark: Name,
+  description: z.string().optional(),
+  soak: SoakSchema,
+});
+
+/** A validated soak definition. */
+export type SoakDefinition = z.infer<typeof SoakDefinitionSchema>;
+export type SoakDef = z.infer<typeof SoakSchema>;
+export type HostileDef = z.infer<typeof HostileSchema>;
+
 /** A validated benchmark definition. */
 export type Definition = z.infer<typeof DefinitionSchema>;
 export type WorkloadDef = z.infer<typeof WorkloadSchema>;
@@ -161,11 +242,9 @@ export interface Cell {
 
 /** Parses and validates a definition's YAML text; `label` names it in errors. */
 export function parseDefinition(text: string, label = "definition"): Definition {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (err) {
-    throw new SyntaxError(`Cannot read ${label}: not YAML (${(err as Error).message})`);
+  const raw = readYaml(text, label);
+  if (isSoak(raw)) {
+    throw new TypeError(`Cannot read ${label}: a soak definition (it has "soak:"), not a matrix`);
   }
   const r = DefinitionSchema.safeParse(raw);
   if (!r.success) {
@@ -201,15 +280,62 @@ export function parseDefinition(text: string, label = "definition"): Definition 
   return def;
 }
 
-/** Reads and validates a definition file. */
-export function loadDefinition(path: string): Definition {
-  let text: string;
+function readYaml(text: string, label: string): unknown {
   try {
-    text = Deno.readTextFileSync(path);
+    return parse(text);
+  } catch (err) {
+    throw new SyntaxError(`Cannot read ${label}: not YAML (${(err as Error).message})`);
+  }
+}
+
+function isSoak(raw: unknown): boolean {
+  return typeof raw === "object" && raw !== null && "soak" in raw;
+}
+
+/** Parses and validates a soak definition's YAML text; `label` names it in errors. */
+export function parseSoakDefinition(text: string, label = "definition"): SoakDefinition {
+  const r = SoakDefinitionSchema.safeParse(readYaml(text, label));
+  if (!r.success) {
+    throw new TypeError(`Cannot read ${label}: ${describeIssue(r.error, "document")}`);
+  }
+  const { soak } = r.data;
+  if (soak.variants.includes("with_hostile") && !Object.values(soak.hostile).some(Boolean)) {
+    throw new TypeError(
+      `Cannot read ${label}: soak.hostile: the with_hostile variant needs at least one hostile ` +
+        "client (trickle, unconnected_post, oversized, junk_rtp)",
+    );
+  }
+  return r.data;
+}
+
+/** A definition of either kind: a matrix of cells, or a soak. */
+export type AnyDefinition =
+  | { kind: "matrix"; def: Definition }
+  | { kind: "soak"; def: SoakDefinition };
+
+/** Parses a definition of either kind: a document with a `soak:` section is a soak. */
+export function parseAnyDefinition(text: string, label = "definition"): AnyDefinition {
+  return isSoak(readYaml(text, label))
+    ? { kind: "soak", def: parseSoakDefinition(text, label) }
+    : { kind: "matrix", def: parseDefinition(text, label) };
+}
+
+function readDefinitionText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
   } catch (err) {
     throw new Error(`Cannot read definition ${path}: ${(err as Error).message}`);
   }
-  return parseDefinition(text, path);
+}
+
+/** Reads and validates a definition file of either kind. */
+export function loadAnyDefinition(path: string): AnyDefinition {
+  return parseAnyDefinition(readDefinitionText(path), path);
+}
+
+/** Reads and validates a definition file. */
+export function loadDefinition(path: string): Definition {
+  return parseDefinition(readDefinitionText(path), path);
 }
 
 /** The matrix's cells, in order (every combination when the definition has no matrix). */

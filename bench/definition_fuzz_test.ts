@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import process from "node:process";
 import { stringify } from "yaml";
-import { cells, type Definition, parseDefinition } from "./definition.ts";
+import { cells, type Definition, parseAnyDefinition, parseDefinition } from "./definition.ts";
 import { assert, assertEquals } from "../ffi/testing/assert.ts";
 import { expectContractError, fuzz, mutated, thrown } from "../ffi/testing/fuzz.ts";
 
@@ -9,9 +9,11 @@ import { expectContractError, fuzz, mutated, thrown } from "../ffi/testing/fuzz.
 process.emitWarning = () => {};
 
 const enc = new TextEncoder(), dec = new TextDecoder();
+// The matrix definitions (soak definitions have no matrix; definition_test.ts covers them).
 const REAL = [...Deno.readDirSync(new URL("./definitions", import.meta.url))]
   .filter((e) => e.name.endsWith(".yaml"))
-  .map((e) => Deno.readTextFileSync(new URL(`./definitions/${e.name}`, import.meta.url)));
+  .map((e) => Deno.readTextFileSync(new URL(`./definitions/${e.name}`, import.meta.url)))
+  .filter((t) => parseAnyDefinition(t).kind === "matrix");
 
 /** What parseDefinition must do with any text: a definition whose matrix resolves, or its documented error. */
 function checkText(text: string): Definition | undefined {
@@ -147,4 +149,29 @@ Deno.test("parseDefinition: every real definition parses, and round-trips throug
     assert(def, "a real definition was refused");
     assertEquals(parseDefinition(stringify(def)), def);
   }
+});
+
+const SOAKS = [...Deno.readDirSync(new URL("./definitions", import.meta.url))]
+  .filter((e) => e.name.startsWith("soak") && e.name.endsWith(".yaml"))
+  .map((e) => Deno.readTextFileSync(new URL(`./definitions/${e.name}`, import.meta.url)));
+
+Deno.test("parseAnyDefinition: a soak definition mutated is a soak, a matrix or its documented error", () => {
+  assert(SOAKS.length >= 2, "the soak definitions are there");
+  fuzz(
+    "bench.parseAnyDefinition(soak text)",
+    fc.property(
+      fc.constantFrom(...SOAKS).chain((t) => mutated(enc.encode(t), 4)).map((b) => dec.decode(b)),
+      (t) => {
+        let any: ReturnType<typeof parseAnyDefinition> | undefined;
+        const err = thrown(() => (any = parseAnyDefinition(t, "fuzz.yaml")));
+        expectContractError(err, [SyntaxError, TypeError], "Cannot read fuzz.yaml: ");
+        if (any?.kind === "soak") {
+          const { soak } = any.def;
+          assert(soak.duration_s > 0 && soak.honest.sessions >= 1, "duration and sessions");
+          assert(soak.variants.length >= 1, "a variant");
+        }
+      },
+    ),
+    { runs: 300 },
+  );
 });

@@ -1,0 +1,69 @@
+import { assertEquals } from "../../ffi/testing/assert.ts";
+import { p90Ratio, rssFigures, slope, soakTable, type VariantResult } from "./figures.ts";
+
+Deno.test("slope: least squares, per unit of x; null without two distinct x", () => {
+  assertEquals(slope([[0, 1], [1, 3], [2, 5]]), 2);
+  assertEquals(slope([[0, 5], [10, 5], [20, 5]]), 0);
+  assertEquals(slope([[3, 1]]), null);
+  assertEquals(slope([[3, 1], [3, 2]]), null);
+});
+
+Deno.test("rssFigures: first, max, last, and the slope of the second half in MB per minute", () => {
+  // Up 100 MB over the first minute, then 1 MB per minute (a slow leak) for 9 minutes.
+  const samples: [number, number][] = [];
+  for (let t = 0; t <= 600; t += 10) {
+    samples.push([t, t <= 60 ? 300 + t * 100 / 60 : 400 + (t - 60) / 60]);
+  }
+  const r = rssFigures(samples, 10);
+  assertEquals([r.first_mb, r.max_mb, r.last_mb], [300, 409, 409]);
+  assertEquals(r.slope_mb_per_min_second_half, 1);
+  assertEquals(r.samples.length, 61);
+  const flat = rssFigures([[0, 300], [100, 400], [200, 400], [300, 400]], 100);
+  assertEquals(flat.slope_mb_per_min_second_half, 0);
+  assertEquals(rssFigures([], 10).first_mb, null);
+});
+
+function variant(name: string, p90: number | null): VariantResult {
+  return {
+    variant: name,
+    wall_s: 70,
+    honest: {
+      sessions: 2,
+      runs: 2,
+      words: 300,
+      finals: 20,
+      lost_segments: 0,
+      errors: 0,
+      error_samples: [],
+      wer_pct: 10.5,
+      emission_p50_ms: 1000,
+      emission_p90_ms: p90,
+      emission_p99_ms: 3000,
+      latency_basis: "alignment",
+    },
+    rss: rssFigures([[0, 300], [60, 310]], 10),
+    server_sessions: { max: 4, at_load_end: name === "with_hostile" ? 2 : 0 },
+    server_alive_at_end: true,
+    hostile: name === "with_hostile"
+      ? { trickle: { kind: "trickle", counts: { status_408: 3 }, errors: 0, error_samples: [] } }
+      : {},
+  };
+}
+
+Deno.test("p90Ratio: with over without, only when both measured it", () => {
+  assertEquals(p90Ratio([variant("with_hostile", 3000), variant("without_hostile", 2000)]), 1.5);
+  assertEquals(p90Ratio([variant("with_hostile", 3000)]), null);
+  assertEquals(p90Ratio([variant("with_hostile", 3000), variant("without_hostile", null)]), null);
+});
+
+Deno.test("soakTable: a row per variant, the ratio, and each hostile kind's counts", () => {
+  const text = soakTable([variant("with_hostile", 3000), variant("without_hostile", 2000)]);
+  const lines = text.split("\n");
+  assertEquals(lines[1].split(/\s{2,}/).slice(0, 5), ["with_hostile", "2", "300", "1.00", "3.00"]);
+  assertEquals(lines[3], "honest p90 with / without hostile clients: 1.50");
+  assertEquals(
+    lines[4],
+    "with_hostile: server sessions at most 4, open when the honest load ended 2",
+  );
+  assertEquals(lines[5], "with_hostile · trickle: status_408 3");
+});
