@@ -402,13 +402,14 @@ export class LiveSession {
 
   /**
    * The transport refused a data-channel message on `channel` while it was still arriving: more
-   * than {@linkcode maxMessageBytes} of it (`heldBytes`) had come. A `message_too_large` error
-   * event, counted as bad input; the session goes on.
+   * than {@linkcode maxMessageBytes} of it (`heldBytes`, in `fragments`) had come, or it came in
+   * too many fragments. A `message_too_large` error event, counted as bad input; the session goes
+   * on.
    */
-  refuseOversized(channel: string, heldBytes: number): void {
+  refuseOversized(channel: string, heldBytes: number, fragments: number): void {
     this.#bad(
       "message_too_large",
-      `a data-channel message on "${channel}" was refused while arriving: ${heldBytes} bytes of it had come, over this server's limit of ${this.maxMessageBytes}`,
+      `a data-channel message on "${channel}" was refused while arriving: ${heldBytes} bytes of it had come (${fragments} fragments); this server's limit is ${this.maxMessageBytes} bytes`,
     );
   }
 

@@ -26,12 +26,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * A session over data channels. `hostile`: the client sends past the answer's max-message-size
- * and ignores the server's receive window (as a raw SCTP stack could).
+ * and ignores the server's receive window (as a raw SCTP stack could). `ordered`: of `audio`.
  */
-async function session(url: string, hostile: boolean) {
+async function session(url: string, hostile: boolean, ordered = true) {
   const pc = new RTCPeerConnection();
   const transcript = pc.createDataChannel(CHANNELS.transcript);
-  const audio = pc.createDataChannel(CHANNELS.audio);
+  const audio = pc.createDataChannel(CHANNELS.audio, { ordered });
   const got: Message[] = [];
   transcript.onMessage.subscribe((d) => typeof d === "string" && got.push(JSON.parse(d)));
   await pc.setLocalDescription(await pc.createOffer());
@@ -119,5 +119,33 @@ Deno.test({
       }
       for (let i = 0; i < 100 && (app.registry.size || app.peers); i++) await sleep(50);
       assertEquals([app.registry.size, app.peers], [0, 0]);
+    }, { service: { maxMessageBytes: LIMIT } }),
+});
+
+Deno.test({
+  name:
+    "unordered fragments over the limit end the session (error event, ended with reason error); the session beside it goes on",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTestServer(async ({ url, app }) => {
+      const honest = await session(url, false);
+      const hostile = await session(url, true, false);
+      await hostile.ping();
+      hostile.audio.send(Buffer.alloc(4 * 1024 * 1024, 0));
+      await hostile.waitFor(() => hostile.got.some((m) => m.type === "ended"), "ended");
+      const e = hostile.errors().at(-1)!;
+      assertEquals(e.code, "message_too_large");
+      assert(/unordered messages over 65536 bytes/.test(String(e.message)), String(e.message));
+      assertEquals(hostile.got.at(-1)?.reason, "error");
+      await hostile.pc.close();
+      for (let i = 0; i < 100 && app.registry.size > 1; i++) await sleep(50);
+      assertEquals(app.registry.size, 1, "the hostile session is freed");
+      await honest.ping();
+      assertEquals(honest.errors(), []);
+      honest.transcript.send('{"v":1,"type":"end"}');
+      await honest.waitFor(() => honest.got.some((m) => m.type === "ended"), "ended");
+      await honest.pc.close();
     }, { service: { maxMessageBytes: LIMIT } }),
 });

@@ -152,8 +152,12 @@ export class SessionPeer {
     const live = this.#live;
     this.#messageLimit = limitInboundMessages(sctp.sctp, {
       maxMessageBytes: live.maxMessageBytes,
-      onRefused: (streamId, held) =>
-        live.refuseOversized(sctp.dataChannels[streamId]?.label ?? `stream ${streamId}`, held),
+      onRefused: (streamId, held, fragments) =>
+        live.refuseOversized(
+          sctp.dataChannels[streamId]?.label ?? `stream ${streamId}`,
+          held,
+          fragments,
+        ),
       onAbort: (reason) => {
         if (this.#closed) return;
         live.reportError("message_too_large", `data channels given up: ${reason}`);

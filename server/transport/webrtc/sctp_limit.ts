@@ -38,6 +38,14 @@ export const WERIFT_RECEIVE_WINDOW = 1024 * 1024;
  * the receive window an honest sender stays within, and a message's worth of slack.
  */
 export const DEFAULT_MAX_HELD_BYTES = WERIFT_RECEIVE_WINDOW + 64 * 1024;
+/**
+ * Fewest bytes a fragment is counted as when capping how many are held: a message may come in at
+ * most `limit / MIN_FRAGMENT_BYTES + 1` of them (honest stacks fragment at about 1 200 bytes), the
+ * association may hold at most `maxHeldBytes / MIN_FRAGMENT_BYTES`. Without it a sender of tiny
+ * fragments could make a message of the limit cost far more than the limit (a chunk object each)
+ * and werift's reassembly walk quadratic.
+ */
+export const MIN_FRAGMENT_BYTES = 256;
 
 /** The parts of a werift `DataChunk` the hook reads. */
 interface DataChunk {
@@ -109,10 +117,10 @@ export interface MessageLimitOptions {
   /** Most bytes held unreassembled on the association (default {@linkcode DEFAULT_MAX_HELD_BYTES}). */
   maxHeldBytes?: number;
   /**
-   * An ordered message went over the limit and was refused (dropped) on stream `streamId`;
-   * `heldBytes` had arrived of it. The stream goes on.
+   * An ordered message went over the limit (in bytes, or in fragments) and was refused (dropped)
+   * on stream `streamId`; `heldBytes` in `fragments` had arrived of it. The stream goes on.
    */
-  onRefused?: (streamId: number, heldBytes: number) => void;
+  onRefused?: (streamId: number, heldBytes: number, fragments: number) => void;
   /** The peer broke the rules: nothing more is taken from it; the caller should close it. */
   onAbort?: (reason: string) => void;
 }
@@ -125,6 +133,8 @@ export interface MessageLimitCounters {
   peakHeldBytes: number;
   /** Bytes held unreassembled now. */
   heldBytes: number;
+  /** DATA chunks held unreassembled now. */
+  heldChunks: number;
   /** Messages refused. */
   refused: number;
   /** Bytes of refused messages dropped (acknowledged, never kept). */
@@ -137,6 +147,8 @@ export interface MessageLimitCounters {
 interface StreamState {
   /** Bytes held of each ordered message not yet delivered, by SSN. */
   bytes: Map<number, number>;
+  /** Fragments held of each ordered message not yet delivered, by SSN. */
+  pieces: Map<number, number>;
   /** Sum of `bytes`. */
   ordered: number;
   /** All bytes held on the stream (ordered and unordered). */
@@ -169,10 +181,13 @@ export function limitInboundMessages(
   if (already) return already;
   const limit = opts.maxMessageBytes;
   const maxHeld = opts.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES;
+  const maxPieces = Math.ceil(limit / MIN_FRAGMENT_BYTES) + 1;
+  const maxHeldChunks = Math.ceil(maxHeld / MIN_FRAGMENT_BYTES);
   const counters: MessageLimitCounters = {
     peakMessageBytes: 0,
     peakHeldBytes: 0,
     heldBytes: 0,
+    heldChunks: 0,
     refused: 0,
     droppedBytes: 0,
     aborted: null,
@@ -184,6 +199,7 @@ export function limitInboundMessages(
     if (!s) {
       s = {
         bytes: new Map(),
+        pieces: new Map(),
         ordered: 0,
         held: 0,
         next: inbound.streamSequenceNumber,
@@ -233,13 +249,15 @@ export function limitInboundMessages(
   const advance = (inbound: InboundStream, s: StreamState, pop: boolean) => {
     for (;;) {
       const next = inbound.streamSequenceNumber;
+      const forget = (n: number) => {
+        s.ordered -= s.bytes.get(n) ?? 0;
+        s.bytes.delete(n);
+        s.pieces.delete(n);
+      };
       if (u16(next - s.next) > s.bytes.size) {
-        for (const [n, b] of s.bytes) if (ssnAfter(next, n)) (s.bytes.delete(n), (s.ordered -= b));
+        for (const n of s.bytes.keys()) if (ssnAfter(next, n)) forget(n);
       } else {
-        for (let n = s.next; n !== next; n = u16(n + 1)) {
-          const b = s.bytes.get(n);
-          if (b !== undefined) (s.bytes.delete(n), (s.ordered -= b));
-        }
+        for (let n = s.next; n !== next; n = u16(n + 1)) if (s.bytes.has(n)) forget(n);
       }
       s.next = next;
       for (const ssn of s.refused.keys()) {
@@ -259,6 +277,7 @@ export function limitInboundMessages(
 
   const abort = (reason: string) => {
     counters.aborted = reason;
+    counters.heldChunks = 0;
     // Nothing more is kept: free what is held.
     for (const [id, inbound] of Object.entries(sctp.inboundStreams)) {
       const s = streams.get(Number(id));
@@ -272,6 +291,19 @@ export function limitInboundMessages(
     // A peer given up on: nothing more is taken (not even acknowledged).
     if (counters.aborted) return;
     const inbound = sctp.getInboundStream(chunk.streamId);
+    // werift and the limit touch only this chunk's stream: what it holds now, less before.
+    const chunksBefore = inbound.reassembly.length;
+    try {
+      take.call(this, chunk, inbound);
+    } finally {
+      if (!counters.aborted) counters.heldChunks += inbound.reassembly.length - chunksBefore;
+    }
+    if (!counters.aborted && counters.heldChunks > maxHeldChunks) {
+      abort(`${counters.heldChunks} DATA chunks held unreassembled, over the receive window`);
+    }
+  };
+
+  function take(this: SctpInternals, chunk: DataChunk, inbound: InboundStream): void {
     const s = stateOf(chunk.streamId, inbound);
     const ordered = (chunk.flags & UNORDERED) === 0;
     const len = chunk.userData.length;
@@ -295,16 +327,17 @@ export function limitInboundMessages(
     s.held += len;
     counters.heldBytes += len;
     if (ordered) {
-      const b = (s.bytes.get(ssn) ?? 0) + len;
-      s.bytes.set(ssn, b);
+      s.bytes.set(ssn, (s.bytes.get(ssn) ?? 0) + len);
+      s.pieces.set(ssn, (s.pieces.get(ssn) ?? 0) + 1);
       s.ordered += len;
     }
     advance(inbound, s, false);
     // What is held now, of this chunk's message (when it is still held) and on the association.
     const message = ordered ? (s.bytes.get(ssn) ?? 0) : s.held - s.ordered;
+    const pieces = ordered ? (s.pieces.get(ssn) ?? 0) : 0;
     counters.peakMessageBytes = Math.max(counters.peakMessageBytes, message);
     counters.peakHeldBytes = Math.max(counters.peakHeldBytes, counters.heldBytes);
-    if (message > limit) {
+    if (message > limit || pieces > maxPieces) {
       if (!ordered) {
         abort(`unordered messages over ${limit} bytes held on stream ${chunk.streamId}`);
         return;
@@ -314,15 +347,16 @@ export function limitInboundMessages(
       const lastCame = inbound.reassembly.some((c) => ours(c) && (c.flags & LAST_FRAG) !== 0);
       drop(inbound, (c) => !ours(c), s);
       s.bytes.delete(ssn);
+      s.pieces.delete(ssn);
       s.ordered -= message;
       s.refused.set(ssn, lastCame);
       counters.refused++;
-      opts.onRefused?.(chunk.streamId, message);
+      opts.onRefused?.(chunk.streamId, message, pieces);
       advance(inbound, s, true);
     } else if (counters.heldBytes > maxHeld) {
       abort(`${counters.heldBytes} bytes held unreassembled, over the receive window`);
     }
-  };
+  }
   return counters;
 }
 

@@ -212,3 +212,16 @@ Deno.test("many messages that never complete: the association is given up at the
   assertEquals([f.counters.heldBytes, f.got], [0, []]);
   await f.pc.close();
 });
+
+Deno.test("a message in tiny fragments is refused by its count of fragments", async () => {
+  const f = await fed(LIMIT);
+  const refused: number[] = [];
+  // 1-byte fragments: a chunk object each, for a message well under the limit in bytes.
+  for (let tsn = 1; tsn <= 2_000; tsn++) f.feed(tsn, 0, tsn === 1 ? FIRST : 0, 1);
+  f.feed(2_001, 0, LAST, 1);
+  f.feed(2_002, 1, FIRST | LAST, "ok");
+  refused.push(f.counters.refused);
+  assertEquals([refused, f.got, f.counters.heldChunks], [[1], ["ok"], 0]);
+  assert(f.counters.peakMessageBytes <= LIMIT / 256 + 2, `${f.counters.peakMessageBytes}`);
+  await f.pc.close();
+});
