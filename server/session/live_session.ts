@@ -401,6 +401,19 @@ export class LiveSession {
   }
 
   /**
+   * The transport refused a data-channel message on `channel` while it was still arriving: more
+   * than {@linkcode maxMessageBytes} of it (`heldBytes`, in `fragments`) had come, or it came in
+   * too many fragments. A `message_too_large` error event, counted as bad input; the session goes
+   * on.
+   */
+  refuseOversized(channel: string, heldBytes: number, fragments: number): void {
+    this.#bad(
+      "message_too_large",
+      `a data-channel message on "${channel}" was refused while arriving: ${heldBytes} bytes of it had come (${fragments} fragments); this server's limit is ${this.maxMessageBytes} bytes`,
+    );
+  }
+
+  /**
    * Tells the client about something the transport received and could not use (a data channel
    * it does not know, …): a recoverable error event, not counted or capped as bad input is; the
    * session goes on.

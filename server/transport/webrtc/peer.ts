@@ -20,6 +20,7 @@ import { OpusStream } from "../../../decode/opus_stream.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
+import { limitInboundMessages, type MessageLimitCounters } from "./sctp_limit.ts";
 import { SeededRandom } from "../../../util/random.ts";
 
 /** An ICE server, as in the browser's `RTCIceServer`. */
@@ -74,6 +75,7 @@ export class SessionPeer {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #cleanups: (() => void)[] = [];
   #transcript: RTCDataChannel | null = null;
+  #messageLimit: MessageLimitCounters | null = null;
   #closed = false;
   /** When something last arrived from the client (performance.now()). */
   #lastHeard = performance.now();
@@ -102,6 +104,7 @@ export class SessionPeer {
       peer.#wire();
       await peer.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+      peer.#limitMessages();
       await peer.#gathered();
       const answer = peer.pc.localDescription?.sdp;
       if (!answer) throw new Error("no local description after gathering");
@@ -121,6 +124,7 @@ export class SessionPeer {
       this.pc.onTrack.subscribe((track) => this.#track(track)),
       this.pc.onDataChannel.subscribe((dc) => this.#channel(dc)),
       this.pc.connectionStateChange.subscribe((state) => {
+        if (state === "connected") this.#limitMessages();
         if (state === "failed" || state === "closed") this.#lost("disconnected");
         if (state === "disconnected") {
           this.#later(this.#opts.disconnectGraceMs ?? 5_000, () => {
@@ -130,6 +134,36 @@ export class SessionPeer {
       }),
     ];
     for (const s of subs) this.#cleanups.push(() => s.unSubscribe());
+  }
+
+  /** What the data-channel message limit saw (null without data channels). */
+  get messageLimit(): MessageLimitCounters | null {
+    return this.#messageLimit;
+  }
+
+  /**
+   * Holds data-channel messages to the session's limit while SCTP reassembles them (see
+   * sctp_limit.ts): one over it is refused with a `message_too_large` error event as it arrives;
+   * a peer breaking SCTP's rules ends the session (`ended` with reason `error`).
+   */
+  #limitMessages(): void {
+    const sctp = this.pc.sctpTransport;
+    if (!sctp) return;
+    const live = this.#live;
+    this.#messageLimit = limitInboundMessages(sctp.sctp, {
+      maxMessageBytes: live.maxMessageBytes,
+      onRefused: (streamId, held, fragments) =>
+        live.refuseOversized(
+          sctp.dataChannels[streamId]?.label ?? `stream ${streamId}`,
+          held,
+          fragments,
+        ),
+      onAbort: (reason) => {
+        if (this.#closed) return;
+        live.reportError("message_too_large", `data channels given up: ${reason}`);
+        void live.abandon("error").finally(() => this.close());
+      },
+    });
   }
 
   #track(track: MediaStreamTrack): void {
