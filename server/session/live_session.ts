@@ -206,7 +206,7 @@ export class LiveSession {
    * A recoverable `error` event of the session's own (something arrived it could not use: the
    * session goes on), numbered in order with the stream's; none once the stream's events ended.
    */
-  #error(code: string, message: string): void {
+  #error(code: string, message: string, recoverable = true): void {
     if (this.stream.finished) return;
     const event: StreamEvent = {
       emittedMs: Math.round(this.stream.clock.now()),
@@ -214,7 +214,7 @@ export class LiveSession {
       audioMs: Math.round(this.stream.processedMs),
       code,
       message,
-      recoverable: true,
+      recoverable,
     };
     this.#afterStream(() => this.#event(event));
   }
@@ -415,11 +415,11 @@ export class LiveSession {
 
   /**
    * Tells the client about something the transport received and could not use (a data channel
-   * it does not know, …): a recoverable error event, not counted or capped as bad input is; the
-   * session goes on.
+   * it does not know, …): an error event, not counted or capped as bad input is. Recoverable
+   * (the default): the session goes on; not: the caller is ending it.
    */
-  reportError(code: string, message: string): void {
-    this.#error(code, message);
+  reportError(code: string, message: string, recoverable = true): void {
+    this.#error(code, message, recoverable);
   }
 
   /**

@@ -160,7 +160,7 @@ export class SessionPeer {
         ),
       onAbort: (reason) => {
         if (this.#closed) return;
-        live.reportError("message_too_large", `data channels given up: ${reason}`);
+        live.reportError("message_too_large", `data channels given up: ${reason}`, false);
         void live.abandon("error").finally(() => this.close());
       },
     });
