@@ -71,6 +71,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
   metrics = new ServiceMetrics({
     sessions: () => registry.size,
     capacity: () => registry.capacity,
+    pending: () => app?.pending ?? 0,
     scheduler: () => engine.scheduler?.stats ?? null,
     models: () => engine.models.status,
   });

@@ -17,6 +17,8 @@ import type { ModelStatus } from "../engine/model_registry.ts";
 export interface MetricsSources {
   sessions: () => number;
   capacity: () => number;
+  /** Sessions whose client has not connected yet (default: none counted). */
+  pending?: () => number;
   scheduler: () => SchedulerStats | null;
   models: () => ModelStatus[];
 }
@@ -50,6 +52,15 @@ export class ServiceMetrics {
       registers: r,
       collect() {
         this.set(sources.sessions());
+      },
+    });
+    new client.Gauge({
+      name: "hum_sessions_pending",
+      help: "Sessions whose client has not connected yet (ICE, DTLS), offers being answered " +
+        "included.",
+      registers: r,
+      collect() {
+        this.set(sources.pending?.() ?? 0);
       },
     });
     new client.Gauge({

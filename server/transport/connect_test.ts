@@ -206,6 +206,7 @@ Deno.test({
       );
       await created(await postAs(app, url, await deadOffer(), "10.0.0.2"));
       assertEquals(app.pending, 3);
+      assertEquals(await metric(url, "hum_sessions_pending"), 3);
       await refused(await postAs(app, url, await deadOffer(), "10.0.0.3"), 503, "pending_full");
       assertEquals(app.registry.size, 3, "refusals opened no session");
       assertEquals(await metric(url, `hum_sessions_refused_total{reason="pending_per_client"}`), 1);
