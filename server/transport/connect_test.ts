@@ -1,6 +1,7 @@
 /**
- * Clients that post an offer and never connect: the connect deadline ends their sessions with a
- * reason (`connect_timeout`, `dtls_failed`), counted in `/metrics` and logged; such sessions hold
+ * Clients that post an offer and never connect: their sessions end with a reason
+ * (`connect_timeout` at the connect deadline, `ice_failed`, `dtls_failed`), counted in `/metrics`
+ * and logged; such sessions hold
  * no decoding state; and pending (not yet connected) sessions are capped per client address (429)
  * and overall (503), while a client that connects gives its place back.
  *
@@ -98,6 +99,34 @@ Deno.test({
       assert(/session [0-9a-f-]{36} from 127\.0\.0\.1 ended: connect_timeout after \d/.test(line));
     }, {
       peer: { connectTimeoutMs: 1_500 },
+      service: { log: (l) => logged.push(l) },
+    });
+  },
+});
+
+Deno.test({
+  name: "an offer with no ICE candidate: ICE fails at once and the session ends with ice_failed " +
+    "(metrics, log)",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const logged: string[] = [];
+    await withTestServer(async ({ url, app }) => {
+      const sdp = (await deadOffer()).split("\r\n").filter((l) => !l.startsWith("a=candidate"))
+        .join("\r\n");
+      const res = await postAs(app, url, sdp, "127.0.0.1");
+      assertEquals(res.status, 201, await res.clone().text());
+      await res.body?.cancel();
+      assert(await until(() => app.registry.size === 0, 5_000), "the session outlived 5 s");
+      assertEquals(app.pending, 0);
+      assertEquals(await metric(url, `hum_sessions_ended_total{reason="ice_failed"}`), 1);
+      assert(
+        logged.some((l) => l.includes("ended: ice_failed") && l.includes("ice failed")),
+        `no log line says ice_failed: ${JSON.stringify(logged)}`,
+      );
+    }, {
+      peer: { connectTimeoutMs: 30_000 },
       service: { log: (l) => logged.push(l) },
     });
   },
