@@ -92,6 +92,9 @@ export const EndedSchema = z.object({
     "max_duration",
     "shutdown",
     "error",
+    "connect_timeout",
+    "ice_failed",
+    "dtls_failed",
   ]),
 });
 

@@ -182,6 +182,30 @@ export const SERVE_FLAGS = {
     unit: "s",
     help: "a pooled decoding state unused this long is freed and its memory returned (0: kept)",
   },
+  connectTimeoutS: {
+    flag: "--connect-timeout-s",
+    arg: "N",
+    env: "HUM_CONNECT_TIMEOUT_S",
+    schema: z.coerce.number().min(1).max(600).default(10),
+    unit: "s",
+    help: "a session whose client has not connected (ICE and DTLS) this long after the answer is " +
+      "ended (connect_timeout)",
+  },
+  maxPending: {
+    flag: "--max-pending",
+    arg: "N",
+    env: "HUM_MAX_PENDING",
+    schema: count(10_000).default(16),
+    help: "sessions not yet connected at once, all clients together; more are a 503",
+  },
+  maxPendingPerClient: {
+    flag: "--max-pending-per-client",
+    arg: "N",
+    env: "HUM_MAX_PENDING_PER_CLIENT",
+    schema: count(10_000).default(4),
+    help: "sessions not yet connected at once from one client address (behind a proxy, the " +
+      "proxy's); more are a 429",
+  },
   maxMessageBytes: {
     flag: "--max-message-bytes",
     arg: "N",
@@ -291,6 +315,8 @@ async function serve(opts: Options): Promise<number> {
     allowedOrigins: opts.allowedOrigins,
     maxSessionMs: opts.maxSessionS * 1000,
     maxMessageBytes: opts.maxMessageBytes,
+    maxPending: opts.maxPending,
+    maxPendingPerClient: opts.maxPendingPerClient,
     maxUploads: opts.maxUploads,
     maxUploadsPerClient: opts.maxUploadsPerClient,
     uploads: {
@@ -303,6 +329,7 @@ async function serve(opts: Options): Promise<number> {
       iceServers: opts.iceServers.map((urls) => ({ urls })),
       portRange: opts.udpPorts,
       idleTimeoutMs: opts.idleTimeoutS * 1000,
+      connectTimeoutMs: opts.connectTimeoutS * 1000,
     },
   });
   if (apiKeys) console.error(`hum-helix: ${apiKeys.size} API keys; sessions and uploads need one`);

@@ -24,6 +24,12 @@ Deno.test("serve: limits, keys and origins from flags and the environment, with 
     [14_400, 30, 65_536, 200, 10_800, 4],
   );
   assertEquals([d.keyMaxSessions, d.keyMaxUploads, d.allowedOrigins], [8, 2, []]);
+  assertEquals([d.connectTimeoutS, d.maxPending, d.maxPendingPerClient], [10, 16, 4]);
+  const c = parse(["--connect-timeout-s", "3", "--max-pending", "8"], {
+    HUM_MAX_PENDING_PER_CLIENT: "2",
+  });
+  assertEquals([c.connectTimeoutS, c.maxPending, c.maxPendingPerClient], [3, 8, 2]);
+  fails(["--connect-timeout-s", "0"], /--connect-timeout-s: /);
   const o = parse([
     "--max-session-s",
     "60",

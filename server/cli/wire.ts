@@ -39,6 +39,12 @@ export interface ServiceOptions {
   maxSessionMs?: number;
   /** Largest data-channel message a session takes, bytes. */
   maxMessageBytes?: number;
+  /** Sessions not yet connected at once, all clients together (default 16). */
+  maxPending?: number;
+  /** Sessions not yet connected at once from one client address (default 4). */
+  maxPendingPerClient?: number;
+  /** Where each session's end is logged, one line (default `console.error`). */
+  log?: (line: string) => void;
 }
 
 /** The wired service. */
@@ -58,7 +64,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     maxSessionMs: opts.maxSessionMs,
     maxMessageBytes: opts.maxMessageBytes,
     onClosed: (s, reason) => {
-      app?.sessionClosed(s);
+      app?.sessionClosed(s, reason);
       metrics?.sessionEnded(reason);
       metrics?.observeMedia(s.counters.media);
     },
@@ -67,6 +73,7 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
   metrics = new ServiceMetrics({
     sessions: () => registry.size,
     capacity: () => registry.capacity,
+    pending: () => app?.pending ?? 0,
     scheduler: () => engine.scheduler?.stats ?? null,
     models: () => engine.models.status,
   });
@@ -83,6 +90,9 @@ export function wireService(engine: Engine, opts: ServiceOptions = {}): Service 
     allowedOrigins: opts.allowedOrigins,
     maxUploads: opts.maxUploads,
     maxUploadsPerClient: opts.maxUploadsPerClient,
+    maxPending: opts.maxPending,
+    maxPendingPerClient: opts.maxPendingPerClient,
+    log: opts.log,
     transcriptions: fileTranscription(engine, opts.uploads),
   });
   return { app, registry, metrics };

@@ -88,6 +88,30 @@ function checkStream(events: TranscriptEvent[]): string {
 }
 
 Deno.test({
+  name: "a session takes its decoding state from the pool at its first decode, not when opened; " +
+    "one that hears only silence never takes one",
+  ignore,
+  fn: () =>
+    withEngine(async (e) => {
+      const used = () => e.models.status.reduce((n, m) => n + (m.states?.used ?? 0), 0);
+      const quiet = await e.open({ clock: new SimulatedClock() });
+      const speaking = await e.open({ clock: new SimulatedClock() });
+      assertEquals(used(), 0, "states taken by sessions that heard nothing");
+      quiet.push(new Float32Array(16_000 * 3));
+      await quiet.drain();
+      assertEquals(used(), 0, "states taken after 3 s of silence");
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      speaking.push(audio.samples.subarray(0, 16_000 * 4));
+      await speaking.drain();
+      assert(speaking.emitted > 0, "the speaking session emitted events");
+      assertEquals(used(), 1, "states taken once speech was decoded");
+      await Promise.all([quiet.close(), speaking.close()]);
+      assertEquals(used(), 0, "states in use after both closed");
+      assertEquals(e.models.status[0].states?.idle, 1, "the state went back to the pool");
+    }),
+});
+
+Deno.test({
   name: "a stream commits append-only words, partials change, finals are their commits",
   ignore,
   fn: () =>

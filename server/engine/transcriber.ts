@@ -1,7 +1,7 @@
 /**
  * The decoder seam of a streaming session. {@linkcode Transcriber} is what a session asks for a
  * hypothesis of its open segment's buffer; {@linkcode WhisperTranscriber} is the real one over
- * libwhisper: the session's own decoding state (taken from the model's pool), each decode
+ * libwhisper: the session's own decoding state (taken from the model's pool at its first decode), each decode
  * waiting for a slot of the inference scheduler, the decode parameters and the prompt, and the
  * retries and checks tied to decoding (a loop decoded again with the full encoder window, a
  * collapsed hypothesis decoded again without the prompt, a loop that survives cut to its first
@@ -129,24 +129,62 @@ export interface WhisperTranscriberOptions {
 
 /** The real transcriber over libwhisper; see the module doc. */
 export class WhisperTranscriber implements Transcriber {
-  readonly #state: WhisperState;
+  readonly #model: WhisperModel;
   readonly #states: StatePool | undefined;
   readonly #scheduler: InferenceScheduler | undefined;
   readonly #key: string;
   readonly #counts: TranscriberCounts = { decodes: 0, retries: 0, collapses: 0, dropped: 0 };
+  /**
+   * The decoding state, taken at the first decode (a session that never decodes — one whose
+   * client never connected, or never spoke — never holds one).
+   */
+  #state: Promise<WhisperState> | null = null;
+  /** The state once taken. */
+  #taken: WhisperState | null = null;
   #closed = false;
 
-  private constructor(state: WhisperState, opts: WhisperTranscriberOptions) {
-    this.#state = state;
+  private constructor(opts: WhisperTranscriberOptions) {
+    this.#model = opts.model;
     this.#states = opts.states;
     this.#scheduler = opts.scheduler;
     this.#key = opts.sessionId ?? crypto.randomUUID();
   }
 
-  /** Takes a decoding state on the shared model (from its pool when given). */
-  static async open(opts: WhisperTranscriberOptions): Promise<WhisperTranscriber> {
-    const state = opts.states ? await opts.states.take() : await opts.model.createState();
-    return new WhisperTranscriber(state, opts);
+  /**
+   * A transcriber on the shared model. It takes no decoding state yet: that comes (from the pool
+   * when given) with the first decode.
+   */
+  static open(opts: WhisperTranscriberOptions): Promise<WhisperTranscriber> {
+    return Promise.resolve(new WhisperTranscriber(opts));
+  }
+
+  /** Whether it holds a decoding state now (taken at the first decode, until `close`). */
+  get holdsState(): boolean {
+    return this.#taken !== null;
+  }
+
+  /**
+   * The session's decoding state, taken once from the pool (or made); a take that failed is tried
+   * again at the next decode.
+   */
+  #takeState(): Promise<WhisperState> {
+    this.#state ??= (this.#states ? this.#states.take() : this.#model.createState()).then(
+      (st) => {
+        if (this.#closed) this.#free(st);
+        else this.#taken = st;
+        return st;
+      },
+      (err) => {
+        this.#state = null;
+        throw err;
+      },
+    );
+    return this.#state;
+  }
+
+  #free(st: WhisperState): void {
+    if (this.#states) this.#states.give(st);
+    else st.close();
   }
 
   get counts(): Readonly<TranscriberCounts> {
@@ -168,8 +206,9 @@ export class WhisperTranscriber implements Transcriber {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#states) this.#states.give(this.#state);
-    else this.#state.close();
+    // A state still being taken is freed once it comes (`#takeState`).
+    if (this.#taken) this.#free(this.#taken);
+    this.#taken = null;
   }
 
   /**
@@ -177,10 +216,13 @@ export class WhisperTranscriber implements Transcriber {
    * (greedy only at the scheduler's degrade level 2) and checks the result.
    */
   async decode(req: DecodeRequest): Promise<Hypothesis> {
+    if (this.#closed) throw new Error("Cannot decode: the transcriber is closed");
+    const state = await this.#takeState();
+    if (this.#closed) throw new Error("Cannot decode: the transcriber is closed");
     const scheduler = this.#scheduler;
     if (!scheduler) {
       req.onRun?.();
-      return await this.#decodeChecked(req, req.beamSize);
+      return await this.#decodeChecked(state, req, req.beamSize);
     }
     const final = req.kind === "final";
     const grant = await scheduler.acquire({
@@ -196,7 +238,11 @@ export class WhisperTranscriber implements Transcriber {
     }
     try {
       req.onRun?.();
-      return await this.#decodeChecked(req, scheduler.degradeLevel >= 2 ? 1 : req.beamSize);
+      return await this.#decodeChecked(
+        state,
+        req,
+        scheduler.degradeLevel >= 2 ? 1 : req.beamSize,
+      );
     } finally {
       grant.release();
     }
@@ -207,7 +253,11 @@ export class WhisperTranscriber implements Transcriber {
    * windows cut short) is decoded again with the full window; a loop that survives that is cut
    * to its first copy.
    */
-  async #decodeChecked(req: DecodeRequest, beamSize: number): Promise<Hypothesis> {
+  async #decodeChecked(
+    state: WhisperState,
+    req: DecodeRequest,
+    beamSize: number,
+  ): Promise<Hypothesis> {
     const cfg = req.config;
     const final = req.kind === "final";
     const bufferMs = req.window.durationMs;
@@ -216,14 +266,14 @@ export class WhisperTranscriber implements Transcriber {
       : 0;
     // Text only (no timestamp tokens) for a full-window closing decode.
     const textOnly = final && cfg.finalFullWindow;
-    let hyp = await this.#decodeOnce(req, beamSize, scaled, textOnly);
+    let hyp = await this.#decodeOnce(state, req, beamSize, scaled, textOnly);
     // A loop, or for the closing decode (which commits everything) any phrase said twice back to
     // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
     const suspicious = hyp.rejected === "repetition" ||
       (final && suspectRepeat(hyp.words.map((w) => wordKey(w.word)), cfg));
     if (suspicious && scaled > 0 && scaled < FULL_AUDIO_CTX) {
       this.#counts.retries++;
-      hyp = await this.#decodeOnce(req, beamSize, 0, textOnly);
+      hyp = await this.#decodeOnce(state, req, beamSize, 0, textOnly);
     }
     // The prompt (the session's recent text) can tip Whisper into a collapsed hypothesis: one
     // word for seconds of speech ("The" for 3–5 s of spk2033 after one history, while the same
@@ -233,7 +283,7 @@ export class WhisperTranscriber implements Transcriber {
       hyp.words.length < (bufferMs / 1000) * cfg.collapseWordsPerS
     ) {
       this.#counts.collapses++;
-      const bare = await this.#decodeOnce(req, beamSize, scaled, textOnly, false);
+      const bare = await this.#decodeOnce(state, req, beamSize, scaled, textOnly, false);
       if (!bare.rejected && bare.words.length > hyp.words.length) hyp = bare;
     }
     if (hyp.rejected === "repetition") {
@@ -244,6 +294,7 @@ export class WhisperTranscriber implements Transcriber {
   }
 
   async #decodeOnce(
+    state: WhisperState,
     req: DecodeRequest,
     beamSize: number,
     audioCtx: number,
@@ -272,11 +323,11 @@ export class WhisperTranscriber implements Transcriber {
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
     const result = await req.measure(() => {
-      if (w.input !== "mel") return this.#state.full(w.values, params);
+      if (w.input !== "mel") return state.full(w.values, params);
       // The encoder reads 2 × audio_ctx frames: the window is padded to them with silence (as
       // Whisper pads audio), and the decoder is told where the frames end (as it knows for audio).
       const { mel, nLen } = melWindow(w.values, 2 * (audioCtx || FULL_AUDIO_CTX));
-      return this.#state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
+      return state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
     });
     const words: TimedWord[] = [];
     let text = "";

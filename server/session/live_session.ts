@@ -41,7 +41,10 @@ export type EndReason =
   | "timeout"
   | "max_duration"
   | "shutdown"
-  | "error";
+  | "error"
+  | "connect_timeout"
+  | "ice_failed"
+  | "dtls_failed";
 
 /** The inputs a session may receive audio from. */
 export type InputKind = "media" | "audio" | "mel";
@@ -104,6 +107,8 @@ export interface LiveSessionOptions {
 /** One session; see the module doc. */
 export class LiveSession {
   readonly id: string;
+  /** When the session was opened (`performance.now()`). */
+  readonly openedAt: number = performance.now();
   readonly stream: StreamSession;
   readonly inputs: InputKind[];
   readonly counters: SessionCounters = {

@@ -17,6 +17,8 @@ import type { ModelStatus } from "../engine/model_registry.ts";
 export interface MetricsSources {
   sessions: () => number;
   capacity: () => number;
+  /** Sessions whose client has not connected yet (default: none counted). */
+  pending?: () => number;
   scheduler: () => SchedulerStats | null;
   models: () => ModelStatus[];
 }
@@ -30,7 +32,7 @@ const DECODE_BUCKETS_S = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5
 /** The metrics of one server; see the module doc. */
 export class ServiceMetrics {
   readonly registry: client.Registry = new client.Registry();
-  readonly #sessionsTotal: client.Counter<"end">;
+  readonly #sessionsTotal: client.Counter<"reason">;
   readonly #errors: client.Counter<"kind">;
   readonly #emission: client.Histogram<string>;
   readonly #decode: client.Histogram<"kind">;
@@ -53,6 +55,15 @@ export class ServiceMetrics {
       },
     });
     new client.Gauge({
+      name: "hum_sessions_pending",
+      help: "Sessions whose client has not connected yet (ICE, DTLS), offers being answered " +
+        "included.",
+      registers: r,
+      collect() {
+        this.set(sources.pending?.() ?? 0);
+      },
+    });
+    new client.Gauge({
       name: "hum_sessions_capacity",
       help: "Sessions this server admits at once.",
       registers: r,
@@ -62,13 +73,14 @@ export class ServiceMetrics {
     });
     this.#sessionsTotal = new client.Counter({
       name: "hum_sessions_ended_total",
-      help: "Sessions ended, by how they ended.",
-      labelNames: ["end"],
+      help: "Sessions ended, by why (the ended message's reason: end, deleted, disconnected, " +
+        "timeout, max_duration, shutdown, error, connect_timeout, ice_failed, dtls_failed).",
+      labelNames: ["reason"],
       registers: r,
     });
     this.#refused = new client.Counter({
       name: "hum_sessions_refused_total",
-      help: "Session requests refused by admission (503), by reason.",
+      help: "Session requests refused (503 by admission, 429 per key or client), by reason.",
       labelNames: ["reason"],
       registers: r,
     });
@@ -234,9 +246,9 @@ export class ServiceMetrics {
     this.#repaired.inc({ by: "concealment" }, m.concealedMs / 1000);
   }
 
-  /** Counts a session that ended, by how. */
-  sessionEnded(end: string): void {
-    this.#sessionsTotal.inc({ end });
+  /** Counts a session that ended, by why. */
+  sessionEnded(reason: string): void {
+    this.#sessionsTotal.inc({ reason });
   }
 
   /** Counts a refused session request. */

@@ -241,8 +241,8 @@ Deno.test({
       const r = await other;
       assertServed(r, "bystander");
       await assertFreed(app, engine);
-      assertEquals(await metric(url, `hum_sessions_ended_total{end="timeout"}`), 1);
-      assertEquals(await metric(url, `hum_sessions_ended_total{end="end"}`), 1);
+      assertEquals(await metric(url, `hum_sessions_ended_total{reason="timeout"}`), 1);
+      assertEquals(await metric(url, `hum_sessions_ended_total{reason="end"}`), 1);
     }, { peer: { disconnectGraceMs: 500, idleTimeoutMs: 5_000 } }),
 });
 
@@ -283,8 +283,8 @@ Deno.test({
       assert(!transcriptClosed.messages.some((m) => m.type === "ended" || m.type === "error"));
       assertServed(other, "bystander");
       await assertFreed(app, engine);
-      assertEquals(await metric(url, `hum_sessions_ended_total{end="disconnected"}`), 1);
-      assertEquals(await metric(url, `hum_sessions_ended_total{end="end"}`), 2);
+      assertEquals(await metric(url, `hum_sessions_ended_total{reason="disconnected"}`), 1);
+      assertEquals(await metric(url, `hum_sessions_ended_total{reason="end"}`), 2);
     }, { peer: { disconnectGraceMs: 500, idleTimeoutMs: 5_000 } }),
 });
 

@@ -17,7 +17,7 @@
  */
 
 import { CapacityError } from "../../session/registry.ts";
-import type { LiveSession } from "../../session/live_session.ts";
+import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
 import { HttpError } from "./errors.ts";
 import { type ApiKeys, OriginPolicy, type Principal } from "./auth.ts";
@@ -69,6 +69,12 @@ export interface AppOptions<S extends SessionProvider = SessionProvider> {
   apiKeys?: ApiKeys | null;
   /** Origins allowed to call the service from a browser (default: any). */
   allowedOrigins?: readonly string[];
+  /** Sessions not yet connected at once, all clients together (default 16); more are a 503. */
+  maxPending?: number;
+  /** Sessions not yet connected at once from one client address (default 4); more are a 429. */
+  maxPendingPerClient?: number;
+  /** Where each session's end is logged, one line (default `console.error`). */
+  log?: (line: string) => void;
 }
 
 /** The caller when no keys are configured. */
@@ -104,6 +110,9 @@ export class App<S extends SessionProvider = SessionProvider> {
       publicUrl: opts.publicUrl,
       models: opts.models,
       perKey: !!opts.apiKeys,
+      maxPending: opts.maxPending,
+      maxPendingPerClient: opts.maxPendingPerClient,
+      log: opts.log,
     });
     this.#uploads = opts.transcriptions
       ? new UploadRoute(opts.transcriptions, {
@@ -133,12 +142,23 @@ export class App<S extends SessionProvider = SessionProvider> {
     return this.#sessions.peers;
   }
 
-  /** Closes the peer of a session that is over (wire it to the registry's `onClosed`). */
-  sessionClosed(session: LiveSession): void {
-    this.#sessions.sessionClosed(session);
+  /** Sessions not yet connected (their offers being answered included). */
+  get pending(): number {
+    return this.#sessions.pending;
   }
 
-  /** Handles one request; `info` (from `Deno.serve`) gives the client's address. */
+  /**
+   * Closes the peer of a session that is over and logs its end (wire it to the registry's
+   * `onClosed`).
+   */
+  sessionClosed(session: LiveSession, reason: EndReason): void {
+    this.#sessions.sessionClosed(session, reason);
+  }
+
+  /**
+   * Handles one request; `info` (what `Deno.serve` passes) gives the client's address, which
+   * caps its sessions that have not connected yet and its uploads in flight.
+   */
   handle = async (req: Request, info?: Deno.ServeHandlerInfo): Promise<Response> => {
     let allowOrigin = "*";
     let res: Response;
@@ -196,7 +216,9 @@ export class App<S extends SessionProvider = SessionProvider> {
   async #route(req: Request, client: string): Promise<Response> {
     const path = new URL(req.url).pathname;
     if (path === "/v1/sessions") {
-      if (req.method === "POST") return await this.#sessions.create(req, await this.#caller(req));
+      if (req.method === "POST") {
+        return await this.#sessions.create(req, await this.#caller(req), client);
+      }
       if (req.method === "OPTIONS") return preflight();
       return methodNotAllowed(req.method, path, ["POST"]);
     }

@@ -55,7 +55,7 @@ Deno.test({
       assertEquals(value("hum_sessions"), 0);
       assertEquals(value("hum_sessions_capacity"), 3);
       assertEquals(family("hum_inference_queue_depth").type, "gauge");
-      assertEquals(value("hum_sessions_ended_total", { end: "end" }), 1);
+      assertEquals(value("hum_sessions_ended_total", { reason: "end" }), 1);
       assertEquals(family("hum_word_emission_seconds").type, "histogram");
       // jfk has 22 words; under the parallel suite latency mode has committed as few as 19.
       const words = value("hum_word_emission_seconds_count")!;

@@ -4,6 +4,10 @@
  * session — the Opus audio track through the jitter buffer and the Opus decoder, the `transcript`
  * channel both ways, the `audio` and `mel` channels in. When the connection fails, or stays
  * disconnected past a grace period, or never connects, the session is closed and its state freed.
+ * A connection that never came up ends with why: `ice_failed` (no candidate pair worked),
+ * `dtls_failed` (ICE connected, but the DTLS handshake failed — a certificate that does not match
+ * the offer's fingerprint — or never finished) or `connect_timeout` (nothing finished by the
+ * connect deadline).
  *
  * @module
  */
@@ -36,7 +40,11 @@ export interface PeerOptions {
   iceServers?: IceServer[];
   /** UDP ports for ICE, inclusive. */
   portRange?: [number, number];
-  /** Longest wait for the connection after the answer, ms (default 30 000). */
+  /**
+   * Longest wait for the connection (ICE, DTLS and SCTP) after the answer, ms (default
+   * {@linkcode DEFAULT_CONNECT_TIMEOUT_MS}): then the session ends (`connect_timeout`, or
+   * `dtls_failed` when ICE connected and DTLS did not).
+   */
   connectTimeoutMs?: number;
   /** How long `disconnected` may last before the session is closed, ms (default 5 000). */
   disconnectGraceMs?: number;
@@ -54,6 +62,9 @@ export interface PeerOptions {
    */
   inboundLossPercent?: number;
 }
+
+/** How long a client has to connect after the answer by default, ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** Opus, with in-band FEC asked of the sender (browsers add it only when the answer says so). */
 const OPUS = () =>
@@ -77,6 +88,9 @@ export class SessionPeer {
   #transcript: RTCDataChannel | null = null;
   #messageLimit: MessageLimitCounters | null = null;
   #closed = false;
+  /** Whether the connection has been up (ICE, DTLS and SCTP connected) at some point. */
+  #connected = false;
+  #onConnected: (() => void) | undefined;
   /** When something last arrived from the client (performance.now()). */
   #lastHeard = performance.now();
 
@@ -91,15 +105,18 @@ export class SessionPeer {
   }
 
   /**
-   * Answers `offerSdp` for `live` and returns the peer and its answer SDP (with candidates).
-   * On failure nothing is left open: the caller closes the session.
+   * Answers `offerSdp` for `live` and returns the peer and its answer SDP (with candidates);
+   * `onConnected` runs once, when the connection first comes up. On failure nothing is left
+   * open: the caller closes the session.
    */
   static async answer(
     live: LiveSession,
     offerSdp: string,
     opts: PeerOptions = {},
+    onConnected?: () => void,
   ): Promise<{ peer: SessionPeer; answer: string }> {
     const peer = new SessionPeer(live, opts);
+    peer.#onConnected = onConnected;
     try {
       peer.#wire();
       await peer.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
@@ -108,8 +125,8 @@ export class SessionPeer {
       await peer.#gathered();
       const answer = peer.pc.localDescription?.sdp;
       if (!answer) throw new Error("no local description after gathering");
-      peer.#later(opts.connectTimeoutMs ?? 30_000, () => {
-        if (peer.pc.connectionState !== "connected") peer.#lost("timeout");
+      peer.#later(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => {
+        if (!peer.#connected) peer.#lost(peer.#whyNotConnected("connect_timeout"));
       });
       peer.#watchIdle(opts.idleTimeoutMs ?? 30_000);
       return { peer, answer };
@@ -125,7 +142,14 @@ export class SessionPeer {
       this.pc.onDataChannel.subscribe((dc) => this.#channel(dc)),
       this.pc.connectionStateChange.subscribe((state) => {
         if (state === "connected") this.#limitMessages();
-        if (state === "failed" || state === "closed") this.#lost("disconnected");
+        if (state === "connected" && !this.#connected) {
+          this.#connected = true;
+          this.#onConnected?.();
+        }
+        if (state === "failed") {
+          this.#lost(this.#connected ? "disconnected" : this.#whyNotConnected("disconnected"));
+        }
+        if (state === "closed") this.#lost("disconnected");
         if (state === "disconnected") {
           this.#later(this.#opts.disconnectGraceMs ?? 5_000, () => {
             if (this.pc.connectionState !== "connected") this.#lost("disconnected");
@@ -256,6 +280,33 @@ export class SessionPeer {
         );
         dc.close();
     }
+  }
+
+  /** Whether the connection has come up (ICE, DTLS and SCTP) at some point. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** The ICE and DTLS transports' states, for a log line: `ice checking, dtls new`. */
+  get transportStates(): string {
+    const dtls = [...new Set(this.pc.dtlsTransports.map((t) => t.state))].join("/") || "none";
+    return `ice ${this.pc.iceConnectionState}, dtls ${dtls}`;
+  }
+
+  /**
+   * Why a connection that never came up did not: its DTLS handshake failed (a certificate that
+   * does not match the offer's fingerprint) or has not finished though ICE is connected (the
+   * client does not answer DTLS); ICE failed; or else `otherwise`.
+   */
+  #whyNotConnected(otherwise: EndReason): EndReason {
+    const dtls = this.pc.dtlsTransports;
+    if (dtls.some((t) => t.state === "failed")) return "dtls_failed";
+    const ice = this.pc.iceConnectionState;
+    if (ice === "failed") return "ice_failed";
+    if ((ice === "connected" || ice === "completed") && dtls.some((t) => t.state !== "connected")) {
+      return "dtls_failed";
+    }
+    return otherwise;
   }
 
   #watchIdle(limitMs: number): void {

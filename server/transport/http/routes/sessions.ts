@@ -4,12 +4,18 @@
  * `DELETE` ends it. A session's peer lives here until the session is over; with API keys, a
  * session is visible only to the key that opened it, and each key holds at most its limit.
  *
+ * A session is pending from its `POST` until its connection first comes up (or it ends): pending
+ * sessions have their own small caps, per client address (`429`, reason `pending_per_client`) and
+ * overall (`503`, reason `pending_full`), so clients that post offers and never connect cannot
+ * hold the server's session slots; the connect deadline (`PeerOptions.connectTimeoutMs`) ends
+ * them. Every session's end is logged: one line with its id, reason and duration.
+ *
  * @module
  */
 
 import { CapacityError } from "../../../session/registry.ts";
-import type { LiveSession } from "../../../session/live_session.ts";
-import { type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
+import type { EndReason, LiveSession } from "../../../session/live_session.ts";
+import { DEFAULT_CONNECT_TIMEOUT_MS, type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
 import { readOffer, SignallingError } from "../signalling.ts";
 import { HttpError } from "../errors.ts";
 import type { Principal } from "../auth.ts";
@@ -26,7 +32,18 @@ export interface SessionRoutesOptions {
   models?: ModelCatalog;
   /** Whether a session is visible only to the key that opened it (API keys are configured). */
   perKey: boolean;
+  /** Sessions pending (not yet connected) at once, all clients together (default 16). */
+  maxPending?: number;
+  /** Sessions pending at once from one client address (default 4). */
+  maxPendingPerClient?: number;
+  /** Where each session's end is logged, one line (default `console.error`). */
+  log?: (line: string) => void;
 }
+
+/** Pending (not yet connected) sessions at once, all clients together, by default. */
+export const DEFAULT_MAX_PENDING = 16;
+/** Pending sessions at once from one client address, by default. */
+export const DEFAULT_MAX_PENDING_PER_CLIENT = 4;
 
 /** The session routes and the peers of open sessions; see the module doc. */
 export class SessionRoutes {
@@ -36,6 +53,13 @@ export class SessionRoutes {
   readonly #owner = new Map<string, string>();
   /** Peers of ended sessions still sending their last events (awaited by `close`). */
   readonly #closing = new Set<Promise<void>>();
+  /** Pending sessions (and offers being answered) per client address. */
+  readonly #pendingBy = new Map<string, number>();
+  /** The client address of each pending session. */
+  readonly #pendingOf = new Map<string, string>();
+  /** The client address of each session (for its log line). */
+  readonly #clientOf = new Map<string, string>();
+  #pending = 0;
 
   constructor(opts: SessionRoutesOptions) {
     this.#opts = opts;
@@ -46,18 +70,82 @@ export class SessionRoutes {
     return this.#peers.size;
   }
 
-  /** Closes the peer of a session that is over. */
-  sessionClosed(session: LiveSession): void {
+  /** Sessions pending now: offers being answered, and sessions whose client has not connected. */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Closes the peer of a session that is over and logs its end (`reason`). */
+  sessionClosed(session: LiveSession, reason: EndReason): void {
     const peer = this.#peers.get(session.id);
+    const client = this.#clientOf.get(session.id);
     this.#peers.delete(session.id);
     this.#owner.delete(session.id);
+    this.#clientOf.delete(session.id);
+    this.#settle(session.id);
+    const seconds = ((performance.now() - session.openedAt) / 1000).toFixed(1);
+    const why = peer && !peer.connected ? ` (never connected: ${peer.transportStates})` : "";
+    (this.#opts.log ?? console.error)(
+      `hum-helix: session ${session.id}${client ? ` from ${client}` : ""} ended: ${reason} ` +
+        `after ${seconds} s${why}`,
+    );
     if (!peer) return;
     const closing = peer.close().finally(() => this.#closing.delete(closing));
     this.#closing.add(closing);
   }
 
-  /** `POST /v1/sessions` from `who`: opens a session and answers its offer. */
-  async create(req: Request, who: Principal): Promise<Response> {
+  /**
+   * Takes a pending place for `client`, or refuses: the client's own cap (`429`) or the
+   * server's (`503`). Given back by {@linkcode #release}.
+   */
+  #reserve(client: string): void {
+    const perClient = this.#opts.maxPendingPerClient ?? DEFAULT_MAX_PENDING_PER_CLIENT;
+    const overall = this.#opts.maxPending ?? DEFAULT_MAX_PENDING;
+    const mine = this.#pendingBy.get(client) ?? 0;
+    const connectS = Math.ceil(
+      (this.#opts.peer?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000,
+    );
+    const retryAfter = { "retry-after": String(Math.max(1, connectS)) };
+    if (mine >= perClient) {
+      throw new HttpError(
+        429,
+        `Cannot start a session: ${mine} sessions from ${client} have not connected yet ` +
+          `(at most ${perClient} at once; each has ${connectS} s to connect)`,
+        { headers: retryAfter, reason: "pending_per_client" },
+      );
+    }
+    if (this.#pending >= overall) {
+      throw new HttpError(
+        503,
+        `Cannot start a session: ${this.#pending} sessions have not connected yet ` +
+          `(at most ${overall} at once; each has ${connectS} s to connect)`,
+        { headers: retryAfter, reason: "pending_full" },
+      );
+    }
+    this.#pendingBy.set(client, mine + 1);
+    this.#pending++;
+  }
+
+  #release(client: string): void {
+    const left = (this.#pendingBy.get(client) ?? 1) - 1;
+    if (left > 0) this.#pendingBy.set(client, left);
+    else this.#pendingBy.delete(client);
+    this.#pending--;
+  }
+
+  /** A session is no longer pending (it connected, or ended): its place is given back. */
+  #settle(id: string): void {
+    const client = this.#pendingOf.get(id);
+    if (client === undefined) return;
+    this.#pendingOf.delete(id);
+    this.#release(client);
+  }
+
+  /**
+   * `POST /v1/sessions` from `who` at `client` (its address): opens a session and answers its
+   * offer.
+   */
+  async create(req: Request, who: Principal, client = "unknown"): Promise<Response> {
     let open = 0;
     for (const name of this.#owner.values()) if (name === who.name) open++;
     if (open >= who.maxSessions) {
@@ -67,6 +155,19 @@ export class SessionRoutes {
         { headers: { "retry-after": "10" }, reason: "key_limit" },
       );
     }
+    this.#reserve(client);
+    // The place is the session's once it is answered; until then a failure gives it back.
+    let handed = false;
+    try {
+      const r = await this.#create(req, who, client);
+      handed = true;
+      return r;
+    } finally {
+      if (!handed) this.#release(client);
+    }
+  }
+
+  async #create(req: Request, who: Principal, client: string): Promise<Response> {
     const offer = await readOffer(req);
     const overrides: Record<string, unknown> = {
       ...offer.config.overrides,
@@ -97,10 +198,19 @@ export class SessionRoutes {
       throw new SignallingError(400, `Cannot start a session: ${(err as Error).message}`);
     }
     let answer: string;
+    this.#clientOf.set(live.id, client);
     try {
-      const r = await SessionPeer.answer(live, offer.sdp, this.#opts.peer);
+      const r = await SessionPeer.answer(
+        live,
+        offer.sdp,
+        this.#opts.peer,
+        () => this.#settle(live.id),
+      );
       this.#peers.set(live.id, r.peer);
       if (!live.closed) this.#owner.set(live.id, who.name);
+      // Pending until its connection comes up (`#settle`); a session already over is not.
+      if (live.closed || r.peer.connected) this.#release(client);
+      else this.#pendingOf.set(live.id, client);
       answer = r.answer;
     } catch (err) {
       await live.close("error");
