@@ -138,6 +138,8 @@ const COMMANDS: {
       "--model",
       "--bound-ms",
       "--upload",
+      "--settle",
+      "--server-arg",
       "--out",
     ],
     bool: [],
