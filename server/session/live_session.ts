@@ -91,6 +91,11 @@ export interface SessionCounters {
   droppedEvents: number;
   /** The media track's packets (kept up to date by the transport). */
   media: MediaCounters;
+  /**
+   * Times the audio stopped arriving (for the mode's end-of-speech silence past when what came
+   * would have been heard) while the session was open: each time, what was open was finalized.
+   */
+  audioStops: number;
 }
 
 /** What a {@linkcode LiveSession} reports to its owner. */
@@ -122,6 +127,7 @@ export class LiveSession {
       fecMs: 0,
       concealedMs: 0,
     },
+    audioStops: 0,
   };
   #sink: TextSink | null = null;
   #buffered: string[] = [];
@@ -149,6 +155,15 @@ export class LiveSession {
   #filledAt = performance.now();
   /** Error events sent in the current second, and bad inputs not answered in it. */
   #errorWindow = { start: 0, sent: 0, quiet: 0 };
+  /**
+   * When the audio taken so far will have been heard, at the speaker's pace (performance.now(),
+   * ms): each input adds its length from when it arrived or from when the audio before it ends,
+   * whichever is later, so a client sending ahead of real time (or in 1 s frames) is not taken
+   * for one whose audio stopped.
+   */
+  #heardUntil = 0;
+  /** The timer that watches for the audio stopping (see {@linkcode #watchAudio}). */
+  #stopTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Wraps an engine stream: from now on it takes the stream's events and sends them. */
   constructor(
@@ -182,6 +197,40 @@ export class LiveSession {
       this.#event(event);
       while (this.#held.length && this.#held[0].after <= this.#taken) this.#held.shift()!.send();
     }
+    this.#unwatchAudio();
+  }
+
+  /**
+   * `ms` of audio arrived: the watch for the audio stopping starts again from where it ends. When
+   * nothing more arrives for the mode's end-of-speech silence (`endSilenceMs`) after it would
+   * have been heard — a muted microphone, a page in the background, a stalled network, with the
+   * transcript channel still open — the stream is told its input paused: speech going on ends
+   * as at a silence and the open segment is finalized, so no heard speech waits for audio that
+   * may never come. Audio arriving later goes on as usual.
+   */
+  #watchAudio(ms: number): void {
+    const now = performance.now();
+    this.#heardUntil = Math.max(this.#heardUntil, now) + ms;
+    this.#stopTimer ??= this.#armStopTimer();
+  }
+
+  #armStopTimer(): ReturnType<typeof setTimeout> {
+    const due = this.#heardUntil + this.stream.config.endSilenceMs - performance.now();
+    return setTimeout(() => {
+      this.#stopTimer = undefined;
+      if (this.#closed || this.#ended || this.stream.finished) return;
+      if (performance.now() < this.#heardUntil + this.stream.config.endSilenceMs) {
+        this.#stopTimer = this.#armStopTimer();
+        return;
+      }
+      this.counters.audioStops++;
+      this.stream.pause();
+    }, Math.max(0, due));
+  }
+
+  #unwatchAudio(): void {
+    clearTimeout(this.#stopTimer);
+    this.#stopTimer = undefined;
   }
 
   /** Numbers an event and sends it to the client (or keeps it until the channel is attached). */
@@ -260,6 +309,7 @@ export class LiveSession {
     try {
       this.stream.push(samples);
       this.counters.samplesIn += samples.length;
+      if (samples.length) this.#watchAudio(samples.length / 16);
     } catch (err) {
       this.#bad("bad_audio", (err as Error).message);
     }
@@ -329,6 +379,7 @@ export class LiveSession {
     try {
       this.stream.pushMel(frames);
       this.counters.melFramesIn += frames.length / MEL_BINS;
+      if (frames.length) this.#watchAudio((frames.length / MEL_BINS) * 10);
     } catch (err) {
       this.#bad("bad_audio", (err as Error).message);
     }
@@ -452,12 +503,14 @@ export class LiveSession {
   }
 
   /**
-   * Gives up on a client that has gone quiet (the idle watchdog): nothing is finalized (no one
-   * may be listening), but a client still holding the transcript channel is told `ended` with
-   * `reason` before the session is freed.
+   * Gives up on a client that has gone quiet (the idle watchdog). A client still holding the
+   * transcript channel gets what is open finalized (no heard speech is dropped) and then `ended`
+   * with `reason`, as on {@linkcode end}; with no transcript channel attached nothing is
+   * finalized (no one would read it). Then the session is freed.
    */
   async abandon(reason: EndReason): Promise<void> {
     if (this.#closed || this.#ended) return;
+    if (this.#sink) return await this.end(reason);
     this.#message({ v: PROTOCOL_VERSION, type: "ended", reason });
     await this.close(reason);
   }
@@ -469,6 +522,7 @@ export class LiveSession {
   async close(reason: EndReason): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatchAudio();
     await this.stream.close();
     await this.#forwarding;
     this.#frames.close();
