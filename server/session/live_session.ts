@@ -78,6 +78,13 @@ export interface MediaCounters {
   fecMs: number;
   /** Audio made up by Opus packet-loss concealment, ms. */
   concealedMs: number;
+  /**
+   * Packets whose payload claimed more time than the RTP timestamps gave them (junk, or a broken
+   * sender): the audio clock follows the timestamps, and the overlap was cut.
+   */
+  mismatched: number;
+  /** Audio cut for `mismatched` packets, ms. */
+  mismatchedMs: number;
 }
 
 /** What the session counts (for stats, tests and the closing figures). */
@@ -126,6 +133,8 @@ export class LiveSession {
       duplicates: 0,
       fecMs: 0,
       concealedMs: 0,
+      mismatched: 0,
+      mismatchedMs: 0,
     },
     audioStops: 0,
   };

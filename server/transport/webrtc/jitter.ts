@@ -5,6 +5,14 @@
  * the RTP timestamp jumps while the sequence number does not). The audio clock therefore advances
  * by exactly the sender's media time, whatever the network does.
  *
+ * The RTP timestamps, not the payloads, say how long each packet is: a packet is first taken to
+ * be as long as its payload says (`durationOf`), and when the next packet's timestamp shows it was
+ * shorter (a payload claiming 120 ms on packets 20 ms apart: junk, or a broken sender), the
+ * overlap is cut from the start of the next packet (`skip`) and counted (`mismatched`). A packet
+ * shorter than the timestamp step leaves a hole, filled as loss or the sender's silence. So junk
+ * payloads move the clock by the timestamps' time, whatever they decode to; a timestamp that goes
+ * back (a sender restarting its clock) starts the clock afresh from it.
+ *
  * A missing packet is waited for at most `waitMs` (measured on the caller's clock) before it is
  * declared lost; a packet arriving after that is dropped as late. Two packets in a row, in
  * sequence, from far behind the stream (more than `capacity` packets) are a sender that restarted
@@ -52,10 +60,19 @@ export interface JitterCounters {
   late: number;
   lost: number;
   reordered: number;
+  /**
+   * Packets whose payload claimed more time than the RTP timestamps gave them (the next packet's
+   * timestamp came before the payload's end).
+   */
+  mismatched: number;
+  /** Media time cut from the packets after `mismatched` ones (what they overlapped), RTP units. */
+  mismatchedTime: number;
 }
 
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x1_0000_0000;
+/** The longest Opus packet, ms: a payload is never taken to be longer. */
+const MAX_PACKET_MS = 120;
 
 /** Reorders one RTP stream. */
 export class JitterBuffer {
@@ -68,8 +85,17 @@ export class JitterBuffer {
   readonly #held = new Map<number, { p: RtpAudioPacket; at: number }>();
   /** Unwrapped sequence number expected next; null before the first packet. */
   #next: number | null = null;
-  /** Timestamp (unwrapped) expected at `#next`. */
+  /**
+   * Where the media put out so far ends (unwrapped RTP timestamp): the next packet's timestamp
+   * is expected here.
+   */
   #nextTs = 0;
+  /**
+   * The last packet put out: its unwrapped timestamp, and where its payload said it ends; null
+   * before one (or after a restart).
+   */
+  #prev: { ts: number; end: number } | null = null;
+  readonly #maxPacket: number;
   /** The highest unwrapped sequence number seen. */
   #highest = 0;
   /** Since when the packet at `#next` has been known missing (caller's clock), or null. */
@@ -82,6 +108,8 @@ export class JitterBuffer {
     late: 0,
     lost: 0,
     reordered: 0,
+    mismatched: 0,
+    mismatchedTime: 0,
   };
 
   constructor(opts: JitterOptions) {
@@ -90,6 +118,7 @@ export class JitterBuffer {
     this.#clockRate = opts.clockRate ?? 48_000;
     this.#maxHole = Math.round(((opts.maxHoleMs ?? 10_000) * this.#clockRate) / 1000);
     this.#capacity = opts.capacity ?? 200;
+    this.#maxPacket = Math.round((MAX_PACKET_MS * this.#clockRate) / 1000);
   }
 
   /** Packets held, waiting for an earlier one. */
@@ -152,6 +181,7 @@ export class JitterBuffer {
     this.#next = first.n;
     this.#highest = second.n;
     this.#nextTs = first.p.timestamp;
+    this.#prev = null;
     this.#held.set(first.n, first);
     this.#held.set(second.n, second);
     this.#release(second.at, false, out);
@@ -197,16 +227,30 @@ export class JitterBuffer {
           : { kind: "silence", duration: hole },
       );
     }
-    out.push({ kind: "packet", payload: p.payload, timestamp: p.timestamp });
-    this.#next = (this.#next ?? 0) + 1;
     let duration = 0;
     try {
-      duration = this.#durationOf(p.payload);
+      duration = Math.min(this.#maxPacket, Math.max(0, this.#durationOf(p.payload)));
     } catch {
       // A corrupt payload: its length shows up as a hole before the next packet.
     }
-    // A timestamp that went back (a sender restarting its clock) resyncs here.
-    this.#nextTs = ts + duration;
+    // The packets before ended past this one's timestamp: their payloads claimed more time than
+    // the timestamps gave them, and what overlaps is cut from this one. A timestamp before the
+    // last packet's is a sender restarting its clock: the clock goes on from it.
+    const prev = this.#prev;
+    const overlap = prev && ts >= prev.ts ? this.#nextTs - ts : 0;
+    const skip = Math.min(duration, Math.max(0, overlap));
+    if (prev && ts >= prev.ts && ts < prev.end) this.counters.mismatched++;
+    this.counters.mismatchedTime += skip;
+    out.push({
+      kind: "packet",
+      payload: p.payload,
+      timestamp: p.timestamp,
+      duration: duration - skip,
+      ...(skip ? { skip } : {}),
+    });
+    this.#next = (this.#next ?? 0) + 1;
+    this.#prev = { ts, end: ts + duration };
+    this.#nextTs = overlap > 0 ? Math.max(this.#nextTs, ts + duration) : ts + duration;
   }
 }
 
