@@ -58,6 +58,8 @@ const CONTROL_RATE = 20;
 const CONTROL_BURST = 50;
 /** Error events sent per second at most; more bad input is counted, not answered one by one. */
 const ERRORS_PER_S = 10;
+/** A timer this late (ms) found the event loop held up (see `#armStopTimer`). */
+const LATE_TIMER_MS = 100;
 
 /**
  * What arrived on the media track, as the transport's RTP jitter buffer and Opus decoder saw it
@@ -223,18 +225,27 @@ export class LiveSession {
     this.#stopTimer ??= this.#armStopTimer();
   }
 
-  #armStopTimer(): ReturnType<typeof setTimeout> {
-    const due = this.#heardUntil + this.stream.config.endSilenceMs - performance.now();
+  #armStopTimer(recheckMs?: number): ReturnType<typeof setTimeout> {
+    const dueMs = recheckMs ??
+      Math.max(0, this.#heardUntil + this.stream.config.endSilenceMs - performance.now());
+    const at = performance.now() + dueMs;
     return setTimeout(() => {
       this.#stopTimer = undefined;
       if (this.#closed || this.#ended || this.stream.finished) return;
-      if (performance.now() < this.#heardUntil + this.stream.config.endSilenceMs) {
+      const now = performance.now();
+      if (now < this.#heardUntil + this.stream.config.endSilenceMs) {
         this.#stopTimer = this.#armStopTimer();
+        return;
+      }
+      // A timer far behind its time means the event loop was held up: audio that arrived
+      // meanwhile may still wait in the sockets. Look again (once) after they have been read.
+      if (recheckMs === undefined && now - at > LATE_TIMER_MS) {
+        this.#stopTimer = this.#armStopTimer(LATE_TIMER_MS);
         return;
       }
       this.counters.audioStops++;
       this.stream.pause();
-    }, Math.max(0, due));
+    }, dueMs);
   }
 
   #unwatchAudio(): void {
