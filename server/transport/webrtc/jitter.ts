@@ -11,7 +11,9 @@
  * overlap is cut from the start of the next packet (`skip`) and counted (`mismatched`). A packet
  * shorter than the timestamp step leaves a hole, filled as loss or the sender's silence. So junk
  * payloads move the clock by the timestamps' time, whatever they decode to; a timestamp that goes
- * back (a sender restarting its clock) starts the clock afresh from it.
+ * back (a sender restarting its clock) starts the clock afresh from it. A timestamp that jumps
+ * ahead is believed only as far as it can be true: 120 ms per missing packet, and silences the
+ * sender did not send no further ahead of the time that passed here than 2 s (see `#hole`).
  *
  * A missing packet is waited for at most `waitMs` (measured on the caller's clock) before it is
  * declared lost; a packet arriving after that is dropped as late. Two packets in a row, in
@@ -73,6 +75,11 @@ const SEQ_MOD = 0x10000;
 const TS_MOD = 0x1_0000_0000;
 /** The longest Opus packet, ms: a payload is never taken to be longer. */
 const MAX_PACKET_MS = 120;
+/**
+ * How far the sender's silences (timestamp jumps without a missing packet) may run ahead of the
+ * time that passed here, ms: network jitter, and a stall that delivers packets in a burst.
+ */
+const SILENCE_SLACK_MS = 2_000;
 
 /** Reorders one RTP stream. */
 export class JitterBuffer {
@@ -96,6 +103,12 @@ export class JitterBuffer {
    */
   #prev: { ts: number; end: number } | null = null;
   readonly #maxPacket: number;
+  /**
+   * Silence (timestamp jumps without a missing packet) the sender may still claim, RTP units,
+   * and when it was last topped up with the time that passed (caller's clock).
+   */
+  #silenceCredit: number;
+  #silenceAt: number | null = null;
   /** The highest unwrapped sequence number seen. */
   #highest = 0;
   /** Since when the packet at `#next` has been known missing (caller's clock), or null. */
@@ -119,6 +132,10 @@ export class JitterBuffer {
     this.#maxHole = Math.round(((opts.maxHoleMs ?? 10_000) * this.#clockRate) / 1000);
     this.#capacity = opts.capacity ?? 200;
     this.#maxPacket = Math.round((MAX_PACKET_MS * this.#clockRate) / 1000);
+    this.#silenceCredit = Math.min(
+      this.#maxHole,
+      Math.round((SILENCE_SLACK_MS * this.#clockRate) / 1000),
+    );
   }
 
   /** Packets held, waiting for an earlier one. */
@@ -196,7 +213,7 @@ export class JitterBuffer {
       if (head) {
         this.#held.delete(this.#next);
         this.#missingSince = null;
-        this.#emit(head.p, 0, out);
+        this.#emit(head.p, 0, nowMs, out);
         continue;
       }
       if (this.#held.size === 0) break;
@@ -212,14 +229,35 @@ export class JitterBuffer {
       this.counters.lost += lost;
       this.#next = first;
       this.#missingSince = null;
-      this.#emit(held.p, lost, out);
+      this.#emit(held.p, lost, nowMs, out);
     }
   }
 
-  /** Emits `p` (the packet at `#next`) after `lost` missing ones. */
-  #emit(p: RtpAudioPacket, lost: number, out: JitterOutput[]): void {
+  /**
+   * The hole before a packet, in RTP units, from a timestamp gap of `gap` after `lost` missing
+   * packets: each lost packet is at most 120 ms long; beyond that the hole is a silence the
+   * sender did not send (DTX), time that passed at the sender, so all such silences together may
+   * not run more than `SILENCE_SLACK_MS` ahead of the time that passed here. At most
+   * `maxHoleMs`. An absurd timestamp jump is cut to that.
+   */
+  #hole(gap: number, lost: number, nowMs: number): number {
+    const passed = this.#silenceAt === null ? 0 : Math.max(0, nowMs - this.#silenceAt);
+    this.#silenceAt = nowMs;
+    this.#silenceCredit = Math.min(
+      this.#maxHole,
+      this.#silenceCredit + (passed * this.#clockRate) / 1000,
+    );
+    if (gap <= 0) return 0;
+    const inLost = Math.min(gap, lost * this.#maxPacket);
+    const silence = Math.min(gap - inLost, Math.max(0, Math.floor(this.#silenceCredit)));
+    this.#silenceCredit -= silence;
+    return Math.min(this.#maxHole, inLost + silence);
+  }
+
+  /** Emits `p` (the packet at `#next`) after `lost` missing ones, at `nowMs`. */
+  #emit(p: RtpAudioPacket, lost: number, nowMs: number, out: JitterOutput[]): void {
     const ts = unwrapNear(p.timestamp >>> 0, this.#nextTs, TS_MOD);
-    const hole = Math.min(this.#maxHole, Math.max(0, ts - this.#nextTs));
+    const hole = this.#hole(ts - this.#nextTs, lost, nowMs);
     if (hole > 0) {
       out.push(
         lost > 0

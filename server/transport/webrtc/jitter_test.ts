@@ -200,3 +200,22 @@ Deno.test("an absurd claim is capped at 120 ms, and a timestamp going back start
   assertEquals(mediaTime(out), 12 * STEP, "two packets of 120 ms at most, nothing cut");
   assertEquals(jb.counters.mismatched, 0);
 });
+
+Deno.test("timestamp jumps cannot run the clock ahead of the time that passed, nor past the packets lost", () => {
+  // Packets in sequence, 20 ms apart, each claiming a 10 s silence before it: the silences may
+  // not outrun the time passing here by more than 2 s.
+  const jb = new JitterBuffer({ durationOf });
+  const out: JitterOutput[] = [];
+  for (let s = 0; s < 100; s++) out.push(...jb.push(pkt(s, s * 500 * STEP), s * 20));
+  const silence = out.reduce((n, o) => n + (o.kind === "silence" ? o.duration : 0), 0);
+  assertEquals(silence, 48 * (2_000 + 99 * 20), "2 s of slack, then the 20 ms that passed each");
+  // A sender at the speaker's pace keeps its silences (DTX): 1 s of it, 1 s later.
+  const jb2 = new JitterBuffer({ durationOf });
+  const out2 = [...jb2.push(pkt(0, 0), 0), ...jb2.push(pkt(1, 51 * STEP), 5_000)];
+  assertEquals(show(out2), ["p0", `silence:${50 * STEP}`, "p1"]);
+  // One lost packet stands for at most 120 ms, whatever the timestamps say; the rest of the gap
+  // is the sender's silence, as above (2 s of slack and the 40 ms that passed).
+  const jb3 = new JitterBuffer({ durationOf, waitMs: 10 });
+  const out3 = [...jb3.push(pkt(0, 0), 0), ...jb3.push(pkt(2, 1_000 * STEP), 20), ...jb3.poll(40)];
+  assertEquals(show(out3), ["p0", `lost1:${6 * STEP + 48 * 2_040}:next2`, "p2"]);
+});
