@@ -2,8 +2,11 @@
  * An Opus stream → 16 kHz mono PCM: takes the in-order output of the RTP jitter buffer (packets,
  * lost stretches, the sender's silences) and returns samples whose count always equals the media
  * time that passed, so the session's audio clock never drifts from the sender's:
- * - a packet decodes to its samples (a corrupt one to nothing: the jitter buffer reports its
- *   length as a hole before the next packet);
+ * - a packet decodes to its samples, fitted to the length the jitter buffer gives it from the RTP
+ *   timestamps (`skip` cut from its start, then cut or padded with zeros to `duration`), so a
+ *   payload that claims more time than its timestamps moves the clock by the timestamps' time; a
+ *   corrupt one decodes to zeros of that length (or to nothing without one: the jitter buffer
+ *   reports its length as a hole before the next packet);
  * - a lost stretch is filled by libopus: the last lost packet from the next packet's in-band FEC
  *   when it carries one, the rest by concealment, and beyond `maxConcealMs` by zeros;
  * - a silence (DTX, a paused sender) is zeros.
@@ -20,7 +23,18 @@ import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
  * send (DTX).
  */
 export type JitterOutput =
-  | { kind: "packet"; payload: Uint8Array; timestamp: number }
+  | {
+    kind: "packet";
+    payload: Uint8Array;
+    timestamp: number;
+    /**
+     * Media time the packet stands for, in RTP clock units, after `skip` (from the RTP
+     * timestamps; absent: whatever the payload decodes to).
+     */
+    duration?: number;
+    /** Media time at the packet's start already covered by the packets before it, cut. */
+    skip?: number;
+  }
   | {
     kind: "lost";
     /** Lost media time in RTP clock units (from the timestamps around the hole). */
@@ -76,16 +90,25 @@ export class OpusStream {
   /** The samples for one jitter-buffer output (possibly none). */
   take(item: JitterOutput): Float32Array[] {
     switch (item.kind) {
-      case "packet":
+      case "packet": {
+        let pcm: Float32Array | null = null;
         try {
-          const pcm = this.#dec.decode(item.payload);
+          pcm = this.#dec.decode(item.payload);
           this.counters.packets++;
-          return [pcm];
         } catch (err) {
           if (!(err instanceof OpusError)) throw err;
           this.counters.corrupt++;
-          return [];
         }
+        if (item.duration === undefined) return pcm ? [pcm] : [];
+        // The timestamps' length, whatever the payload decoded to.
+        const n = this.#samples(item.duration);
+        const skip = this.#samples(item.skip ?? 0);
+        if (pcm && skip === 0 && pcm.length === n) return [pcm];
+        if (n === 0) return [];
+        const out = new Float32Array(n);
+        if (pcm) out.set(pcm.subarray(skip, skip + n));
+        return [out];
+      }
       case "silence": {
         const n = this.#samples(item.duration);
         this.counters.silenceMs += n / 16;

@@ -1,9 +1,9 @@
 import { OpusStream } from "./opus_stream.ts";
 import { JitterBuffer } from "../server/transport/webrtc/jitter.ts";
 import type { JitterOutput } from "./opus_stream.ts";
-import { OpusDecoder, OpusEncoder } from "../ffi/opus/mod.ts";
+import { OpusDecoder, OpusEncoder, opusPacketSamples } from "../ffi/opus/mod.ts";
 import { assert, assertEquals } from "../ffi/testing/assert.ts";
-import { fitSine, sine } from "../ffi/testing/signal.ts";
+import { fitSine, prng, sine } from "../ffi/testing/signal.ts";
 
 const total = (xs: Float32Array[]) => xs.reduce((n, x) => n + x.length, 0);
 
@@ -52,4 +52,58 @@ Deno.test("a corrupt packet decodes to nothing and the next hole carries its len
   const filled = os.take({ kind: "lost", duration: 48_000, packets: 50, next });
   assertEquals(total(filled), 16_000);
   assertEquals([os.counters.concealedMs, os.counters.fecMs, os.counters.silenceMs], [200, 20, 780]);
+});
+
+/** Random bytes behind a TOC that says 120 ms (six 20 ms CELT frames, code 3, CBR). */
+function junk120(rng: () => number): Uint8Array {
+  const p = new Uint8Array(2 + 6 * 20);
+  for (let i = 2; i < p.length; i++) p[i] = Math.floor(rng() * 256);
+  p[0] = 0xfb;
+  p[1] = 6;
+  return p;
+}
+
+Deno.test("junk payloads that claim 120 ms on packets 20 ms apart move the clock 20 ms each", () => {
+  const rng = prng(7);
+  const jb = new JitterBuffer({ durationOf: (p) => opusPacketSamples(p, 48_000) });
+  using os = new OpusStream();
+  const samples: number[] = [];
+  let n = 0;
+  for (let i = 0; i < 200; i++) {
+    const payload = junk120(rng);
+    for (
+      const it of jb.push({ seq: i, timestamp: (0xffff0000 + i * 960) >>> 0, payload }, i * 20)
+    ) {
+      n += total(os.take(it));
+    }
+    samples.push(n);
+  }
+  assertEquals(opusPacketSamples(junk120(rng), 48_000), 5_760, "the TOC claims 120 ms");
+  assertEquals(os.counters.packets, 200, "libopus decodes them (to 120 ms each)");
+  // The first is taken at its word; every later one moves the clock by its timestamp step.
+  assertEquals(samples[0], 1_920);
+  for (let i = 1; i < samples.length; i++) assertEquals(samples[i] - samples[i - 1], 320);
+  assertEquals([jb.counters.mismatched, jb.counters.mismatchedTime], [199, 199 * 4_800]);
+});
+
+Deno.test("a packet is fitted to the length the timestamps give it; a corrupt one to zeros", () => {
+  using enc = new OpusEncoder({ rate: 16_000 });
+  using os = new OpusStream();
+  const p = enc.encode(sine(300, 16_000, 0.02, 0.4));
+  assertEquals(total(os.take({ kind: "packet", payload: p, timestamp: 0, duration: 480 })), 160);
+  assertEquals(
+    total(os.take({ kind: "packet", payload: p, timestamp: 0, duration: 480, skip: 480 })),
+    160,
+  );
+  assertEquals(total(os.take({ kind: "packet", payload: p, timestamp: 0, duration: 0 })), 0);
+  assertEquals(total(os.take({ kind: "packet", payload: p, timestamp: 0, duration: 1920 })), 640);
+  // A payload whose TOC parses but whose body does not decode: zeros of its length.
+  const bad = os.take({
+    kind: "packet",
+    payload: Uint8Array.of(3, 0),
+    timestamp: 0,
+    duration: 960,
+  });
+  assertEquals(bad.map((x) => [x.length, x.every((v) => v === 0)]), [[320, true]]);
+  assertEquals(os.counters.corrupt, 1);
 });

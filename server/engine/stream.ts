@@ -114,6 +114,11 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #rest = new Float32Array(0);
   #loop: Promise<void> | null = null;
   #flushRequested = false;
+  /**
+   * A pause of the input was asked for (see {@linkcode pause}): the queued inputs it comes after
+   * (taken first), or null.
+   */
+  #pauseAfter: number | null = null;
   #ending = false;
   #ended = false;
   #closed = false;
@@ -280,6 +285,19 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     await this.drain();
   }
 
+  /**
+   * The input stopped for now (no audio arrived for a while; more may come later): the audio
+   * pushed so far ends as at a silence — speech going on ends where the audio ends, and the open
+   * segment is finalized — and later input goes on from there (new speech opens a new segment).
+   * Nothing is added to the audio (the clock does not move); a no-op on a closed or ended
+   * session.
+   */
+  pause(): void {
+    if (this.#closed || this.#ending || !this.#input) return;
+    this.#pauseAfter = this.#queue.length;
+    this.#kick();
+  }
+
   /** No more audio: finalizes what is open, emits last stats, and ends the event stream. */
   async end(): Promise<void> {
     if (this.#closed || this.#ending) return this.drain();
@@ -327,7 +345,11 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (this.#loop) return;
     this.#loop = this.#run().finally(() => {
       this.#loop = null;
-      if (!this.#closed && (this.#queue.length || this.#flushRequested || this.#pendingEnd())) {
+      if (
+        !this.#closed &&
+        (this.#queue.length || this.#flushRequested || this.#pauseAfter !== null ||
+          this.#pendingEnd())
+      ) {
         this.#kick();
       }
     });
@@ -339,12 +361,19 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
 
   async #run(): Promise<void> {
     try {
-      while (this.#queue.length && !this.#closed) {
-        const frames = this.#queue;
-        this.#queue = [];
+      while (this.#queue.length && !this.#closed && this.#pauseAfter !== 0) {
+        // Input queued after a pause was asked for waits until the pause is done.
+        const frames = this.#queue.splice(0, this.#pauseAfter ?? this.#queue.length);
+        if (this.#pauseAfter !== null) this.#pauseAfter -= frames.length;
         await this.#ingest(frames);
       }
       if (this.#closed) return;
+      if (this.#pauseAfter === 0) {
+        this.#pauseAfter = null;
+        await this.#pauseInput();
+        // What came after the pause is taken by the next run.
+        if (this.#queue.length) return;
+      }
       if (this.#flushRequested) {
         this.#flushRequested = false;
         await this.#ingest([], true);
@@ -379,6 +408,19 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         recoverable: !this.#closed,
       });
     }
+  }
+
+  /**
+   * The input paused: everything pushed is taken, open speech ends as at a silence (the VAD's end
+   * of input, which it goes on from) and the open segment is finalized.
+   */
+  async #pauseInput(): Promise<void> {
+    await this.#ingest([], true);
+    for (const c of this.#vad.end()) {
+      this.#emit({ type: "vad", state: c.state, audioMs: c.audioMs });
+      if (c.state === "silence" && this.#segment) await this.#finalize(c.audioMs);
+    }
+    if (this.#segment) await this.#finalize(this.#audio.endMs);
   }
 
   /** Takes the frames queued since the last step: VAD, segment changes, maybe one decode. */

@@ -245,3 +245,40 @@ Deno.test({
       assert(lags[lags.length - 1] < 10_000, `lag at the end ${lags[lags.length - 1]} ms`);
     }),
 });
+
+Deno.test({
+  name:
+    "pause(): speech going on ends where the input stopped and its segment is finalized; input queued after the pause goes on after it",
+  ignore,
+  fn: async () => {
+    const e = new Engine({
+      vadModel: sharedPath(VAD),
+      transcribers: fakeTranscribers({ script: JFK_WORDS, decodeMs: 5 }),
+    });
+    try {
+      const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
+      const s = await e.open({ clock: new SimulatedClock() });
+      const events: TranscriptEvent[] = [];
+      const reading = collect(s, events);
+      s.pause(); // before any input: nothing to pause
+      // 2 s (speech going on), the pause, then the rest pushed at once, before the stream has
+      // taken any of it.
+      for (let i = 0; i < 32_000; i += 320) s.push(jfk.subarray(i, i + 320));
+      s.pause();
+      for (let i = 32_000; i < jfk.length; i += 320) s.push(jfk.subarray(i, i + 320));
+      await s.end();
+      await reading;
+      const finals = events.filter((ev) => ev.type === "final");
+      assertEquals(finals[0].type === "final" && finals[0].text, "And so my fellow");
+      assert(finals[0].audioMs <= 2_000, `the first final ends where the input stopped`);
+      const vads = events.flatMap((ev) => ev.type === "vad" ? [`${ev.state}`] : []);
+      assertEquals(vads.slice(0, 3), ["speech", "silence", "speech"]);
+      const text = finals.map((f) => f.type === "final" && f.text).join(" ").toLowerCase();
+      assert(text.includes("ask not what your country can do for you"), text);
+      // Nothing was added to the audio: the clock is jfk's length.
+      assertEquals(s.processedMs, Math.round(jfk.length / 16));
+    } finally {
+      await e.close();
+    }
+  },
+});

@@ -61,6 +61,8 @@ const CONTROL_RATE = 20;
 const CONTROL_BURST = 50;
 /** Error events sent per second at most; more bad input is counted, not answered one by one. */
 const ERRORS_PER_S = 10;
+/** A timer this late (ms) found the event loop held up (see `#armStopTimer`). */
+const LATE_TIMER_MS = 100;
 
 /**
  * What arrived on the media track, as the transport's RTP jitter buffer and Opus decoder saw it
@@ -81,6 +83,13 @@ export interface MediaCounters {
   fecMs: number;
   /** Audio made up by Opus packet-loss concealment, ms. */
   concealedMs: number;
+  /**
+   * Packets whose payload claimed more time than the RTP timestamps gave them (junk, or a broken
+   * sender): the audio clock follows the timestamps, and the overlap was cut.
+   */
+  mismatched: number;
+  /** Audio cut for `mismatched` packets, ms. */
+  mismatchedMs: number;
 }
 
 /** What the session counts (for stats, tests and the closing figures). */
@@ -94,6 +103,11 @@ export interface SessionCounters {
   droppedEvents: number;
   /** The media track's packets (kept up to date by the transport). */
   media: MediaCounters;
+  /**
+   * Times the audio stopped arriving (for the mode's end-of-speech silence past when what came
+   * would have been heard) while the session was open: each time, what was open was finalized.
+   */
+  audioStops: number;
 }
 
 /** What a {@linkcode LiveSession} reports to its owner. */
@@ -126,7 +140,10 @@ export class LiveSession {
       duplicates: 0,
       fecMs: 0,
       concealedMs: 0,
+      mismatched: 0,
+      mismatchedMs: 0,
     },
+    audioStops: 0,
   };
   #sink: TextSink | null = null;
   #buffered: string[] = [];
@@ -154,6 +171,15 @@ export class LiveSession {
   #filledAt = performance.now();
   /** Error events sent in the current second, and bad inputs not answered in it. */
   #errorWindow = { start: 0, sent: 0, quiet: 0 };
+  /**
+   * When the audio taken so far will have been heard, at the speaker's pace (performance.now(),
+   * ms): each input adds its length from when it arrived or from when the audio before it ends,
+   * whichever is later, so a client sending ahead of real time (or in 1 s frames) is not taken
+   * for one whose audio stopped.
+   */
+  #heardUntil = 0;
+  /** The timer that watches for the audio stopping (see {@linkcode #watchAudio}). */
+  #stopTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Wraps an engine stream: from now on it takes the stream's events and sends them. */
   constructor(
@@ -187,6 +213,49 @@ export class LiveSession {
       this.#event(event);
       while (this.#held.length && this.#held[0].after <= this.#taken) this.#held.shift()!.send();
     }
+    this.#unwatchAudio();
+  }
+
+  /**
+   * `ms` of audio arrived: the watch for the audio stopping starts again from where it ends. When
+   * nothing more arrives for the mode's end-of-speech silence (`endSilenceMs`) after it would
+   * have been heard — a muted microphone, a page in the background, a stalled network, with the
+   * transcript channel still open — the stream is told its input paused: speech going on ends
+   * as at a silence and the open segment is finalized, so no heard speech waits for audio that
+   * may never come. Audio arriving later goes on as usual.
+   */
+  #watchAudio(ms: number): void {
+    const now = performance.now();
+    this.#heardUntil = Math.max(this.#heardUntil, now) + ms;
+    this.#stopTimer ??= this.#armStopTimer();
+  }
+
+  #armStopTimer(recheckMs?: number): ReturnType<typeof setTimeout> {
+    const dueMs = recheckMs ??
+      Math.max(0, this.#heardUntil + this.stream.config.endSilenceMs - performance.now());
+    const at = performance.now() + dueMs;
+    return setTimeout(() => {
+      this.#stopTimer = undefined;
+      if (this.#closed || this.#ended || this.stream.finished) return;
+      const now = performance.now();
+      if (now < this.#heardUntil + this.stream.config.endSilenceMs) {
+        this.#stopTimer = this.#armStopTimer();
+        return;
+      }
+      // A timer far behind its time means the event loop was held up: audio that arrived
+      // meanwhile may still wait in the sockets. Look again (once) after they have been read.
+      if (recheckMs === undefined && now - at > LATE_TIMER_MS) {
+        this.#stopTimer = this.#armStopTimer(LATE_TIMER_MS);
+        return;
+      }
+      this.counters.audioStops++;
+      this.stream.pause();
+    }, dueMs);
+  }
+
+  #unwatchAudio(): void {
+    clearTimeout(this.#stopTimer);
+    this.#stopTimer = undefined;
   }
 
   /** Numbers an event and sends it to the client (or keeps it until the channel is attached). */
@@ -265,6 +334,7 @@ export class LiveSession {
     try {
       this.stream.push(samples);
       this.counters.samplesIn += samples.length;
+      if (samples.length) this.#watchAudio(samples.length / 16);
     } catch (err) {
       this.#bad("bad_audio", (err as Error).message);
     }
@@ -334,6 +404,7 @@ export class LiveSession {
     try {
       this.stream.pushMel(frames);
       this.counters.melFramesIn += frames.length / MEL_BINS;
+      if (frames.length) this.#watchAudio((frames.length / MEL_BINS) * 10);
     } catch (err) {
       this.#bad("bad_audio", (err as Error).message);
     }
@@ -470,12 +541,14 @@ export class LiveSession {
   }
 
   /**
-   * Gives up on a client that has gone quiet (the idle watchdog): nothing is finalized (no one
-   * may be listening), but a client still holding the transcript channel is told `ended` with
-   * `reason` before the session is freed.
+   * Gives up on a client that has gone quiet (the idle watchdog). A client still holding the
+   * transcript channel gets what is open finalized (no heard speech is dropped) and then `ended`
+   * with `reason`, as on {@linkcode end}; with no transcript channel attached nothing is
+   * finalized (no one would read it). Then the session is freed.
    */
   async abandon(reason: EndReason): Promise<void> {
     if (this.#closed || this.#ended) return;
+    if (this.#sink) return await this.end(reason);
     this.#message({ v: PROTOCOL_VERSION, type: "ended", reason });
     await this.close(reason);
   }
@@ -487,6 +560,7 @@ export class LiveSession {
   async close(reason: EndReason): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unwatchAudio();
     await this.stream.close();
     await this.#forwarding;
     this.#frames.close();

@@ -173,12 +173,34 @@ async function withSession(
   }
 }
 
-/** The first `seconds` of jfk as PCM16 frames on the audio channel. */
-async function feedJfk(live: LiveSession, seconds: number): Promise<void> {
-  const audio = (await decodeAudioFile(sharedPath(JFK))).samples.subarray(0, 16_000 * seconds);
-  for (let i = 0, seq = 0; i < audio.length; i += 320) {
-    live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
+/**
+ * jfk up to `seconds` (from `fromS`) as frames on the audio channel (PCM16, 20 ms each) or the mel
+ * channel (8-bit log-mel, 100 ms each), numbered from `seq`; returns the next frame number.
+ */
+async function feedJfk(
+  live: LiveSession,
+  seconds: number,
+  { channel = "audio", fromS = 0, seq = 0 }: {
+    channel?: "audio" | "mel";
+    fromS?: number;
+    seq?: number;
+  } = {},
+): Promise<number> {
+  const all = (await decodeAudioFile(sharedPath(JFK))).samples;
+  const audio = all.subarray(16_000 * fromS, 16_000 * seconds);
+  if (channel === "audio") {
+    for (let i = 0; i < audio.length; i += 320) {
+      live.audioFrame(pcm16Frame(seq++, audio.subarray(i, i + 320)));
+    }
+    return seq;
   }
+  // Log-mel from the start of the file, so the frames sent line up with jfk's time.
+  const logMel = new LogMel();
+  for (let i = 0; i < 16_000 * seconds; i += 1_600) {
+    const mel = logMel.push(all.subarray(i, i + 1_600));
+    if (i >= 16_000 * fromS) live.audioFrame(melFrame(seq++, mel), "mel");
+  }
+  return seq;
 }
 
 Deno.test({
@@ -238,7 +260,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "abandoning a quiet session tells a client still listening `ended`, without finalizing",
+  name:
+    "abandoning a quiet session finalizes what is open for a client still listening, then says `ended`",
   ignore,
   fn: () =>
     withSession({}, ["audio"], async ({ live, reg, sent, closed }) => {
@@ -255,8 +278,100 @@ Deno.test({
         type: "ended",
         reason: "timeout",
       }]);
-      assertEquals(msgs.filter((m) => m.type === "final"), [], "nothing is finalized");
+      assertEquals(msgs.at(-1)?.type, "ended", "`ended` comes last");
+      const finals = msgs.filter((m) => m.type === "final").map((m) =>
+        m.type === "final" && m.text
+      );
+      assertEquals(finals, ["And so my fellow"], "the open segment was finalized first");
       assertEquals(reg.size, 0);
+    }),
+});
+
+Deno.test({
+  name: "abandoning a session with no transcript channel attached finalizes nothing",
+  ignore,
+  fn: async () => {
+    const engine = new Engine({
+      vadModel: sharedPath(VAD),
+      transcribers: fakeTranscribers({ script: JFK_WORDS }),
+    });
+    try {
+      const reg = new SessionRegistry(engine);
+      const live = await reg.open({ inputs: ["audio"], clock: new SimulatedClock() });
+      await feedJfk(live, 2);
+      await live.stream.drain();
+      const before = live.stream.emitted;
+      await live.abandon("timeout");
+      assert(live.closed);
+      assertEquals(live.stream.emitted, before, "no final decode for no one");
+    } finally {
+      await engine.close();
+    }
+  },
+});
+
+for (const channel of ["audio", "mel"] as const) {
+  Deno.test({
+    name:
+      `audio that stops on the ${channel} channel (transcript channel open) is finalized after ` +
+      "the end-of-speech silence; audio resuming later goes on",
+    ignore,
+    fn: () =>
+      withSession({}, [channel], async ({ live, sent, closed }) => {
+        const at = new Map<number, number>();
+        const t0 = performance.now();
+        // 2 s of jfk at once (ahead of real time), then nothing: "And so my fellow" is open.
+        let seq = await feedJfk(live, 2, { channel });
+        const endSilenceMs = live.stream.config.endSilenceMs;
+        const finals = () =>
+          parseAll(sent).filter((m) => m.type === "final") as { text: string; seq: number }[];
+        for (let t = 0; t < 15_000 && !finals().length; t += 20) {
+          await new Promise((r) => setTimeout(r, 20));
+          for (const f of finals()) if (!at.has(f.seq)) at.set(f.seq, performance.now());
+        }
+        const first = finals()[0];
+        assert(first, "the open segment was finalized without more audio");
+        assertEquals(first.text, "And so my fellow");
+        assertEquals(live.counters.audioStops, 1);
+        assert(!live.closed && !live.ending, "the session goes on");
+        const afterMs = at.get(first.seq)! - t0;
+        // Not before the audio sent would have been heard and the silence after it had passed.
+        assert(afterMs >= 2_000 + endSilenceMs, `final after ${afterMs} ms`);
+        console.log(
+          `${channel}: 2 s of jfk sent at once, then no audio: final after ${
+            Math.round(afterMs)
+          } ms (2 000 ms of audio + ${endSilenceMs} ms end-of-speech silence)`,
+        );
+        // The client resumes: the rest of jfk, from where it stopped.
+        seq = await feedJfk(live, 11, { channel, fromS: 2, seq });
+        await live.end("end");
+        const msgs = parseAll(sent);
+        assertEquals(closed, ["end"]);
+        const text = msgs.filter((m) => m.type === "final").map((m) => m.type === "final" && m.text)
+          .join(" ").toLowerCase();
+        assert(text.includes("ask not what your country can do for you"), text);
+        const vads = msgs.flatMap((m) => m.type === "vad" ? [m.state] : []);
+        assertEquals(vads.slice(0, 3), ["speech", "silence", "speech"], "speech resumed");
+        const seqs = msgs.flatMap((m) => "seq" in m ? [m.seq] : []);
+        assertEquals(seqs, seqs.map((_, i) => i));
+      }),
+  });
+}
+
+Deno.test({
+  name: "audio that keeps coming is never taken for audio that stopped",
+  ignore,
+  fn: () =>
+    withSession({}, ["audio"], async ({ live }) => {
+      // A client sending 1 s frames once a second (a frame's length past the end-of-speech
+      // silence apart): the audio has not stopped.
+      const audio = (await decodeAudioFile(sharedPath(JFK))).samples;
+      for (let s = 0; s < 3; s++) {
+        live.audioFrame(pcm16Frame(s, audio.subarray(s * 16_000, (s + 1) * 16_000)));
+        await new Promise((r) => setTimeout(r, 900));
+      }
+      assertEquals(live.counters.audioStops, 0);
+      await live.end("end");
     }),
 });
 

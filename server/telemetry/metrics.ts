@@ -173,7 +173,8 @@ export class ServiceMetrics {
     this.#packets = new client.Counter({
       name: "hum_media_packets_total",
       help: "RTP audio packets of ended sessions: received, and of them reordered (put back in " +
-        "order), late (dropped: their place was given up) and duplicate; and lost (never received).",
+        "order), late (dropped: their place was given up), duplicate and mismatched (the payload " +
+        "claimed more time than the RTP timestamps gave it: cut to them); and lost (never received).",
       labelNames: ["outcome"],
       registers: r,
     });
@@ -242,6 +243,7 @@ export class ServiceMetrics {
     this.#packets.inc({ outcome: "reordered" }, m.reordered);
     this.#packets.inc({ outcome: "late" }, m.late);
     this.#packets.inc({ outcome: "duplicate" }, m.duplicates);
+    this.#packets.inc({ outcome: "mismatched" }, m.mismatched);
     this.#repaired.inc({ by: "fec" }, m.fecMs / 1000);
     this.#repaired.inc({ by: "concealment" }, m.concealedMs / 1000);
   }

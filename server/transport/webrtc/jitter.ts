@@ -5,6 +5,16 @@
  * the RTP timestamp jumps while the sequence number does not). The audio clock therefore advances
  * by exactly the sender's media time, whatever the network does.
  *
+ * The RTP timestamps, not the payloads, say how long each packet is: a packet is first taken to
+ * be as long as its payload says (`durationOf`), and when the next packet's timestamp shows it was
+ * shorter (a payload claiming 120 ms on packets 20 ms apart: junk, or a broken sender), the
+ * overlap is cut from the start of the next packet (`skip`) and counted (`mismatched`). A packet
+ * shorter than the timestamp step leaves a hole, filled as loss or the sender's silence. So junk
+ * payloads move the clock by the timestamps' time, whatever they decode to; a timestamp that goes
+ * back (a sender restarting its clock) starts the clock afresh from it. A timestamp that jumps
+ * ahead is believed only as far as it can be true: 120 ms per missing packet, and silences the
+ * sender did not send no further ahead of the time that passed here than 2 s (see `#hole`).
+ *
  * A missing packet is waited for at most `waitMs` (measured on the caller's clock) before it is
  * declared lost; a packet arriving after that is dropped as late. Two packets in a row, in
  * sequence, from far behind the stream (more than `capacity` packets) are a sender that restarted
@@ -52,10 +62,24 @@ export interface JitterCounters {
   late: number;
   lost: number;
   reordered: number;
+  /**
+   * Packets whose payload claimed more time than the RTP timestamps gave them (the next packet's
+   * timestamp came before the payload's end).
+   */
+  mismatched: number;
+  /** Media time cut from the packets after `mismatched` ones (what they overlapped), RTP units. */
+  mismatchedTime: number;
 }
 
 const SEQ_MOD = 0x10000;
 const TS_MOD = 0x1_0000_0000;
+/** The longest Opus packet, ms: a payload is never taken to be longer. */
+const MAX_PACKET_MS = 120;
+/**
+ * How far the sender's silences (timestamp jumps without a missing packet) may run ahead of the
+ * time that passed here, ms: network jitter, and a stall that delivers packets in a burst.
+ */
+const SILENCE_SLACK_MS = 2_000;
 
 /** Reorders one RTP stream. */
 export class JitterBuffer {
@@ -68,8 +92,23 @@ export class JitterBuffer {
   readonly #held = new Map<number, { p: RtpAudioPacket; at: number }>();
   /** Unwrapped sequence number expected next; null before the first packet. */
   #next: number | null = null;
-  /** Timestamp (unwrapped) expected at `#next`. */
+  /**
+   * Where the media put out so far ends (unwrapped RTP timestamp): the next packet's timestamp
+   * is expected here.
+   */
   #nextTs = 0;
+  /**
+   * The last packet put out: its unwrapped timestamp, and where its payload said it ends; null
+   * before one (or after a restart).
+   */
+  #prev: { ts: number; end: number } | null = null;
+  readonly #maxPacket: number;
+  /**
+   * Silence (timestamp jumps without a missing packet) the sender may still claim, RTP units,
+   * and when it was last topped up with the time that passed (caller's clock).
+   */
+  #silenceCredit: number;
+  #silenceAt: number | null = null;
   /** The highest unwrapped sequence number seen. */
   #highest = 0;
   /** Since when the packet at `#next` has been known missing (caller's clock), or null. */
@@ -82,6 +121,8 @@ export class JitterBuffer {
     late: 0,
     lost: 0,
     reordered: 0,
+    mismatched: 0,
+    mismatchedTime: 0,
   };
 
   constructor(opts: JitterOptions) {
@@ -90,6 +131,11 @@ export class JitterBuffer {
     this.#clockRate = opts.clockRate ?? 48_000;
     this.#maxHole = Math.round(((opts.maxHoleMs ?? 10_000) * this.#clockRate) / 1000);
     this.#capacity = opts.capacity ?? 200;
+    this.#maxPacket = Math.round((MAX_PACKET_MS * this.#clockRate) / 1000);
+    this.#silenceCredit = Math.min(
+      this.#maxHole,
+      Math.round((SILENCE_SLACK_MS * this.#clockRate) / 1000),
+    );
   }
 
   /** Packets held, waiting for an earlier one. */
@@ -152,6 +198,7 @@ export class JitterBuffer {
     this.#next = first.n;
     this.#highest = second.n;
     this.#nextTs = first.p.timestamp;
+    this.#prev = null;
     this.#held.set(first.n, first);
     this.#held.set(second.n, second);
     this.#release(second.at, false, out);
@@ -166,7 +213,7 @@ export class JitterBuffer {
       if (head) {
         this.#held.delete(this.#next);
         this.#missingSince = null;
-        this.#emit(head.p, 0, out);
+        this.#emit(head.p, 0, nowMs, out);
         continue;
       }
       if (this.#held.size === 0) break;
@@ -182,14 +229,35 @@ export class JitterBuffer {
       this.counters.lost += lost;
       this.#next = first;
       this.#missingSince = null;
-      this.#emit(held.p, lost, out);
+      this.#emit(held.p, lost, nowMs, out);
     }
   }
 
-  /** Emits `p` (the packet at `#next`) after `lost` missing ones. */
-  #emit(p: RtpAudioPacket, lost: number, out: JitterOutput[]): void {
+  /**
+   * The hole before a packet, in RTP units, from a timestamp gap of `gap` after `lost` missing
+   * packets: each lost packet is at most 120 ms long; beyond that the hole is a silence the
+   * sender did not send (DTX), time that passed at the sender, so all such silences together may
+   * not run more than `SILENCE_SLACK_MS` ahead of the time that passed here. At most
+   * `maxHoleMs`. An absurd timestamp jump is cut to that.
+   */
+  #hole(gap: number, lost: number, nowMs: number): number {
+    const passed = this.#silenceAt === null ? 0 : Math.max(0, nowMs - this.#silenceAt);
+    this.#silenceAt = nowMs;
+    this.#silenceCredit = Math.min(
+      this.#maxHole,
+      this.#silenceCredit + (passed * this.#clockRate) / 1000,
+    );
+    if (gap <= 0) return 0;
+    const inLost = Math.min(gap, lost * this.#maxPacket);
+    const silence = Math.min(gap - inLost, Math.max(0, Math.floor(this.#silenceCredit)));
+    this.#silenceCredit -= silence;
+    return Math.min(this.#maxHole, inLost + silence);
+  }
+
+  /** Emits `p` (the packet at `#next`) after `lost` missing ones, at `nowMs`. */
+  #emit(p: RtpAudioPacket, lost: number, nowMs: number, out: JitterOutput[]): void {
     const ts = unwrapNear(p.timestamp >>> 0, this.#nextTs, TS_MOD);
-    const hole = Math.min(this.#maxHole, Math.max(0, ts - this.#nextTs));
+    const hole = this.#hole(ts - this.#nextTs, lost, nowMs);
     if (hole > 0) {
       out.push(
         lost > 0
@@ -197,16 +265,30 @@ export class JitterBuffer {
           : { kind: "silence", duration: hole },
       );
     }
-    out.push({ kind: "packet", payload: p.payload, timestamp: p.timestamp });
-    this.#next = (this.#next ?? 0) + 1;
     let duration = 0;
     try {
-      duration = this.#durationOf(p.payload);
+      duration = Math.min(this.#maxPacket, Math.max(0, this.#durationOf(p.payload)));
     } catch {
       // A corrupt payload: its length shows up as a hole before the next packet.
     }
-    // A timestamp that went back (a sender restarting its clock) resyncs here.
-    this.#nextTs = ts + duration;
+    // The packets before ended past this one's timestamp: their payloads claimed more time than
+    // the timestamps gave them, and what overlaps is cut from this one. A timestamp before the
+    // last packet's is a sender restarting its clock: the clock goes on from it.
+    const prev = this.#prev;
+    const overlap = prev && ts >= prev.ts ? this.#nextTs - ts : 0;
+    const skip = Math.min(duration, Math.max(0, overlap));
+    if (prev && ts >= prev.ts && ts < prev.end) this.counters.mismatched++;
+    this.counters.mismatchedTime += skip;
+    out.push({
+      kind: "packet",
+      payload: p.payload,
+      timestamp: p.timestamp,
+      duration: duration - skip,
+      ...(skip ? { skip } : {}),
+    });
+    this.#next = (this.#next ?? 0) + 1;
+    this.#prev = { ts, end: ts + duration };
+    this.#nextTs = overlap > 0 ? Math.max(this.#nextTs, ts + duration) : ts + duration;
   }
 }
 

@@ -187,7 +187,7 @@ Deno.test("JitterBuffer: with losses and sender silences, output time equals med
           ts += STEP;
         });
         out.push(...jb.poll(1e12));
-        const time = out.reduce((n, o) => n + (o.kind === "packet" ? STEP : o.duration), 0);
+        const time = out.reduce((n, o) => n + (o.kind === "packet" ? o.duration! : o.duration), 0);
         // The first packet's time starts the clock: everything after it, its own 20 ms included.
         assertEquals(time, ts - plan[0].dtx * STEP, "media time");
         assertEquals(
@@ -240,5 +240,69 @@ Deno.test("JitterBuffer: after a jump in sequence numbers (a sender restart), au
       },
     ),
     { runs: 200 },
+  );
+});
+
+/** Opus packet lengths (TOC), in 48 kHz units: 2.5 to 120 ms. */
+const OPUS_LENGTHS = [120, 240, 480, 960, 1920, 2880, 3840, 4800, 5760];
+
+Deno.test("JitterBuffer: whatever lengths the payloads claim, the clock follows the timestamps", () => {
+  fuzz(
+    "jitter.claims",
+    fc.property(
+      fc.nat(0xffff),
+      fc.nat({ max: 0xffffffff }),
+      fc.array(
+        fc.record({
+          claim: fc.constantFrom(...OPUS_LENGTHS),
+          corrupt: fc.boolean(),
+          step: fc.oneof(
+            { weight: 6, arbitrary: fc.constant(STEP) },
+            { weight: 2, arbitrary: fc.constantFrom(...OPUS_LENGTHS) },
+            { weight: 1, arbitrary: fc.integer({ min: 0, max: 20 * STEP }) },
+          ),
+          lost: fc.boolean(),
+        }),
+        { minLength: 2, maxLength: 200 },
+      ),
+      (seq0, ts0, plan) => {
+        plan[0].lost = plan[plan.length - 1].lost = false;
+        const claimOf = new Map<Uint8Array, number>();
+        const jb = new JitterBuffer({
+          durationOf: (p) => {
+            const c = claimOf.get(p)!;
+            if (c < 0) throw new Error("corrupt");
+            return c;
+          },
+        });
+        const out: JitterOutput[] = [];
+        let ts = 0, end = 0, now = 0;
+        plan.forEach((x, i) => {
+          if (i > 0) ts += x.step;
+          // A sender at the speaker's pace: its silences take as long to pass here.
+          now = Math.max(now + 1, ts / 48);
+          if (x.lost) return;
+          const payload = Uint8Array.of(i & 0xff);
+          claimOf.set(payload, x.corrupt ? -1 : x.claim);
+          end = Math.max(end, ts + (x.corrupt ? 0 : x.claim));
+          out.push(
+            ...jb.push(
+              { seq: (seq0 + i) & 0xffff, timestamp: (ts0 + ts) % 0x1_0000_0000, payload },
+              now,
+            ),
+          );
+        });
+        out.push(...jb.poll(now + 1e6));
+        const time = out.reduce((n, o) => n + (o.kind === "packet" ? o.duration! : o.duration), 0);
+        // From the first timestamp to the furthest payload end: at most the last timestamp and
+        // one packet's 120 ms, however much more the payloads claimed.
+        assertEquals(time, end, "media time");
+        assert(time <= ts + 5760, `media time ${time} past ${ts} + 120 ms`);
+        for (const o of out) {
+          assert(o.kind !== "packet" || (o.duration! >= 0 && (o.skip ?? 0) >= 0), "lengths");
+        }
+      },
+    ),
+    { runs: 300 },
   );
 });

@@ -46,7 +46,15 @@ Deno.test("a packet missing past the wait is reported lost with its duration and
   assertEquals(show(jb.poll(121)), [`lost2:${2 * STEP}:next3`, "p3"]);
   // The lost one arriving afterwards is late and dropped.
   assertEquals(show(jb.push(pkt(1), 130)), []);
-  assertEquals(jb.counters, { received: 3, duplicates: 0, late: 1, lost: 2, reordered: 0 });
+  assertEquals(jb.counters, {
+    received: 3,
+    duplicates: 0,
+    late: 1,
+    lost: 2,
+    reordered: 0,
+    mismatched: 0,
+    mismatchedTime: 0,
+  });
 });
 
 Deno.test("a timestamp jump without a sequence gap is the sender's silence (DTX)", () => {
@@ -139,4 +147,75 @@ Deno.test("a sender that restarts its numbering far behind is followed (fuzz cou
   out2.push(...jb2.push(pkt(40000, 0, 99), 60), ...jb2.push(pkt(3), 80));
   assertEquals(show(out2), ["p0", "p1", "p2", "p3"]);
   assertEquals(jb2.counters.late, 1);
+});
+
+/** Media time put out: each packet's duration (what the timestamps give it) and each hole's. */
+function mediaTime(out: JitterOutput[]): number {
+  return out.reduce((n, o) => n + (o.kind === "packet" ? o.duration ?? 0 : o.duration), 0);
+}
+
+Deno.test("payloads claiming more than the timestamp step move the clock by the step, counted", () => {
+  // Junk whose TOC says 120 ms, on packets 20 ms apart: the first is taken at its word (nothing
+  // says otherwise yet), each later one cuts what the one before overlapped.
+  const jb = new JitterBuffer({ durationOf: () => 6 * STEP });
+  const out: JitterOutput[] = [];
+  const times: number[] = [];
+  for (let s = 0; s < 50; s++) {
+    out.push(...jb.push(pkt(s), s * 20));
+    times.push(mediaTime(out));
+  }
+  assertEquals(times[0], 6 * STEP);
+  for (let i = 1; i < times.length; i++) assertEquals(times[i] - times[i - 1], STEP, `packet ${i}`);
+  assertEquals(out.every((o) => o.kind === "packet"), true, "no holes");
+  assertEquals(jb.counters.mismatched, 49);
+  assertEquals(jb.counters.mismatchedTime, 49 * 5 * STEP);
+  const p1 = out[1];
+  assertEquals(p1.kind === "packet" && [p1.skip, p1.duration], [5 * STEP, STEP]);
+});
+
+Deno.test("the timestamp step is the clock across a wrap, a step of 0, and a mix of claims", () => {
+  const claims = [6, 1, 3, 6, 0.5, 2].map((k) => k * STEP);
+  const jb = new JitterBuffer({ durationOf: (p) => claims[p[0] % claims.length] });
+  const ts0 = 0xffffffff - 2 * STEP; // wraps after the third packet
+  const steps = [0, 1, 2, 2, 3, 4, 5, 5, 6, 8]; // in STEPs: one step of 0, one of 2 (DTX)
+  const out = steps.flatMap((k, i) => jb.push(pkt(i, ts0 + k * STEP, i), i * 20));
+  // The clock ends where the furthest payload end lies, from the first timestamp: never more
+  // than the last timestamp plus one packet's 120 ms, whatever the payloads claim.
+  const ends = steps.map((k, i) => k * STEP + claims[i % claims.length]);
+  assertEquals(mediaTime(out), Math.max(...ends));
+  assertEquals(out.filter((o) => o.kind === "packet").length, steps.length);
+});
+
+Deno.test("a payload shorter than the step is followed by the sender's silence, not counted", () => {
+  const jb = new JitterBuffer({ durationOf: () => STEP / 2 });
+  const out = [0, 1, 2].flatMap((s) => jb.push(pkt(s), s * 20));
+  assertEquals(show(out), ["p0", `silence:${STEP / 2}`, "p1", `silence:${STEP / 2}`, "p2"]);
+  assertEquals(mediaTime(out), 2 * STEP + STEP / 2);
+  assertEquals(jb.counters.mismatched, 0);
+});
+
+Deno.test("an absurd claim is capped at 120 ms, and a timestamp going back starts the clock afresh", () => {
+  const jb = new JitterBuffer({ durationOf: () => 1_000_000 });
+  const out = [...jb.push(pkt(0, 50 * STEP), 0), ...jb.push(pkt(1, 0), 20)];
+  assertEquals(mediaTime(out), 12 * STEP, "two packets of 120 ms at most, nothing cut");
+  assertEquals(jb.counters.mismatched, 0);
+});
+
+Deno.test("timestamp jumps cannot run the clock ahead of the time that passed, nor past the packets lost", () => {
+  // Packets in sequence, 20 ms apart, each claiming a 10 s silence before it: the silences may
+  // not outrun the time passing here by more than 2 s.
+  const jb = new JitterBuffer({ durationOf });
+  const out: JitterOutput[] = [];
+  for (let s = 0; s < 100; s++) out.push(...jb.push(pkt(s, s * 500 * STEP), s * 20));
+  const silence = out.reduce((n, o) => n + (o.kind === "silence" ? o.duration : 0), 0);
+  assertEquals(silence, 48 * (2_000 + 99 * 20), "2 s of slack, then the 20 ms that passed each");
+  // A sender at the speaker's pace keeps its silences (DTX): 1 s of it, 1 s later.
+  const jb2 = new JitterBuffer({ durationOf });
+  const out2 = [...jb2.push(pkt(0, 0), 0), ...jb2.push(pkt(1, 51 * STEP), 5_000)];
+  assertEquals(show(out2), ["p0", `silence:${50 * STEP}`, "p1"]);
+  // One lost packet stands for at most 120 ms, whatever the timestamps say; the rest of the gap
+  // is the sender's silence, as above (2 s of slack and the 40 ms that passed).
+  const jb3 = new JitterBuffer({ durationOf, waitMs: 10 });
+  const out3 = [...jb3.push(pkt(0, 0), 0), ...jb3.push(pkt(2, 1_000 * STEP), 20), ...jb3.poll(40)];
+  assertEquals(show(out3), ["p0", `lost1:${6 * STEP + 48 * 2_040}:next2`, "p2"]);
 });

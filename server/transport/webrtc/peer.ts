@@ -209,6 +209,8 @@ export class SessionPeer {
       media.duplicates = j.duplicates;
       media.fecMs = Math.round(o.fecMs);
       media.concealedMs = Math.round(o.concealedMs);
+      media.mismatched = j.mismatched;
+      media.mismatchedMs = Math.round(j.mismatchedTime / 48);
     };
     const loss = (this.#opts.inboundLossPercent ?? 0) / 100;
     // A fixed seed: the same losses on every run.
