@@ -63,6 +63,15 @@ export interface PeerOptions {
   inboundLossPercent?: number;
 }
 
+/**
+ * `sdp` with its data section's `a=max-message-size` set to `bytes`: the answer states the
+ * session's own limit (werift writes its 65 536 whatever the session takes), so a client that
+ * keeps to the answer never sends a message the session refuses.
+ */
+export function withMaxMessageSize(sdp: string, bytes: number): string {
+  return sdp.replace(/^a=max-message-size:\d+(\r?)$/gm, `a=max-message-size:${bytes}$1`);
+}
+
 /** How long a client has to connect after the answer by default, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -123,8 +132,9 @@ export class SessionPeer {
       await peer.pc.setLocalDescription(await peer.pc.createAnswer());
       peer.#limitMessages();
       await peer.#gathered();
-      const answer = peer.pc.localDescription?.sdp;
-      if (!answer) throw new Error("no local description after gathering");
+      const sdp = peer.pc.localDescription?.sdp;
+      if (!sdp) throw new Error("no local description after gathering");
+      const answer = withMaxMessageSize(sdp, live.maxMessageBytes);
       peer.#later(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => {
         if (!peer.#connected) peer.#lost(peer.#whyNotConnected("connect_timeout"));
       });
