@@ -18,7 +18,7 @@ import {
   parseFlags,
 } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
-import { type LoadReport, runLoad, sustained } from "./load.ts";
+import { type LoadReport, runLoad, siblingFile, sustained } from "./load.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 
 /** The flags of `deno task loadtest`. */
@@ -131,15 +131,6 @@ export function parseArgs(args: string[]): Options | "help" {
   return parseFlags(LOADTEST_COMMAND, Options, args);
 }
 
-function sibling(file: string, ext: string): string | undefined {
-  const path = file.replace(/\.[^./]+$/, ext);
-  try {
-    return Deno.statSync(path).isFile ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const s = (ms: number | null) => (ms === null ? "–" : (ms / 1000).toFixed(2));
 
 /** The reports as a text table. */
@@ -177,13 +168,13 @@ export function loadTable(reports: readonly LoadReport[]): string {
 }
 
 async function main(opts: Options): Promise<number> {
-  const reference = sibling(opts.file, ".txt");
+  const reference = siblingFile(opts.file, ".txt");
   const base = {
     file: opts.file,
     durationS: opts.duration,
     mode: opts.mode,
     transport: opts.transport,
-    alignPath: sibling(opts.file, ".align.json"),
+    alignPath: siblingFile(opts.file, ".align.json"),
     reference: reference ? Deno.readTextFileSync(reference) : undefined,
     uploadFile: opts.upload,
     settleS: opts.settle,

@@ -203,6 +203,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   return report;
 }
 
+/**
+ * The file beside `file` with extension `ext` in place of its own (`.txt`: the reference
+ * transcript, `.align.json`: the forced alignment), if there is one.
+ */
+export function siblingFile(file: string, ext: string): string | undefined {
+  const path = file.replace(/\.[^./]+$/, ext);
+  try {
+    return Deno.statSync(path).isFile ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Segments of a session that showed text (a partial or a commit) but never got a final. */
 export function lostSegments(events: readonly TranscriptEvent[]): number {
   const withText = new Set<number>();

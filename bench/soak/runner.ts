@@ -10,7 +10,7 @@
 
 import { dirname, resolve } from "node:path";
 import type { SoakDef, SoakDefinition } from "../definition.ts";
-import { runLoad } from "../loadtest/load.ts";
+import { runLoad, siblingFile } from "../loadtest/load.ts";
 import { type ServerProcess, startServerProcess } from "../loadtest/server_process.ts";
 import { collectProvenance, type Provenance } from "../harness/provenance.ts";
 import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
@@ -48,15 +48,6 @@ export interface SoakRunOptions {
   definitionText: string;
   /** Progress lines (a variant starting, RSS every minute, a variant done). */
   log?: (line: string) => void;
-}
-
-function sibling(file: string, ext: string): string | undefined {
-  const path = file.replace(/\.[^./]+$/, ext);
-  try {
-    return Deno.statSync(path).isFile ? path : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The server's resident memory, MB: from /proc where there is one, else its `/v1/status`. */
@@ -123,7 +114,7 @@ async function runVariant(
     ? runHostile(soak.hostile, server.url, stopHostile.signal)
     : Promise.resolve({});
   const h = soak.honest;
-  const reference = sibling(file, ".txt");
+  const reference = siblingFile(file, ".txt");
   try {
     log(`soak ${variant}: ${h.sessions} honest sessions for ${soak.duration_s} s…`);
     const report = await runLoad({
@@ -134,7 +125,7 @@ async function runVariant(
       transport: h.transport,
       mode: h.mode,
       reference: reference ? Deno.readTextFileSync(reference) : undefined,
-      alignPath: sibling(file, ".align.json"),
+      alignPath: siblingFile(file, ".align.json"),
       server,
       spreadMs: h.spread_ms,
     });

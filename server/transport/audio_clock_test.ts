@@ -16,7 +16,7 @@ import {
   RtpHeader,
   RtpPacket,
 } from "werift";
-import { TEST_SERVER_MODELS, withTestServer } from "./http/testing.ts";
+import { connectOffer, TEST_SERVER_MODELS, withTestServer } from "./http/testing.ts";
 import { CHANNELS } from "../../protocol/control.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { OpusEncoder } from "../../ffi/opus/mod.ts";
@@ -49,14 +49,7 @@ async function mediaClient(url: string, mode: string) {
   });
   await pc.setLocalDescription(await pc.createOffer());
   for (let i = 0; i < 200 && pc.iceGatheringState !== "complete"; i++) await sleep(25);
-  const res = await fetch(`${url}/v1/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sdp: pc.localDescription!.sdp, config: { mode } }),
-  });
-  const body = await res.json();
-  assertEquals(res.status, 201, JSON.stringify(body));
-  await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
+  const body = await connectOffer(url, pc, { mode });
   for (let i = 0; i < 200 && !got.some((m) => m.type === "ready"); i++) await sleep(50);
   assert(got.some((m) => m.type === "ready"), "ready");
   const payloadType = pc.getTransceivers()[0].sender.codec?.payloadType ?? 111;

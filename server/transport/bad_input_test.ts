@@ -8,7 +8,7 @@
  */
 
 import { RTCPeerConnection } from "werift";
-import { withTestServer } from "./http/testing.ts";
+import { connectOffer, withTestServer } from "./http/testing.ts";
 import { MAX_OFFER_BYTES } from "./http/signalling.ts";
 import { makeWav, sine } from "../../decode/test_audio.ts";
 import { makeWebmOpus } from "../../decode/test_webm.ts";
@@ -416,14 +416,7 @@ async function dcClient(url: string) {
     if (typeof d === "string") got.push(JSON.parse(d));
   });
   await pc.setLocalDescription(await pc.createOffer());
-  const res = await fetch(`${url}/v1/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sdp: pc.localDescription!.sdp, config: { mode: "latency" } }),
-  });
-  const body = await res.json();
-  assertEquals(res.status, 201, JSON.stringify(body));
-  await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
+  const body = await connectOffer(url, pc);
   const channels = [transcript, audio, mel];
   for (let i = 0; i < 200 && channels.some((c) => c.readyState !== "open"); i++) {
     await new Promise((r) => setTimeout(r, 50));
@@ -560,6 +553,8 @@ Deno.test({
 
       // Data channels: each bad message draws an error event naming its fault.
       const bad = await dcClient(url);
+      // The answer states the session's limit; this client sends past it, as a hostile one would.
+      bad.pc.sctpTransport!.remoteMaxMessageSize = 0;
       for (const c of dcCases()) {
         const before = bad.got.filter((m) => m.type === "error").length;
         const ch = bad[c.channel];

@@ -66,6 +66,38 @@ function postAs(app: App, url: string, sdp: string, address: string): Promise<Re
   );
 }
 
+/**
+ * Runs `fn` against a test server whose connect deadline is `connectTimeoutMs`, with the server's
+ * log lines collected in `logged`.
+ */
+function withLoggingServer(
+  connectTimeoutMs: number,
+  fn: (server: TestServer, logged: string[]) => Promise<void>,
+): Promise<void> {
+  const logged: string[] = [];
+  return withTestServer((server) => fn(server, logged), {
+    peer: { connectTimeoutMs },
+    service: { log: (l) => logged.push(l) },
+  });
+}
+
+/**
+ * Asserts that one session ended with `reason`: counted in `/metrics`, and a log line says so
+ * (and `detail`, the transports' states, when given).
+ */
+async function assertEndedWith(
+  url: string,
+  logged: string[],
+  reason: string,
+  detail = "",
+): Promise<void> {
+  assertEquals(await metric(url, `hum_sessions_ended_total{reason="${reason}"}`), 1);
+  assert(
+    logged.some((l) => l.includes(`ended: ${reason}`) && l.includes(detail)),
+    `no log line says ${reason} ${detail}: ${JSON.stringify(logged)}`,
+  );
+}
+
 /** Decoding states in use, all models together. */
 function statesUsed(engine: TestServer["engine"]): number {
   return engine.models.status.reduce((n, m) => n + (m.states?.used ?? 0), 0);
@@ -78,8 +110,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const logged: string[] = [];
-    await withTestServer(async ({ url, app, engine }) => {
+    await withLoggingServer(1_500, async ({ url, app, engine }, logged) => {
       const res = await fetch(`${url}/v1/sessions`, {
         method: "POST",
         body: await deadOffer(),
@@ -93,13 +124,13 @@ Deno.test({
       assert(await until(() => app.registry.size === 0, 10_000), "the session outlived 10 s");
       assertEquals(statesUsed(engine), 0, "decoding states in use");
       assertEquals([app.peers, app.pending], [0, 0], "peers, pending");
-      assertEquals(await metric(url, `hum_sessions_ended_total{reason="connect_timeout"}`), 1);
-      const line = logged.find((l) => l.includes("ended: connect_timeout"));
-      assert(line, `no log line says connect_timeout: ${JSON.stringify(logged)}`);
-      assert(/session [0-9a-f-]{36} from 127\.0\.0\.1 ended: connect_timeout after \d/.test(line));
-    }, {
-      peer: { connectTimeoutMs: 1_500 },
-      service: { log: (l) => logged.push(l) },
+      await assertEndedWith(url, logged, "connect_timeout");
+      assert(
+        logged.some((l) =>
+          /session [0-9a-f-]{36} from 127\.0\.0\.1 ended: connect_timeout after \d/.test(l)
+        ),
+        logged.join("\n"),
+      );
     });
   },
 });
@@ -111,8 +142,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const logged: string[] = [];
-    await withTestServer(async ({ url, app }) => {
+    await withLoggingServer(30_000, async ({ url, app }, logged) => {
       const sdp = (await deadOffer()).split("\r\n").filter((l) => !l.startsWith("a=candidate"))
         .join("\r\n");
       const res = await postAs(app, url, sdp, "127.0.0.1");
@@ -120,14 +150,7 @@ Deno.test({
       await res.body?.cancel();
       assert(await until(() => app.registry.size === 0, 5_000), "the session outlived 5 s");
       assertEquals(app.pending, 0);
-      assertEquals(await metric(url, `hum_sessions_ended_total{reason="ice_failed"}`), 1);
-      assert(
-        logged.some((l) => l.includes("ended: ice_failed") && l.includes("ice failed")),
-        `no log line says ice_failed: ${JSON.stringify(logged)}`,
-      );
-    }, {
-      peer: { connectTimeoutMs: 30_000 },
-      service: { log: (l) => logged.push(l) },
+      await assertEndedWith(url, logged, "ice_failed", "ice failed");
     });
   },
 });
@@ -139,8 +162,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const logged: string[] = [];
-    await withTestServer(async ({ url, app }) => {
+    await withLoggingServer(8_000, async ({ url, app }, logged) => {
       const pc = new RTCPeerConnection();
       try {
         const sdp = await offerFrom(pc);
@@ -158,14 +180,7 @@ Deno.test({
       } finally {
         await pc.close();
       }
-      assertEquals(await metric(url, `hum_sessions_ended_total{reason="dtls_failed"}`), 1);
-      assert(
-        logged.some((l) => l.includes("ended: dtls_failed") && l.includes("dtls failed")),
-        `no log line says dtls_failed: ${JSON.stringify(logged)}`,
-      );
-    }, {
-      peer: { connectTimeoutMs: 8_000 },
-      service: { log: (l) => logged.push(l) },
+      await assertEndedWith(url, logged, "dtls_failed", "dtls failed");
     });
   },
 });
@@ -177,8 +192,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const logged: string[] = [];
-    await withTestServer(async ({ url, app }) => {
+    await withLoggingServer(3_000, async ({ url, app }, logged) => {
       // The client takes the answer and connects ICE, but its DTLS never starts.
       const pc = new RTCPeerConnection();
       try {
@@ -195,14 +209,7 @@ Deno.test({
       } finally {
         await pc.close();
       }
-      assertEquals(await metric(url, `hum_sessions_ended_total{reason="dtls_failed"}`), 1);
-      assert(
-        logged.some((l) => l.includes("ended: dtls_failed") && l.includes("ice connected")),
-        `no log line says dtls_failed: ${JSON.stringify(logged)}`,
-      );
-    }, {
-      peer: { connectTimeoutMs: 3_000 },
-      service: { log: (l) => logged.push(l) },
+      await assertEndedWith(url, logged, "dtls_failed", "ice connected");
     });
   },
 });

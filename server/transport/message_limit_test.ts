@@ -10,7 +10,7 @@
 
 import { Buffer } from "node:buffer";
 import { RTCPeerConnection } from "werift";
-import { TEST_SERVER_MODELS, withTestServer } from "./http/testing.ts";
+import { connectOffer, TEST_SERVER_MODELS, withTestServer } from "./http/testing.ts";
 import { pcm16Frame } from "../../protocol/audio_frames.ts";
 import { CHANNELS } from "../../protocol/control.ts";
 import { hasShared } from "../../ffi/testing/shared.ts";
@@ -35,15 +35,8 @@ async function session(url: string, hostile: boolean, ordered = true) {
   const got: Message[] = [];
   transcript.onMessage.subscribe((d) => typeof d === "string" && got.push(JSON.parse(d)));
   await pc.setLocalDescription(await pc.createOffer());
-  const res = await fetch(`${url}/v1/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ sdp: pc.localDescription!.sdp, config: { mode: "latency" } }),
-  });
-  const body = await res.json();
-  assertEquals(res.status, 201, JSON.stringify(body));
-  assert(/a=max-message-size:65536/.test(body.sdp), "the answer states the limit");
-  await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
+  const answer = await connectOffer(url, pc);
+  assert(/a=max-message-size:65536/.test(answer.sdp), "the answer states the limit");
   for (let i = 0; i < 200 && [transcript, audio].some((c) => c.readyState !== "open"); i++) {
     await sleep(50);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { RTCPeerConnection } from "werift";
 import type { App } from "./app.ts";
 import type { PeerOptions } from "../webrtc/peer.ts";
 import { type ServiceOptions, wireService } from "../../cli/wire.ts";
@@ -66,4 +67,27 @@ export async function withTestServer(
     await server.shutdown();
     await engine.close();
   }
+}
+
+/**
+ * Offers `pc`'s local description (set it first) to the server at `url` as a JSON
+ * `POST /v1/sessions` with `config`, and takes its answer. Anything but
+ * a `201` throws with the server's answer. Returns the answer's SDP and the session's id.
+ */
+export async function connectOffer(
+  url: string,
+  pc: RTCPeerConnection,
+  config: Record<string, unknown> = { mode: "latency" },
+): Promise<{ sdp: string; sessionId: string }> {
+  const res = await fetch(`${url}/v1/sessions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ sdp: pc.localDescription!.sdp, config }),
+  });
+  const body = await res.json();
+  if (res.status !== 201) {
+    throw new Error(`POST /v1/sessions: ${res.status} ${JSON.stringify(body)}`);
+  }
+  await pc.setRemoteDescription({ type: "answer", sdp: body.sdp });
+  return { sdp: body.sdp, sessionId: body.sessionId };
 }
