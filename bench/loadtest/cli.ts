@@ -199,6 +199,12 @@ async function main(opts: Options): Promise<number> {
     }
     const last = reports.at(-1)!;
     for (const e of last.errors.slice(0, 5)) console.error(`  ${e}`);
+    for (const l of (last.lost_samples ?? []).slice(0, 5)) {
+      console.error(
+        `  lost: client ${l.client} segment ${l.segmentId} ("${l.lastPartial}" at ${l.lastPartialMs} ms, ` +
+          `${l.committed} words committed; then ${l.after.join(", ")}; ${l.lastStats})`,
+      );
+    }
     if (last.server_queue) {
       console.error(`  server queue at the end: ${JSON.stringify(last.server_queue)}`);
     }

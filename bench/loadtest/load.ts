@@ -58,6 +58,8 @@ export interface LoadReport {
   latency_basis: "alignment" | "server";
   /** Segments with text but no final event. */
   lost_segments: number;
+  /** What the first lost segments looked like (at most 10), with the client that lost each. */
+  lost_samples?: (LostSegment & { client: number })[];
   finals: number;
   errors: string[];
   wer_pct?: number;
@@ -106,6 +108,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   const texts: string[] = [];
   let runs = 0;
   let lost = 0;
+  const lostSamples: NonNullable<LoadReport["lost_samples"]> = [];
   let finals = 0;
   let peakRss = 0;
   const rssStart = opts.server ? (await opts.server.memory()).rssMb : undefined;
@@ -146,6 +149,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
         if (e.type === "error") errors.push(`client ${k}: ${e.code}: ${e.message}`);
       }
       lost += lostSegments(events);
+      for (const seg of lostSegmentDetails(events)) {
+        if (lostSamples.length < 10) lostSamples.push({ client: k, ...seg });
+      }
       finals += events.filter((e) => e.type === "final").length;
       texts.push(events.flatMap((e) => (e.type === "final" ? [e.text] : [])).join(" "));
       if (align) latencies.push(...streamFigures(events, align, 1000).emissionMs);
@@ -176,6 +182,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     emission_p99_ms: q(0.99),
     latency_basis: align ? "alignment" : "server",
     lost_segments: lost,
+    ...(lostSamples.length ? { lost_samples: lostSamples } : {}),
     finals,
     errors,
   };
@@ -214,6 +221,59 @@ export function siblingFile(file: string, ext: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** What a lost segment looked like to its client: enough to tell why it got no final. */
+export interface LostSegment {
+  segmentId: number;
+  /** Partials with text it had, and the last one's text and audio time. */
+  partials: number;
+  lastPartial: string;
+  lastPartialMs: number;
+  /** Words committed to it (a commit without a final is lost too). */
+  committed: number;
+  /** The session's last stats note (decodes, retries, decodes not run) and degrade level. */
+  lastStats: string;
+  /** The types of the session's next events after the segment's last one, in order. */
+  after: string[];
+}
+
+/** The segments of a session that showed text but never got a final, as the client saw them. */
+export function lostSegmentDetails(events: readonly TranscriptEvent[]): LostSegment[] {
+  const finalized = new Set<number>();
+  for (const e of events) if (e.type === "final") finalized.add(e.segmentId);
+  const lost = new Map<number, LostSegment & { lastIndex: number }>();
+  events.forEach((e, i) => {
+    if (e.type !== "partial" && e.type !== "commit") return;
+    if (finalized.has(e.segmentId) || (e.type === "partial" && !e.text.trim())) return;
+    const seg = lost.get(e.segmentId) ?? {
+      segmentId: e.segmentId,
+      partials: 0,
+      lastPartial: "",
+      lastPartialMs: 0,
+      committed: 0,
+      lastStats: "",
+      after: [],
+      lastIndex: i,
+    };
+    if (e.type === "partial") {
+      seg.partials++;
+      seg.lastPartial = e.text.slice(0, 200);
+      seg.lastPartialMs = e.audioMs;
+    } else seg.committed += e.words.length;
+    seg.lastIndex = i;
+    lost.set(e.segmentId, seg);
+  });
+  const stats = events.filter((e) => e.type === "stats").at(-1);
+  return [...lost.values()].map(({ lastIndex, ...seg }) => ({
+    ...seg,
+    lastStats: stats && stats.type === "stats"
+      ? `${stats.note ?? ""}${stats.degraded ? ` (degraded ${stats.degraded})` : ""}`.trim()
+      : "",
+    after: events.slice(lastIndex + 1, lastIndex + 9).map((e) =>
+      "segmentId" in e ? `${e.type} ${e.segmentId}` : e.type
+    ),
+  }));
 }
 
 /** Segments of a session that showed text (a partial or a commit) but never got a final. */

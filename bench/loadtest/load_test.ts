@@ -1,4 +1,4 @@
-import { type LoadReport, lostSegments, runLoad, sustained } from "./load.ts";
+import { type LoadReport, lostSegmentDetails, lostSegments, runLoad, sustained } from "./load.ts";
 import { startServerProcess } from "./server_process.ts";
 import { loadTable } from "./cli.ts";
 import { TEST_SERVER_MODELS } from "../../server/transport/http/testing.ts";
@@ -18,6 +18,31 @@ Deno.test("a segment with text but no final is lost; one without text is not", (
     ev({ type: "partial", segmentId: 2, text: "never finished" }),
   ] as unknown as TranscriptEvent[];
   assertEquals(lostSegments(events), 1);
+});
+
+Deno.test("a lost segment is described: its partials, commits, the last stats and what came after", () => {
+  const ev = (e: Record<string, unknown>) => ({ v: 1, seq: 0, emittedMs: 0, audioMs: 0, ...e });
+  const events = [
+    ev({ type: "stats", lagMs: 0, rtf: 0.5, mode: "latency", note: "early" }),
+    ev({ type: "partial", segmentId: 3, text: "ask not", audioMs: 900 }),
+    ev({ type: "partial", segmentId: 3, text: "ask not what", audioMs: 1200 }),
+    ev({ type: "vad", state: "silence" }),
+    ev({ type: "partial", segmentId: 4, text: "and so", audioMs: 2000 }),
+    ev({ type: "final", segmentId: 4, text: "and so", startMs: 0, endMs: 1, words: [] }),
+    ev({ type: "stats", lagMs: 0, rtf: 0.5, mode: "latency", note: "end of input", degraded: 2 }),
+  ] as unknown as TranscriptEvent[];
+  const lost = lostSegmentDetails(events);
+  assertEquals(lost.length, 1);
+  assertEquals(lost[0].segmentId, 3);
+  assertEquals([lost[0].partials, lost[0].lastPartial, lost[0].lastPartialMs], [
+    2,
+    "ask not what",
+    1200,
+  ]);
+  assertEquals(lost[0].committed, 0);
+  assertEquals(lost[0].lastStats, "end of input (degraded 2)");
+  assertEquals(lost[0].after, ["vad", "partial 4", "final 4", "stats"]);
+  assertEquals(lostSegmentDetails(events.slice(4)), [], "a finalized segment is not lost");
 });
 
 Deno.test("sessions sustained: the largest N within the bound before the first miss or loss", () => {

@@ -58,6 +58,8 @@ export interface HonestFigures {
   words: number;
   finals: number;
   lost_segments: number;
+  /** What the lost segments looked like (see `lostSegmentDetails`). */
+  lost_samples?: LoadReport["lost_samples"];
   errors: number;
   error_samples: string[];
   wer_pct: number | null;
@@ -75,6 +77,7 @@ export function honestFigures(r: LoadReport): HonestFigures {
     words: r.words,
     finals: r.finals,
     lost_segments: r.lost_segments,
+    ...(r.lost_samples ? { lost_samples: r.lost_samples } : {}),
     errors: r.errors.length,
     error_samples: r.errors.slice(0, 10),
     wer_pct: r.wer_pct ?? null,
