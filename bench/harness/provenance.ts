@@ -134,3 +134,27 @@ export async function collectProvenance(opts: {
     started_at: new Date().toISOString(),
   };
 }
+
+/**
+ * The head every results file starts with: format version, benchmark, run id (from when it
+ * started), description and provenance, the run marked finished now.
+ */
+export function resultsHead(
+  def: { benchmark: string; description?: string },
+  provenance: Provenance,
+): {
+  results_version: 1;
+  benchmark: string;
+  run_id: string;
+  description?: string;
+  provenance: Provenance;
+} {
+  provenance.finished_at = new Date().toISOString();
+  return {
+    results_version: 1,
+    benchmark: def.benchmark,
+    run_id: `${provenance.started_at.replace(/[:.]/g, "-")}-${def.benchmark}`,
+    ...(def.description ? { description: def.description } : {}),
+    provenance,
+  };
+}

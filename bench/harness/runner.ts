@@ -19,7 +19,7 @@ import {
   type Metrics,
   trialMetrics,
 } from "./metrics.ts";
-import { collectProvenance, type Provenance } from "./provenance.ts";
+import { collectProvenance, type Provenance, resultsHead } from "./provenance.ts";
 import { cpuTimes, GpuMemoryPeak } from "./usage.ts";
 import { ensureWhisperBuild, REPO_ROOT } from "../../ffi/whisper/build.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
@@ -136,13 +136,8 @@ export async function runBenchmark(def: Definition, opts: RunOptions): Promise<R
       results.push(failedCell(job, (err as Error).message));
     }
   }
-  provenance.finished_at = new Date().toISOString();
   return {
-    results_version: 1,
-    benchmark: def.benchmark,
-    run_id: `${provenance.started_at.replace(/[:.]/g, "-")}-${def.benchmark}`,
-    ...(def.description ? { description: def.description } : {}),
-    provenance,
+    ...resultsHead(def, provenance),
     tolerances: def.tolerances,
     sessions_bound: def.sessions_bound,
     cells: results,

@@ -12,7 +12,7 @@ import { dirname, resolve } from "node:path";
 import type { SoakDef, SoakDefinition } from "../definition.ts";
 import { runLoad, siblingFile } from "../loadtest/load.ts";
 import { type ServerProcess, startServerProcess } from "../loadtest/server_process.ts";
-import { collectProvenance, type Provenance } from "../harness/provenance.ts";
+import { collectProvenance, type Provenance, resultsHead } from "../harness/provenance.ts";
 import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { DEFAULT_VAD_MODEL, resolveModel } from "../../server/models/resolve.ts";
@@ -173,13 +173,8 @@ export async function runSoak(def: SoakDefinition, opts: SoakRunOptions): Promis
   });
   const variants: VariantResult[] = [];
   for (const v of soak.variants) variants.push(await runVariant(soak, v, file, log));
-  provenance.finished_at = new Date().toISOString();
   return {
-    results_version: 1,
-    benchmark: def.benchmark,
-    run_id: `${provenance.started_at.replace(/[:.]/g, "-")}-${def.benchmark}`,
-    ...(def.description ? { description: def.description } : {}),
-    provenance,
+    ...resultsHead(def, provenance),
     tolerances: {},
     cells: [],
     soak: {
