@@ -18,6 +18,7 @@ import type { EndReason, LiveSession } from "../../../session/live_session.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
 import { readOffer, SignallingError } from "../signalling.ts";
 import { HttpError } from "../errors.ts";
+import { CountsByKey } from "../counts.ts";
 import type { Principal } from "../auth.ts";
 import type { ModelCatalog, SessionProvider } from "../providers.ts";
 import { fail, json, methodNotAllowed } from "../responses.ts";
@@ -54,12 +55,11 @@ export class SessionRoutes {
   /** Peers of ended sessions still sending their last events (awaited by `close`). */
   readonly #closing = new Set<Promise<void>>();
   /** Pending sessions (and offers being answered) per client address. */
-  readonly #pendingBy = new Map<string, number>();
+  readonly #pendingBy = new CountsByKey();
   /** The client address of each pending session. */
   readonly #pendingOf = new Map<string, string>();
   /** The client address of each session (for its log line). */
   readonly #clientOf = new Map<string, string>();
-  #pending = 0;
 
   constructor(opts: SessionRoutesOptions) {
     this.#opts = opts;
@@ -72,7 +72,7 @@ export class SessionRoutes {
 
   /** Sessions pending now: offers being answered, and sessions whose client has not connected. */
   get pending(): number {
-    return this.#pending;
+    return this.#pendingBy.total;
   }
 
   /** Closes the peer of a session that is over and logs its end (`reason`). */
@@ -101,7 +101,7 @@ export class SessionRoutes {
   #reserve(client: string): void {
     const perClient = this.#opts.maxPendingPerClient ?? DEFAULT_MAX_PENDING_PER_CLIENT;
     const overall = this.#opts.maxPending ?? DEFAULT_MAX_PENDING;
-    const mine = this.#pendingBy.get(client) ?? 0;
+    const mine = this.#pendingBy.get(client);
     const connectS = Math.ceil(
       (this.#opts.peer?.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) / 1000,
     );
@@ -114,23 +114,19 @@ export class SessionRoutes {
         { headers: retryAfter, reason: "pending_per_client" },
       );
     }
-    if (this.#pending >= overall) {
+    if (this.pending >= overall) {
       throw new HttpError(
         503,
-        `Cannot start a session: ${this.#pending} sessions have not connected yet ` +
+        `Cannot start a session: ${this.pending} sessions have not connected yet ` +
           `(at most ${overall} at once; each has ${connectS} s to connect)`,
         { headers: retryAfter, reason: "pending_full" },
       );
     }
-    this.#pendingBy.set(client, mine + 1);
-    this.#pending++;
+    this.#pendingBy.add(client);
   }
 
   #release(client: string): void {
-    const left = (this.#pendingBy.get(client) ?? 1) - 1;
-    if (left > 0) this.#pendingBy.set(client, left);
-    else this.#pendingBy.delete(client);
-    this.#pending--;
+    this.#pendingBy.remove(client);
   }
 
   /** A session is no longer pending (it connected, or ended): its place is given back. */

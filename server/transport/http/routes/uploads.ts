@@ -12,6 +12,7 @@ import { HttpError } from "../errors.ts";
 import type { Principal } from "../auth.ts";
 import type { ModelCatalog } from "../providers.ts";
 import { handleTranscription, type TranscriptionService } from "../transcriptions.ts";
+import { CountsByKey } from "../counts.ts";
 
 /** Uploads transcribing at once by default. */
 export const DEFAULT_MAX_UPLOADS = 4;
@@ -44,9 +45,9 @@ export class UploadRoute {
   /** Uploads in flight from one client address, at most. */
   readonly maxPerClient: number;
   /** Uploads running, per key. */
-  readonly #running = new Map<string, number>();
+  readonly #running = new CountsByKey();
   /** Uploads running, per client address. */
-  readonly #byClient = new Map<string, number>();
+  readonly #byClient = new CountsByKey();
 
   constructor(service: TranscriptionService, opts: UploadRouteOptions = {}) {
     this.#service = service;
@@ -58,9 +59,7 @@ export class UploadRoute {
 
   /** Uploads being received or transcribed now. */
   get running(): number {
-    let n = 0;
-    for (const k of this.#running.values()) n += k;
-    return n;
+    return this.#running.total;
   }
 
   /** Transcribes one upload from `who` at client address `client`, within the limits. */
@@ -82,14 +81,14 @@ export class UploadRoute {
         },
       );
     }
-    if ((this.#running.get(who.name) ?? 0) >= who.maxUploads) {
+    if (this.#running.get(who.name) >= who.maxUploads) {
       throw new HttpError(
         429,
         `Cannot transcribe: API key "${who.name}" is running its limit of ${who.maxUploads} uploads`,
         { headers: { "retry-after": "10" }, reason: "key_limit" },
       );
     }
-    if ((this.#byClient.get(client) ?? 0) >= this.maxPerClient) {
+    if (this.#byClient.get(client) >= this.maxPerClient) {
       throw new HttpError(
         429,
         `Cannot transcribe: ${client} already has ${this.maxPerClient} uploads in flight ` +
@@ -97,20 +96,13 @@ export class UploadRoute {
         { headers: { "retry-after": "10" }, reason: "client_limit" },
       );
     }
-    bump(this.#running, who.name, 1);
-    bump(this.#byClient, client, 1);
+    this.#running.add(who.name);
+    this.#byClient.add(client);
     try {
       return await handleTranscription(req, this.#service, this.#models);
     } finally {
-      bump(this.#running, who.name, -1);
-      bump(this.#byClient, client, -1);
+      this.#running.remove(who.name);
+      this.#byClient.remove(client);
     }
   }
-}
-
-/** Adds `by` to a count in `map`, deleting it at zero. */
-function bump(map: Map<string, number>, key: string, by: number): void {
-  const n = (map.get(key) ?? 0) + by;
-  if (n > 0) map.set(key, n);
-  else map.delete(key);
 }
