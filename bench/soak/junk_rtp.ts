@@ -13,7 +13,7 @@
 import { Buffer } from "node:buffer";
 import { RtpHeader, RtpPacket } from "werift";
 import { errorCodes, openSession, within } from "./peer.ts";
-import { pause, Tally } from "./tally.ts";
+import { pause, repeatAfter, Tally } from "./tally.ts";
 
 /** A junk-RTP client's settings. */
 export interface JunkRtpOptions {
@@ -92,13 +92,6 @@ export async function runJunkRtp(
   signal: AbortSignal,
   tally = new Tally("junk_rtp"),
 ): Promise<Tally> {
-  while (!signal.aborted) {
-    try {
-      await junkSession(opts, tally, signal);
-    } catch (err) {
-      tally.error(err);
-    }
-    if (await pause(opts.pauseS * 1000, signal)) break;
-  }
+  await repeatAfter(tally, opts.pauseS * 1000, signal, () => junkSession(opts, tally, signal));
   return tally;
 }

@@ -71,11 +71,33 @@ export function pause(ms: number, signal: AbortSignal): Promise<boolean> {
  * Runs `once` again and again until `signal` aborts, starting one at most every `everyMs`; a
  * throw is counted in `tally`, never passed on.
  */
-export async function repeat(
+export function repeat(
   tally: Tally,
   everyMs: number,
   signal: AbortSignal,
   once: () => Promise<void>,
+): Promise<void> {
+  return loop(tally, signal, once, (tookMs) => Math.max(0, everyMs - tookMs));
+}
+
+/**
+ * Runs `once` again and again until `signal` aborts, waiting `gapMs` after each run ends; a throw
+ * is counted in `tally`, never passed on.
+ */
+export function repeatAfter(
+  tally: Tally,
+  gapMs: number,
+  signal: AbortSignal,
+  once: () => Promise<void>,
+): Promise<void> {
+  return loop(tally, signal, once, () => gapMs);
+}
+
+async function loop(
+  tally: Tally,
+  signal: AbortSignal,
+  once: () => Promise<void>,
+  waitMs: (tookMs: number) => number,
 ): Promise<void> {
   while (!signal.aborted) {
     const t0 = performance.now();
@@ -84,6 +106,6 @@ export async function repeat(
     } catch (err) {
       tally.error(err);
     }
-    if (await pause(Math.max(0, everyMs - (performance.now() - t0)), signal)) return;
+    if (await pause(waitMs(performance.now() - t0), signal)) return;
   }
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { pause, Tally } from "./tally.ts";
+import { pause, repeatAfter, Tally } from "./tally.ts";
 
 /** A trickler's settings. */
 export interface TrickleOptions {
@@ -115,14 +115,7 @@ export async function runTrickler(
   signal: AbortSignal,
   tally = new Tally("trickle"),
 ): Promise<Tally> {
-  while (!signal.aborted) {
-    try {
-      await trickleOnce(opts, tally, signal);
-    } catch (err) {
-      tally.error(err);
-    }
-    // A server that refuses at once is not hammered: a second between attempts.
-    if (await pause(1000, signal)) break;
-  }
+  // A server that refuses at once is not hammered: a second between attempts.
+  await repeatAfter(tally, 1000, signal, () => trickleOnce(opts, tally, signal));
   return tally;
 }
