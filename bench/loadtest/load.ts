@@ -148,8 +148,9 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
       for (const e of events) {
         if (e.type === "error") errors.push(`client ${k}: ${e.code}: ${e.message}`);
       }
-      lost += lostSegments(events);
-      for (const seg of lostSegmentDetails(events)) {
+      const lostHere = lostSegmentDetails(events);
+      lost += lostHere.length;
+      for (const seg of lostHere) {
         if (lostSamples.length < 10) lostSamples.push({ client: k, ...seg });
       }
       finals += events.filter((e) => e.type === "final").length;
@@ -278,13 +279,7 @@ export function lostSegmentDetails(events: readonly TranscriptEvent[]): LostSegm
 
 /** Segments of a session that showed text (a partial or a commit) but never got a final. */
 export function lostSegments(events: readonly TranscriptEvent[]): number {
-  const withText = new Set<number>();
-  const finalized = new Set<number>();
-  for (const e of events) {
-    if ((e.type === "partial" && e.text.trim()) || e.type === "commit") withText.add(e.segmentId);
-    if (e.type === "final") finalized.add(e.segmentId);
-  }
-  return [...withText].filter((id) => !finalized.has(id)).length;
+  return lostSegmentDetails(events).length;
 }
 
 /** The largest session count whose p90 emission latency is within `boundMs` (0 if none). */
