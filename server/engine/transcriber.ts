@@ -1,9 +1,9 @@
 /**
  * The decoder seam of a streaming session. {@linkcode Transcriber} is what a session asks for a
  * hypothesis of its open segment's buffer; {@linkcode WhisperTranscriber} is the real one over
- * libwhisper: the session's own decoding state (taken from the model's pool at its first decode), each decode
- * waiting for a slot of the inference scheduler, the decode parameters and the prompt, and the
- * retries and checks tied to decoding (a loop decoded again with the full encoder window, a
+ * libwhisper: the session's own decoding state (taken from the model's pool at its first
+ * decode), each decode waiting for a slot of the inference scheduler, the decode parameters and
+ * the prompt, and the retries and checks tied to decoding (a loop decoded again with the full encoder window, a
  * collapsed hypothesis decoded again without the prompt, a loop that survives cut to its first
  * copy). `testing.ts` ships a scripted fake for tests that do not test whisper.
  *
