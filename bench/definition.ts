@@ -20,7 +20,7 @@ export const WorkloadSchema = z.union([
     name: Name,
     /** LibriSpeech layout, a manifest.tsv, or audio + .txt side by side; relative to the file. */
     source: z.string().min(1),
-    /** Keep items whose path inside the source matches this glob (`*` `**` `?`). */
+    /** Keep items whose path inside the source matches this glob (`*` `**` `?` `{a,b}`). */
     include: z.string().min(1).optional(),
     /** At most this many items (after sorting by id). */
     limit: z.number().int().positive().optional(),

@@ -21,8 +21,13 @@ export interface Workload {
   durationS: number;
 }
 
-/** A glob (`*` within a path part, `**` across parts, `?` one character) as a RegExp. */
+/**
+ * A glob (`*` within a path part, `**` across parts, `?` one character, `{a,b}` either
+ * alternative; alternatives hold no glob characters of their own) as a RegExp. An unclosed `{`
+ * is an error.
+ */
 export function globToRegExp(glob: string): RegExp {
+  const literal = (c: string) => c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   let re = "";
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i];
@@ -32,7 +37,14 @@ export function globToRegExp(glob: string): RegExp {
       if (glob[i + 1] === "/") i++;
     } else if (c === "*") re += "[^/]*";
     else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+    else if (c === "{") {
+      const end = glob.indexOf("}", i);
+      if (end < 0) throw new Error(`Cannot read glob "${glob}": "{" at ${i} is never closed`);
+      re += `(?:${
+        glob.slice(i + 1, end).split(",").map((a) => [...a].map(literal).join("")).join("|")
+      })`;
+      i = end;
+    } else re += literal(c);
   }
   return new RegExp(`^${re}$`);
 }

@@ -1,7 +1,7 @@
 import { globToRegExp, loadWorkload, type Workload } from "./workload.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
+import { assert, assertEquals, assertThrows } from "../../ffi/testing/assert.ts";
 
 Deno.test("globs: * stays inside a path part, ** crosses parts, ? is one character", () => {
   const re = globToRegExp("test-other/**/*-000?.flac");
@@ -9,6 +9,14 @@ Deno.test("globs: * stays inside a path part, ** crosses parts, ? is one charact
   assert(!re.test("test-other/1688/142285/1688-142285-0012.flac"));
   assert(!re.test("test-clean/1089/1089-134686-0000.flac"));
   assert(globToRegExp("*.wav").test("jfk.wav") && !globToRegExp("*.wav").test("a/jfk.wav"));
+});
+
+Deno.test("globs: {a,b} is either alternative, literally; an unclosed { is an error", () => {
+  const re = globToRegExp("*-spk{1688,367}.flac");
+  assert(re.test("x-spk1688.flac") && re.test("x-spk367.flac"));
+  assert(!re.test("x-spk3005.flac") && !re.test("x-spk1688367.flac"));
+  assert(globToRegExp("{a.b,c}").test("a.b") && !globToRegExp("{a.b,c}").test("axb"));
+  assertThrows(() => globToRegExp("spk{1,2"), Error, "is never closed");
 });
 
 Deno.test({
