@@ -208,6 +208,11 @@ export const SoakSchema = z.strictObject({
   }),
   /** Seconds between two samples of the server's RSS. */
   rss_interval_s: Seconds.default(10),
+  /**
+   * After the load, the idle server is sampled this much longer (past `--idle-state-release-s`)
+   * before it is stopped: what RSS comes back to tells held memory from a leak, s.
+   */
+  settle_s: z.number().min(0).max(3_600).default(0),
   hostile: HostileSchema.default({}),
   /** Which variants run, in this order, each on a fresh server process. */
   variants: z.array(z.enum(SOAK_VARIANTS)).min(1).max(2)

@@ -8,16 +8,26 @@
 import type { LoadReport } from "../loadtest/load.ts";
 import type { HostileReport } from "./tally.ts";
 
+/** One sample: seconds since the variant started, RSS MB, and the decoding states then held. */
+export type RssSample = [number, number, number | null];
+
 /** The server's RSS over a variant. */
 export interface RssFigures {
   interval_s: number;
-  /** `[seconds since the variant started, MB]`. */
-  samples: [number, number][];
+  /** `[seconds since the variant started, MB, decoding states held (used + idle)]`. */
+  samples: RssSample[];
   first_mb: number | null;
   max_mb: number | null;
   last_mb: number | null;
   /** Least-squares slope over the samples of the second half, MB per minute (null: too few). */
   slope_mb_per_min_second_half: number | null;
+  /**
+   * Mean RSS and mean decoding states held over each half of the load: RSS that rises while the
+   * states stay alike is growth the states do not explain.
+   */
+  halves: { mean_mb: number; mean_states: number | null }[];
+  /** The idle server after the load and the settle time: RSS and states held then. */
+  settled: { after_s: number; mb: number; states: number | null } | null;
 }
 
 const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
@@ -36,18 +46,41 @@ export function slope(points: readonly [number, number][]): number | null {
   return sxx === 0 ? null : sxy / sxx;
 }
 
-/** The RSS figures of `samples` (`[s, MB]`, in time order). */
-export function rssFigures(samples: readonly [number, number][], intervalS: number): RssFigures {
-  const last = samples.at(-1);
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * The RSS figures of `samples` (in time order): those up to `loadEndS` (default: all) are the
+ * load's, a later last one is the settled server's.
+ */
+export function rssFigures(
+  samples: readonly RssSample[],
+  intervalS: number,
+  loadEndS = Infinity,
+): RssFigures {
+  const load = samples.filter(([t]) => t <= loadEndS);
+  const after = samples.length > load.length ? samples.at(-1)! : null;
+  const last = load.at(-1);
   const half = last ? last[0] / 2 : 0;
-  const perS = slope(samples.filter(([t]) => t >= half));
+  const second = load.filter(([t]) => t >= half);
+  const perS = slope(second.map(([t, mb]) => [t, mb]));
+  const halves = [load.filter(([t]) => t < half), second].filter((h) => h.length).map((h) => {
+    const states = h.map(([, , n]) => n).filter((n): n is number => n !== null);
+    return {
+      mean_mb: round(mean(h.map(([, mb]) => mb)), 1),
+      mean_states: states.length ? round(mean(states), 2) : null,
+    };
+  });
   return {
     interval_s: intervalS,
-    samples: samples.map(([t, mb]) => [round(t, 1), round(mb, 1)]),
-    first_mb: samples.length ? round(samples[0][1], 1) : null,
-    max_mb: samples.length ? round(Math.max(...samples.map(([, mb]) => mb)), 1) : null,
+    samples: samples.map(([t, mb, n]) => [round(t, 1), round(mb, 1), n]),
+    first_mb: load.length ? round(load[0][1], 1) : null,
+    max_mb: load.length ? round(Math.max(...load.map(([, mb]) => mb)), 1) : null,
     last_mb: last ? round(last[1], 1) : null,
     slope_mb_per_min_second_half: perS === null ? null : round(perS * 60, 2),
+    halves,
+    settled: after && last
+      ? { after_s: round(after[0] - last[0], 1), mb: round(after[1], 1), states: after[2] }
+      : null,
   };
 }
 
@@ -160,6 +193,16 @@ export function soakTable(variants: readonly VariantResult[]): string {
       `${v.variant}: server sessions at most ${n(ss.max)}, open when the honest load ended ` +
         `${n(ss.at_load_end)}`,
     );
+    const halves = v.rss.halves.map((h) => `${n(h.mean_mb)} MB (${n(h.mean_states)} states)`);
+    if (halves.length) lines.push(`${v.variant}: RSS mean by half ${halves.join(" → ")}`);
+    const st = v.rss.settled;
+    if (st) {
+      lines.push(
+        `${v.variant}: ${n(st.after_s)} s after the load, idle: ${n(st.mb)} MB, ${
+          n(st.states)
+        } states`,
+      );
+    }
     for (const e of v.honest?.error_samples.slice(0, 3) ?? []) lines.push(`${v.variant}: ${e}`);
     for (const h of Object.values(v.hostile)) {
       const counts = Object.entries(h.counts).map(([k, c]) => `${k} ${c}`).join(", ");

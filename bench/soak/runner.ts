@@ -17,7 +17,13 @@ import { ensureWhisperBuild } from "../../ffi/whisper/build.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { DEFAULT_VAD_MODEL, resolveModel } from "../../server/models/resolve.ts";
 import { SAMPLE_RATE_HZ } from "../../protocol/audio.ts";
-import { honestFigures, p90Ratio, rssFigures, type VariantResult } from "./figures.ts";
+import {
+  honestFigures,
+  p90Ratio,
+  rssFigures,
+  type RssSample,
+  type VariantResult,
+} from "./figures.ts";
 import { runHostile } from "./hostile.ts";
 import type { HostileReport } from "./tally.ts";
 
@@ -61,6 +67,19 @@ async function rssMb(server: ServerProcess): Promise<number> {
   return (await server.memory()).rssMb;
 }
 
+/** Decoding states the server holds (used and idle, every model) by its status; null: unknown. */
+export function statesHeld(status: Record<string, unknown>): number | null {
+  const models = status.models;
+  if (!Array.isArray(models)) return null;
+  let n = 0;
+  for (const m of models) {
+    const st = (m as { states?: { used?: unknown; idle?: unknown } }).states;
+    if (!st || typeof st.used !== "number" || typeof st.idle !== "number") continue;
+    n += st.used + st.idle;
+  }
+  return n;
+}
+
 /** Runs one variant on a fresh server process. */
 async function runVariant(
   soak: SoakDef,
@@ -89,16 +108,19 @@ async function runVariant(
     result.error = `the server did not start: ${(err as Error).message}`;
     return result;
   }
-  const samples: [number, number][] = [];
+  const samples: RssSample[] = [];
   const t0 = performance.now();
   let lastLog = 0;
+  let loadEnded = false;
+  let loadEndS = Infinity;
   const sample = async () => {
     try {
       const mb = await rssMb(server);
       const t = (performance.now() - t0) / 1000;
-      samples.push([t, mb]);
-      const open = Number((await server.status()).sessions);
-      if (Number.isFinite(open)) sessions.max = Math.max(sessions.max ?? 0, open);
+      const status = await server.status().catch(() => ({} as Record<string, unknown>));
+      samples.push([t, mb, statesHeld(status)]);
+      const open = Number(status.sessions);
+      if (!loadEnded && Number.isFinite(open)) sessions.max = Math.max(sessions.max ?? 0, open);
       if (t - lastLog >= 60) {
         lastLog = t;
         log(`soak ${variant}: ${Math.round(t)} s, server RSS ${Math.round(mb)} MB`);
@@ -141,7 +163,14 @@ async function runVariant(
     result.hostile = await hostile;
     clearInterval(timer);
     await sample();
-    result.rss = rssFigures(samples, soak.rss_interval_s);
+    loadEnded = true;
+    loadEndS = samples.at(-1)?.[0] ?? Infinity;
+    if (soak.settle_s > 0) {
+      log(`soak ${variant}: load over; the idle server is sampled again in ${soak.settle_s} s`);
+      await new Promise((res) => setTimeout(res, soak.settle_s * 1000));
+      await sample();
+    }
+    result.rss = rssFigures(samples, soak.rss_interval_s, loadEndS);
     try {
       await server.status();
       result.server_alive_at_end = true;
