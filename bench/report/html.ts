@@ -1,7 +1,8 @@
 /**
  * The self-contained HTML report of one or more runs: provenance, the results table, and plots
  * drawn by Chart.js (inlined from the pinned npm package, so the file opens offline) — WER against
- * RTFx per cell, streaming latencies per cell, the distribution of word-emission latencies, and,
+ * RTFx per cell, WER against word-emission latency (p50 to p90) per streaming cell, streaming
+ * latencies per cell, the distribution of word-emission latencies, and,
  * over several runs, each cell's WER and RTFx from run to run with the comparison of the newest run
  * against the oldest.
  *
@@ -36,6 +37,8 @@ const esc = (s: string) =>
 interface ReportData {
   runs: string[];
   scatter: { label: string; sut: string; wer: number; rtfx: number }[];
+  /** Streaming cells: WER against emission latency p50 and p90, s. */
+  frontier: { label: string; wer: number; p50: number; p90: number }[];
   latency: { label: string; values: Record<string, number> }[];
   cdf: { label: string; points: { x: number; y: number }[] }[];
   history: { label: string; wer: (number | null)[]; rtfx: (number | null)[] }[];
@@ -65,6 +68,15 @@ function reportData(runs: Results[]): ReportData {
       sut: c.sut,
       wer: c.metrics.wer_pct,
       rtfx: c.metrics.rtfx,
+    })),
+    frontier: ok.filter((c) =>
+      c.metrics.wer_pct !== undefined && c.metrics.emission_p50_ms !== undefined &&
+      c.metrics.emission_p90_ms !== undefined
+    ).map((c) => ({
+      label: cellLabel(c),
+      wer: c.metrics.wer_pct,
+      p50: c.metrics.emission_p50_ms / 1000,
+      p90: c.metrics.emission_p90_ms / 1000,
     })),
     latency: ok.filter((c) => c.metrics.emission_p50_ms !== undefined).map((c) => ({
       label: cellLabel(c),
@@ -120,6 +132,19 @@ draw("scatter", {
     scales: { x: { type: "logarithmic", title: { display: true, text: "RTFx (audio s / processing s, log)" } },
               y: { title: { display: true, text: "WER %" }, beginAtZero: true } },
     plugins: { tooltip: { callbacks: { label: (c) => c.raw.label + ": WER " + c.raw.y + " %, RTFx " + c.raw.x } } },
+  },
+});
+draw("frontier", {
+  type: "scatter",
+  data: { datasets: data.frontier.map((c, i) => ({
+    label: c.label, borderColor: color(i), backgroundColor: color(i), showLine: true,
+    pointStyle: ["circle", "triangle"], pointRadius: 6,
+    data: [{ x: c.p50, y: c.wer, q: "p50" }, { x: c.p90, y: c.wer, q: "p90" }],
+  })) },
+  options: {
+    scales: { x: { beginAtZero: true, title: { display: true, text: "word-emission latency, s (circle p50 — triangle p90)" } },
+              y: { beginAtZero: true, title: { display: true, text: "WER %" } } },
+    plugins: { tooltip: { callbacks: { label: (c) => c.dataset.label + ": WER " + c.raw.y + " %, emission " + c.raw.q + " " + c.raw.x.toFixed(2) + " s" } } },
   },
 });
 const keys = ["emission_p50_ms", "emission_p90_ms", "emission_p99_ms", "first_partial_p50_ms", "finalization_p50_ms"];
@@ -208,6 +233,11 @@ ${last.description ? `<p>${esc(last.description)}</p>` : ""}
   }</dl></div>
 <h2>Results (medians over trials)</h2><div class="card"><pre>${esc(resultsTable(last))}</pre></div>
 <h2>Accuracy against speed</h2><div class="card chart"><canvas id="scatter"></canvas></div>
+<h2>Accuracy against delay</h2>${
+    data.frontier.length
+      ? '<div class="card chart"><canvas id="frontier"></canvas></div>'
+      : '<div class="card">No streaming cell with WER and emission latency in this run.</div>'
+  }
 <h2>Streaming latencies</h2><div class="card chart"><canvas id="latency"></canvas></div>
 <h2>Word-emission latency distribution</h2><div class="card chart"><canvas id="cdf"></canvas></div>
 <h2>Concurrency</h2>${

@@ -99,8 +99,17 @@ Deno.test({
       await page.waitForFunction("document.body.dataset.charts !== undefined", undefined, {
         timeout: 10_000,
       });
-      // Scatter, latency bars, distribution, concurrency, and the two run-to-run charts.
-      assertEquals(await page.evaluate("document.body.dataset.charts"), "6");
+      // Scatter, accuracy against delay, latency bars, distribution, concurrency, and the two
+      // run-to-run charts.
+      assertEquals(await page.evaluate("document.body.dataset.charts"), "7");
+      // Accuracy against delay: a line from p50 to p90 for each streaming cell with both.
+      assertEquals(
+        await page.evaluate(
+          `JSON.stringify(window.charts[1].data.datasets.map((d) => d.data.map((p) => p.x)))`,
+        ),
+        // The sweep's cells have no p50: only the stream cell is drawn.
+        JSON.stringify([[2.1, 3.9]]),
+      );
       assertEquals(errors, []);
       await Deno.mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}bench-report.png`, fullPage: true });
