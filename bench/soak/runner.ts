@@ -111,7 +111,7 @@ async function runVariant(
   const samples: RssSample[] = [];
   const t0 = performance.now();
   let lastLog = 0;
-  let loadEnded = false;
+  /** When the load ended (its last sample), s; later samples are the settled server's. */
   let loadEndS = Infinity;
   const sample = async () => {
     try {
@@ -120,7 +120,9 @@ async function runVariant(
       const status = await server.status().catch(() => ({} as Record<string, unknown>));
       samples.push([t, mb, statesHeld(status)]);
       const open = Number(status.sessions);
-      if (!loadEnded && Number.isFinite(open)) sessions.max = Math.max(sessions.max ?? 0, open);
+      if (loadEndS === Infinity && Number.isFinite(open)) {
+        sessions.max = Math.max(sessions.max ?? 0, open);
+      }
       if (t - lastLog >= 60) {
         lastLog = t;
         log(`soak ${variant}: ${Math.round(t)} s, server RSS ${Math.round(mb)} MB`);
@@ -163,8 +165,7 @@ async function runVariant(
     result.hostile = await hostile;
     clearInterval(timer);
     await sample();
-    loadEnded = true;
-    loadEndS = samples.at(-1)?.[0] ?? Infinity;
+    loadEndS = samples.at(-1)?.[0] ?? 0;
     if (soak.settle_s > 0) {
       log(`soak ${variant}: load over; the idle server is sampled again in ${soak.settle_s} s`);
       await new Promise((res) => setTimeout(res, soak.settle_s * 1000));
