@@ -33,6 +33,8 @@ export interface ServerProcessOptions {
   args?: string[];
   /** How long to wait for `/readyz`, ms (default 60 000). */
   readyTimeoutMs?: number;
+  /** Environment variables set for the server beside this process's own. */
+  env?: Record<string, string>;
 }
 
 function freePort(): number {
@@ -62,6 +64,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   ];
   const child = new Deno.Command(Deno.execPath(), {
     args,
+    env: opts.env,
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -8,13 +8,17 @@
 import type { LoadReport } from "../loadtest/load.ts";
 import type { HostileReport } from "./tally.ts";
 
-/** One sample: seconds since the variant started, RSS MB, and the decoding states then held. */
-export type RssSample = [number, number, number | null];
+/**
+ * One sample: seconds since the variant started, RSS MB, the decoding states then held, and the
+ * MB the JavaScript engine then held (heap used and buffers outside it; null: unknown), which
+ * tells growth in JavaScript objects from native memory.
+ */
+export type RssSample = [number, number, number | null, (number | null)?];
 
 /** The server's RSS over a variant. */
 export interface RssFigures {
   interval_s: number;
-  /** `[seconds since the variant started, MB, decoding states held (used + idle)]`. */
+  /** `[seconds since the variant started, MB, decoding states held (used + idle), JS MB]`. */
   samples: RssSample[];
   first_mb: number | null;
   max_mb: number | null;
@@ -22,12 +26,12 @@ export interface RssFigures {
   /** Least-squares slope over the samples of the second half, MB per minute (null: too few). */
   slope_mb_per_min_second_half: number | null;
   /**
-   * Mean RSS and mean decoding states held over each half of the load: RSS that rises while the
-   * states stay alike is growth the states do not explain.
+   * Mean RSS, decoding states held and JavaScript MB over each half of the load: RSS that rises
+   * while the states and the JavaScript memory stay alike is native growth they do not explain.
    */
-  halves: { mean_mb: number; mean_states: number | null }[];
-  /** The idle server after the load and the settle time: RSS and states held then. */
-  settled: { after_s: number; mb: number; states: number | null } | null;
+  halves: { mean_mb: number; mean_states: number | null; mean_js_mb: number | null }[];
+  /** The idle server after the load and the settle time: RSS, states and JavaScript MB then. */
+  settled: { after_s: number; mb: number; states: number | null; js_mb: number | null } | null;
 }
 
 const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 ** places;
@@ -64,22 +68,31 @@ export function rssFigures(
   const second = load.filter(([t]) => t >= half);
   const perS = slope(second.map(([t, mb]) => [t, mb]));
   const halves = [load.filter(([t]) => t < half), second].filter((h) => h.length).map((h) => {
-    const states = h.map(([, , n]) => n).filter((n): n is number => n !== null);
+    const known = (xs: (number | null | undefined)[]) =>
+      xs.filter((x): x is number => typeof x === "number");
+    const states = known(h.map(([, , n]) => n));
+    const js = known(h.map(([, , , j]) => j));
     return {
       mean_mb: round(mean(h.map(([, mb]) => mb)), 1),
       mean_states: states.length ? round(mean(states), 2) : null,
+      mean_js_mb: js.length ? round(mean(js), 1) : null,
     };
   });
   return {
     interval_s: intervalS,
-    samples: samples.map(([t, mb, n]) => [round(t, 1), round(mb, 1), n]),
+    samples: samples.map(([t, mb, n, js]) => [round(t, 1), round(mb, 1), n, js ?? null]),
     first_mb: load.length ? round(load[0][1], 1) : null,
     max_mb: load.length ? round(Math.max(...load.map(([, mb]) => mb)), 1) : null,
     last_mb: last ? round(last[1], 1) : null,
     slope_mb_per_min_second_half: perS === null ? null : round(perS * 60, 2),
     halves,
     settled: after && last
-      ? { after_s: round(after[0] - last[0], 1), mb: round(after[1], 1), states: after[2] }
+      ? {
+        after_s: round(after[0] - last[0], 1),
+        mb: round(after[1], 1),
+        states: after[2],
+        js_mb: after[3] ?? null,
+      }
       : null,
   };
 }
@@ -120,6 +133,9 @@ export function honestFigures(r: LoadReport): HonestFigures {
     latency_basis: r.latency_basis,
   };
 }
+
+/** ", JavaScript N MB" when the figure is known. */
+const jsPart = (mb: number | null) => mb === null ? "" : `, JavaScript ${Math.round(mb)} MB`;
 
 /** One variant's results. */
 export interface VariantResult {
@@ -193,14 +209,16 @@ export function soakTable(variants: readonly VariantResult[]): string {
       `${v.variant}: server sessions at most ${n(ss.max)}, open when the honest load ended ` +
         `${n(ss.at_load_end)}`,
     );
-    const halves = v.rss.halves.map((h) => `${n(h.mean_mb)} MB (${n(h.mean_states)} states)`);
+    const halves = v.rss.halves.map((h) =>
+      `${n(h.mean_mb)} MB (${n(h.mean_states)} states${jsPart(h.mean_js_mb)})`
+    );
     if (halves.length) lines.push(`${v.variant}: RSS mean by half ${halves.join(" → ")}`);
     const st = v.rss.settled;
     if (st) {
       lines.push(
         `${v.variant}: ${n(st.after_s)} s after the load, idle: ${n(st.mb)} MB, ${
           n(st.states)
-        } states`,
+        } states${jsPart(st.js_mb)}`,
       );
     }
     for (const e of v.honest?.error_samples.slice(0, 3) ?? []) lines.push(`${v.variant}: ${e}`);

@@ -7,7 +7,7 @@ import {
   soakTable,
   type VariantResult,
 } from "./figures.ts";
-import { statesHeld } from "./runner.ts";
+import { jsMb, statesHeld } from "./runner.ts";
 
 Deno.test("slope: least squares, per unit of x; null without two distinct x", () => {
   assertEquals(slope([[0, 1], [1, 3], [2, 5]]), 2);
@@ -34,14 +34,30 @@ Deno.test("rssFigures: first, max, last, and the slope of the second half in MB 
 
 Deno.test("rssFigures: mean RSS and states by half of the load; a sample after it is the settled one", () => {
   const r = rssFigures(
-    [[0, 300, 1], [100, 500, 3], [200, 520, 3], [300, 560, 4], [390, 310, 1]],
+    [[0, 300, 1, 40], [100, 500, 3, null], [200, 520, 3, 60], [300, 560, 4, 80], [
+      390,
+      310,
+      1,
+      30,
+    ]],
     10,
     300,
   );
-  assertEquals(r.halves, [{ mean_mb: 400, mean_states: 2 }, { mean_mb: 540, mean_states: 3.5 }]);
+  assertEquals(r.halves, [
+    { mean_mb: 400, mean_states: 2, mean_js_mb: 40 },
+    { mean_mb: 540, mean_states: 3.5, mean_js_mb: 70 },
+  ]);
   // The settled sample is not part of the load's figures.
   assertEquals([r.max_mb, r.last_mb], [560, 560]);
-  assertEquals(r.settled, { after_s: 90, mb: 310, states: 1 });
+  assertEquals(r.settled, { after_s: 90, mb: 310, states: 1, js_mb: 30 });
+  // Samples without the JavaScript figure (older servers) leave it null.
+  assertEquals(rssFigures([[0, 300, 1], [100, 320, 1]], 10).halves[0].mean_js_mb, null);
+});
+
+Deno.test("jsMb: heap used and external MB from the status; null when it has neither", () => {
+  assertEquals(jsMb({ process: { rss_mb: 300, heap_used_mb: 40, external_mb: 12 } }), 52);
+  assertEquals(jsMb({ process: { rss_mb: 300 } }), null);
+  assertEquals(jsMb({}), null);
 });
 
 Deno.test("statesHeld: used and idle states of every model from the status; null when it has none", () => {

@@ -80,6 +80,14 @@ export function statesHeld(status: Record<string, unknown>): number | null {
   return n;
 }
 
+/** MB the server's JavaScript engine holds (heap used + external) by its status; null: unknown. */
+export function jsMb(status: Record<string, unknown>): number | null {
+  const p = status.process as { heap_used_mb?: unknown; external_mb?: unknown } | undefined;
+  return typeof p?.heap_used_mb === "number" && typeof p.external_mb === "number"
+    ? p.heap_used_mb + p.external_mb
+    : null;
+}
+
 /** Runs one variant on a fresh server process. */
 async function runVariant(
   soak: SoakDef,
@@ -118,7 +126,7 @@ async function runVariant(
       const mb = await rssMb(server);
       const t = (performance.now() - t0) / 1000;
       const status = await server.status().catch(() => ({} as Record<string, unknown>));
-      samples.push([t, mb, statesHeld(status)]);
+      samples.push([t, mb, statesHeld(status), jsMb(status)]);
       const open = Number(status.sessions);
       if (loadEndS === Infinity && Number.isFinite(open)) {
         sessions.max = Math.max(sessions.max ?? 0, open);

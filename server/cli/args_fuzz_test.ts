@@ -46,6 +46,7 @@ const COMMANDS: {
       "--allowed-origin",
       "--max-session-s",
       "--idle-state-release-s",
+      "--heap-trim-interval-s",
       "--idle-timeout-s",
       "--connect-timeout-s",
       "--max-pending",

@@ -182,6 +182,14 @@ export const SERVE_FLAGS = {
     unit: "s",
     help: "a pooled decoding state unused this long is freed and its memory returned (0: kept)",
   },
+  heapTrimIntervalS: {
+    flag: "--heap-trim-interval-s",
+    arg: "N",
+    env: "HUM_HEAP_TRIM_INTERVAL_S",
+    schema: z.coerce.number().min(0).max(86_400).default(30),
+    unit: "s",
+    help: "free heap memory is handed back to the system this often (0: only as sessions end)",
+  },
   connectTimeoutS: {
     flag: "--connect-timeout-s",
     arg: "N",
@@ -301,6 +309,7 @@ async function serve(opts: Options): Promise<number> {
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
     idleStateReleaseMs: opts.idleStateReleaseS * 1000,
+    heapTrimIntervalMs: opts.heapTrimIntervalS * 1000,
     intents: await loadDefaultIntentClassifier(),
     scheduler: { slots: opts.slots, threadsPerJob: 2, batchShare: opts.uploadShare },
   });

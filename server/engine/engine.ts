@@ -47,6 +47,13 @@ export interface EngineOptions {
    * (default 60 000; 0: kept while the engine runs).
    */
   idleStateReleaseMs?: number;
+  /**
+   * How often free heap memory is handed back to the system, ms (default 30 000; 0: only when a
+   * session ends or idle states are freed). Memory that other parts of the process free later,
+   * once the garbage collector reclaims their buffers (refused data-channel messages, ended
+   * connections), is otherwise kept by the C allocator (decision 003).
+   */
+  heapTrimIntervalMs?: number;
   /** Silero VAD model name or path. */
   vadModel?: string;
   useGpu?: boolean;
@@ -126,6 +133,8 @@ export class Engine {
   #closed = false;
   /** Where every session's decodes wait for a slot (null: none). */
   readonly scheduler: InferenceScheduler | null;
+  #trimTimer: ReturnType<typeof setInterval> | undefined;
+  #heapTrims = 0;
 
   constructor(opts: EngineOptions = {}) {
     this.#opts = opts;
@@ -143,6 +152,20 @@ export class Engine {
       onStatesReleased: () => releaseFreeMemory(),
     });
     if (opts.models?.length) void this.models.preload(opts.models);
+    const trimMs = opts.heapTrimIntervalMs ?? 30_000;
+    if (trimMs > 0) {
+      const timer = setInterval(() => {
+        if (releaseFreeMemory()) this.#heapTrims++;
+      }, trimMs);
+      // The timer alone does not keep the process alive.
+      Deno.unrefTimer(timer);
+      this.#trimTimer = timer;
+    }
+  }
+
+  /** How many periodic heap trims have run (`heapTrimIntervalMs`; none where not glibc). */
+  get heapTrims(): number {
+    return this.#heapTrims;
   }
 
   /**
@@ -300,6 +323,7 @@ export class Engine {
   /** Closes every session, then the models. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#trimTimer);
     await Promise.all([...this.#sessions].map((s) => s.close()));
     this.scheduler?.close();
     await this.models.close();

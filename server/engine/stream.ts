@@ -15,8 +15,9 @@
  *    hypotheses into committed words, which never change; the rest is the volatile partial.
  * 4. A pause of `endSilenceMs` (or `maxSegmentMs` of speech) finalizes the segment: the buffer is
  *    decoded once more (beam search, no timestamp tokens, optionally the full encoder window:
- *    the accurate decode, measured), everything after the committed words is committed, and a
- *    `final` event and the segment's `intent` follow. A final's text is the concatenation of the
+ *    the accurate decode, measured), everything after the committed words is committed (if that
+ *    decode is rejected, the last partial's words are), and a `final` event and the segment's
+ *    `intent` follow. A final's text is the concatenation of the
  *    segment's commits.
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
@@ -129,6 +130,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #history: string[] = [];
   #computeMs = 0;
   #loopsDropped = 0;
+  /** Segments whose closing decode was rejected and whose partial was committed instead. */
+  #partialsKept = 0;
   #lastDecodeMs = 0;
   #degradeLevel: DegradeLevel = 0;
   #nextStatsMs: number;
@@ -390,7 +393,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           this.#stats(
             `end of input; ${n.decodes} decodes, ${n.retries} retried with the full ` +
               `window, ${this.#loopsDropped} looping commits cut, ${n.collapses} collapsed ` +
-              `hypotheses decoded again without the prompt` +
+              `hypotheses decoded again without the prompt, ${this.#partialsKept} rejected ` +
+              `closing decodes whose partial was committed instead` +
               (this.#transcriber.scheduled ? `, ${n.dropped} not run by the scheduler` : ""),
           );
         } finally {
@@ -537,9 +541,19 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   async #finalize(speechEndMs: number, cutMs = Infinity): Promise<void> {
     const seg = this.#segment!;
     const endMs = Math.min(this.#audio.endMs, speechEndMs + this.config.finalTailMs, cutMs);
+    let closedByDecode = false;
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
       const hyp = await this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true);
-      if (!hyp.rejected) this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
+      if (!hyp.rejected) {
+        this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
+        closedByDecode = true;
+      }
+    }
+    // A closing decode that was rejected (or not run) does not drop what the last accepted
+    // rolling hypothesis heard: the words the client was shown as the partial are committed.
+    if (!closedByDecode && seg.agreement.pending.length) {
+      this.#partialsKept++;
+      this.#commit(seg, seg.agreement.flush(), endMs);
     }
     await this.#close(seg, endMs);
   }

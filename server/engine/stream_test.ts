@@ -160,6 +160,54 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a rejected closing decode does not drop what the partial showed: its words are committed",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Rolling decodes hear jfk's words; every closing decode is judged no speech.
+    const transcribers = fakeTranscribers({
+      script: (req) =>
+        req.kind === "final" ? { rejected: "no_speech" } : {
+          words: JFK_WORDS.filter((w) =>
+            w.startMs >= req.window.startMs && w.endMs <= req.window.startMs + req.window.durationMs
+          ).map((w) => ({ ...w })),
+        },
+    });
+    const e = new Engine({
+      vadModel: sharedPath(VAD),
+      intents: await loadDefaultIntentClassifier(),
+      transcribers,
+    });
+    try {
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      // Pause-only commits: everything a segment heard is still its partial when it closes.
+      const events = await simulate(e, audio.samples, "balanced", { commitPolicy: "pause" });
+      const text = checkStream(events);
+      const shown = new Map<number, string>();
+      for (const ev of events) if (ev.type === "partial") shown.set(ev.segmentId, ev.text);
+      const finals = events.filter((ev) => ev.type === "final");
+      assert(finals.length > 1, "segments closed");
+      for (const [id, partial] of shown) {
+        if (!partial) continue;
+        const f = finals.find((ev) => ev.segmentId === id);
+        assert(f?.type === "final", `segment ${id} showed "${partial}" and got no final`);
+        assertEquals(f.text, partial, "the final is the last partial");
+      }
+      assert(text.startsWith("And so my fellow Americans"), text);
+      const end = events.at(-1)!;
+      assert(
+        end.type === "stats" &&
+          end.note?.includes(
+            `${finals.length} rejected closing decodes whose partial was committed`,
+          ),
+        JSON.stringify(end),
+      );
+    } finally {
+      await e.close();
+    }
+  },
+});
+
+Deno.test({
   name: "digital silence and low white noise commit nothing and run no decoder on silence",
   ignore,
   fn: () =>

@@ -24,6 +24,10 @@ Deno.test({
       assertEquals((before.capacity as Record<string, unknown>).max_sessions, 3);
       const queue = before.queue as Record<string, number>;
       assert(queue.slots >= 1, "the scheduler's slots are reported");
+      const mem = before.process as Record<string, number>;
+      assert(mem.rss_mb > 0 && mem.peak_rss_mb >= mem.rss_mb, JSON.stringify(mem));
+      assert(mem.heap_used_mb > 0 && mem.heap_total_mb >= mem.heap_used_mb, JSON.stringify(mem));
+      assert(mem.external_mb >= 0 && mem.rss_mb > mem.heap_used_mb, JSON.stringify(mem));
 
       const r = await runClient({
         url,

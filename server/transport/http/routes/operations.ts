@@ -125,8 +125,26 @@ export class OperationRoutes {
   }
 }
 
-/** This process's resident memory now and at its peak, MB, for `/v1/status`. */
-function processMemory(): { rss_mb: number; peak_rss_mb: number } {
+/**
+ * This process's memory for `/v1/status`, MB: resident now and at its peak, and the part the
+ * JavaScript engine holds (its heap, used and reserved, and buffers outside it), which tells a
+ * growing heap or buffer pile from native memory (decoding states, the allocator).
+ */
+function processMemory(): {
+  rss_mb: number;
+  peak_rss_mb: number;
+  heap_used_mb: number;
+  heap_total_mb: number;
+  external_mb: number;
+} {
   const m = processMemoryMb();
-  return { rss_mb: Math.round(m.rssMb), peak_rss_mb: Math.round(m.peakRssMb) };
+  const v8 = Deno.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  return {
+    rss_mb: Math.round(m.rssMb),
+    peak_rss_mb: Math.round(m.peakRssMb),
+    heap_used_mb: mb(v8.heapUsed),
+    heap_total_mb: mb(v8.heapTotal),
+    external_mb: mb(v8.external),
+  };
 }
