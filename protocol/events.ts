@@ -52,7 +52,11 @@ export const CommitSchema = z.object({
   words: z.array(WordSchema).min(1),
 });
 
-/** Closes a segment: its full text (the concatenation of its commits) and words. */
+/**
+ * Closes a segment: its full text and words. Without `revised`, the concatenation of its commits;
+ * with `revised: true` (a session configured with `finalRevises`), the closing decode's words,
+ * which replace the segment's commits.
+ */
 export const FinalSchema = z.object({
   ...base,
   type: z.literal("final"),
@@ -61,6 +65,7 @@ export const FinalSchema = z.object({
   startMs: ms,
   endMs: ms,
   words: z.array(WordSchema),
+  revised: z.literal(true).optional(),
 });
 
 /** The intent detected in a final segment (`none` below the threshold). */

@@ -2,8 +2,12 @@
  * Streaming metrics computed from a session's event stream alone (JSON lines of
  * `protocol/events.ts`) against a forced alignment of the same audio:
  *
- * - word-emission latency: the commit event that carries a word → the word's end in the
- *   reference (`emittedMs − end`), for every committed word that matches a reference word;
+ * - word-emission latency: when a word first appeared in text the client is never told to take
+ *   back → the word's end in the reference (`emittedMs − end`), for every word of the finals that
+ *   matches a reference word. A segment's words are its final's (its commits' where it has no
+ *   final); a final word that a commit of the segment already showed in the same place counts
+ *   from that commit, one the final changed or added counts from the final (a `revised` final
+ *   takes back committed words: those count from the final);
  * - first-partial latency: speech onset in the reference → first partial or commit with text;
  * - finalization latency: speech end in the reference → the final event that closes it;
  * - streaming WER: the finals' text against the reference transcript (Whisper's normaliser).
@@ -41,6 +45,46 @@ function tokens(text: string): string[] {
   return normalizeEnglish(text).split(" ").filter(Boolean);
 }
 
+/**
+ * The stream's transcript as normalised tokens, each with the time it was first shown for good:
+ * segment by segment (in the order they first appear), a final's tokens, each at the time of the
+ * commit that showed it in the same place (aligned to the segment's committed tokens) or else at
+ * the final's; a segment without a final, its committed tokens at their commits' times.
+ */
+export function emittedTokens(events: readonly TranscriptEvent[]): { t: string; at: number }[] {
+  const order: number[] = [];
+  const committed = new Map<number, { t: string; at: number }[]>();
+  const finals = new Map<number, { tokens: string[]; at: number }>();
+  for (const e of events) {
+    if (e.type !== "commit" && e.type !== "final") continue;
+    if (!committed.has(e.segmentId)) (order.push(e.segmentId), committed.set(e.segmentId, []));
+    if (e.type === "commit") {
+      const c = committed.get(e.segmentId)!;
+      for (const w of e.words) for (const t of tokens(w.word)) c.push({ t, at: e.emittedMs });
+    } else if (!finals.has(e.segmentId)) {
+      finals.set(e.segmentId, { tokens: tokens(e.text), at: e.emittedMs });
+    }
+  }
+  const out: { t: string; at: number }[] = [];
+  for (const id of order) {
+    const c = committed.get(id)!;
+    const f = finals.get(id);
+    if (!f) {
+      out.push(...c);
+      continue;
+    }
+    let i = 0;
+    let j = 0;
+    for (const step of alignTokens(f.tokens, c.map((x) => x.t))) {
+      if (step.op === "hit") out.push({ t: f.tokens[i], at: Math.min(c[j].at, f.at) });
+      else if (step.op !== "insertion") out.push({ t: f.tokens[i], at: f.at });
+      if (step.op !== "insertion") i++;
+      if (step.op !== "deletion") j++;
+    }
+  }
+  return out;
+}
+
 /** Onsets (starts after ≥ gapMs of silence) and ends (before ≥ gapMs) of reference speech. */
 export function speechBounds(
   ref: readonly TimedToken[],
@@ -61,17 +105,13 @@ export function streamFigures(
   ref: readonly TimedToken[],
   gapMs = 500,
 ): StreamFigures {
-  // Committed words as normalised tokens, each with its commit's emission time.
-  const hyp: { t: string; at: number }[] = [];
+  const hyp = emittedTokens(events);
   const bySegment = new Map<number, string[]>();
   for (const e of events) {
     if (e.type !== "commit") continue;
     const words = bySegment.get(e.segmentId) ?? [];
     bySegment.set(e.segmentId, words);
-    for (const w of e.words) {
-      for (const t of tokens(w.word)) hyp.push({ t, at: e.emittedMs });
-      words.push(w.word);
-    }
+    for (const w of e.words) words.push(w.word);
   }
   const refT: { t: string; end: number }[] = [];
   for (const w of ref) for (const t of tokens(w.word)) refT.push({ t, end: w.endMs });

@@ -1,4 +1,4 @@
-import { poolFigures, speechBounds, streamFigures } from "./stream_latency.ts";
+import { emittedTokens, poolFigures, speechBounds, streamFigures } from "./stream_latency.ts";
 import { PROTOCOL_VERSION, type TranscriptEvent } from "../../protocol/events.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
@@ -67,4 +67,42 @@ Deno.test("a final that is not its commits is flagged; missing events count as m
   assertEquals(f.commitsMatchFinals, false);
   assertEquals([f.firstPartialMissed, f.finalizationMissed], [1, 2]);
   assertEquals(speechBounds(ref, 2000), { onsets: [0], ends: [2500] });
+});
+
+Deno.test("a final that revises its commits: words it changed count from the final, the rest from their commits", () => {
+  const final = (segmentId: number, text: string, emittedMs: number) =>
+    ev({
+      type: "final",
+      segmentId,
+      text,
+      startMs: 0,
+      endMs: 0,
+      words: [],
+      emittedMs,
+      revised: true,
+    });
+  const events = [
+    ev({ type: "commit", segmentId: 0, words: [word("Hello"), word("Mr.")], emittedMs: 1000 }),
+    ev({ type: "commit", segmentId: 0, words: [word("Smyth"), word("and")], emittedMs: 1500 }),
+    // The final changes "Smyth" and takes "and" back.
+    final(0, "Hello, Mr. Smith.", 2000),
+    // A segment without a final counts its commits.
+    ev({ type: "commit", segmentId: 1, words: [word("bye")], emittedMs: 2900 }),
+  ];
+  assertEquals(emittedTokens(events), [
+    { t: "hello", at: 1000 },
+    { t: "mister", at: 1000 },
+    { t: "smith", at: 2000 },
+    { t: "bye", at: 2900 },
+  ]);
+  const f = streamFigures(events, ref);
+  assertEquals(f.emissionMs, [600, 200, 800, 400]);
+  assertEquals(f.commitsMatchFinals, false);
+  // A word committed after its final (not sent so, but the metric must not credit it) counts from
+  // the final.
+  const late = [
+    final(0, "hello", 500),
+    ev({ type: "commit", segmentId: 0, words: [word("hello")], emittedMs: 900 }),
+  ];
+  assertEquals(emittedTokens(late), [{ t: "hello", at: 500 }]);
 });

@@ -50,6 +50,12 @@ export const StreamConfigSchema = z.object({
    * (more accurate, about 2–3 s per segment on 2 CPU cores; word times are then estimated).
    */
   finalFullWindow: z.boolean(),
+  /**
+   * A segment's closing decode may revise its committed words: when its words differ from the
+   * commits and the rest, the `final` carries the closing decode's words (`revised: true`) and
+   * replaces what was committed. Off: commits never change and the final is their concatenation.
+   */
+  finalRevises: z.boolean(),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -105,6 +111,7 @@ export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
   finalFullWindow: false,
+  finalRevises: false,
   commitMarginMs: 600,
   preRollMs: 200,
   promptChars: 200,

@@ -17,8 +17,8 @@
  *    decoded once more (beam search, no timestamp tokens, optionally the full encoder window:
  *    the accurate decode, measured), everything after the committed words is committed (if that
  *    decode is rejected, the last partial's words are), and a `final` event and the segment's
- *    `intent` follow. A final's text is the concatenation of the
- *    segment's commits.
+ *    `intent` follow. A final's text is the concatenation of the segment's commits; with
+ *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`).
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
  * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is
@@ -92,9 +92,11 @@ interface Segment {
   /** Audio end of the last decode, ms. */
   decodedToMs: number;
   agreement: LocalAgreement;
-  /** Every committed word of the segment, in order. */
+  /** Every committed word of the segment, in order (a revising closing decode's, once closed). */
   words: TimedWord[];
   partial: string;
+  /** The closing decode replaced the committed words (`finalRevises`). */
+  revised?: boolean;
 }
 
 /** A streaming transcription session; see the module doc. */
@@ -132,6 +134,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #loopsDropped = 0;
   /** Segments whose closing decode was rejected and whose partial was committed instead. */
   #partialsKept = 0;
+  /** Segments whose final revised their commits (`finalRevises`). */
+  #revisions = 0;
   #lastDecodeMs = 0;
   #degradeLevel: DegradeLevel = 0;
   #nextStatsMs: number;
@@ -395,6 +399,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
               `window, ${this.#loopsDropped} looping commits cut, ${n.collapses} collapsed ` +
               `hypotheses decoded again without the prompt, ${this.#partialsKept} rejected ` +
               `closing decodes whose partial was committed instead` +
+              (this.config.finalRevises
+                ? `, ${this.#revisions} finals revised their commits`
+                : "") +
               (this.#transcriber.scheduled ? `, ${n.dropped} not run by the scheduler` : ""),
           );
         } finally {
@@ -545,7 +552,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
       const hyp = await this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true);
       if (!hyp.rejected) {
-        this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
+        const revision = this.config.finalRevises ? this.#revision(seg, hyp.words, endMs) : null;
+        if (revision) {
+          seg.words = revision;
+          seg.revised = true;
+          this.#revisions++;
+        } else {
+          this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
+        }
         closedByDecode = true;
       }
     }
@@ -556,6 +570,24 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       this.#commit(seg, seg.agreement.flush(), endMs);
     }
     await this.#close(seg, endMs);
+  }
+
+  /**
+   * The closing decode's words as the segment's final words, when they differ from what the
+   * commits and the rest would give (null: they do not, or the decode heard no words).
+   */
+  #revision(seg: Segment, hypothesis: readonly TimedWord[], endMs: number): TimedWord[] | null {
+    const heard = dropLoops(
+      hypothesis.filter((w) => wordKey(w.word) !== ""),
+      (w) => wordKey(w.word),
+    );
+    if (!heard.length) return null;
+    const plain = [...seg.words, ...seg.agreement.fresh(hypothesis)];
+    if (
+      plain.length === heard.length &&
+      plain.every((w, i) => wordKey(w.word) === wordKey(heard[i].word))
+    ) return null;
+    return monotonicWords(heard, seg.startMs, Math.max(endMs, seg.startMs));
   }
 
   async #close(seg: Segment, endMs: number): Promise<void> {
@@ -572,6 +604,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       startMs: Math.round(Math.min(seg.words[0].startMs, endMs)),
       endMs: Math.round(Math.max(endMs, seg.words[seg.words.length - 1].endMs)),
       words,
+      ...(seg.revised ? { revised: true as const } : {}),
     });
     this.#history.push(text);
     if (this.#history.length > 8) this.#history.shift();

@@ -69,8 +69,10 @@ function checkStream(events: TranscriptEvent[]): string {
   const finals = events.filter((e) => e.type === "final");
   for (const f of finals) {
     const commits = events.filter((e) => e.type === "commit" && e.segmentId === f.segmentId);
-    const words = commits.flatMap((c) => c.type === "commit" ? c.words : []);
-    assertEquals(words.map((w) => w.word).join(" "), f.text, "a final is its commits");
+    const words = f.type === "final" && f.revised
+      ? f.words
+      : commits.flatMap((c) => c.type === "commit" ? c.words : []);
+    assertEquals(words.map((w) => w.word).join(" "), f.text, "a final is its commits (or words)");
     assertEquals(JSON.stringify(words), JSON.stringify(f.words));
     for (let i = 1; i < words.length; i++) {
       assert(words[i].startMs >= words[i - 1].endMs, "committed word times are monotonic");
@@ -201,6 +203,51 @@ Deno.test({
           ),
         JSON.stringify(end),
       );
+    } finally {
+      await e.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "finalRevises: a closing decode that hears the words differently replaces the commits",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Rolling decodes mishear "country"; every closing decode hears jfk's words right.
+    const inWindow = (req: { window: { startMs: number; durationMs: number } }) =>
+      JFK_WORDS.filter((w) =>
+        w.startMs >= req.window.startMs && w.endMs <= req.window.startMs + req.window.durationMs
+      ).map((w) => ({ ...w }));
+    const transcribers = fakeTranscribers({
+      script: (req) => ({
+        words: req.kind === "final"
+          ? inWindow(req)
+          : inWindow(req).map((w) => w.word === "country" ? { ...w, word: "county" } : w),
+      }),
+    });
+    const e = new Engine({
+      vadModel: sharedPath(VAD),
+      intents: await loadDefaultIntentClassifier(),
+      transcribers,
+    });
+    try {
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      const plain = await simulate(e, audio.samples, "balanced");
+      const revising = await simulate(e, audio.samples, "balanced", { finalRevises: true });
+      const finals = (evs: typeof plain) => evs.filter((ev) => ev.type === "final");
+      const committed = (evs: typeof plain) =>
+        evs.flatMap((ev) => ev.type === "commit" ? ev.words.map((w) => w.word) : []).join(" ");
+      // Both committed the misheard word; only the revising session's finals drop it.
+      assert(committed(plain).includes("county"), committed(plain));
+      assert(committed(revising).includes("county"), committed(revising));
+      assert(checkStream(plain).includes("county"), "without revision the final keeps the commit");
+      assert(finals(plain).every((f) => f.type === "final" && !f.revised));
+      const text = checkStream(revising);
+      assert(text.includes("your country can") && !text.includes("county"), text);
+      const revised = finals(revising).filter((f) => f.type === "final" && f.revised);
+      assertEquals(revised.length, 1, "only the segment with the misheard word is revised");
+      const end = revising.at(-1)!;
+      assert(end.type === "stats" && end.note?.includes("1 finals revised"), JSON.stringify(end));
     } finally {
       await e.close();
     }
