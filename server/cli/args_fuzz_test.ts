@@ -84,7 +84,7 @@ const COMMANDS: {
     name: "stream",
     spec: STREAM_COMMAND,
     parse: streamArgs,
-    value: ["--mode", "--model", "--vad-model", "--out", "--input", "--set"],
+    value: ["--mode", "--model", "--vad-model", "--out", "--input", "--set", "--charge-ms"],
     bool: ["--realtime", "--no-intent", "--no-gpu", "--summary"],
     file: "required",
   },

@@ -54,6 +54,14 @@ export const STREAM_FLAGS = {
     schema: z.boolean().default(false),
     help: "pace audio at wall-clock speed (default: simulated clock)",
   },
+  chargeMs: {
+    flag: "--charge-ms",
+    arg: "N",
+    schema: z.coerce.number().min(0).max(60_000).optional(),
+    defaultHelp: "the decode's real time",
+    help: "with the simulated clock, charge each piece of work N ms instead of its real time: " +
+      "decode points, and so the transcript, no longer depend on the machine's speed",
+  },
   input: {
     flag: "--input",
     arg: "pcm|mel",
@@ -106,7 +114,13 @@ type Options = z.infer<typeof Options>;
 
 /** Parses command-line arguments; throws an Error with a one-line reason. */
 export function parseArgs(args: string[]): Options | "help" {
-  return parseFlags(STREAM_COMMAND, Options, args);
+  const opts = parseFlags(STREAM_COMMAND, Options, args);
+  if (opts !== "help" && opts.realtime && opts.chargeMs !== undefined) {
+    throw new Error(
+      "Cannot parse arguments: --charge-ms is for the simulated clock, not --realtime",
+    );
+  }
+  return opts;
 }
 
 async function stream(opts: Options): Promise<number> {
@@ -142,7 +156,10 @@ async function stream(opts: Options): Promise<number> {
     if (out) await out.write(chunk);
     else await Deno.stdout.write(chunk);
   };
-  const clock = opts.realtime ? new RealClock() : new SimulatedClock();
+  const charged = opts.chargeMs;
+  const clock = opts.realtime
+    ? new RealClock()
+    : new SimulatedClock(charged === undefined ? {} : { charge: () => charged });
   try {
     const session = await engine.open({
       mode: opts.mode,

@@ -20,6 +20,12 @@ Deno.test("stream arguments: mode, realtime, settings; clear errors", () => {
   assertThrows(() => parseArgs([]), Error, /no audio file/);
   assertThrows(() => parseArgs(["a.wav", "--mode", "fast"]), Error, /--mode/);
   assertThrows(() => parseArgs(["a.wav", "--set", "oops"]), Error, /KEY=VALUE/);
+  assertEquals((parseArgs(["a.wav", "--charge-ms", "0"]) as { chargeMs?: number }).chargeMs, 0);
+  assertThrows(
+    () => parseArgs(["a.wav", "--realtime", "--charge-ms", "0"]),
+    Error,
+    /--charge-ms is for the simulated clock/,
+  );
   assertThrows(() => parseArgs(["a.wav", "--bogus"]), Error, /unknown option --bogus/);
   assertThrows(() => parseArgs(["a.wav", "b.wav"]), Error, /one file at a time/);
 });

@@ -56,6 +56,11 @@ export class AudioBuffer {
     return this.#base;
   }
 
+  /** Start of the input still held, ms. */
+  get startMs(): number {
+    return this.#toMs(this.#base);
+  }
+
   /** End of the input appended so far, ms. */
   get endMs(): number {
     return this.#toMs(this.endSample);

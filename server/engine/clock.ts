@@ -45,6 +45,16 @@ export class RealClock implements SessionClock {
  */
 export class SimulatedClock implements SessionClock {
   #t = 0;
+  readonly #charge: (realMs: number) => number;
+
+  /**
+   * `charge` turns a piece of work's real duration into the time charged for it (default: the
+   * real duration). A constant (`() => 0`) makes a session's decode points, and so its
+   * transcript, independent of how fast the machine happened to be: a determinism check.
+   */
+  constructor(opts: { charge?: (realMs: number) => number } = {}) {
+    this.#charge = opts.charge ?? ((ms) => ms);
+  }
 
   start(): void {}
 
@@ -63,13 +73,13 @@ export class SimulatedClock implements SessionClock {
     this.#t += ms;
   }
 
-  /** Runs `work`, charging its real duration to the clock. */
+  /** Runs `work`, charging its real duration (as `charge` sees it) to the clock. */
   async measure<T>(work: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
     try {
       return await work();
     } finally {
-      this.spend(performance.now() - t0);
+      this.spend(this.#charge(performance.now() - t0));
     }
   }
 }

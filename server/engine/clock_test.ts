@@ -31,6 +31,17 @@ Deno.test("the simulated clock waits for audio and charges compute", async () =>
   assertEquals(threw, true);
 });
 
+Deno.test("a simulated clock may charge a fixed cost for work, whatever it took", async () => {
+  const c = new SimulatedClock({ charge: () => 40 });
+  c.waitForAudio(1000);
+  await c.measure(() => new Promise((r) => setTimeout(r, 30)));
+  await c.measure(() => Promise.resolve());
+  assertEquals(c.now(), 1080);
+  const free = new SimulatedClock({ charge: () => 0 });
+  await free.measure(() => new Promise((r) => setTimeout(r, 20)));
+  assertEquals(free.now(), 0);
+});
+
 Deno.test("audio_ctx scales with the buffer, keeps a margin and caps at 1500", () => {
   assertEquals(audioCtxFor(0), 128);
   assertEquals(audioCtxFor(6_000), 448); // 300 frames + 128 = 428, rounded up to 7 × 64

@@ -56,6 +56,13 @@ export const StreamConfigSchema = z.object({
    * replaces what was committed. Off: commits never change and the final is their concatenation.
    */
   finalRevises: z.boolean(),
+  /**
+   * Audio before the segment that its closing decode hears as well, ms (0: the segment alone):
+   * the previous segments that fit whole (the window is at most 28 s), so a short utterance is
+   * decoded with what was said before it, as an offline pass would. Their finals are taken as
+   * restated and dropped from the decode's words, and the prompt is the text before them.
+   */
+  finalContextMs: z.number().int().min(0).max(28_000),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -112,6 +119,7 @@ export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 const COMMON = {
   finalFullWindow: false,
   finalRevises: false,
+  finalContextMs: 0,
   commitMarginMs: 600,
   preRollMs: 200,
   promptChars: 200,

@@ -37,7 +37,7 @@
 import type { VadModel } from "../../ffi/whisper/mod.ts";
 import type { TranscriptEvent, Word } from "../../protocol/events.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
-import { LocalAgreement } from "./agreement.ts";
+import { LocalAgreement, restatedPrefix } from "./agreement.ts";
 import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
 import { MelVad } from "./mel_vad.ts";
 import { RealClock, type SessionClock } from "./clock.ts";
@@ -74,6 +74,28 @@ export interface StreamOptions {
   sessionId?: string;
   /** Called once the session is closed and its native state freed. */
   onClose?: () => void;
+}
+
+/** The longest window a closing decode with context hears (Whisper's 30 s less a margin), ms. */
+const MAX_CONTEXT_WINDOW_MS = 28_000;
+
+/** A closed segment, kept as context for the next closing decodes (`finalContextMs`). */
+interface ClosedSegment {
+  /** Where its buffer started and where it ended, ms. */
+  startMs: number;
+  endMs: number;
+  text: string;
+  words: TimedWord[];
+}
+
+/** What a closing decode hears before its segment, and the prompt's history for it. */
+interface FinalContext {
+  /** Where the decoded window starts (a previous segment's start, or the segment's own). */
+  startMs: number;
+  /** The finals' words of the segments in the window before this one. */
+  words: TimedWord[];
+  /** Final texts before the window: the prompt. */
+  history: string[];
 }
 
 /**
@@ -130,6 +152,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #nextSegmentId = 0;
   #lastCutMs = 0;
   #history: string[] = [];
+  /** Recent closed segments, oldest first (context for closing decodes). */
+  #recent: ClosedSegment[] = [];
   #computeMs = 0;
   #loopsDropped = 0;
   /** Segments whose closing decode was rejected and whose partial was committed instead. */
@@ -475,8 +499,11 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
       await this.#step(seg);
     }
+    // With context for closing decodes, the audio of the segments before the open one is kept.
+    const keepMs = Math.min(this.config.finalContextMs, MAX_CONTEXT_WINDOW_MS);
     this.#audio.dropBefore(
-      this.#segment ? this.#segment.startMs : this.#audio.endMs - this.config.preRollMs,
+      (this.#segment ? this.#segment.startMs : this.#audio.endMs - this.config.preRollMs) -
+        keepMs,
     );
     if (this.#audio.endMs >= this.#nextStatsMs) {
       this.#nextStatsMs += this.config.statsEveryMs;
@@ -550,15 +577,26 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     const endMs = Math.min(this.#audio.endMs, speechEndMs + this.config.finalTailMs, cutMs);
     let closedByDecode = false;
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
-      const hyp = await this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true);
+      const context = this.#finalContext(seg, endMs);
+      const hyp = await this.#decode(
+        seg,
+        endMs,
+        this.config.finalBeamSize,
+        speechEndMs,
+        true,
+        context,
+      );
       if (!hyp.rejected) {
-        const revision = this.config.finalRevises ? this.#revision(seg, hyp.words, endMs) : null;
+        // The words after those that restate the context's finals are this segment's.
+        const spoken = hyp.words.filter((w) => wordKey(w.word) !== "");
+        const words = context ? spoken.slice(restatedPrefix(context.words, spoken)) : hyp.words;
+        const revision = this.config.finalRevises ? this.#revision(seg, words, endMs) : null;
         if (revision) {
           seg.words = revision;
           seg.revised = true;
           this.#revisions++;
         } else {
-          this.#commit(seg, seg.agreement.finish(hyp.words), endMs);
+          this.#commit(seg, seg.agreement.finish(words), endMs);
         }
         closedByDecode = true;
       }
@@ -570,6 +608,29 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       this.#commit(seg, seg.agreement.flush(), endMs);
     }
     await this.#close(seg, endMs);
+  }
+
+  /**
+   * What the closing decode of `seg` hears before it (`finalContextMs`): the latest closed
+   * segments that fit whole, back to back with it, in a window of at most 28 s; null for none.
+   */
+  #finalContext(seg: Segment, endMs: number): FinalContext | null {
+    const want = Math.min(this.config.finalContextMs, MAX_CONTEXT_WINDOW_MS);
+    if (want <= 0) return null;
+    const earliest = Math.max(
+      this.#audio.startMs,
+      seg.startMs - want,
+      endMs - MAX_CONTEXT_WINDOW_MS,
+    );
+    let k = this.#recent.length;
+    while (k > 0 && this.#recent[k - 1].startMs >= earliest) k--;
+    const before = this.#recent.slice(k).filter((c) => c.words.length);
+    if (!before.length) return null;
+    return {
+      startMs: before[0].startMs,
+      words: before.flatMap((c) => c.words),
+      history: this.#recent.slice(0, k).map((c) => c.text).slice(-8),
+    };
   }
 
   /**
@@ -608,6 +669,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     });
     this.#history.push(text);
     if (this.#history.length > 8) this.#history.shift();
+    this.#recent.push({ startMs: seg.startMs, endMs, text, words: seg.words });
+    while (this.#recent.length > 16 || this.#recent[0].endMs < endMs - MAX_CONTEXT_WINDOW_MS) {
+      this.#recent.shift();
+    }
     await this.#intent(seg.id, text, endMs);
   }
 
@@ -674,8 +739,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     beamSize: number,
     speechEndMs = endMs,
     final = false,
+    context: FinalContext | null = null,
   ): Promise<Hypothesis> {
-    const values = this.#audio.slice(seg.startMs, endMs);
+    const startMs = context?.startMs ?? seg.startMs;
+    const values = this.#audio.slice(startMs, endMs);
     let t0 = -1;
     try {
       return await this.#transcriber.decode({
@@ -683,23 +750,24 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           values,
           input: this.#input === "mel" ? "mel" : "pcm",
           durationMs: this.#audio.valuesToMs(values.length),
-          startMs: seg.startMs,
-          speechMs: [seg.speechMs, Math.max(seg.speechMs, speechEndMs)],
+          startMs,
+          speechMs: [context ? startMs : seg.speechMs, Math.max(seg.speechMs, speechEndMs)],
         },
         kind: final ? "final" : "rolling",
         beamSize,
         config: this.config,
-        history: this.#history,
+        history: context?.history ?? this.#history,
         // How stale the text shown to the person is.
         lagMs: () => this.clock.now() - seg.decodedToMs,
         measure: (work) => this.#measure(work),
         onRun: () => {
           this.#degrade();
-          t0 = performance.now();
+          t0 = this.clock.now();
         },
       });
     } finally {
-      if (!final && t0 >= 0) this.#lastDecodeMs = performance.now() - t0;
+      // On the session clock: wall time in real time, the time charged in a simulation.
+      if (!final && t0 >= 0) this.#lastDecodeMs = this.clock.now() - t0;
     }
   }
 

@@ -255,6 +255,62 @@ Deno.test({
 });
 
 Deno.test({
+  name: "finalContextMs: closing decodes hear the previous segments too; their words are not " +
+    "said twice and the prompt is the text before them",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const finalsHeard: { startMs: number; history: string[]; words: string }[] = [];
+    const transcribers = fakeTranscribers({
+      script: (req) => {
+        const words = JFK_WORDS.filter((w) =>
+          w.startMs >= req.window.startMs && w.endMs <= req.window.startMs + req.window.durationMs
+        ).map((w) => ({ ...w }));
+        if (req.kind === "final") {
+          finalsHeard.push({
+            startMs: req.window.startMs,
+            history: [...req.history],
+            words: words.map((w) => w.word).join(" "),
+          });
+        }
+        return { words };
+      },
+    });
+    const e = new Engine({
+      vadModel: sharedPath(VAD),
+      intents: await loadDefaultIntentClassifier(),
+      transcribers,
+    });
+    try {
+      const audio = await decodeAudioFile(sharedPath(JFK));
+      const events = await simulate(e, audio.samples, "balanced", {
+        finalContextMs: 20_000,
+        commitPolicy: "pause",
+      });
+      const text = checkStream(events);
+      assertEquals(text, JFK_WORDS.map((w) => w.word).join(" "), "no word said twice or lost");
+      const finals = events.filter((ev) => ev.type === "final");
+      assert(finals.length >= 3, `${finals.length} segments`);
+      assertEquals(finalsHeard.length, finals.length);
+      // Every closing decode after the first starts where the first segment's did, and its
+      // prompt holds none of the text its window says again.
+      assertEquals(finalsHeard[0].history, []);
+      for (const h of finalsHeard.slice(1)) {
+        assertEquals(h.startMs, finalsHeard[0].startMs);
+        assertEquals(h.history, []);
+        assert(h.words.startsWith("And so my fellow Americans"), h.words);
+      }
+      // Without context each closing decode hears its own segment, with the finals as prompt.
+      finalsHeard.length = 0;
+      await simulate(e, audio.samples, "balanced", { commitPolicy: "pause" });
+      assert(finalsHeard[1].startMs > finalsHeard[0].startMs);
+      assertEquals(finalsHeard[1].history, ["And so my fellow Americans"]);
+    } finally {
+      await e.close();
+    }
+  },
+});
+
+Deno.test({
   name: "digital silence and low white noise commit nothing and run no decoder on silence",
   ignore,
   fn: () =>
