@@ -21,7 +21,9 @@ import {
 import { runCommand } from "../../util/command.ts";
 import { Engine } from "../engine/engine.ts";
 import { MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
-import { DEFAULT_MODEL } from "../models/resolve.ts";
+import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
+import { ensureModels } from "../models/ensure.ts";
+import { tuneAllocator } from "../../ffi/native/libc.ts";
 import { loadDefaultIntentClassifier } from "../intent/rules.ts";
 import { wireService } from "./wire.ts";
 import { clientBundleWarning, clientFiles } from "../../client/files.ts";
@@ -302,7 +304,11 @@ export async function loadApiKeys(opts: Options): Promise<ApiKeys | null> {
 }
 
 async function serve(opts: Options): Promise<number> {
+  // Before any worker thread allocates: few arenas, large buffers mapped whole (decision 003).
+  tuneAllocator();
   const apiKeys = await loadApiKeys(opts);
+  // A first run fetches the models it is about to open (HUM_OFFLINE=1: says which, and where).
+  await ensureModels([opts.model, ...opts.models, opts.vadModel ?? DEFAULT_VAD_MODEL]);
   const engine = new Engine({
     model: opts.model,
     models: opts.models,

@@ -18,7 +18,9 @@
  *    the accurate decode, measured), everything after the committed words is committed (if that
  *    decode is rejected, the last partial's words are), and a `final` event and the segment's
  *    `intent` follow. A final's text is the concatenation of the segment's commits; with
- *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`).
+ *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`). With
+ *    `finalContextMs`, the closing decode hears the previous segments too (whole, at most 28 s in
+ *    all) and their finals are dropped from its words.
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
  * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is

@@ -131,7 +131,8 @@ function toEntry(model: string | ModelEntry): ModelEntry {
   return parsed.data;
 }
 
-function sourceUrl(entry: ModelEntry, baseUrl: string | undefined): string {
+/** Where `entry` is fetched from: `<baseUrl>/<file>` when a base is given, else its catalogue URL. */
+export function sourceUrl(entry: ModelEntry, baseUrl: string | undefined): string {
   const url = baseUrl ? `${baseUrl.replace(/\/+$/, "")}/${entry.file}` : entry.url;
   let parsed: URL;
   try {

@@ -19,12 +19,21 @@ export const DEFAULT_VAD_MODEL = "silero-v5.1.2";
 /** The repository root: two folders above this module. */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** Where `deno task model` downloads to by default: `<repo>/models`. */
-export const MODELS_DIR: string = join(REPO_ROOT, "models");
+/** Where models are downloaded to by default: `HUM_MODELS_DIR`, else `<repo>/models`. */
+export const MODELS_DIR: string = resolve(denoEnv("HUM_MODELS_DIR") || join(REPO_ROOT, "models"));
 
-/** The folders searched for `ggml-<name>.bin`, in order, for a repository root. */
-export function modelSearchDirs(repoRoot: string = REPO_ROOT): string[] {
-  return [join(repoRoot, "models"), join(repoRoot, "..", "shared", "models")];
+/**
+ * The folders searched for `ggml-<name>.bin`, in order, for a repository root: its `models/`
+ * (`HUM_MODELS_DIR` instead, for the default root), then the shared data's `models/`
+ * (`HUM_SHARED_DIR`, else `../shared` beside the root).
+ */
+export function modelSearchDirs(
+  repoRoot: string = REPO_ROOT,
+  env: (key: string) => string | undefined = denoEnv,
+): string[] {
+  const own = repoRoot === REPO_ROOT ? env("HUM_MODELS_DIR") : undefined;
+  const shared = env("HUM_SHARED_DIR") || join(repoRoot, "..", "shared");
+  return [resolve(own || join(repoRoot, "models")), resolve(shared, "models")];
 }
 
 /** The file name a model is stored under: `ggml-<name>.bin`. */
@@ -78,7 +87,7 @@ export async function resolveModel(
 ): Promise<string> {
   const env = opts.env ?? denoEnv;
   const cwd = opts.cwd ?? Deno.cwd();
-  const dirs = opts.dirs ?? modelSearchDirs(opts.repoRoot ?? REPO_ROOT);
+  const dirs = opts.dirs ?? modelSearchDirs(opts.repoRoot ?? REPO_ROOT, env);
 
   let spec = nameOrPath?.trim() || undefined;
   let origin = "";

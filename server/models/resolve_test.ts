@@ -26,7 +26,11 @@ const noEnv = () => undefined;
 Deno.test("REPO_ROOT is two folders above the module and holds deno.json", async () => {
   assert.ok((await Deno.stat(join(REPO_ROOT, "deno.json"))).isFile);
   assert.equal(MODELS_DIR, join(REPO_ROOT, "models"));
-  assert.deepEqual(modelSearchDirs("/r"), ["/r/models", "/shared/models"]);
+  assert.deepEqual(modelSearchDirs("/r", () => undefined), ["/r/models", "/shared/models"]);
+  const env = (k: string) =>
+    ({ HUM_MODELS_DIR: "/m", HUM_SHARED_DIR: "/data" } as Record<string, string>)[k];
+  assert.deepEqual(modelSearchDirs("/r", env), ["/r/models", "/data/models"]);
+  assert.deepEqual(modelSearchDirs(REPO_ROOT, env), ["/m", "/data/models"]);
   assert.equal(DEFAULT_MODEL, "tiny.en");
   assert.equal(DEFAULT_VAD_MODEL, "silero-v5.1.2");
 });
