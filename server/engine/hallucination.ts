@@ -188,3 +188,24 @@ export function hasNearRepeat(keys: readonly string[], maxPhrase = 4): boolean {
   }
   return false;
 }
+
+/**
+ * `words` without Whisper's non-speech annotations: a bracketed or parenthesised stretch such as
+ * `[BLANK_AUDIO]`, `[Music]` or `(upbeat music)`, one word or several, is a description of sound,
+ * not something said, and is never shown or committed.
+ */
+export function dropAnnotations<T>(items: readonly T[], word: (item: T) => string): T[] {
+  const out: T[] = [];
+  let closer = "";
+  for (const item of items) {
+    const w = word(item).trim();
+    if (!closer && (w.startsWith("[") || w.startsWith("("))) closer = w[0] === "[" ? "]" : ")";
+    if (closer) {
+      // The stretch ends with the word that closes it (trailing punctuation allowed).
+      if (w.replace(/[.,!?;:]+$/, "").endsWith(closer)) closer = "";
+      continue;
+    }
+    out.push(item);
+  }
+  return out;
+}

@@ -1,4 +1,11 @@
-import { dropLoops, findLoops, hasNearRepeat, judge, maxRepetition } from "./hallucination.ts";
+import {
+  dropAnnotations,
+  dropLoops,
+  findLoops,
+  hasNearRepeat,
+  judge,
+  maxRepetition,
+} from "./hallucination.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 
 const sure = { noSpeechProb: 0.05, avgLogprob: -0.3 };
@@ -49,4 +56,15 @@ Deno.test("near repeats: a phrase said again with a letter changed per word is f
   assert(!hasNearRepeat(["ask", "not", "what", "your", "country", "can", "do", "for", "you"]));
   assert(!hasNearRepeat(["a", "b", "c", "d"]), "one-letter words that all differ are not a copy");
   assert(!hasNearRepeat(["the", "cat", "then", "cut"]), "no word of the copy is the same");
+});
+
+Deno.test("dropAnnotations: bracketed and parenthesised sound descriptions are not words", () => {
+  const keep = (ws: string[]) => dropAnnotations(ws, (w) => w);
+  assertEquals(keep(["[BLANK_AUDIO]"]), []);
+  assertEquals(keep(["Hello", "[Music]", "there."]), ["Hello", "there."]);
+  assertEquals(keep(["(upbeat", "music)", "so", "we", "start"]), ["so", "we", "start"]);
+  assertEquals(keep(["[", "Silence", "].", "Yes"]), ["Yes"]);
+  // An unclosed description runs to the end; words that only contain brackets stay.
+  assertEquals(keep(["ok", "(laughs"]), ["ok"]);
+  assertEquals(keep(["a[1]", "b"]), ["a[1]", "b"]);
 });

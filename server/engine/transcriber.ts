@@ -12,7 +12,7 @@
 
 import type { DecodeOptions, WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
 import { audioCtxFor } from "./clock.ts";
-import { dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
+import { dropAnnotations, dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
 import { melWindow } from "./mel_window.ts";
 import type { StreamConfig } from "./modes.ts";
 import type { StatePool } from "./model_registry.ts";
@@ -345,8 +345,12 @@ export class WhisperTranscriber implements Transcriber {
       const timed = w.input === "mel" && !textOnly
         ? timeTokensByHints(s.tokens, s.t0Ms, s.t1Ms)
         : s.tokens;
-      words.push(...wordsFromTokens(timed, textOnly ? 0 : w.startMs));
+      // Sound descriptions ("[BLANK_AUDIO]", "(music)") are not speech: never shown or committed.
+      words.push(
+        ...dropAnnotations(wordsFromTokens(timed, textOnly ? 0 : w.startMs), (x) => x.word),
+      );
     }
+    text = words.map((x) => x.word).join(" ");
     const rejected = judge({
       text,
       noSpeechProb,
