@@ -7,24 +7,37 @@
 
 import { join, resolve } from "node:path";
 import { REPO_ROOT } from "../whisper/build.ts";
+import { MODELS_DIR } from "../../server/models/resolve.ts";
 
 /** The shared data folder. */
 export const SHARED_DIR: string = resolve(
   Deno.env.get("HUM_SHARED_DIR") ?? join(REPO_ROOT, "..", "shared"),
 );
 
-/** A path inside the shared folder. */
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A path inside the shared folder. A model (`models/<file>`) the shared folder lacks is taken
+ * from the repository's own `models/` when it is there (`test_data.ts` downloads the test models
+ * into it on a machine without the shared data).
+ */
 export function sharedPath(...parts: string[]): string {
-  return join(SHARED_DIR, ...parts);
+  const path = join(SHARED_DIR, ...parts);
+  const rel = join(...parts).split(/[\\/]/);
+  if (rel.length === 2 && rel[0] === "models" && !isFile(path)) {
+    const own = join(MODELS_DIR, rel[1]);
+    if (isFile(own)) return own;
+  }
+  return path;
 }
 
 /** Whether every named shared file exists (tests that need them are ignored otherwise). */
 export function hasShared(...relPaths: string[]): boolean {
-  return relPaths.every((p) => {
-    try {
-      return Deno.statSync(sharedPath(p)).isFile;
-    } catch {
-      return false;
-    }
-  });
+  return relPaths.every((p) => isFile(sharedPath(p)));
 }

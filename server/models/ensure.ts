@@ -40,6 +40,8 @@ export interface EnsureOptions {
   /** Whether `write` is a terminal (a redrawn progress bar instead of a line every 10 %). */
   interactive?: boolean;
   signal?: AbortSignal;
+  /** What cannot be done without the models, for the errors (default `start`). */
+  doing?: string;
 }
 
 function denoEnv(key: string): string | undefined {
@@ -100,7 +102,8 @@ export async function ensureModels(
   const byHand = () => missing.map((m) => `  ${fetchByHand(m, dir, baseUrl)}`).join("\n");
   if (offline) {
     throw new Error(
-      `Cannot start offline (HUM_OFFLINE=1): ${missing.length} model file(s) missing; ` +
+      `Cannot ${opts.doing ?? "start"} offline (HUM_OFFLINE=1): ${missing.length} model file(s) ` +
+        `missing; ` +
         `fetch them and put them here:\n${byHand()}`,
     );
   }
@@ -121,7 +124,8 @@ export async function ensureModels(
       });
     } catch (err) {
       throw new Error(
-        `Cannot start: ${(err as Error).message.replaceAll("\n", " ")}. Without a network, ` +
+        `Cannot ${opts.doing ?? "start"}: ${(err as Error).message.replaceAll("\n", " ")}. ` +
+          `Without a network, ` +
           `fetch the model file(s) and put them here:\n${byHand()}`,
       );
     } finally {
