@@ -95,6 +95,8 @@ export const SutSchema = z.discriminatedUnion("kind", [
     command: z.array(z.string().min(1)).min(1),
     output: z.enum(["text", "events"]).default("text"),
     env: z.record(z.string(), z.string()).optional(),
+    /** How to install the program when it is missing (shown in the cell's error). */
+    install: z.string().min(1).optional(),
   }),
 ]);
 

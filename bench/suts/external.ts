@@ -19,6 +19,7 @@ const peakRssMb = (pid: number) => processMemoryMb(pid).peakRssMb;
 async function runProgram(
   argv: string[],
   env?: Record<string, string>,
+  install?: string,
 ): Promise<{ stdout: string; wallS: number; peakRssMb: number }> {
   const t0 = performance.now();
   let child: Deno.ChildProcess;
@@ -31,7 +32,13 @@ async function runProgram(
     })
       .spawn();
   } catch (err) {
-    throw new Error(`Cannot run ${argv[0]}: ${(err as Error).message}`);
+    const missing = err instanceof Deno.errors.NotFound;
+    throw new Error(
+      `Cannot run ${argv[0]}: ` +
+        (missing
+          ? `not installed${install ? ` (install it with ${install})` : ""}`
+          : (err as Error).message),
+    );
   }
   let peak = 0;
   const poll = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid))), 100);
@@ -127,7 +134,7 @@ export function commandSut(
     inProcess: false,
     describe: () => ({ command: argv("{audio}").join(" "), output: def.output }),
     async run(item): Promise<SutOutput> {
-      const r = await runProgram(argv(item.audioPath), def.env);
+      const r = await runProgram(argv(item.audioPath), def.env, def.install);
       const base = { wallS: r.wallS, childPeakRssMb: r.peakRssMb };
       if (def.output === "text") return { ...base, text: r.stdout.trim() };
       const events: TranscriptEvent[] = [];
