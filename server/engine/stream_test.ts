@@ -13,6 +13,7 @@ import type { ModeName } from "../../protocol/modes.ts";
 import type { StreamEvent, StreamSession } from "./stream.ts";
 import { numbered } from "../session/numbering.ts";
 import { fakeTranscribers, JFK_WORDS } from "./testing.ts";
+import type { TranscriberFactory } from "./transcriber.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -57,6 +58,30 @@ async function simulate(
   }
   await reading;
   return events;
+}
+
+/** jfk's words inside a decode request's window (what a fake transcriber hears there). */
+function jfkWordsIn(req: { window: { startMs: number; durationMs: number } }) {
+  const end = req.window.startMs + req.window.durationMs;
+  return JFK_WORDS.filter((w) => w.startMs >= req.window.startMs && w.endMs <= end)
+    .map((w) => ({ ...w }));
+}
+
+/** An engine on fake transcribers, with the real VAD and intents; closed after `run`. */
+async function withFakeEngine(
+  transcribers: TranscriberFactory,
+  run: (e: Engine, samples: Float32Array) => Promise<void>,
+): Promise<void> {
+  const e = new Engine({
+    vadModel: sharedPath(VAD),
+    intents: await loadDefaultIntentClassifier(),
+    transcribers,
+  });
+  try {
+    await run(e, (await decodeAudioFile(sharedPath(JFK))).samples);
+  } finally {
+    await e.close();
+  }
 }
 
 /** The invariants every event stream keeps; returns the finals' text. */
@@ -138,14 +163,8 @@ Deno.test({
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
     const transcribers = fakeTranscribers({ script: JFK_WORDS });
-    const e = new Engine({
-      vadModel: sharedPath(VAD),
-      intents: await loadDefaultIntentClassifier(),
-      transcribers,
-    });
-    try {
-      const audio = await decodeAudioFile(sharedPath(JFK));
-      const events = await simulate(e, audio.samples);
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const events = await simulate(e, samples);
       assertEquals(checkStream(events), JFK_WORDS.map((w) => w.word).join(" "));
       assert(events.filter((ev) => ev.type === "final").length > 1, "jfk's pauses end segments");
       const [t] = transcribers.made;
@@ -155,9 +174,7 @@ Deno.test({
         assertEquals(r.window.input, "pcm");
         assertEquals(r.window.values.length, r.window.durationMs * 16, "the window's samples");
       }
-    } finally {
-      await e.close();
-    }
+    });
   },
 });
 
@@ -168,21 +185,11 @@ Deno.test({
     // Rolling decodes hear jfk's words; every closing decode is judged no speech.
     const transcribers = fakeTranscribers({
       script: (req) =>
-        req.kind === "final" ? { rejected: "no_speech" } : {
-          words: JFK_WORDS.filter((w) =>
-            w.startMs >= req.window.startMs && w.endMs <= req.window.startMs + req.window.durationMs
-          ).map((w) => ({ ...w })),
-        },
+        req.kind === "final" ? { rejected: "no_speech" } : { words: jfkWordsIn(req) },
     });
-    const e = new Engine({
-      vadModel: sharedPath(VAD),
-      intents: await loadDefaultIntentClassifier(),
-      transcribers,
-    });
-    try {
-      const audio = await decodeAudioFile(sharedPath(JFK));
+    await withFakeEngine(transcribers, async (e, samples) => {
       // Pause-only commits: everything a segment heard is still its partial when it closes.
-      const events = await simulate(e, audio.samples, "balanced", { commitPolicy: "pause" });
+      const events = await simulate(e, samples, "balanced", { commitPolicy: "pause" });
       const text = checkStream(events);
       const shown = new Map<number, string>();
       for (const ev of events) if (ev.type === "partial") shown.set(ev.segmentId, ev.text);
@@ -203,9 +210,7 @@ Deno.test({
           ),
         JSON.stringify(end),
       );
-    } finally {
-      await e.close();
-    }
+    });
   },
 });
 
@@ -214,26 +219,16 @@ Deno.test({
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
     // Rolling decodes mishear "country"; every closing decode hears jfk's words right.
-    const inWindow = (req: { window: { startMs: number; durationMs: number } }) =>
-      JFK_WORDS.filter((w) =>
-        w.startMs >= req.window.startMs && w.endMs <= req.window.startMs + req.window.durationMs
-      ).map((w) => ({ ...w }));
     const transcribers = fakeTranscribers({
       script: (req) => ({
         words: req.kind === "final"
-          ? inWindow(req)
-          : inWindow(req).map((w) => w.word === "country" ? { ...w, word: "county" } : w),
+          ? jfkWordsIn(req)
+          : jfkWordsIn(req).map((w) => w.word === "country" ? { ...w, word: "county" } : w),
       }),
     });
-    const e = new Engine({
-      vadModel: sharedPath(VAD),
-      intents: await loadDefaultIntentClassifier(),
-      transcribers,
-    });
-    try {
-      const audio = await decodeAudioFile(sharedPath(JFK));
-      const plain = await simulate(e, audio.samples, "balanced");
-      const revising = await simulate(e, audio.samples, "balanced", { finalRevises: true });
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const plain = await simulate(e, samples, "balanced");
+      const revising = await simulate(e, samples, "balanced", { finalRevises: true });
       const finals = (evs: typeof plain) => evs.filter((ev) => ev.type === "final");
       const committed = (evs: typeof plain) =>
         evs.flatMap((ev) => ev.type === "commit" ? ev.words.map((w) => w.word) : []).join(" ");
@@ -248,9 +243,7 @@ Deno.test({
       assertEquals(revised.length, 1, "only the segment with the misheard word is revised");
       const end = revising.at(-1)!;
       assert(end.type === "stats" && end.note?.includes("1 finals revised"), JSON.stringify(end));
-    } finally {
-      await e.close();
-    }
+    });
   },
 });
 
@@ -262,9 +255,7 @@ Deno.test({
     const finalsHeard: { startMs: number; history: string[]; words: string }[] = [];
     const transcribers = fakeTranscribers({
       script: (req) => {
-        const words = JFK_WORDS.filter((w) =>
-          w.startMs >= req.window.startMs && w.endMs <= req.window.startMs + req.window.durationMs
-        ).map((w) => ({ ...w }));
+        const words = jfkWordsIn(req);
         if (req.kind === "final") {
           finalsHeard.push({
             startMs: req.window.startMs,
@@ -275,14 +266,8 @@ Deno.test({
         return { words };
       },
     });
-    const e = new Engine({
-      vadModel: sharedPath(VAD),
-      intents: await loadDefaultIntentClassifier(),
-      transcribers,
-    });
-    try {
-      const audio = await decodeAudioFile(sharedPath(JFK));
-      const events = await simulate(e, audio.samples, "balanced", {
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const events = await simulate(e, samples, "balanced", {
         finalContextMs: 20_000,
         commitPolicy: "pause",
       });
@@ -301,12 +286,10 @@ Deno.test({
       }
       // Without context each closing decode hears its own segment, with the finals as prompt.
       finalsHeard.length = 0;
-      await simulate(e, audio.samples, "balanced", { commitPolicy: "pause" });
+      await simulate(e, samples, "balanced", { commitPolicy: "pause" });
       assert(finalsHeard[1].startMs > finalsHeard[0].startMs);
       assertEquals(finalsHeard[1].history, ["And so my fellow Americans"]);
-    } finally {
-      await e.close();
-    }
+    });
   },
 });
 
