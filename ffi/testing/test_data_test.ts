@@ -6,6 +6,17 @@ import { entryFor, serveFile, testBytes } from "../../server/models/testing.ts";
 const BYTES = testBytes(32 * 1024, 3);
 const ENTRY = entryFor(BYTES);
 const find = (name: string) => (name === ENTRY.name ? ENTRY : undefined);
+const noNetwork = (() => Promise.reject(new Error("no network"))) as typeof fetch;
+
+/** Options for the scratch folders: the test model and the manifest are all the suite needs. */
+const optionsFor = (d: { shared: string; models: string }) => ({
+  sharedDir: d.shared,
+  modelsDir: d.models,
+  models: [ENTRY.name],
+  speech: ["speech/manifest.tsv"],
+  find,
+  write: () => {},
+});
 
 async function scratch(): Promise<
   { shared: string; models: string; [Symbol.asyncDispose](): Promise<void> }
@@ -25,14 +36,9 @@ Deno.test("prepareTestData: with the shared data present nothing is fetched and 
   await Deno.writeFile(join(d.shared, "models", ENTRY.file), BYTES);
   await Deno.writeTextFile(join(d.shared, "speech", "manifest.tsv"), "id\n");
   const problems = await prepareTestData({
-    sharedDir: d.shared,
-    modelsDir: d.models,
-    models: [ENTRY.name],
-    speech: ["speech/manifest.tsv"],
-    find,
+    ...optionsFor(d),
     env: () => undefined,
-    fetch: (() => Promise.reject(new Error("no network"))) as typeof fetch,
-    write: () => {},
+    fetch: noNetwork,
   });
   assertEquals(problems, []);
 });
@@ -42,13 +48,8 @@ Deno.test("prepareTestData: without the shared data the models are downloaded on
   const server = serveFile(BYTES);
   try {
     const opts = {
-      sharedDir: d.shared,
-      modelsDir: d.models,
-      models: [ENTRY.name],
-      speech: ["speech/manifest.tsv"],
-      find,
+      ...optionsFor(d),
       env: (k: string) => (k === "HUM_MODEL_BASE_URL" ? server.url : undefined),
-      write: () => {},
     };
     const problems = await prepareTestData(opts);
     assertEquals(await Deno.readFile(join(d.models, ENTRY.file)), BYTES);
@@ -68,14 +69,9 @@ Deno.test("prepareTestData: without the shared data the models are downloaded on
 Deno.test("prepareTestData offline: each missing model and the speech are named, nothing is fetched", async () => {
   await using d = await scratch();
   const problems = await prepareTestData({
-    sharedDir: d.shared,
-    modelsDir: d.models,
-    models: [ENTRY.name],
-    speech: ["speech/manifest.tsv"],
-    find,
+    ...optionsFor(d),
     env: (k) => (k === "HUM_OFFLINE" ? "1" : undefined),
-    fetch: (() => Promise.reject(new Error("no network"))) as typeof fetch,
-    write: () => {},
+    fetch: noNetwork,
   });
   assert(
     problems[0].startsWith("Cannot run the suite offline (HUM_OFFLINE=1): 1 model file(s) missing"),

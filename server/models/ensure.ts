@@ -14,6 +14,7 @@ import { downloadModel, sourceUrl } from "./download.ts";
 import { createProgressReporter } from "./progress.ts";
 import {
   DEFAULT_MODEL,
+  denoEnv,
   looksLikePath,
   MODELS_DIR,
   modelSearchDirs,
@@ -42,14 +43,6 @@ export interface EnsureOptions {
   signal?: AbortSignal;
   /** What cannot be done without the models, for the errors (default `start`). */
   doing?: string;
-}
-
-function denoEnv(key: string): string | undefined {
-  try {
-    return Deno.env.get(key);
-  } catch {
-    return undefined;
-  }
 }
 
 function stderrWriter(): (text: string) => void {
@@ -86,19 +79,17 @@ export async function ensureModels(
   const offline = opts.offline ?? env("HUM_OFFLINE") === "1";
   const baseUrl = env("HUM_MODEL_BASE_URL") || undefined;
   const names = specs.map((s) => s?.trim() || env("HUM_MODEL")?.trim() || DEFAULT_MODEL);
-  const paths: (string | null)[] = [];
   const missing: ModelEntry[] = [];
   for (const name of names) {
     try {
-      paths.push(await resolveModel(name, { dirs, env }));
+      await resolveModel(name, { dirs, env });
     } catch (err) {
       const entry = looksLikePath(name) ? undefined : find(name);
       if (!entry) throw err;
-      paths.push(null);
       if (!missing.some((m) => m.name === entry.name)) missing.push(entry);
     }
   }
-  if (!missing.length) return paths as string[];
+  if (!missing.length) return await Promise.all(names.map((n) => resolveModel(n, { dirs, env })));
   const byHand = () => missing.map((m) => `  ${fetchByHand(m, dir, baseUrl)}`).join("\n");
   if (offline) {
     throw new Error(

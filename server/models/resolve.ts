@@ -53,7 +53,8 @@ export interface ResolveOptions {
   cwd?: string;
 }
 
-function denoEnv(key: string): string | undefined {
+/** `Deno.env.get`, or undefined without `--allow-env`. */
+export function denoEnv(key: string): string | undefined {
   try {
     return Deno.env.get(key);
   } catch {
