@@ -60,7 +60,7 @@ const COMMANDS: {
       "--max-uploads-per-client",
       "--upload-share",
     ],
-    bool: ["--no-gpu", "--no-refuse-when-overloaded"],
+    bool: ["--no-gpu", "--flash-attn", "--no-refuse-when-overloaded"],
     file: "none",
   },
   {
@@ -85,7 +85,7 @@ const COMMANDS: {
     spec: STREAM_COMMAND,
     parse: streamArgs,
     value: ["--mode", "--model", "--vad-model", "--out", "--input", "--set", "--charge-ms"],
-    bool: ["--realtime", "--no-intent", "--no-gpu", "--summary"],
+    bool: ["--realtime", "--no-intent", "--no-gpu", "--flash-attn", "--summary"],
     file: "required",
   },
   {

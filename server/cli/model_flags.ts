@@ -37,6 +37,19 @@ export const NO_GPU_FLAG = {
   help: "stay on the CPU even when the library has a GPU backend",
 } as const satisfies Flag;
 
+/**
+ * `--flash-attn`: whisper.cpp's flash attention for live sessions. Off by default: in whisper.cpp
+ * 1.9.1 it makes a decode depend on what the decoding state decoded before (decision 007).
+ */
+export const FLASH_ATTN_FLAG = {
+  flag: "--flash-attn",
+  sets: true,
+  schema: z.boolean().default(false),
+  defaultHelp: "off",
+  help: "flash attention for live decodes (the same audio may then decode differently after " +
+    "other audio)",
+} as const satisfies Flag;
+
 /** The one audio file `stream` and `transcribe` take, as their positional argument. */
 export const AUDIO_FILE = {
   key: "file",

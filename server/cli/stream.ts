@@ -17,6 +17,7 @@ import { RealClock, SimulatedClock } from "../engine/clock.ts";
 import { MODE_NAMES } from "../../protocol/modes.ts";
 import {
   AUDIO_FILE,
+  FLASH_ATTN_FLAG,
   MODEL_FLAG,
   NO_GPU_FLAG,
   VAD_MODEL_FLAG,
@@ -94,6 +95,7 @@ export const STREAM_FLAGS = {
     help: "no intent classification",
   },
   gpu: NO_GPU_FLAG,
+  flashAttn: FLASH_ATTN_FLAG,
   summary: {
     flag: "--summary",
     schema: z.boolean().default(false),
@@ -129,6 +131,7 @@ async function stream(opts: Options): Promise<number> {
     model: opts.model,
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
+    flashAttn: opts.flashAttn,
     intents: opts.intent ? await loadDefaultIntentClassifier() : null,
   });
   const out = opts.out

@@ -57,6 +57,11 @@ export interface EngineOptions {
   /** Silero VAD model name or path. */
   vadModel?: string;
   useGpu?: boolean;
+  /**
+   * Flash attention for live sessions' models (default off: with it, a decode depends on what
+   * the decoding state decoded before; decision 007).
+   */
+  flashAttn?: boolean;
   /** Runs on each final segment. */
   intents?: IntentClassifier | null;
   /**
@@ -146,6 +151,7 @@ export class Engine {
       : new InferenceScheduler(s);
     this.models = new ModelRegistry({
       useGpu: opts.useGpu,
+      flashAttn: opts.flashAttn,
       maxIdleStates: opts.maxIdleStates,
       idleStateReleaseMs: opts.idleStateReleaseMs,
       // The states' buffers were freed: give their pages back (decision 003).

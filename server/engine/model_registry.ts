@@ -247,6 +247,12 @@ interface Entry {
 /** Options of a {@linkcode ModelRegistry}. */
 export interface ModelRegistryOptions {
   useGpu?: boolean;
+  /**
+   * Flash attention (default off). whisper.cpp 1.9.1's flash attention attends the padding of
+   * its K/V buffers, which holds what the decoding state decoded before: the same audio then
+   * decodes differently after other audio (decision 007). Exact attention has no padding.
+   */
+  flashAttn?: boolean;
   /** Idle states kept per model (default 4). */
   maxIdleStates?: number;
   /** An idle state unused this long is freed, ms (default 60 000; 0: never). */
@@ -406,7 +412,11 @@ export class ModelRegistry {
       const path = await this.#resolve(e.name);
       e.header ??= await readModelHeader(path);
       e.bytes ??= (await Deno.stat(path)).size;
-      const load = this.#opts.load ?? ((p) => WhisperModel.load(p, { useGpu: this.#opts.useGpu }));
+      const load = this.#opts.load ?? ((p) =>
+        WhisperModel.load(p, {
+          useGpu: this.#opts.useGpu,
+          flashAttn: this.#opts.flashAttn ?? false,
+        }));
       return await load(path);
     })();
     e.model.then(

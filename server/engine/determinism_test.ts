@@ -1,0 +1,67 @@
+/**
+ * The same audio streamed through the same mode gives the same finals, whatever the decoding
+ * state decoded before (issue 16, decision 007). Sessions of one engine share pooled decoding
+ * states, so a second session decodes on a state with history; with whisper.cpp 1.9.1's flash
+ * attention that history leaked into the result (its K/V padding is attended). The clock charges
+ * no time for work, so the decode points do not depend on this machine's speed.
+ */
+import { Engine } from "./engine.ts";
+import { feedSimulated } from "./feed.ts";
+import { SimulatedClock } from "./clock.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
+import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
+import { assert, assertEquals } from "../../ffi/testing/assert.ts";
+import type { ModeName } from "../../protocol/modes.ts";
+
+const MODEL = "models/ggml-tiny.en.bin";
+const VAD = "models/ggml-silero-v5.1.2.bin";
+const JFK = "speech/jfk/jfk.wav";
+const OTHER = "speech/longform/librispeech-test-other-spk1688.flac";
+const ignore = !hasShared(MODEL, VAD, JFK, OTHER);
+
+/** The finals of `samples` streamed through `mode` on a clock that charges no time for work:
+ * decodes fall every `minChunkMs` of audio, however fast this machine is. */
+async function finals(e: Engine, samples: Float32Array, mode: ModeName): Promise<string[]> {
+  const clock = new SimulatedClock({ charge: () => 0 });
+  const s = await e.open({ mode, clock });
+  const texts: string[] = [];
+  const reading = (async () => {
+    for await (const ev of s) if (ev.type === "final") texts.push(ev.text);
+  })();
+  try {
+    await feedSimulated(s, samples, clock);
+  } finally {
+    await s.close();
+  }
+  await reading;
+  return texts;
+}
+
+Deno.test({
+  name: "a file streamed three times gives identical finals, with other speech decoded between",
+  ignore,
+  fn: async () => {
+    const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
+    // 20 s of other speech: longer windows than jfk's segments, so their leftovers would lie
+    // where jfk's decodes have padding.
+    const other = (await decodeAudioFile(sharedPath(OTHER))).samples.slice(0, 20 * 16_000);
+    // One idle state kept: every session decodes on the state the one before it used.
+    const e = new Engine({
+      model: sharedPath(MODEL),
+      vadModel: sharedPath(VAD),
+      intents: null,
+      maxIdleStates: 1,
+    });
+    try {
+      const first = await finals(e, jfk, "balanced");
+      const said = first.join(" ").toLowerCase().replace(/[^a-z ]/g, "");
+      assert(said.includes("your country can do for you"), said);
+      await finals(e, other, "accuracy");
+      assertEquals(await finals(e, jfk, "balanced"), first, "after other speech");
+      await finals(e, other, "balanced");
+      assertEquals(await finals(e, jfk, "balanced"), first, "after more other speech");
+    } finally {
+      await e.close();
+    }
+  },
+});
