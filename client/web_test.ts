@@ -107,7 +107,7 @@ for (const privacy of [false, true]) {
             }
           };
           await page.goto(`${url}/`);
-          // Accuracy mode (commits at pauses, full-window finals): the transcript this test judges is
+          // Accuracy mode (long segments, full-window finals): the transcript this test judges is
           // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
           await page.selectOption("#mode", "accuracy");
           if (privacy) await page.check("#private");

@@ -44,7 +44,10 @@ export const PartialSchema = z.object({
   text: z.string(),
 });
 
-/** Newly committed words: append-only, never changed later. */
+/**
+ * Newly committed words: appended to the segment's text; only its `final` may replace them
+ * (`revised: true`).
+ */
 export const CommitSchema = z.object({
   ...base,
   type: z.literal("commit"),

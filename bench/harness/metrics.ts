@@ -9,7 +9,7 @@
 
 import type { TranscriptEvent } from "../../protocol/events.ts";
 import { corpusCer, corpusWer } from "../metrics/wer.ts";
-import { streamFigures } from "../metrics/stream_latency.ts";
+import { streamFigures, takenBack } from "../metrics/stream_latency.ts";
 import { quantile, readAlignment } from "../metrics/word_timing.ts";
 import type { WorkloadItem } from "../workloads/dataset.ts";
 
@@ -28,6 +28,7 @@ export const METRIC_DIRECTIONS: Record<string, "lower" | "higher"> = {
   finalization_p50_ms: "lower",
   max_lag_ms: "lower",
   partial_churn: "lower",
+  commits_taken_back_pct: "lower",
   words_on_silence: "lower",
 };
 
@@ -46,6 +47,7 @@ export const DEFAULT_TOLERANCES: Record<string, number | string> = {
   finalization_p50_ms: "15%",
   max_lag_ms: "25%",
   partial_churn: "25%",
+  commits_taken_back_pct: 1,
 };
 
 /**
@@ -159,9 +161,14 @@ export function trialMetrics(
   const firstPartial: number[] = [];
   const finalization: number[] = [];
   let maxLag = 0;
+  let committed = 0;
+  let back = 0;
   for (const o of streams) {
     const events = o.events!;
     for (const e of events) if (e.type === "stats") maxLag = Math.max(maxLag, e.lagMs);
+    const churn = takenBack(events);
+    committed += churn.committed;
+    back += churn.takenBack;
     if (!o.item.alignPath) continue;
     const f = streamFigures(events, readAlignment(o.item.alignPath), gapMs);
     emission.push(...f.emissionMs);
@@ -183,6 +190,7 @@ export function trialMetrics(
     streams.reduce((n, o) => n + partialChurn(o.events!), 0) / streams.length,
     3,
   );
+  if (committed) m.commits_taken_back_pct = round((100 * back) / committed, 2);
   return m;
 }
 

@@ -10,7 +10,9 @@
  *   takes back committed words: those count from the final);
  * - first-partial latency: speech onset in the reference → first partial or commit with text;
  * - finalization latency: speech end in the reference → the final event that closes it;
- * - streaming WER: the finals' text against the reference transcript (Whisper's normaliser).
+ * - streaming WER: the finals' text against the reference transcript (Whisper's normaliser);
+ * - commits taken back: committed words that their segment's final did not keep in place (a
+ *   `revised` final's corrections), a share of all committed words.
  *
  * Onsets and ends are reference words preceded / followed by at least `gapMs` of silence.
  *
@@ -36,6 +38,9 @@ export interface StreamFigures {
   text: string;
   /** Whether every segment's commits, joined, equal its final text. */
   commitsMatchFinals: boolean;
+  /** Committed (normalised) words, and those their final did not keep in place. */
+  committedWords: number;
+  takenBackWords: number;
   maxLagMs: number;
   /** RTF from the last stats event. */
   rtf: number;
@@ -43,6 +48,40 @@ export interface StreamFigures {
 
 function tokens(text: string): string[] {
   return normalizeEnglish(text).split(" ").filter(Boolean);
+}
+
+/**
+ * Committed (normalised) words, and how many of them their segment's final did not keep in place
+ * (an edit-distance alignment of the final's words with the commits'; a segment without a final
+ * keeps its commits).
+ */
+export function takenBack(events: readonly TranscriptEvent[]): {
+  committed: number;
+  takenBack: number;
+} {
+  const committed = new Map<number, string[]>();
+  const finals = new Map<number, string[]>();
+  for (const e of events) {
+    if (e.type === "commit") {
+      const c = committed.get(e.segmentId) ?? [];
+      committed.set(e.segmentId, c);
+      for (const w of e.words) c.push(w.word);
+    } else if (e.type === "final" && !finals.has(e.segmentId)) {
+      finals.set(e.segmentId, tokens(e.text));
+    }
+  }
+  let all = 0;
+  let back = 0;
+  for (const [id, words] of committed) {
+    // Normalised as one text, as the final is ("twenty five" is one token, "25").
+    const c = tokens(words.join(" "));
+    all += c.length;
+    const f = finals.get(id);
+    if (!f) continue;
+    const kept = alignTokens(f, c).filter((step) => step.op === "hit").length;
+    back += c.length - kept;
+  }
+  return { committed: all, takenBack: back };
 }
 
 /**
@@ -155,6 +194,7 @@ export function streamFigures(
     else finalizationMissed++;
   });
 
+  const churn = takenBack(events);
   let maxLagMs = 0;
   let rtf = 0;
   for (const e of events) {
@@ -171,6 +211,8 @@ export function streamFigures(
     finalizationMissed,
     text: finals.map((f) => f.type === "final" ? f.text : "").join(" "),
     commitsMatchFinals,
+    committedWords: churn.committed,
+    takenBackWords: churn.takenBack,
     maxLagMs,
     rtf,
   };
@@ -193,6 +235,8 @@ export interface PooledFigures {
   maxLagMs: number;
   meanRtf: number;
   commitsMatchFinals: boolean;
+  /** Committed words that their final took back, % of committed words. */
+  takenBackPct: number;
 }
 
 /** Pools per-stream figures; `refTexts[i]` is the transcript of stream i. */
@@ -222,5 +266,9 @@ export function poolFigures(
     meanRtf: Math.round(figures.reduce((n, f) => n + f.rtf, 0) / (figures.length || 1) * 1000) /
       1000,
     commitsMatchFinals: figures.every((f) => f.commitsMatchFinals),
+    takenBackPct: Math.round(
+      (10_000 * figures.reduce((n, f) => n + f.takenBackWords, 0)) /
+        (figures.reduce((n, f) => n + f.committedWords, 0) || 1),
+    ) / 100,
   };
 }

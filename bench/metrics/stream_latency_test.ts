@@ -98,6 +98,9 @@ Deno.test("a final that revises its commits: words it changed count from the fin
   const f = streamFigures(events, ref);
   assertEquals(f.emissionMs, [600, 200, 800, 400]);
   assertEquals(f.commitsMatchFinals, false);
+  // Of 5 committed words the final took back "smyth" and "and".
+  assertEquals([f.committedWords, f.takenBackWords], [5, 2]);
+  assertEquals(poolFigures([f], ["hello mister smith bye"]).takenBackPct, 40);
   // A word committed after its final (not sent so, but the metric must not credit it) counts from
   // the final.
   const late = [

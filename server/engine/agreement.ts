@@ -95,8 +95,11 @@ const MAX_SKIP = 4;
  * distance to a stretch of the hypothesis that starts within its first {@linkcode MAX_SKIP}
  * words (a skipped word costs a quarter edit, and a stretch after skipped words needs two
  * matching words), and the hypothesis up to the end of that stretch is taken as restated. The
- * alignment must beat restating nothing; ties go to more matching words, then to the end nearest
- * the last committed word's end.
+ * alignment must beat restating nothing; ties go to more matching words, then to the stretch whose
+ * length is nearest the committed words' (the audio of every committed word is in the window, so
+ * a word heard differently is likelier than one not heard: "towards the speaker" restated as
+ * "towards this people" ends after "people"), then to the end nearest the last committed word's
+ * end.
  */
 export function restatedPrefix(
   committed: readonly TimedWord[],
@@ -106,7 +109,7 @@ export function restatedPrefix(
   const a = committed.map((w) => wordKey(w.word));
   const b = hyp.map((w) => wordKey(w.word));
   const endMs = committed[committed.length - 1].endMs;
-  let best = { j: 0, cost: a.length, hits: 0, dt: Infinity };
+  let best = { j: 0, cost: a.length, hits: 0, dn: Infinity, dt: Infinity };
   for (let skip = 0; skip <= Math.min(MAX_SKIP, b.length - 1); skip++) {
     // d[j]: edit distance between a[0..i) and b[skip..skip+j); h[j]: matching words on that path.
     let d = Array.from({ length: b.length - skip + 1 }, (_, j) => j);
@@ -129,11 +132,13 @@ export function restatedPrefix(
       if (skip > 0 && h[j] < 2) continue;
       const cost = d[j] + skip / 4;
       const dt = Math.abs(hyp[skip + j - 1].endMs - endMs);
+      const dn = Math.abs(j - a.length);
       if (
         cost < best.cost || (cost === best.cost && best.j === 0 && h[j] > 0) ||
         (cost === best.cost && best.j > 0 &&
-          (h[j] > best.hits || (h[j] === best.hits && dt < best.dt)))
-      ) best = { j: skip + j, cost, hits: h[j], dt };
+          (h[j] > best.hits ||
+            (h[j] === best.hits && (dn < best.dn || (dn === best.dn && dt < best.dt)))))
+      ) best = { j: skip + j, cost, hits: h[j], dn, dt };
     }
   }
   return best.j;

@@ -1,4 +1,4 @@
-import { commonPrefix, LocalAgreement } from "./agreement.ts";
+import { commonPrefix, LocalAgreement, restatedPrefix } from "./agreement.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
 /** Words spaced 300 ms apart from `t0Ms`. */
@@ -89,4 +89,17 @@ Deno.test("a restatement in other words, or after words the commits missed, is d
     text(late.fresh(words("then did he hear that human voice back in the midst"))),
     "back in the midst",
   );
+});
+
+Deno.test("restatedPrefix: a restatement heard differently, word for word, is the whole stretch", () => {
+  const w = (word: string, startMs: number) => ({ word, startMs, endMs: startMs + 200, p: 1 });
+  const committed = ["had", "turned", "their", "heads", "towards", "the", "speaker"].map((x, i) =>
+    w(x, i * 300)
+  );
+  const hyp = ["had", "turned", "their", "heads", "towards", "this", "people", "for", "do", "i"]
+    .map((x, i) => w(x, i * 300));
+  // Spread times (a text-only decode) must not decide: every word ends far from the last commit.
+  const spread = hyp.map((x) => ({ ...x, startMs: 0, endMs: 0 }));
+  assertEquals(restatedPrefix(committed, hyp), 7);
+  assertEquals(restatedPrefix(committed, spread), 7);
 });

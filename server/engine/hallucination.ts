@@ -168,22 +168,27 @@ function editDistance(a: string, b: string): number {
   return prev[b.length];
 }
 
+/** Longest phrase {@linkcode hasNearRepeat} looks for a copy of, words. */
+const MAX_NEAR_PHRASE = 16;
+
 /**
- * Whether a phrase of 2–`maxPhrase` words is said twice back to back, allowing each word of the
- * copy to differ by one letter ("as not. Ask not!"): Whisper repeats itself with small changes,
- * which exact loop finding misses. `keys` are normalised words.
+ * Whether a phrase is said twice back to back, nearly: a phrase of 2–`maxPhrase` words whose
+ * copy differs by at most one letter a word ("as not. Ask not!"), or a longer one (up to 16
+ * words) whose copy has at least four words in five the same ("you would not be rid of his
+ * affliction. You will not be rid of his affliction."). Whisper repeats itself with small
+ * changes, which exact loop finding misses. `keys` are normalised words.
  */
 export function hasNearRepeat(keys: readonly string[], maxPhrase = 4): boolean {
-  for (let n = 2; n <= maxPhrase; n++) {
+  for (let n = 2; n <= MAX_NEAR_PHRASE; n++) {
     for (let i = 0; i + 2 * n <= keys.length; i++) {
       let exact = 0;
       let near = true;
       for (let k = 0; k < n && near; k++) {
         const d = editDistance(keys[i + k], keys[i + n + k]);
         if (d === 0) exact++;
-        near = d <= 1;
+        near = n > maxPhrase ? (k + 1 - exact) * 5 <= n : d <= 1;
       }
-      if (near && exact >= 1) return true;
+      if (near && exact >= (n > maxPhrase ? Math.ceil(n * 0.8) : 1)) return true;
     }
   }
   return false;

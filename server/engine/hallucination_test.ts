@@ -56,6 +56,12 @@ Deno.test("near repeats: a phrase said again with a letter changed per word is f
   assert(!hasNearRepeat(["ask", "not", "what", "your", "country", "can", "do", "for", "you"]));
   assert(!hasNearRepeat(["a", "b", "c", "d"]), "one-letter words that all differ are not a copy");
   assert(!hasNearRepeat(["the", "cat", "then", "cut"]), "no word of the copy is the same");
+  // A longer phrase whose copy has four words in five the same (spk2414's closing decode).
+  const phrase = "you would not be rid of his affliction".split(" ");
+  const copy = "you will not be rid of his affliction".split(" ");
+  assert(hasNearRepeat(["he", ...phrase, ...copy]));
+  assert(!hasNearRepeat([...phrase, "you", "will", "not", "be", "sorry", "for", "his", "word"]));
+  assert(!hasNearRepeat("the cat sat on the mat and the dog sat on the rug".split(" ")));
 });
 
 Deno.test("dropAnnotations: bracketed and parenthesised sound descriptions are not words", () => {

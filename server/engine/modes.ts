@@ -63,6 +63,13 @@ export const StreamConfigSchema = z.object({
    * restated and dropped from the decode's words, and the prompt is the text before them.
    */
   finalContextMs: z.number().int().min(0).max(28_000),
+  /**
+   * Audio before the segment that its rolling decodes hear as well, ms (0: the segment alone):
+   * as `finalContextMs`, for the hypotheses words are committed from. A short utterance then
+   * decodes with what was said before it; the words timed before the segment's onset are the
+   * earlier segments' and are dropped.
+   */
+  contextMs: z.number().int().min(0).max(28_000),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -120,6 +127,7 @@ const COMMON = {
   finalFullWindow: false,
   finalRevises: false,
   finalContextMs: 0,
+  contextMs: 0,
   commitMarginMs: 600,
   preRollMs: 200,
   promptChars: 200,
@@ -155,6 +163,9 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     beamSize: 1,
     finalBeamSize: 1,
   },
+  // Early commits from short greedy hypotheses that hear the last 5 s before the segment too; the
+  // closing decode (full window, beam 5, the last 10 s before the segment) corrects them in the
+  // final. Decision 008.
   balanced: {
     ...COMMON,
     mode: "balanced",
@@ -164,17 +175,26 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     maxSegmentMs: 20_000,
     beamSize: 1,
     finalBeamSize: 5,
+    finalFullWindow: true,
+    finalRevises: true,
+    contextMs: 5_000,
+    finalContextMs: 10_000,
   },
+  // As balanced (early LA-2 commits that the closing decode corrects), with longer segments and a
+  // longer pause to end one: more for the closing decode to hear. Decision 008.
   accuracy: {
     ...COMMON,
     mode: "accuracy",
-    commitPolicy: "pause",
+    commitPolicy: "la2",
     minChunkMs: 1_500,
     endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,
     finalBeamSize: 5,
     finalFullWindow: true,
+    finalRevises: true,
+    contextMs: 5_000,
+    finalContextMs: 10_000,
   },
 };
 

@@ -8,11 +8,14 @@
  *    frame's speech band against the background, `mel_vad.ts`); silence runs no decoder.
  * 2. Speech opens a segment. Every `minChunkMs` of new audio the segment so far is decoded again,
  *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
- *    `audio_ctx` scaled to the segment. A segment is at most
+ *    `audio_ctx` scaled to the segment; with
+ *    `contextMs`, the decode also hears the previous segments (whole, up to that long) and their
+ *    restated words are dropped. A segment is at most
  *    `maxSegmentMs` long (it closes at a short pause once it is long), so a decode's cost is
  *    bounded and no buffer trimming at estimated word times is needed.
  * 3. The commit policy (LocalAgreement-2, an AlignAtt-style time margin, or pause-only) turns
- *    hypotheses into committed words, which never change; the rest is the volatile partial.
+ *    hypotheses into committed words, which only a revising final may change; the rest is the
+ *    volatile partial.
  * 4. A pause of `endSilenceMs` (or `maxSegmentMs` of speech) finalizes the segment: the buffer is
  *    decoded once more (beam search, no timestamp tokens, optionally the full encoder window:
  *    the accurate decode, measured), everything after the committed words is committed (if that
@@ -51,6 +54,22 @@ import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
 import { monotonicWords, wordKey } from "./words.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
 
+/**
+ * The words of a decode that are the open segment's: all of them without context; with context,
+ * those after the words that restate the context's finals, found by aligning the finals with the
+ * decode's first words (`restatedPrefix`). Not by word times: whisper.cpp's token times pile up
+ * at the window's end and drift near its start (measured: a time split let a third of the
+ * context's words through again on the tuning files).
+ */
+export function ownWords(
+  words: readonly TimedWord[],
+  context: { words: readonly TimedWord[] } | null,
+): TimedWord[] {
+  if (!context) return words.slice();
+  const spoken = words.filter((w) => wordKey(w.word) !== "");
+  return spoken.slice(restatedPrefix(context.words, spoken));
+}
+
 /** Omit-distributing helper: an event without the fields named. */
 type Without<E, K extends PropertyKey> = E extends unknown ? Omit<E, K> : never;
 /** An event as the session makes it, before it is stamped with its emission time. */
@@ -81,7 +100,7 @@ export interface StreamOptions {
 /** The longest window a closing decode with context hears (Whisper's 30 s less a margin), ms. */
 const MAX_CONTEXT_WINDOW_MS = 28_000;
 
-/** A closed segment, kept as context for the next closing decodes (`finalContextMs`). */
+/** A closed segment, kept as context for later decodes (`contextMs`, `finalContextMs`). */
 interface ClosedSegment {
   /** Where its buffer started and where it ended, ms. */
   startMs: number;
@@ -90,9 +109,9 @@ interface ClosedSegment {
   words: TimedWord[];
 }
 
-/** What a closing decode hears before its segment, and the prompt's history for it. */
-interface FinalContext {
-  /** Where the decoded window starts (a previous segment's start, or the segment's own). */
+/** What a decode hears before its segment, and the prompt's history for it. */
+interface DecodeContext {
+  /** Where the decoded window starts (a previous segment's start). */
   startMs: number;
   /** The finals' words of the segments in the window before this one. */
   words: TimedWord[];
@@ -502,7 +521,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       await this.#step(seg);
     }
     // With context for closing decodes, the audio of the segments before the open one is kept.
-    const keepMs = Math.min(this.config.finalContextMs, MAX_CONTEXT_WINDOW_MS);
+    const keepMs = Math.min(
+      Math.max(this.config.finalContextMs, this.config.contextMs),
+      MAX_CONTEXT_WINDOW_MS,
+    );
     this.#audio.dropBefore(
       (this.#segment ? this.#segment.startMs : this.#audio.endMs - this.config.preRollMs) -
         keepMs,
@@ -531,13 +553,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   /** One rolling decode of the open segment's buffer. */
   async #step(seg: Segment): Promise<void> {
     const endMs = this.#audio.endMs;
-    const hyp = await this.#decode(seg, endMs, this.config.beamSize);
+    const context = this.#context(seg, endMs, this.config.contextMs);
+    const hyp = await this.#decode(seg, endMs, this.config.beamSize, endMs, false, context);
     // Not run: the next step decodes the newer buffer.
     if (hyp.rejected === NOT_RUN) return;
     seg.decodedToMs = endMs;
     if (hyp.rejected) return;
     const policy = this.config.commitPolicy;
-    const newly = seg.agreement.insert(hyp.words, {
+    const newly = seg.agreement.insert(ownWords(hyp.words, context), {
       agree: policy !== "pause",
       commitBeforeMs: policy === "alignatt" ? endMs - this.config.commitMarginMs : undefined,
     });
@@ -579,7 +602,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     const endMs = Math.min(this.#audio.endMs, speechEndMs + this.config.finalTailMs, cutMs);
     let closedByDecode = false;
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
-      const context = this.#finalContext(seg, endMs);
+      const context = this.#context(seg, endMs, this.config.finalContextMs);
       const hyp = await this.#decode(
         seg,
         endMs,
@@ -589,9 +612,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         context,
       );
       if (!hyp.rejected) {
-        // The words after those that restate the context's finals are this segment's.
-        const spoken = hyp.words.filter((w) => wordKey(w.word) !== "");
-        const words = context ? spoken.slice(restatedPrefix(context.words, spoken)) : hyp.words;
+        const words = ownWords(hyp.words, context);
         const revision = this.config.finalRevises ? this.#revision(seg, words, endMs) : null;
         if (revision) {
           seg.words = revision;
@@ -613,11 +634,12 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   }
 
   /**
-   * What the closing decode of `seg` hears before it (`finalContextMs`): the latest closed
-   * segments that fit whole, back to back with it, in a window of at most 28 s; null for none.
+   * What a decode of `seg` up to `endMs` hears before it, at most `wantMs` (`contextMs` for
+   * rolling decodes, `finalContextMs` for the closing one): the latest closed segments that fit
+   * whole, back to back with it, in a window of at most 28 s; null for none.
    */
-  #finalContext(seg: Segment, endMs: number): FinalContext | null {
-    const want = Math.min(this.config.finalContextMs, MAX_CONTEXT_WINDOW_MS);
+  #context(seg: Segment, endMs: number, wantMs: number): DecodeContext | null {
+    const want = Math.min(wantMs, MAX_CONTEXT_WINDOW_MS);
     if (want <= 0) return null;
     const earliest = Math.max(
       this.#audio.startMs,
@@ -671,7 +693,12 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     });
     this.#history.push(text);
     if (this.#history.length > 8) this.#history.shift();
-    this.#recent.push({ startMs: seg.startMs, endMs, text, words: seg.words });
+    this.#recent.push({
+      startMs: seg.startMs,
+      endMs,
+      text,
+      words: seg.words,
+    });
     while (this.#recent.length > 16 || this.#recent[0].endMs < endMs - MAX_CONTEXT_WINDOW_MS) {
       this.#recent.shift();
     }
@@ -741,7 +768,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     beamSize: number,
     speechEndMs = endMs,
     final = false,
-    context: FinalContext | null = null,
+    context: DecodeContext | null = null,
   ): Promise<Hypothesis> {
     const startMs = context?.startMs ?? seg.startMs;
     const values = this.#audio.slice(startMs, endMs);

@@ -10,7 +10,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../../ffi/tes
 import { prng } from "../../ffi/testing/signal.ts";
 import { resolveStreamConfig } from "./modes.ts";
 import type { ModeName } from "../../protocol/modes.ts";
-import type { StreamEvent, StreamSession } from "./stream.ts";
+import { ownWords, type StreamEvent, type StreamSession } from "./stream.ts";
 import { numbered } from "../session/numbering.ts";
 import { fakeTranscribers, JFK_WORDS } from "./testing.ts";
 import type { TranscriberFactory } from "./transcriber.ts";
@@ -139,7 +139,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a stream commits append-only words, partials change, finals are their commits",
+  name:
+    "a stream commits append-only words, partials change, finals are their commits or revise them",
   ignore,
   fn: () =>
     withEngine(async (e) => {
@@ -227,7 +228,7 @@ Deno.test({
       }),
     });
     await withFakeEngine(transcribers, async (e, samples) => {
-      const plain = await simulate(e, samples, "balanced");
+      const plain = await simulate(e, samples, "balanced", { finalRevises: false });
       const revising = await simulate(e, samples, "balanced", { finalRevises: true });
       const finals = (evs: typeof plain) => evs.filter((ev) => ev.type === "final");
       const committed = (evs: typeof plain) =>
@@ -286,10 +287,56 @@ Deno.test({
       }
       // Without context each closing decode hears its own segment, with the finals as prompt.
       finalsHeard.length = 0;
-      await simulate(e, samples, "balanced", { commitPolicy: "pause" });
+      await simulate(e, samples, "balanced", { commitPolicy: "pause", finalContextMs: 0 });
       assert(finalsHeard[1].startMs > finalsHeard[0].startMs);
       assertEquals(finalsHeard[1].history, ["And so my fellow Americans"]);
     });
+  },
+});
+
+Deno.test({
+  name: "contextMs: rolling decodes hear the previous segments too; only the open segment's " +
+    "words are committed",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const rolling: { startMs: number; segmentStartMs: number }[] = [];
+    const transcribers = fakeTranscribers({
+      script: (req) => {
+        if (req.kind === "rolling") {
+          rolling.push({ startMs: req.window.startMs, segmentStartMs: req.window.speechMs[0] });
+        }
+        return { words: jfkWordsIn(req) };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const events = await simulate(e, samples, "balanced", { contextMs: 20_000 });
+      const text = checkStream(events);
+      assertEquals(text, JFK_WORDS.map((w) => w.word).join(" "), "no word said twice or lost");
+      const finals = events.filter((ev) => ev.type === "final");
+      assert(finals.length >= 3, `${finals.length} segments`);
+      // Once a segment has closed, every rolling decode starts where the first segment did.
+      const firstStart = rolling[0].startMs;
+      const later = rolling.filter((r) => r.startMs !== firstStart);
+      assertEquals(later, [], "a rolling decode without the earlier segments' audio");
+      const commits = events.filter((ev) => ev.type === "commit");
+      assert(commits.length > finals.length, "words were committed before the closing decodes");
+    });
+  },
+});
+
+Deno.test({
+  name: "ownWords: the words after those restating the context's finals are the segment's",
+  fn: () => {
+    const w = (word: string, startMs: number) => ({ word, startMs, endMs: startMs + 300, p: 1 });
+    const key = (ws: { word: string }[]) => ws.map((x) => x.word).join(" ");
+    const hyp = [w("Ask", 0), w("not,", 400), w("what", 1_300), w("your", 1_600)];
+    assertEquals(key(ownWords(hyp, null)), "Ask not, what your");
+    assertEquals(key(ownWords(hyp, { words: [w("ask", 0), w("not", 400)] })), "what your");
+    // Times do not decide: whisper.cpp piles word times up at the window's end.
+    const piled = hyp.map((x) => ({ ...x, startMs: 1_600, endMs: 1_600 }));
+    assertEquals(key(ownWords(piled, { words: [w("ask", 0), w("not", 400)] })), "what your");
+    // A context said a little differently is still found.
+    assertEquals(key(ownWords(hyp, { words: [w("as", 0), w("not", 400)] })), "what your");
   },
 });
 
