@@ -38,7 +38,7 @@ export const NO_GPU_FLAG = {
 } as const satisfies Flag;
 
 /**
- * `--flash-attn`: whisper.cpp's flash attention for live sessions. Off by default: in whisper.cpp
+ * `--flash-attn`: whisper.cpp's flash attention for the server's decodes (live and uploads). Off by default: in whisper.cpp
  * 1.9.1 it makes a decode depend on what the decoding state decoded before (decision 007).
  */
 export const FLASH_ATTN_FLAG = {
@@ -46,7 +46,8 @@ export const FLASH_ATTN_FLAG = {
   sets: true,
   schema: z.boolean().default(false),
   defaultHelp: "off",
-  help: "flash attention for live decodes (the same audio may then decode differently after " +
+  help:
+    "flash attention for the server's decodes (the same audio may then decode differently after " +
     "other audio)",
 } as const satisfies Flag;
 

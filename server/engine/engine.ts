@@ -58,7 +58,7 @@ export interface EngineOptions {
   vadModel?: string;
   useGpu?: boolean;
   /**
-   * Flash attention for live sessions' models (default off: with it, a decode depends on what
+   * Flash attention for the models (live sessions and uploads; default off: with it, a decode depends on what
    * the decoding state decoded before; decision 007).
    */
   flashAttn?: boolean;
