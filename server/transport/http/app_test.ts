@@ -196,6 +196,8 @@ Deno.test({
 });
 
 const LONGFORM = "speech/longform/librispeech-test-other-spk1688";
+/** The loopback test's policy over accuracy's preset: each closing decode hears its segment only. */
+const POLICY = { contextMs: 0, finalContextMs: 0 };
 
 Deno.test({
   name: "loopback on a longform file: every transport comes within 3 WER points of the engine",
@@ -205,7 +207,9 @@ Deno.test({
   fn: () =>
     withServer(async (url, _app, engine) => {
       // Accuracy mode: each segment's text comes from its closing decode, so the text depends on
-      // the input alone, not on timing. The client sends faster than real time. The in-process
+      // the input alone, not on timing; here without the earlier segments as context (`POLICY`),
+      // so a segment boundary the decoded Opus audio puts elsewhere changes one segment's text,
+      // not the next ones' too. The client sends faster than real time. The in-process
       // references take what each transport carries: samples, or the privacy mode's mel frames
       // (quantized as a client does), whose accuracy against samples is the engine's business.
       const file = sharedPath(`${LONGFORM}.flac`);
@@ -214,7 +218,7 @@ Deno.test({
       const inProcess = async (deliver?: Deliver) => {
         const finals: string[] = [];
         const clock = new SimulatedClock();
-        const session = await engine.open({ mode: "accuracy", clock });
+        const session = await engine.open({ mode: "accuracy", overrides: POLICY, clock });
         const reading = (async () => {
           for await (const e of session) if (e.type === "final") finals.push(e.text);
         })();
@@ -227,7 +231,14 @@ Deno.test({
       const mel = await inProcess(melDeliver());
       const figures = [`in process: samples ${pct(pcm)}, mel ${pct(mel)}`];
       for (const transport of ["media", "audio", "mel"] as const) {
-        const r = await runClient({ url, file, transport, mode: "accuracy", timeout: 300 });
+        const r = await runClient({
+          url,
+          file,
+          transport,
+          mode: "accuracy",
+          overrides: POLICY,
+          timeout: 300,
+        });
         assertEquals(r.error, null, transport);
         const wer = corpusWer([{ ref, hyp: finalText(r.messages) }]).wer;
         figures.push(`${transport} ${pct(wer)}`);
