@@ -144,6 +144,22 @@ export function restatedPrefix(
   return best.j;
 }
 
+/**
+ * The words of a decode that are the open segment's: all of them without context; with context,
+ * those after the words that restate the context's finals, found by aligning the finals with the
+ * decode's first words (`restatedPrefix`). Not by word times: whisper.cpp's token times pile up
+ * at the window's end and drift near its start (measured: a time split let a third of the
+ * context's words through again on the tuning files).
+ */
+export function ownWords(
+  words: readonly TimedWord[],
+  context: { words: readonly TimedWord[] } | null,
+): TimedWord[] {
+  if (!context) return words.slice();
+  const spoken = words.filter((w) => wordKey(w.word) !== "");
+  return spoken.slice(restatedPrefix(context.words, spoken));
+}
+
 /** Number of leading words that two word lists share (by {@linkcode wordKey}). */
 export function commonPrefix(a: readonly TimedWord[], b: readonly TimedWord[]): number {
   let n = 0;

@@ -1,4 +1,4 @@
-import { commonPrefix, LocalAgreement, restatedPrefix } from "./agreement.ts";
+import { commonPrefix, LocalAgreement, ownWords, restatedPrefix } from "./agreement.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
 /** Words spaced 300 ms apart from `t0Ms`. */
@@ -102,4 +102,20 @@ Deno.test("restatedPrefix: a restatement heard differently, word for word, is th
   const spread = hyp.map((x) => ({ ...x, startMs: 0, endMs: 0 }));
   assertEquals(restatedPrefix(committed, hyp), 7);
   assertEquals(restatedPrefix(committed, spread), 7);
+});
+
+Deno.test({
+  name: "ownWords: the words after those restating the context's finals are the segment's",
+  fn: () => {
+    const w = (word: string, startMs: number) => ({ word, startMs, endMs: startMs + 300, p: 1 });
+    const key = (ws: { word: string }[]) => ws.map((x) => x.word).join(" ");
+    const hyp = [w("Ask", 0), w("not,", 400), w("what", 1_300), w("your", 1_600)];
+    assertEquals(key(ownWords(hyp, null)), "Ask not, what your");
+    assertEquals(key(ownWords(hyp, { words: [w("ask", 0), w("not", 400)] })), "what your");
+    // Times do not decide: whisper.cpp piles word times up at the window's end.
+    const piled = hyp.map((x) => ({ ...x, startMs: 1_600, endMs: 1_600 }));
+    assertEquals(key(ownWords(piled, { words: [w("ask", 0), w("not", 400)] })), "what your");
+    // A context said a little differently is still found.
+    assertEquals(key(ownWords(hyp, { words: [w("as", 0), w("not", 400)] })), "what your");
+  },
 });

@@ -42,7 +42,7 @@
 import type { VadModel } from "../../ffi/whisper/mod.ts";
 import type { TranscriptEvent, Word } from "../../protocol/events.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
-import { LocalAgreement, restatedPrefix } from "./agreement.ts";
+import { LocalAgreement, ownWords } from "./agreement.ts";
 import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
 import { MelVad } from "./mel_vad.ts";
 import { RealClock, type SessionClock } from "./clock.ts";
@@ -53,22 +53,6 @@ import { type Hypothesis, NOT_RUN, type Transcriber } from "./transcriber.ts";
 import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
 import { monotonicWords, wordKey } from "./words.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
-
-/**
- * The words of a decode that are the open segment's: all of them without context; with context,
- * those after the words that restate the context's finals, found by aligning the finals with the
- * decode's first words (`restatedPrefix`). Not by word times: whisper.cpp's token times pile up
- * at the window's end and drift near its start (measured: a time split let a third of the
- * context's words through again on the tuning files).
- */
-export function ownWords(
-  words: readonly TimedWord[],
-  context: { words: readonly TimedWord[] } | null,
-): TimedWord[] {
-  if (!context) return words.slice();
-  const spoken = words.filter((w) => wordKey(w.word) !== "");
-  return spoken.slice(restatedPrefix(context.words, spoken));
-}
 
 /** Omit-distributing helper: an event without the fields named. */
 type Without<E, K extends PropertyKey> = E extends unknown ? Omit<E, K> : never;
@@ -693,12 +677,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     });
     this.#history.push(text);
     if (this.#history.length > 8) this.#history.shift();
-    this.#recent.push({
-      startMs: seg.startMs,
-      endMs,
-      text,
-      words: seg.words,
-    });
+    this.#recent.push({ startMs: seg.startMs, endMs, text, words: seg.words });
     while (this.#recent.length > 16 || this.#recent[0].endMs < endMs - MAX_CONTEXT_WINDOW_MS) {
       this.#recent.shift();
     }

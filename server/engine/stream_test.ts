@@ -10,7 +10,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../../ffi/tes
 import { prng } from "../../ffi/testing/signal.ts";
 import { resolveStreamConfig } from "./modes.ts";
 import type { ModeName } from "../../protocol/modes.ts";
-import { ownWords, type StreamEvent, type StreamSession } from "./stream.ts";
+import type { StreamEvent, StreamSession } from "./stream.ts";
 import { numbered } from "../session/numbering.ts";
 import { fakeTranscribers, JFK_WORDS } from "./testing.ts";
 import type { TranscriberFactory } from "./transcriber.ts";
@@ -327,22 +327,6 @@ Deno.test({
       const commits = events.filter((ev) => ev.type === "commit");
       assert(commits.length > finals.length, "words were committed before the closing decodes");
     });
-  },
-});
-
-Deno.test({
-  name: "ownWords: the words after those restating the context's finals are the segment's",
-  fn: () => {
-    const w = (word: string, startMs: number) => ({ word, startMs, endMs: startMs + 300, p: 1 });
-    const key = (ws: { word: string }[]) => ws.map((x) => x.word).join(" ");
-    const hyp = [w("Ask", 0), w("not,", 400), w("what", 1_300), w("your", 1_600)];
-    assertEquals(key(ownWords(hyp, null)), "Ask not, what your");
-    assertEquals(key(ownWords(hyp, { words: [w("ask", 0), w("not", 400)] })), "what your");
-    // Times do not decide: whisper.cpp piles word times up at the window's end.
-    const piled = hyp.map((x) => ({ ...x, startMs: 1_600, endMs: 1_600 }));
-    assertEquals(key(ownWords(piled, { words: [w("ask", 0), w("not", 400)] })), "what your");
-    // A context said a little differently is still found.
-    assertEquals(key(ownWords(hyp, { words: [w("as", 0), w("not", 400)] })), "what your");
   },
 });
 
