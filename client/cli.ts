@@ -58,9 +58,10 @@ export const CLIENT_FLAGS = {
   transport: {
     flag: "--transport",
     arg: "T",
-    schema: z.enum(["media", "audio", "mel"]).default("media"),
+    schema: z.enum(["media", "audio", "mel", "ws"]).default("media"),
     help: "media (Opus track) | audio (PCM16 data channel) | mel (privacy mode: 8-bit log-mel " +
-      "frames on the mel channel)",
+      "frames on the mel channel) | ws (PCM16 frames over a WebSocket, GET /v1/sessions/ws: " +
+      "no WebRTC)",
   },
   mode: {
     flag: "--mode",
@@ -129,8 +130,8 @@ export const CLIENT_FLAGS = {
 /** `deno task client`: its usage and flags. */
 export const CLIENT_COMMAND: CommandSpec<typeof CLIENT_FLAGS> = {
   usage: "deno task client --url URL --file AUDIO [options]",
-  about: "Streams an audio file to a hum-helix server over WebRTC and prints what comes back as " +
-    "JSON lines.",
+  about: "Streams an audio file to a hum-helix server over WebRTC (or a WebSocket) and prints " +
+    "what comes back as JSON lines.",
   flags: CLIENT_FLAGS,
 };
 
@@ -213,6 +214,7 @@ export async function runClient(
   const opts = Options.parse(input);
   const audio = (await decodeAudioFile(opts.file)).samples;
   const result: ClientResult = { messages: [], error: null, location: null, impaired: null };
+  if (opts.transport === "ws") return await runSocketClient(opts, audio, result, onMessage);
   const pc = new RTCPeerConnection({
     iceServers: [],
     codecs: {
@@ -239,26 +241,11 @@ export async function runClient(
   });
   const ready = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
+  const receive = receiver(opts, result, sentAt, onMessage);
   transcript.onMessage.subscribe((data) => {
-    const text = typeof data === "string" ? data : new TextDecoder().decode(data);
-    let m: Record<string, unknown>;
-    try {
-      m = JSON.parse(text);
-      ("seq" in m ? EventSchema : SessionMessageSchema).parse(m);
-    } catch (err) {
-      result.error ??= `server sent a message outside the protocol: ${(err as Error).message}`;
-      return;
-    }
-    let out = text;
-    if (opts.clock === "client" && typeof m.seq === "number") {
-      m.emittedMs = sentAt.first === null ? 0 : Math.round(performance.now() - sentAt.first);
-      out = JSON.stringify(m);
-    }
-    result.messages.push(m);
-    onMessage(m, out);
-    if (m.type === "ready") ready.resolve();
-    if (m.type === "ended") (halt.stopped = true, ended.resolve());
-    if (m.type === "error") result.error ??= `server error ${m.code}: ${m.message}`;
+    const m = receive(typeof data === "string" ? data : new TextDecoder().decode(data));
+    if (m?.type === "ready") ready.resolve();
+    if (m?.type === "ended") (halt.stopped = true, ended.resolve());
   });
   const flow = async () => {
     await pc.setLocalDescription(await pc.createOffer());
@@ -350,6 +337,119 @@ export async function runClient(
   } finally {
     clearTimeout(deadline);
     await pc.close();
+  }
+  return result;
+}
+
+/**
+ * Takes one message from the server: checks it against the protocol (a message outside it is the
+ * run's error), restamps events on the client's clock with `--clock client`, records it and hands
+ * it to `onMessage`; returns it, or null when it was refused.
+ */
+function receiver(
+  opts: ClientOptions,
+  result: ClientResult,
+  sentAt: { first: number | null },
+  onMessage: (m: Record<string, unknown>, text: string) => void,
+): (text: string) => Record<string, unknown> | null {
+  return (text) => {
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(text);
+      ("seq" in m ? EventSchema : SessionMessageSchema).parse(m);
+    } catch (err) {
+      result.error ??= `server sent a message outside the protocol: ${(err as Error).message}`;
+      return null;
+    }
+    let out = text;
+    if (opts.clock === "client" && typeof m.seq === "number") {
+      m.emittedMs = sentAt.first === null ? 0 : Math.round(performance.now() - sentAt.first);
+      out = JSON.stringify(m);
+    }
+    result.messages.push(m);
+    onMessage(m, out);
+    if (m.type === "error") result.error ??= `server error ${m.code}: ${m.message}`;
+    return m;
+  };
+}
+
+/**
+ * One session over a WebSocket (`GET /v1/sessions/ws`): PCM16 frames of 20 ms out, the same
+ * messages back. Resolves when the server says `ended` (and closes the socket), or with `error`
+ * set on a failure or timeout.
+ */
+async function runSocketClient(
+  opts: ClientOptions,
+  audio: Float32Array,
+  result: ClientResult,
+  onMessage: (m: Record<string, unknown>, text: string) => void,
+): Promise<ClientResult> {
+  const url = new URL("/v1/sessions/ws", opts.url);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  if (opts.mode) url.searchParams.set("mode", opts.mode);
+  if (opts.model) url.searchParams.set("model", opts.model);
+  if (opts.overrides) url.searchParams.set("overrides", JSON.stringify(opts.overrides));
+  const sentAt = { first: null as number | null };
+  const halt = { stopped: false };
+  const ready = Promise.withResolvers<void>();
+  const ended = Promise.withResolvers<void>();
+  const closed = Promise.withResolvers<void>();
+  const receive = receiver(opts, result, sentAt, onMessage);
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  ws.onmessage = (e) => {
+    const m = receive(typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data));
+    if (m?.type === "ready") ready.resolve();
+    if (m?.type === "ended") (halt.stopped = true, ended.resolve());
+  };
+  ws.onclose = (e) => {
+    halt.stopped = true;
+    // A refused upgrade closes before `ready`: say so rather than wait for the deadline.
+    ready.reject(new Error(`the server closed the WebSocket (${e.code}) before the session began`));
+    closed.resolve();
+  };
+  ws.onerror = () => {};
+  ready.promise.catch(() => {});
+  const flow = async () => {
+    await ready.promise;
+    result.location = new URL(`/v1/sessions/${result.messages[0]?.sessionId}`, opts.url).href;
+    const sent = opts.vanishAfterS
+      ? audio.subarray(0, Math.round(opts.vanishAfterS * SAMPLE_RATE_HZ))
+      : audio;
+    const t0 = performance.now();
+    sentAt.first = t0;
+    for (const f of pcmFrames(sent)) {
+      while (ws.bufferedAmount > 256 * 1024 && ws.readyState === WebSocket.OPEN) await sleep(5);
+      if (halt.stopped || ws.readyState !== WebSocket.OPEN) break;
+      ws.send(f.bytes);
+      if (opts.realtime) {
+        const wait = f.untilMs - (performance.now() - t0);
+        if (wait > 0) await sleep(wait);
+      }
+    }
+    if (opts.vanishAfterS) return;
+    if (ws.readyState === WebSocket.OPEN && !halt.stopped) {
+      ws.send(JSON.stringify({ v: PROTOCOL_VERSION, type: "end" }));
+    }
+    await Promise.race([ended.promise, closed.promise]);
+    if (!result.messages.some((m) => m.type === "ended")) {
+      throw new Error("the WebSocket closed before the session ended");
+    }
+  };
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<void>((resolve) => {
+    deadline = setTimeout(() => {
+      result.error ??= `timed out after ${opts.timeout} s`;
+      resolve();
+    }, opts.timeout * 1000);
+  });
+  try {
+    await Promise.race([flow(), timedOut]);
+  } catch (err) {
+    result.error ??= (err as Error).message;
+  } finally {
+    clearTimeout(deadline);
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
   }
   return result;
 }

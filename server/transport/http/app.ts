@@ -1,7 +1,8 @@
 /**
  * The HTTP side of the service, for `Deno.serve`: the browser client's files at `/`, WHIP-style
  * signalling (`POST /v1/sessions` with an offer → `201` with the answer and the session's URL in
- * `Location`; `DELETE` on that URL ends the session; `GET` on it reports it); operations:
+ * `Location`; `DELETE` on that URL ends the session; `GET` on it reports it); sessions over one
+ * WebSocket (`GET /v1/sessions/ws`, the same session without WebRTC); operations:
  * `GET /v1/status` (sessions, queue, models, capacity), `GET /metrics` (Prometheus text),
  * `/healthz` (the process serves) and `/readyz` (a model is loaded and a session would be
  * admitted: what a load balancer asks); file transcription at `POST /v1/audio/transcriptions`
@@ -107,6 +108,8 @@ export class App<S extends SessionProvider = SessionProvider> {
     this.#sessions = new SessionRoutes({
       sessions: opts.registry,
       peer: opts.peer,
+      // A session's socket is as patient with a silent client as its peer would be.
+      socket: { idleTimeoutMs: opts.peer?.idleTimeoutMs },
       publicUrl: opts.publicUrl,
       models: opts.models,
       perKey: !!opts.apiKeys,
@@ -142,6 +145,11 @@ export class App<S extends SessionProvider = SessionProvider> {
     return this.#sessions.peers;
   }
 
+  /** Session WebSockets open now. */
+  get sockets(): number {
+    return this.#sessions.sockets;
+  }
+
   /** Sessions not yet connected (their offers being answered included). */
   get pending(): number {
     return this.#sessions.pending;
@@ -168,7 +176,8 @@ export class App<S extends SessionProvider = SessionProvider> {
     } catch (err) {
       res = this.#refusal(err);
     }
-    if (allowOrigin !== "null") {
+    // A WebSocket upgrade (101) carries no CORS headers (its headers are the handshake's).
+    if (allowOrigin !== "null" && res.status !== 101) {
       res.headers.set("access-control-allow-origin", allowOrigin);
       for (const [k, v] of Object.entries(CORS)) res.headers.set(k, v);
       if (allowOrigin !== "*") res.headers.append("vary", "Origin");
@@ -221,6 +230,12 @@ export class App<S extends SessionProvider = SessionProvider> {
       }
       if (req.method === "OPTIONS") return preflight();
       return methodNotAllowed(req.method, path, ["POST"]);
+    }
+    if (path === "/v1/sessions/ws") {
+      if (req.method === "GET") {
+        return await this.#sessions.openSocket(req, await this.#caller(req), client);
+      }
+      return methodNotAllowed(req.method, path, ["GET"]);
     }
     const session = SESSION_PATH.exec(path);
     if (session) {

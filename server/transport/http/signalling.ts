@@ -205,3 +205,32 @@ function inputsOf(sdp: string): InputKind[] {
   if (/^m=application /m.test(sdp)) inputs.push("audio", "mel");
   return inputs;
 }
+
+/**
+ * The session config of a WebSocket session, from its URL's query: `mode`, `model`, `language`
+ * and `overrides` (a JSON object), checked as a JSON offer's `config` is; anything else in the
+ * query is refused by name.
+ */
+export function readSocketConfig(query: URLSearchParams): SessionConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of query) {
+    if (key in raw) {
+      throw new SignallingError(400, `Cannot start a session: "${key.slice(0, 40)}" given twice`);
+    }
+    if (key === "overrides") {
+      try {
+        raw.overrides = JSON.parse(value);
+      } catch (err) {
+        throw new SignallingError(
+          400,
+          `Cannot start a session: overrides is not JSON (${(err as Error).message})`,
+        );
+      }
+    } else raw[key] = value;
+  }
+  const r = SessionConfigSchema.safeParse(raw);
+  if (!r.success) {
+    throw new SignallingError(400, `Cannot start a session: ${describeIssue(r.error, "query")}`);
+  }
+  return r.data;
+}

@@ -16,7 +16,8 @@
 import { CapacityError } from "../../../session/registry.ts";
 import type { EndReason, LiveSession } from "../../../session/live_session.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
-import { readOffer, SignallingError } from "../signalling.ts";
+import { readOffer, readSocketConfig, type SessionConfig, SignallingError } from "../signalling.ts";
+import { SessionSocket, type SocketOptions } from "../../websocket/socket.ts";
 import { HttpError } from "../errors.ts";
 import { CountsByKey } from "../counts.ts";
 import type { Principal } from "../auth.ts";
@@ -27,6 +28,8 @@ import { fail, json, methodNotAllowed } from "../responses.ts";
 export interface SessionRoutesOptions {
   sessions: SessionProvider;
   peer?: PeerOptions;
+  /** How session WebSockets are set up. */
+  socket?: SocketOptions;
   /** Put in front of session locations (see `AppOptions.publicUrl`); default: relative. */
   publicUrl?: string;
   /** The models a session may name; without them, any name goes to the session side. */
@@ -50,6 +53,8 @@ export const DEFAULT_MAX_PENDING_PER_CLIENT = 4;
 export class SessionRoutes {
   readonly #opts: SessionRoutesOptions;
   readonly #peers = new Map<string, SessionPeer>();
+  /** The sockets of sessions opened over WebSocket. */
+  readonly #sockets = new Map<string, SessionSocket>();
   /** Who opened each session (API key name). */
   readonly #owner = new Map<string, string>();
   /** Peers of ended sessions still sending their last events (awaited by `close`). */
@@ -75,11 +80,18 @@ export class SessionRoutes {
     return this.#pendingBy.total;
   }
 
-  /** Closes the peer of a session that is over and logs its end (`reason`). */
+  /** Sockets open now (sessions over WebSocket). */
+  get sockets(): number {
+    return this.#sockets.size;
+  }
+
+  /** Closes the peer or socket of a session that is over and logs its end (`reason`). */
   sessionClosed(session: LiveSession, reason: EndReason): void {
     const peer = this.#peers.get(session.id);
+    const socket = this.#sockets.get(session.id);
     const client = this.#clientOf.get(session.id);
     this.#peers.delete(session.id);
+    this.#sockets.delete(session.id);
     this.#owner.delete(session.id);
     this.#clientOf.delete(session.id);
     this.#settle(session.id);
@@ -89,8 +101,9 @@ export class SessionRoutes {
       `hum-helix: session ${session.id}${client ? ` from ${client}` : ""} ended: ${reason} ` +
         `after ${seconds} s${why}`,
     );
-    if (!peer) return;
-    const closing = peer.close().finally(() => this.#closing.delete(closing));
+    const transport = peer ?? socket;
+    if (!transport) return;
+    const closing = transport.close().finally(() => this.#closing.delete(closing));
     this.#closing.add(closing);
   }
 
@@ -142,15 +155,7 @@ export class SessionRoutes {
    * offer.
    */
   async create(req: Request, who: Principal, client = "unknown"): Promise<Response> {
-    let open = 0;
-    for (const name of this.#owner.values()) if (name === who.name) open++;
-    if (open >= who.maxSessions) {
-      throw new HttpError(
-        429,
-        `Cannot start a session: API key "${who.name}" has its limit of ${who.maxSessions} sessions open`,
-        { headers: { "retry-after": "10" }, reason: "key_limit" },
-      );
-    }
+    this.#checkKeyLimit(who);
     this.#reserve(client);
     // The place is the session's once it is answered; until then a failure gives it back.
     let handed = false;
@@ -163,11 +168,24 @@ export class SessionRoutes {
     }
   }
 
-  async #create(req: Request, who: Principal, client: string): Promise<Response> {
-    const offer = await readOffer(req);
+  /** A `429` when `who` holds its limit of open sessions. */
+  #checkKeyLimit(who: Principal): void {
+    let open = 0;
+    for (const name of this.#owner.values()) if (name === who.name) open++;
+    if (open >= who.maxSessions) {
+      throw new HttpError(
+        429,
+        `Cannot start a session: API key "${who.name}" has its limit of ${who.maxSessions} sessions open`,
+        { headers: { "retry-after": "10" }, reason: "key_limit" },
+      );
+    }
+  }
+
+  /** Opens a live session for `config` (its model checked against the catalog). */
+  async #open(config: SessionConfig, inputs: LiveSession["inputs"]): Promise<LiveSession> {
     const overrides: Record<string, unknown> = {
-      ...offer.config.overrides,
-      ...(offer.config.model ? { model: offer.config.model } : {}),
+      ...config.overrides,
+      ...(config.model ? { model: config.model } : {}),
     };
     const models = this.#opts.models;
     if (overrides.model !== undefined && models) {
@@ -182,17 +200,51 @@ export class SessionRoutes {
       }
       overrides.model = m.name;
     }
-    let live: LiveSession;
     try {
-      live = await this.#opts.sessions.open({
-        mode: offer.config.mode,
-        overrides,
-        inputs: offer.inputs,
-      });
+      return await this.#opts.sessions.open({ mode: config.mode, overrides, inputs });
     } catch (err) {
       if (err instanceof CapacityError) throw err;
       throw new SignallingError(400, `Cannot start a session: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * `GET /v1/sessions/ws` from `who` at `client`: a session over one WebSocket (see
+   * `websocket/socket.ts`), its config in the query (`mode`, `model`, `overrides` as JSON).
+   * Refusals (a bad config, no room, a key at its limit) are answered before the upgrade.
+   */
+  async openSocket(req: Request, who: Principal, client = "unknown"): Promise<Response> {
+    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      throw new HttpError(
+        426,
+        "Cannot start a session: /v1/sessions/ws is a WebSocket; send Upgrade: websocket",
+        { headers: { upgrade: "websocket" } },
+      );
+    }
+    this.#checkKeyLimit(who);
+    const config = readSocketConfig(new URL(req.url).searchParams);
+    const live = await this.#open(config, ["audio", "mel"]);
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(req);
+    } catch (err) {
+      await live.close("error");
+      throw new SignallingError(400, `Cannot start a session: ${(err as Error).message}`);
+    }
+    this.#clientOf.set(live.id, client);
+    const socket = new SessionSocket(live, upgraded.socket, this.#opts.socket);
+    if (live.closed) void socket.close();
+    else {
+      this.#sockets.set(live.id, socket);
+      this.#owner.set(live.id, who.name);
+    }
+    upgraded.response.headers.set("x-session-id", live.id);
+    return upgraded.response;
+  }
+
+  async #create(req: Request, who: Principal, client: string): Promise<Response> {
+    const offer = await readOffer(req);
+    const live = await this.#open(offer.config, offer.inputs);
     let answer: string;
     this.#clientOf.set(live.id, client);
     try {
@@ -239,7 +291,10 @@ export class SessionRoutes {
         mode: live.stream.config.mode,
         inputs: live.inputs,
         audioMs: Math.round(live.stream.audioMs),
-        connection: this.#peers.get(id)?.pc.connectionState ?? "none",
+        transport: this.#sockets.has(id) ? "websocket" : "webrtc",
+        connection: this.#sockets.has(id)
+          ? "connected"
+          : this.#peers.get(id)?.pc.connectionState ?? "none",
         counters: live.counters,
       });
     }
@@ -251,8 +306,9 @@ export class SessionRoutes {
    */
   async close(): Promise<void> {
     await this.#opts.sessions.endAll("shutdown");
-    await Promise.all([...this.#peers.values()].map((p) => p.close()));
+    await Promise.all([...this.#peers.values(), ...this.#sockets.values()].map((p) => p.close()));
     this.#peers.clear();
+    this.#sockets.clear();
     await Promise.all([...this.#closing]);
   }
 }
