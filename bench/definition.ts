@@ -65,7 +65,12 @@ export const SutSchema = z.discriminatedUnion("kind", [
      * `deno task loadtest`; use it for concurrency sweeps through the service).
      */
     server: z.enum(["inprocess", "process"]).default("inprocess"),
-    transport: z.enum(["media", "audio", "mel"]).default("media"),
+    /**
+     * What the client sends: an Opus `media` track, PCM16 frames on the `audio` channel, log-mel
+     * frames on `mel`, or PCM16 frames over a WebSocket (`ws`, `GET /v1/sessions/ws`: the same
+     * session without WebRTC).
+     */
+    transport: z.enum(["media", "audio", "mel", "ws"]).default("media"),
     realtime: z.boolean().default(true),
   }),
   /**
@@ -203,7 +208,7 @@ export const SoakSchema = z.strictObject({
     sessions: z.number().int().min(1).max(64),
     /** Audio file, relative to the definition; its .txt and .align.json beside it are used. */
     file: z.string().min(1),
-    transport: z.enum(["media", "audio", "mel"]).default("media"),
+    transport: z.enum(["media", "audio", "mel", "ws"]).default("media"),
     mode: z.enum(MODE_NAMES).default("latency"),
     /** Clients start spread over this many ms. */
     spread_ms: z.number().int().min(0).max(600_000).default(1000),

@@ -66,7 +66,7 @@ function definitions(wrong: boolean) {
     fc.record({
       name,
       kind: fc.constant("webrtc"),
-      transport: pick(fc.constantFrom("media", "audio", "mel")),
+      transport: pick(fc.constantFrom("media", "audio", "mel", "ws")),
       url: pick(fc.constant("http://127.0.0.1:8000"), fc.constant("not a url")),
     }, { requiredKeys: ["name", "kind"] }),
     fc.record({

@@ -60,8 +60,8 @@ export const LOADTEST_FLAGS = {
   transport: {
     flag: "--transport",
     arg: "T",
-    schema: z.enum(["media", "audio", "mel"]).default("media"),
-    help: "media | audio | mel",
+    schema: z.enum(["media", "audio", "mel", "ws"]).default("media"),
+    help: "media | audio | mel | ws (PCM16 over a WebSocket)",
   },
   slots: {
     flag: "--slots",

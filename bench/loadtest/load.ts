@@ -22,7 +22,7 @@ export interface LoadOptions {
   /** Each client starts sessions until this many seconds have passed (at least one each). */
   durationS: number;
   file: string;
-  transport?: "media" | "audio" | "mel";
+  transport?: "media" | "audio" | "mel" | "ws";
   mode?: "latency" | "balanced" | "accuracy";
   /** Reference transcript, for WER. */
   reference?: string;

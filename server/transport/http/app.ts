@@ -231,6 +231,10 @@ export class App<S extends SessionProvider = SessionProvider> {
       if (req.method === "OPTIONS") return preflight();
       return methodNotAllowed(req.method, path, ["POST"]);
     }
+    if (path === "/v1/realtime") {
+      if (req.method !== "GET") return methodNotAllowed(req.method, path, ["GET"]);
+      return await this.#sessions.openRealtime(req, await this.#caller(realtimeAuth(req)), client);
+    }
     if (path === "/v1/sessions/ws") {
       if (req.method === "GET") {
         return await this.#sessions.openSocket(req, await this.#caller(req), client);
@@ -254,4 +258,20 @@ export class App<S extends SessionProvider = SessionProvider> {
     if (req.method === "GET" || req.method === "HEAD") return await this.#static.serve(path);
     return fail(404, `Nothing at ${path}`);
   }
+}
+
+/**
+ * A Realtime request as the key check reads it: a browser cannot set `Authorization` on a
+ * WebSocket, so OpenAI's clients put the key in a subprotocol, `openai-insecure-api-key.<key>`;
+ * that key is taken as a Bearer key when no header is given.
+ */
+export function realtimeAuth(req: Request): Request {
+  if (req.headers.has("authorization")) return req;
+  const prefix = "openai-insecure-api-key.";
+  const key = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim())
+    .find((p) => p.startsWith(prefix))?.slice(prefix.length);
+  if (!key) return req;
+  const headers = new Headers(req.headers);
+  headers.set("authorization", `Bearer ${key}`);
+  return new Request(req.url, { method: req.method, headers });
 }

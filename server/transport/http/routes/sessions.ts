@@ -18,6 +18,9 @@ import type { EndReason, LiveSession } from "../../../session/live_session.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
 import { readOffer, readSocketConfig, type SessionConfig, SignallingError } from "../signalling.ts";
 import { SessionSocket, type SocketOptions } from "../../websocket/socket.ts";
+import { RealtimeSocket } from "../../realtime/socket.ts";
+import { OPENAI_TRANSCRIBE_MODELS } from "../../realtime/transcription.ts";
+import { MODE_NAMES, type ModeName } from "../../../../protocol/modes.ts";
 import { HttpError } from "../errors.ts";
 import { CountsByKey } from "../counts.ts";
 import type { Principal } from "../auth.ts";
@@ -53,8 +56,8 @@ export const DEFAULT_MAX_PENDING_PER_CLIENT = 4;
 export class SessionRoutes {
   readonly #opts: SessionRoutesOptions;
   readonly #peers = new Map<string, SessionPeer>();
-  /** The sockets of sessions opened over WebSocket. */
-  readonly #sockets = new Map<string, SessionSocket>();
+  /** The sockets of sessions opened over WebSocket (our protocol, or OpenAI Realtime). */
+  readonly #sockets = new Map<string, SessionSocket | RealtimeSocket>();
   /** Who opened each session (API key name). */
   readonly #owner = new Map<string, string>();
   /** Peers of ended sessions still sending their last events (awaited by `close`). */
@@ -233,6 +236,74 @@ export class SessionRoutes {
     }
     this.#clientOf.set(live.id, client);
     const socket = new SessionSocket(live, upgraded.socket, this.#opts.socket);
+    if (live.closed) void socket.close();
+    else {
+      this.#sockets.set(live.id, socket);
+      this.#owner.set(live.id, who.name);
+    }
+    upgraded.response.headers.set("x-session-id", live.id);
+    return upgraded.response;
+  }
+
+  /**
+   * `GET /v1/realtime?intent=transcription` from `who` at `client`: an OpenAI Realtime
+   * transcription session over a WebSocket (`realtime/`). The query may add hum-helix's `mode`
+   * and a served `model` (OpenAI's model names stand for the server's default). Refusals come
+   * before the upgrade.
+   */
+  async openRealtime(req: Request, who: Principal, client = "unknown"): Promise<Response> {
+    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      throw new HttpError(
+        426,
+        "Cannot start a Realtime session: /v1/realtime is a WebSocket; send Upgrade: websocket",
+        { headers: { upgrade: "websocket" } },
+      );
+    }
+    const q = new URL(req.url).searchParams;
+    if (q.get("intent") !== "transcription") {
+      throw new SignallingError(
+        400,
+        "Cannot start a Realtime session: only transcription sessions are served here; " +
+          "connect to /v1/realtime?intent=transcription",
+      );
+    }
+    const mode = q.get("mode") ?? "balanced";
+    if (!(MODE_NAMES as readonly string[]).includes(mode)) {
+      throw new SignallingError(
+        400,
+        `Cannot start a Realtime session: mode "${mode.slice(0, 40)}" is not one of ${
+          MODE_NAMES.join(", ")
+        }`,
+      );
+    }
+    const model = q.get("model");
+    this.#checkKeyLimit(who);
+    const live = await this.#open(
+      {
+        mode: mode as ModeName,
+        ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}),
+      },
+      ["audio"],
+    );
+    const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) =>
+      p.trim()
+    );
+    let upgraded: { socket: WebSocket; response: Response };
+    try {
+      upgraded = Deno.upgradeWebSocket(
+        req,
+        offered.includes("realtime") ? { protocol: "realtime" } : {},
+      );
+    } catch (err) {
+      await live.close("error");
+      throw new SignallingError(400, `Cannot start a Realtime session: ${(err as Error).message}`);
+    }
+    this.#clientOf.set(live.id, client);
+    const socket = new RealtimeSocket(live, upgraded.socket, {
+      mode: mode as ModeName,
+      models: this.#opts.models,
+      idleTimeoutMs: this.#opts.socket?.idleTimeoutMs,
+    });
     if (live.closed) void socket.close();
     else {
       this.#sockets.set(live.id, socket);
