@@ -31,6 +31,8 @@ const COMMANDS: {
     value: [
       "--port",
       "--host",
+      "--tls-cert",
+      "--tls-key",
       "--model",
       "--vad-model",
       "--max-sessions",

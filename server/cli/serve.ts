@@ -47,6 +47,20 @@ export const SERVE_FLAGS = {
     schema: z.string().min(1).default("0.0.0.0"),
     help: "bind address",
   },
+  tlsCert: {
+    flag: "--tls-cert",
+    arg: "PATH",
+    env: "HUM_TLS_CERT",
+    schema: z.string().min(1).optional(),
+    help: "serve HTTPS (and wss:) with this PEM certificate chain; needs --tls-key",
+  },
+  tlsKey: {
+    flag: "--tls-key",
+    arg: "PATH",
+    env: "HUM_TLS_KEY",
+    schema: z.string().min(1).optional(),
+    help: "the PEM private key of --tls-cert",
+  },
   model: { ...MODEL_FLAG, env: "HUM_MODEL", defaultHelp: DEFAULT_MODEL, help: "default model" },
   models: {
     flag: "--models",
@@ -304,9 +318,37 @@ export async function loadApiKeys(opts: Options): Promise<ApiKeys | null> {
   return null;
 }
 
+/**
+ * The certificate and key `--tls-cert` / `--tls-key` name, read; null without them. One without
+ * the other, or a file that cannot be read, is an Error that says which.
+ */
+export async function loadTls(
+  opts: Pick<Options, "tlsCert" | "tlsKey">,
+): Promise<{ cert: string; key: string } | null> {
+  if (!opts.tlsCert && !opts.tlsKey) return null;
+  if (!opts.tlsCert || !opts.tlsKey) {
+    throw new Error(
+      `Cannot serve HTTPS: --tls-cert and --tls-key go together (only ${
+        opts.tlsCert ? "--tls-cert" : "--tls-key"
+      } was given)`,
+    );
+  }
+  const read = async (path: string, what: string) => {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (err) {
+      throw new Error(
+        `Cannot serve HTTPS: cannot read the ${what} ${path}: ${(err as Error).message}`,
+      );
+    }
+  };
+  return { cert: await read(opts.tlsCert, "certificate"), key: await read(opts.tlsKey, "key") };
+}
+
 async function serve(opts: Options): Promise<number> {
   // Before any worker thread allocates: few arenas, large buffers mapped whole (decision 003).
   tuneAllocator();
+  const tls = await loadTls(opts);
   const apiKeys = await loadApiKeys(opts);
   // A first run fetches the models it is about to open (HUM_OFFLINE=1: says which, and where).
   await ensureModels([opts.model, ...opts.models, opts.vadModel ?? DEFAULT_VAD_MODEL]);
@@ -355,8 +397,9 @@ async function serve(opts: Options): Promise<number> {
   const server = Deno.serve({
     port: opts.port,
     hostname: opts.host,
+    ...(tls ?? {}),
     onListen: ({ hostname, port }) =>
-      console.error(`hum-helix listening on http://${hostname}:${port}/`),
+      console.error(`hum-helix listening on http${tls ? "s" : ""}://${hostname}:${port}/`),
   }, app.handle);
   const stop = Promise.withResolvers<Deno.Signal>();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];

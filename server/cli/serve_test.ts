@@ -1,5 +1,5 @@
-import { loadApiKeys, parseArgs } from "./serve.ts";
-import { assert, assertEquals } from "../../ffi/testing/assert.ts";
+import { loadApiKeys, loadTls, parseArgs } from "./serve.ts";
+import { assert, assertEquals, assertRejects } from "../../ffi/testing/assert.ts";
 
 function parse(args: string[], env: Record<string, string> = {}) {
   const o = parseArgs(args, env);
@@ -109,4 +109,15 @@ Deno.test("serve: API keys from a list or a file; bad files say what is wrong", 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("serve --tls-cert / --tls-key: both or neither, and files that cannot be read say which", async () => {
+  assertEquals(await loadTls({}), null);
+  await assertRejects(() => loadTls({ tlsCert: "/x.pem" }), Error, "go together (only --tls-cert");
+  await assertRejects(() => loadTls({ tlsKey: "/k.pem" }), Error, "only --tls-key");
+  await assertRejects(
+    () => loadTls({ tlsCert: "/no/such/cert.pem", tlsKey: "/no/such/key.pem" }),
+    Error,
+    "cannot read the certificate /no/such/cert.pem",
+  );
 });

@@ -28,6 +28,8 @@ export interface TestServerOptions {
   models?: string[];
   peer?: PeerOptions;
   staticFiles?: Record<string, string>;
+  /** Serve HTTPS with this PEM certificate and key (the URL is then `https:`). */
+  tls?: { cert: string; key: string };
   /** Anything else the service is wired with (keys, origins, upload limits, …). */
   service?: Omit<ServiceOptions, "maxSessions" | "refuseWhenOverloaded" | "peer" | "staticFiles">;
 }
@@ -59,9 +61,13 @@ export async function withTestServer(
     peer: opts.peer,
     staticFiles: opts.staticFiles,
   });
-  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen: () => {} }, app.handle);
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {}, ...(opts.tls ?? {}) },
+    app.handle,
+  );
   try {
-    await fn({ url: `http://127.0.0.1:${server.addr.port}`, app, engine });
+    const scheme = opts.tls ? "https" : "http";
+    await fn({ url: `${scheme}://127.0.0.1:${server.addr.port}`, app, engine });
   } finally {
     await app.close();
     await server.shutdown();

@@ -276,3 +276,92 @@ Deno.test({
     }, { service: { apiKeys } });
   },
 });
+
+/**
+ * A test CA and a server certificate it signed for 127.0.0.1 (openssl), in a temporary folder:
+ * `ca.pem` is what clients trust (rustls refuses a self-signed certificate used as the server's).
+ */
+async function testCertificates(): Promise<{ dir: string; cert: string; key: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "hum-tls-" });
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await Deno.writeTextFile(
+    `${dir}/leaf.cnf`,
+    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+  );
+  const steps = [
+    ["req", "-x509", ...ec, "-days", "1", "-subj", "/CN=hum-helix test CA", "-keyout", "ca.key"],
+    ["req", ...ec, "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "leaf.csr"],
+    ["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial"],
+  ];
+  const outs = [["-out", "ca.pem"], [], ["-days", "1", "-extfile", "leaf.cnf", "-out", "cert.pem"]];
+  for (const [k, args] of steps.entries()) {
+    const out = await new Deno.Command("openssl", {
+      args: [...args, ...outs[k]],
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(`openssl ${args[0]}: ${new TextDecoder().decode(out.stderr)}`);
+    }
+  }
+  return {
+    dir,
+    cert: await Deno.readTextFile(`${dir}/cert.pem`),
+    key: await Deno.readTextFile(`${dir}/key.pem`),
+  };
+}
+
+Deno.test({
+  name: "the official openai npm package's Realtime WebSocket client (its own URL, subprotocol " +
+    "key and events) transcribes jfk through /v1/realtime over wss, with server VAD and with " +
+    "manual turns",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const { ApiKeys } = await import("../http/auth.ts");
+    const key = "sdk-test-key-0123456789";
+    const apiKeys = await ApiKeys.fromList(`sdk:${key}`, { maxSessions: 4, maxUploads: 2 });
+    const tls = await testCertificates();
+    try {
+      await withTestServer(async ({ url }) => {
+        for (const manual of [false, true]) {
+          const r = await new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "-A",
+              "--cert",
+              `${tls.dir}/ca.pem`,
+              new URL("./openai_sdk_testing.ts", import.meta.url).pathname,
+              `${url}/v1?mode=latency`,
+              key,
+              sharedPath(JFK),
+              ...(manual ? ["--manual"] : []),
+            ],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const stderr = new TextDecoder().decode(r.stderr);
+          assert(r.success, `SDK client failed: ${stderr.slice(-2000)}`);
+          const events = new TextDecoder().decode(r.stdout).trim().split("\n").map((l) =>
+            JSON.parse(l) as Event
+          );
+          const types = events.map((e) => e.type);
+          assertEquals(types[0], "session.created");
+          assert(types.includes("session.updated"), types.join(","));
+          assert(!types.includes("sdk.error") && !types.includes("error"), types.join(","));
+          const done = completions(events);
+          if (manual) assertEquals(done.length, 1, "one item for one commit");
+          const text = normalizeEnglish(done.map((e) => e.transcript).join(" "));
+          assert(
+            text.includes("what your country can do for you ask what you can do for your country"),
+            `${manual ? "manual" : "server VAD"}: ${text}`,
+          );
+        }
+      }, { tls: { cert: tls.cert, key: tls.key }, service: { apiKeys } });
+    } finally {
+      await Deno.remove(tls.dir, { recursive: true });
+    }
+  },
+});
