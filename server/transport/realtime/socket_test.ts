@@ -365,3 +365,70 @@ Deno.test({
     }
   },
 });
+
+/** The tools venv's Python, where `deploy/k8s/tools.sh` installs the official openai package. */
+const PYTHON = `${
+  Deno.env.get("HUM_CACHE_DIR") ?? new URL("../../../.cache", import.meta.url).pathname
+}/tools/venv/bin/python`;
+const havePythonSdk = (() => {
+  try {
+    return new Deno.Command(PYTHON, { args: ["-c", "import openai.resources.realtime"] })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+if (!havePythonSdk) console.error(`realtime: no openai package in ${PYTHON}: its test is skipped`);
+
+Deno.test({
+  name: "the official Python openai package's client.realtime.connect() transcribes jfk through " +
+    "/v1/realtime (server VAD, and manual turns)",
+  ignore: ignore || !havePythonSdk,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "hum-pcm24-" });
+    try {
+      const pcm = await jfkPcm24();
+      const all = new Uint8Array(pcm.reduce((n, c) => n + c.length, 0));
+      let o = 0;
+      for (const c of pcm) (all.set(c, o), o += c.length);
+      await Deno.writeFile(`${dir}/jfk.pcm`, all);
+      await withTestServer(async ({ url }) => {
+        for (const manual of [false, true]) {
+          const r = await new Deno.Command(PYTHON, {
+            args: [
+              new URL("./openai_sdk_client.py", import.meta.url).pathname,
+              `${url}/v1`,
+              "no-key-needed",
+              `${dir}/jfk.pcm`,
+              "--mode",
+              "latency",
+              ...(manual ? ["--manual"] : []),
+            ],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const stderr = new TextDecoder().decode(r.stderr);
+          assert(r.success, `Python SDK client failed: ${stderr.slice(-2000)}`);
+          const events = new TextDecoder().decode(r.stdout).trim().split("\n").map((l) =>
+            JSON.parse(l) as Event
+          );
+          const types = events.map((e) => e.type);
+          assertEquals(types[0], "session.created");
+          assert(types.includes("session.updated") && !types.includes("error"), types.join(","));
+          const done = completions(events);
+          if (manual) assertEquals(done.length, 1, "one item for one commit");
+          else assert(types.includes("input_audio_buffer.speech_started"), types.join(","));
+          const text = normalizeEnglish(done.map((e) => e.transcript).join(" "));
+          assert(
+            text.includes("what your country can do for you ask what you can do for your country"),
+            `${manual ? "manual" : "server VAD"}: ${text}`,
+          );
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
