@@ -262,3 +262,85 @@ Deno.test({
     }, { staticFiles: await builtClientFiles(), service: { apiKeys } });
   },
 });
+
+Deno.test({
+  name: "in Chromium, a Realtime WebRTC client as OpenAI's browser examples write it (microphone " +
+    "track, `oai-events` channel, offer POSTed to /v1/realtime/calls) gets jfk's sentence",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () =>
+    withTestServer(async ({ url, app }) => {
+      const tmp = await Deno.makeTempDir({ prefix: "hum-browser-" });
+      const browser = await launchChromium(await fakeMicFile(tmp));
+      try {
+        const page = await browser.newPage();
+        const logs: string[] = [];
+        page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
+        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+        // Any page of the server's origin: the example's code runs in it.
+        await page.goto(`${url}/`);
+        const call = await page.evaluate(`(async () => {
+          window.events = [];
+          const pc = new RTCPeerConnection();
+          const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+          pc.addTrack(mic.getTracks()[0]);
+          const dc = pc.createDataChannel("oai-events");
+          dc.addEventListener("message", (e) => window.events.push(JSON.parse(e.data)));
+          dc.addEventListener("open", () => dc.send(JSON.stringify({
+            type: "session.update",
+            session: {
+              type: "transcription",
+              audio: { input: { turn_detection: { type: "server_vad", silence_duration_ms: 500 } } },
+            },
+          })));
+          const offer = await pc.createOffer();
+          await pc.setLocalDescription(offer);
+          const r = await fetch("/v1/realtime/calls?mode=accuracy", {
+            method: "POST",
+            body: offer.sdp,
+            headers: { "Content-Type": "application/sdp" },
+          });
+          const answer = await r.text();
+          if (r.status !== 201) return { status: r.status, answer };
+          await pc.setRemoteDescription({ type: "answer", sdp: answer });
+          window.pc = pc;
+          return { status: r.status, location: r.headers.get("location") };
+        })()`) as { status: number; location?: string; answer?: string };
+        assertEquals(call.status, 201, JSON.stringify(call));
+        assert(call.location?.startsWith("/v1/realtime/calls/"), String(call.location));
+        await page.waitForFunction(
+          `window.events.some((e) => e.type === "conversation.item.input_audio_transcription.completed" && /for your country/i.test(e.transcript))`,
+          undefined,
+          { timeout: 90_000, polling: 200 },
+        ).catch(async (err) => {
+          const events = await page.evaluate("JSON.stringify(window.events.map((e) => e.type))");
+          throw new Error(`${(err as Error).message}\nevents: ${events}\n${logs.join("\n")}`);
+        });
+        const events = await page.evaluate("window.events") as Record<string, unknown>[];
+        const types = events.map((e) => e.type);
+        assertEquals(types[0], "session.created");
+        assert(types.includes("session.updated"), types.join(","));
+        assert(types.includes("input_audio_buffer.speech_started"), types.join(","));
+        const text = events
+          .filter((e) => e.type === "conversation.item.input_audio_transcription.completed")
+          .map((e) => e.transcript).join(" ");
+        const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
+        const wer = corpusWer([{ ref, hyp: text }]).wer;
+        console.log(`browser Realtime WebRTC jfk WER ${(wer * 100).toFixed(1)} %: ${text}`);
+        // The turns are the client's (500 ms of silence ends one): short segments, each closed
+        // on its own, so the bound is looser than the page's.
+        assert(wer < 0.3, `jfk WER ${wer} through a Realtime call: ${text}`);
+        // Hanging up (as OpenAI's API) ends the call; the server frees the session.
+        const hangup = await fetch(`${url}${call.location}/hangup`, { method: "POST" });
+        assertEquals(hangup.status, 204);
+        for (let i = 0; i < 100 && app.registry.size; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assertEquals(app.registry.size, 0);
+      } finally {
+        await browser.close();
+        await Deno.remove(tmp, { recursive: true });
+      }
+    }, { staticFiles: await builtClientFiles() }),
+});

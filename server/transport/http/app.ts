@@ -82,6 +82,8 @@ export interface AppOptions<S extends SessionProvider = SessionProvider> {
 const ANONYMOUS: Principal = { name: "anonymous", maxSessions: Infinity, maxUploads: Infinity };
 
 const SESSION_PATH = /^\/v1\/sessions\/([0-9a-f-]{36})$/;
+/** A Realtime call: `GET`/`DELETE` as a session, `POST …/hangup` ends it (as OpenAI's). */
+const CALL_PATH = /^\/v1\/realtime\/calls\/([0-9a-f-]{36})(\/hangup)?$/;
 
 const CORS = {
   "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
@@ -230,6 +232,21 @@ export class App<S extends SessionProvider = SessionProvider> {
       }
       if (req.method === "OPTIONS") return preflight();
       return methodNotAllowed(req.method, path, ["POST"]);
+    }
+    if (path === "/v1/realtime/calls") {
+      if (req.method === "POST") {
+        return await this.#sessions.createCall(req, await this.#caller(req), client);
+      }
+      if (req.method === "OPTIONS") return preflight();
+      return methodNotAllowed(req.method, path, ["POST"]);
+    }
+    const call = CALL_PATH.exec(path);
+    if (call) {
+      if (req.method === "OPTIONS") return preflight();
+      const who = await this.#caller(req);
+      if (!call[2]) return await this.#sessions.session(req, call[1], who);
+      if (req.method !== "POST") return methodNotAllowed(req.method, path, ["POST"]);
+      return await this.#sessions.session(new Request(req.url, { method: "DELETE" }), call[1], who);
     }
     if (path === "/v1/realtime") {
       if (req.method !== "GET") return methodNotAllowed(req.method, path, ["GET"]);

@@ -234,3 +234,70 @@ export function readSocketConfig(query: URLSearchParams): SessionConfig {
   }
   return r.data;
 }
+
+/** A checked OpenAI Realtime call offer (`POST /v1/realtime/calls`). */
+export interface RealtimeCallOffer {
+  sdp: string;
+  /** The `session` part of a multipart offer (a transcription session's config), if any. */
+  session: unknown;
+  inputs: InputKind[];
+}
+
+/**
+ * Reads the body of `POST /v1/realtime/calls`: the SDP offer as `application/sdp`, or
+ * `multipart/form-data` with an `sdp` part and an optional `session` part (JSON), as OpenAI's
+ * endpoint takes them; at most {@linkcode MAX_OFFER_BYTES}.
+ */
+export async function readRealtimeCall(req: Request): Promise<RealtimeCallOffer> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type === "application/sdp") {
+    const sdp = checkSdp(await readLimited(req, MAX_OFFER_BYTES));
+    return { sdp, session: undefined, inputs: inputsOf(sdp) };
+  }
+  if (type !== "multipart/form-data") {
+    throw new SignallingError(
+      415,
+      `Cannot start a call: Content-Type must be application/sdp or multipart/form-data, got ${
+        type || "none"
+      }`,
+    );
+  }
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (!(declared <= MAX_OFFER_BYTES)) {
+    throw new SignallingError(
+      Number.isFinite(declared) ? 413 : 411,
+      Number.isFinite(declared)
+        ? `Cannot start a call: body of ${declared} bytes, at most ${MAX_OFFER_BYTES}`
+        : "Cannot start a call: a multipart offer needs a Content-Length",
+    );
+  }
+  let form: FormData;
+  try {
+    form = await req.formData();
+  } catch (err) {
+    throw new SignallingError(
+      400,
+      `Cannot start a call: bad multipart body (${(err as Error).message})`,
+    );
+  }
+  const sdpPart = form.get("sdp");
+  if (typeof sdpPart !== "string") {
+    throw new SignallingError(400, 'Cannot start a call: the multipart body has no "sdp" field');
+  }
+  const sdp = checkSdp(sdpPart);
+  const sessionPart = form.get("session");
+  let session: unknown = undefined;
+  if (sessionPart !== null) {
+    try {
+      session = JSON.parse(
+        typeof sessionPart === "string" ? sessionPart : await sessionPart.text(),
+      );
+    } catch (err) {
+      throw new SignallingError(
+        400,
+        `Cannot start a call: the "session" field is not JSON (${(err as Error).message})`,
+      );
+    }
+  }
+  return { sdp, session, inputs: inputsOf(sdp) };
+}

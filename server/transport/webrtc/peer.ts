@@ -84,6 +84,15 @@ const OPUS = () =>
     parameters: "minptime=10;useinbandfec=1",
   });
 
+/**
+ * A data channel a session speaks another protocol on instead of `transcript` (the OpenAI Realtime
+ * API's `oai-events`): when it opens, `open` gets a way to send text and returns what takes the
+ * client's messages and hears the channel close. Its closing means the client is gone.
+ */
+export interface EventChannel {
+  open(send: (text: string) => void): { message(text: string): void; close(): void };
+}
+
 /** How long after an audio channel closed the connection must still be up to finalize, ms. */
 const INPUT_CLOSE_SETTLE_MS = 200;
 
@@ -100,6 +109,8 @@ export class SessionPeer {
   /** Whether the connection has been up (ICE, DTLS and SCTP connected) at some point. */
   #connected = false;
   #onConnected: (() => void) | undefined;
+  /** Data channels of other protocols, by label (see {@linkcode EventChannel}). */
+  #eventChannels: Record<string, EventChannel> = {};
   /** When something last arrived from the client (performance.now()). */
   #lastHeard = performance.now();
 
@@ -123,9 +134,11 @@ export class SessionPeer {
     offerSdp: string,
     opts: PeerOptions = {},
     onConnected?: () => void,
+    eventChannels: Record<string, EventChannel> = {},
   ): Promise<{ peer: SessionPeer; answer: string }> {
     const peer = new SessionPeer(live, opts);
     peer.#onConnected = onConnected;
+    peer.#eventChannels = eventChannels;
     try {
       peer.#wire();
       await peer.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
@@ -283,7 +296,14 @@ export class SessionPeer {
         this.#cleanups.push(() => (s.unSubscribe(), c.unSubscribe()));
         break;
       }
-      default:
+      default: {
+        const events = Object.hasOwn(this.#eventChannels, dc.label)
+          ? this.#eventChannels[dc.label]
+          : null;
+        if (events) {
+          this.#events(dc, events);
+          break;
+        }
         live.reportError(
           "bad_channel",
           `data channel "${dc.label.slice(0, 40)}" is not one of ${
@@ -291,7 +311,32 @@ export class SessionPeer {
           }`,
         );
         dc.close();
+      }
     }
+  }
+
+  /** A data channel of another protocol (see {@linkcode EventChannel}): the session's output. */
+  #events(dc: RTCDataChannel, events: EventChannel): void {
+    this.#transcript = dc;
+    let conn: ReturnType<EventChannel["open"]> | null = null;
+    const start = () => {
+      conn ??= events.open((text) => dc.send(text));
+    };
+    if (dc.readyState === "open") start();
+    else {
+      const s = dc.stateChanged.subscribe((st) => st === "open" && start());
+      this.#cleanups.push(() => s.unSubscribe());
+    }
+    const m = dc.onMessage.subscribe((data) => {
+      this.#lastHeard = performance.now();
+      conn?.message(typeof data === "string" ? data : new TextDecoder().decode(data));
+    });
+    const c = dc.stateChanged.subscribe((st) => {
+      if (st !== "closed") return;
+      conn?.close();
+      this.#lost("disconnected");
+    });
+    this.#cleanups.push(() => (m.unSubscribe(), c.unSubscribe(), conn?.close()));
   }
 
   /** Whether the connection has come up (ICE, DTLS and SCTP) at some point. */

@@ -16,10 +16,17 @@
 import { CapacityError } from "../../../session/registry.ts";
 import type { EndReason, LiveSession } from "../../../session/live_session.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
-import { readOffer, readSocketConfig, type SessionConfig, SignallingError } from "../signalling.ts";
+import {
+  readOffer,
+  readRealtimeCall,
+  readSocketConfig,
+  type SessionConfig,
+  SignallingError,
+} from "../signalling.ts";
 import { SessionSocket, type SocketOptions } from "../../websocket/socket.ts";
 import { RealtimeSocket } from "../../realtime/socket.ts";
-import { OPENAI_TRANSCRIBE_MODELS } from "../../realtime/transcription.ts";
+import { OPENAI_TRANSCRIBE_MODELS, RealtimeTranscription } from "../../realtime/transcription.ts";
+import type { EventChannel } from "../../webrtc/peer.ts";
 import { MODE_NAMES, type ModeName } from "../../../../protocol/modes.ts";
 import { HttpError } from "../errors.ts";
 import { CountsByKey } from "../counts.ts";
@@ -267,22 +274,10 @@ export class SessionRoutes {
           "connect to /v1/realtime?intent=transcription",
       );
     }
-    const mode = q.get("mode") ?? "balanced";
-    if (!(MODE_NAMES as readonly string[]).includes(mode)) {
-      throw new SignallingError(
-        400,
-        `Cannot start a Realtime session: mode "${mode.slice(0, 40)}" is not one of ${
-          MODE_NAMES.join(", ")
-        }`,
-      );
-    }
-    const model = q.get("model");
+    const { mode, model } = realtimeQuery(q);
     this.#checkKeyLimit(who);
     const live = await this.#open(
-      {
-        mode: mode as ModeName,
-        ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}),
-      },
+      { mode, ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}) },
       ["audio"],
     );
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) =>
@@ -300,7 +295,7 @@ export class SessionRoutes {
     }
     this.#clientOf.set(live.id, client);
     const socket = new RealtimeSocket(live, upgraded.socket, {
-      mode: mode as ModeName,
+      mode,
       models: this.#opts.models,
       idleTimeoutMs: this.#opts.socket?.idleTimeoutMs,
     });
@@ -313,17 +308,85 @@ export class SessionRoutes {
     return upgraded.response;
   }
 
+  /**
+   * `POST /v1/realtime/calls` from `who` at `client`: an OpenAI Realtime transcription call over
+   * WebRTC — the Opus track in, Realtime events both ways on the `oai-events` data channel (the
+   * offer's `session` part, if any, is applied as a first `session.update`). Answers `201` with
+   * the SDP answer and `Location: /v1/realtime/calls/<id>`; the query may add `mode` and `model`.
+   */
+  async createCall(req: Request, who: Principal, client = "unknown"): Promise<Response> {
+    this.#checkKeyLimit(who);
+    this.#reserve(client);
+    let handed = false;
+    try {
+      const offer = await readRealtimeCall(req);
+      const q = new URL(req.url).searchParams;
+      const { mode, model } = realtimeQuery(q);
+      const live = await this.#open(
+        { mode, ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}) },
+        offer.inputs,
+      );
+      const events: EventChannel = {
+        open: (send) => {
+          const rt = new RealtimeTranscription(live, {
+            send: (e) => send(JSON.stringify(e)),
+            mode,
+            models: this.#opts.models,
+          });
+          rt.start();
+          let queue = Promise.resolve();
+          const take = (text: string) => queue = queue.then(() => rt.receive(text));
+          if (offer.session !== undefined) {
+            take(JSON.stringify({ type: "session.update", session: offer.session }));
+          }
+          return { message: take, close: () => rt.close() };
+        },
+      };
+      const r = await this.#answer(live, offer.sdp, who, client, { "oai-events": events });
+      handed = true;
+      const location = `${
+        this.#opts.publicUrl?.replace(/\/$/, "") ?? ""
+      }/v1/realtime/calls/${live.id}`;
+      return new Response(r, {
+        status: 201,
+        headers: { "content-type": "application/sdp", location },
+      });
+    } finally {
+      if (!handed) this.#release(client);
+    }
+  }
+
   async #create(req: Request, who: Principal, client: string): Promise<Response> {
     const offer = await readOffer(req);
     const live = await this.#open(offer.config, offer.inputs);
+    const answer = await this.#answer(live, offer.sdp, who, client);
+    const location = `${this.#opts.publicUrl?.replace(/\/$/, "") ?? ""}/v1/sessions/${live.id}`;
+    if (offer.answerAs === "sdp") {
+      return new Response(answer, {
+        status: 201,
+        headers: { "content-type": "application/sdp", location },
+      });
+    }
+    return json(201, { type: "answer", sdp: answer, sessionId: live.id, location }, { location });
+  }
+
+  /** Answers `sdp` for `live` with a peer; the session is pending until it connects. */
+  async #answer(
+    live: LiveSession,
+    sdp: string,
+    who: Principal,
+    client: string,
+    eventChannels?: Record<string, EventChannel>,
+  ): Promise<string> {
     let answer: string;
     this.#clientOf.set(live.id, client);
     try {
       const r = await SessionPeer.answer(
         live,
-        offer.sdp,
+        sdp,
         this.#opts.peer,
         () => this.#settle(live.id),
+        eventChannels,
       );
       this.#peers.set(live.id, r.peer);
       if (!live.closed) this.#owner.set(live.id, who.name);
@@ -335,14 +398,7 @@ export class SessionRoutes {
       await live.close("error");
       throw new SignallingError(400, `Cannot answer the offer: ${(err as Error).message}`);
     }
-    const location = `${this.#opts.publicUrl?.replace(/\/$/, "") ?? ""}/v1/sessions/${live.id}`;
-    if (offer.answerAs === "sdp") {
-      return new Response(answer, {
-        status: 201,
-        headers: { "content-type": "application/sdp", location },
-      });
-    }
-    return json(201, { type: "answer", sdp: answer, sessionId: live.id, location }, { location });
+    return answer;
   }
 
   /** `GET` (report) or `DELETE` (end) on session `id`, from `who`. */
@@ -382,4 +438,18 @@ export class SessionRoutes {
     this.#sockets.clear();
     await Promise.all([...this.#closing]);
   }
+}
+
+/** hum-helix's additions to a Realtime URL's query: the `mode` and a served `model`. */
+function realtimeQuery(q: URLSearchParams): { mode: ModeName; model: string | null } {
+  const mode = q.get("mode") ?? "balanced";
+  if (!(MODE_NAMES as readonly string[]).includes(mode)) {
+    throw new SignallingError(
+      400,
+      `Cannot start a Realtime session: mode "${mode.slice(0, 40)}" is not one of ${
+        MODE_NAMES.join(", ")
+      }`,
+    );
+  }
+  return { mode: mode as ModeName, model: q.get("model") };
 }
