@@ -32,6 +32,11 @@ FROM build-${BACKEND} AS build
 ARG BACKEND
 ARG CUDA_ARCHITECTURES
 ARG WHISPER_CMAKE_FLAGS
+# Behind a TLS-inspecting proxy, npm needs the proxy's CA: mount it into the build and name it,
+# e.g. `podman build -v /etc/proxy-ca.pem:/etc/proxy-ca.pem:ro --build-arg
+# NODE_EXTRA_CA_CERTS=/etc/proxy-ca.pem …` (deploy/docker/build_test.sh does so when the host sets
+# NODE_EXTRA_CA_CERTS). Empty by default; never part of the runtime image.
+ARG NODE_EXTRA_CA_CERTS=
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The settings that key build.ts's cache: the runtime stage sets the same ones.
 ENV HUM_BACKEND=${BACKEND} \
