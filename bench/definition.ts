@@ -67,10 +67,12 @@ export const SutSchema = z.discriminatedUnion("kind", [
     server: z.enum(["inprocess", "process"]).default("inprocess"),
     /**
      * What the client sends: an Opus `media` track, PCM16 frames on the `audio` channel, log-mel
-     * frames on `mel`, or PCM16 frames over a WebSocket (`ws`, `GET /v1/sessions/ws`: the same
-     * session without WebRTC).
+     * frames on `mel`, PCM16 frames over a WebSocket (`ws`, `GET /v1/sessions/ws`: the same
+     * session without WebRTC), or OpenAI's Realtime API through the official Python client
+     * (`realtime`, `/v1/realtime?intent=transcription`, 24 kHz PCM16; needs the tools venv of
+     * `deploy/k8s/tools.sh`; always at the speaker's pace).
      */
-    transport: z.enum(["media", "audio", "mel", "ws"]).default("media"),
+    transport: z.enum(["media", "audio", "mel", "ws", "realtime"]).default("media"),
     realtime: z.boolean().default(true),
   }),
   /**

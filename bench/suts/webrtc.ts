@@ -1,6 +1,8 @@
 /**
  * The service end to end as a SUT: each item is streamed by the command-line WebRTC client
- * ({@linkcode runClient}) — as an Opus media track, PCM16 frames or privacy-mode mel frames — at
+ * ({@linkcode runClient}) — as an Opus media track, PCM16 frames or privacy-mode mel frames, or
+ * PCM16 frames over a WebSocket — or by the official Python openai package's Realtime client
+ * (`transport: realtime`, `realtime_client.ts`) at
  * the speaker's pace by default, with event times taken on the client's clock, so latencies
  * include the transport both ways. Without a `url` the harness starts the service for the run
  * config on 127.0.0.1: in its own process (`server: inprocess`), or as a process apart
@@ -11,6 +13,7 @@
  */
 
 import { runClient } from "../../client/cli.ts";
+import { realtimeToEvents, runRealtimeClient } from "./realtime_client.ts";
 import { wireService } from "../../server/cli/wire.ts";
 import { Engine } from "../../server/engine/engine.ts";
 import { startServerProcess } from "../loadtest/server_process.ts";
@@ -70,8 +73,14 @@ export async function webrtcSut(
       model: models.model,
       clock: "client",
     }),
-    async run(item) {
+    async run(item, samples) {
       const t0 = performance.now();
+      if (def.transport === "realtime") {
+        const received = await runRealtimeClient(url!, await samples(), config.mode ?? "balanced");
+        const events = realtimeToEvents(received);
+        const text = events.flatMap((e) => e.type === "final" ? [e.text] : []).join(" ");
+        return { text, wallS: (performance.now() - t0) / 1000, events };
+      }
       const r = await runClient({
         url: url!,
         file: item.audioPath,
