@@ -70,6 +70,12 @@ export const StreamConfigSchema = z.object({
    * earlier segments' and are dropped.
    */
   contextMs: z.number().int().min(0).max(28_000),
+  /**
+   * A rolling decode whose hypothesis loops is decoded again with the full encoder window (true);
+   * false cuts the loop to its first copy instead, about a second of compute saved each time —
+   * for modes whose closing decode revises the commits anyway (decision 009).
+   */
+  retryRollingLoops: z.boolean(),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -124,6 +130,7 @@ export const StreamConfigSchema = z.object({
 export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
+  retryRollingLoops: true,
   finalFullWindow: false,
   finalRevises: false,
   finalContextMs: 0,
@@ -179,6 +186,7 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     finalRevises: true,
     contextMs: 5_000,
     finalContextMs: 10_000,
+    retryRollingLoops: false,
   },
   // As balanced (early LA-2 commits that the closing decode corrects), with longer segments and a
   // longer pause to end one: more for the closing decode to hear. Decision 008.
@@ -195,6 +203,7 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     finalRevises: true,
     contextMs: 5_000,
     finalContextMs: 10_000,
+    retryRollingLoops: false,
   },
 };
 

@@ -250,8 +250,8 @@ export class WhisperTranscriber implements Transcriber {
 
   /**
    * Decodes and judges. A loop from a scaled encoder window (Whisper's known instability on
-   * windows cut short) is decoded again with the full window; a loop that survives that is cut
-   * to its first copy.
+   * windows cut short) is decoded again with the full window (a rolling decode only with
+   * `retryRollingLoops`); a loop that survives that is cut to its first copy.
    */
   async #decodeChecked(
     state: WhisperState,
@@ -271,7 +271,9 @@ export class WhisperTranscriber implements Transcriber {
     // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
     const suspicious = hyp.rejected === "repetition" ||
       (final && suspectRepeat(hyp.words.map((w) => wordKey(w.word)), cfg));
-    if (suspicious && scaled > 0 && scaled < FULL_AUDIO_CTX) {
+    if (
+      suspicious && scaled > 0 && scaled < FULL_AUDIO_CTX && (final || cfg.retryRollingLoops)
+    ) {
       this.#counts.retries++;
       hyp = await this.#decodeOnce(state, req, beamSize, 0, textOnly);
     }

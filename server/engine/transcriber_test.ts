@@ -1,0 +1,82 @@
+import { type DecodeRequest, WhisperTranscriber } from "./transcriber.ts";
+import { resolveStreamConfig } from "./modes.ts";
+import type { DecodeOptions, DecodeResult, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { assert, assertEquals } from "../../ffi/testing/assert.ts";
+
+/** A decoding state that always hears "the cat" said five times, and records each call's window. */
+function loopingModel(calls: DecodeOptions[]): WhisperModel {
+  const word = (text: string, i: number) => ({
+    id: i,
+    text,
+    bytes: new TextEncoder().encode(text),
+    p: 0.9,
+    plog: -0.1,
+    t0Ms: i * 200,
+    t1Ms: i * 200 + 200,
+    tDtwMs: i * 200 + 200,
+    hintMs: i * 200,
+    special: false,
+  });
+  const texts = Array.from({ length: 10 }, (_, i) => (i % 2 ? " cat" : " the"));
+  const result: DecodeResult = {
+    segments: [{
+      t0Ms: 0,
+      t1Ms: 2_000,
+      text: texts.join(""),
+      noSpeechProb: 0,
+      tokens: texts.map(word),
+    }],
+    language: "en",
+  };
+  const state = {
+    full: (_samples: Float32Array, opts: DecodeOptions) => {
+      calls.push(opts);
+      return Promise.resolve(result);
+    },
+    close: () => {},
+  };
+  return { createState: () => Promise.resolve(state) } as unknown as WhisperModel;
+}
+
+function request(kind: "rolling" | "final", retryRollingLoops: boolean): DecodeRequest {
+  const config = resolveStreamConfig("balanced", { retryRollingLoops, finalFullWindow: false });
+  return {
+    window: {
+      values: new Float32Array(32_000),
+      input: "pcm",
+      durationMs: 2_000,
+      startMs: 0,
+      speechMs: [0, 2_000],
+    },
+    kind,
+    beamSize: 1,
+    config,
+    history: [],
+    lagMs: () => 0,
+    measure: (work) => work(),
+  };
+}
+
+Deno.test("a looping rolling hypothesis is decoded again with the full window only with retryRollingLoops; a closing decode always is", async () => {
+  for (
+    const [kind, retry, windows] of [
+      ["rolling", true, ["scaled", "full"]],
+      ["rolling", false, ["scaled"]],
+      ["final", false, ["scaled", "full"]],
+    ] as const
+  ) {
+    const calls: DecodeOptions[] = [];
+    const t = await WhisperTranscriber.open({ model: loopingModel(calls) });
+    const hyp = await t.decode(request(kind, retry));
+    assertEquals(
+      calls.map((c) => (c.audioCtx ? "scaled" : "full")),
+      [...windows],
+      `${kind}, retry ${retry}`,
+    );
+    assertEquals(t.counts.retries, windows.length - 1);
+    // Either way the loop is cut short (the guard's limit on repeats).
+    const words = hyp.words.map((w) => w.word);
+    assert(words.length < 10 && words.join(" ").startsWith("the cat"), words.join(" "));
+    t.close();
+  }
+});
