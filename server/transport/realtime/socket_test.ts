@@ -432,3 +432,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "Realtime WebSocket: a client silent past the idle timeout gets a server_error saying " +
+    "why, then the server closes the socket (1000) and frees the session",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTestServer(async ({ url, app }) => {
+      const c = await realtime(url, "intent=transcription&mode=latency");
+      await c.closed;
+      assertEquals(c.closeCode(), 1000);
+      const errors = c.got.filter((e) => e.type === "error").map((e) =>
+        e.error as Record<string, string>
+      );
+      assertEquals(errors.map((e) => [e.type, e.code]), [["server_error", "session_ended"]]);
+      assert(errors[0].message.includes("timeout"), errors[0].message);
+      assert(await c.waitFor(() => app.registry.size === 0, 5_000));
+    }, { peer: { idleTimeoutMs: 1_500 } }),
+});

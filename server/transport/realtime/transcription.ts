@@ -387,8 +387,24 @@ export class RealtimeTranscription {
           },
         });
         return;
+      case "ended":
+        // The client never ends a Realtime session itself (it hangs up): the server did — say
+        // why before the socket or channel closes.
+        if (m.reason !== "end" && m.reason !== "deleted") {
+          this.#emit("error", {
+            error: {
+              type: "server_error",
+              code: "session_ended",
+              message: `The session ended: ${m.reason}` +
+                (m.reason === "timeout" ? " (nothing was received for too long)" : ""),
+              param: null,
+              event_id: null,
+            },
+          });
+        }
+        return;
       default:
-        // ready, partial, intent, stats, pong, ended: nothing in the Realtime API.
+        // ready, partial, intent, stats, pong: nothing in the Realtime API.
         return;
     }
   }
