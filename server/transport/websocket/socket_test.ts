@@ -213,3 +213,33 @@ Deno.test({
       assert(refused.error?.includes("before the session began"), String(refused.error));
     }),
 });
+
+Deno.test({
+  name: "WebSocket session: admission refuses past the limit (503 before the upgrade); a drain " +
+    "finalizes the open session, sends `ended` (shutdown) and closes the socket",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withTestServer(async ({ url, app }) => {
+      const c = await openSocket(url, "mode=latency");
+      assert(await c.waitFor(() => c.got.some((m) => m.type === "ready")), "ready");
+      const full = await fetch(`${url}/v1/sessions/ws?mode=latency`, {
+        headers: { upgrade: "websocket", connection: "upgrade" },
+      });
+      assertEquals(full.status, 503);
+      const body = await full.json();
+      assertEquals(body.reason, "full");
+      assert(full.headers.has("retry-after"));
+      const frames = await jfkFrames();
+      for (const f of frames.slice(0, 60)) c.ws.send(f);
+      // Six seconds of jfk are in; the server drains.
+      await c.waitFor(() => c.got.some((m) => m.type === "partial" || m.type === "commit"));
+      await app.registry.drain(2_000);
+      await c.closed;
+      assertEquals(c.closeCode(), 1000);
+      const ended = c.got.find((m) => m.type === "ended");
+      assertEquals(ended?.reason, "shutdown");
+      assert(c.got.some((m) => m.type === "final"), "the open segment was finalized");
+    }, { maxSessions: 1 }),
+});
