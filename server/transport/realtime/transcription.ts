@@ -28,6 +28,7 @@ import {
   type RealtimeAudioType,
 } from "../../../decode/realtime_audio.ts";
 import {
+  MAX_REALTIME_EVENT_BYTES,
   parseRealtimeClientEvent,
   type RealtimeClientEvent,
   RealtimeEventError,
@@ -136,6 +137,15 @@ export class RealtimeTranscription {
     if (this.#closed) return;
     let event: RealtimeClientEvent;
     try {
+      if (text.length > MAX_REALTIME_EVENT_BYTES) {
+        throw new RealtimeEventError(
+          "event_too_large",
+          `An event of ${text.length} characters: at most ${MAX_REALTIME_EVENT_BYTES} ` +
+            "(send audio in smaller appends)",
+          null,
+          null,
+        );
+      }
       event = parseRealtimeClientEvent(text);
     } catch (err) {
       this.#refuse(err);

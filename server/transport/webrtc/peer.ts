@@ -26,6 +26,7 @@ import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
 import { limitInboundMessages, type MessageLimitCounters } from "./sctp_limit.ts";
 import { SeededRandom } from "../../../util/random.ts";
+import type { EventChannel } from "../event_channel.ts";
 
 /** An ICE server, as in the browser's `RTCIceServer`. */
 export interface IceServer {
@@ -84,15 +85,6 @@ const OPUS = () =>
     parameters: "minptime=10;useinbandfec=1",
   });
 
-/**
- * A data channel a session speaks another protocol on instead of `transcript` (the OpenAI Realtime
- * API's `oai-events`): when it opens, `open` gets a way to send text and returns what takes the
- * client's messages and hears the channel close. Its closing means the client is gone.
- */
-export interface EventChannel {
-  open(send: (text: string) => void): { message(text: string): void; close(): void };
-}
-
 /** How long after an audio channel closed the connection must still be up to finalize, ms. */
 const INPUT_CLOSE_SETTLE_MS = 200;
 
@@ -109,7 +101,7 @@ export class SessionPeer {
   /** Whether the connection has been up (ICE, DTLS and SCTP connected) at some point. */
   #connected = false;
   #onConnected: (() => void) | undefined;
-  /** Data channels of other protocols, by label (see {@linkcode EventChannel}). */
+  /** Data channels of other protocols, by label (their closing means the client is gone). */
   #eventChannels: Record<string, EventChannel> = {};
   /** When something last arrived from the client (performance.now()). */
   #lastHeard = performance.now();

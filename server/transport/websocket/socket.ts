@@ -8,11 +8,15 @@
  * socket that closes first is a client gone (the session is freed without finalizing); nothing
  * heard for the idle timeout ends it (`timeout`).
  *
+ * Given an {@linkcode EventChannel}, the socket carries that protocol instead (the OpenAI Realtime
+ * API's events: `realtime/channel.ts`), with the same lifetime.
+ *
  * @module
  */
 
 import { FRAME_HEADER_BYTES, FRAME_KINDS } from "../../../protocol/audio_frames.ts";
 import type { EndReason, FrameChannel, LiveSession } from "../../session/live_session.ts";
+import type { EventChannel, EventConnection } from "../event_channel.ts";
 
 /** How session sockets are set up. */
 export interface SocketOptions {
@@ -35,6 +39,8 @@ export function frameChannel(frame: Uint8Array): FrameChannel {
 export class SessionSocket {
   readonly socket: WebSocket;
   readonly #live: LiveSession;
+  /** The other protocol's side, once open (with an {@linkcode EventChannel}). */
+  #conn: EventConnection | null = null;
   #closed = false;
   #lastHeard = performance.now();
   #idle: ReturnType<typeof setInterval> | undefined;
@@ -43,11 +49,18 @@ export class SessionSocket {
    * Binds `socket` (just upgraded, not yet open) to `live`: once it opens, the session's
    * `ready` and events flow out and frames and control messages flow in.
    */
-  constructor(live: LiveSession, socket: WebSocket, opts: SocketOptions = {}) {
+  constructor(
+    live: LiveSession,
+    socket: WebSocket,
+    opts: SocketOptions = {},
+    channel?: EventChannel,
+  ) {
     this.#live = live;
     this.socket = socket;
     socket.binaryType = "arraybuffer";
-    const attach = () => live.attachTranscript({ send: (t) => this.#send(t) });
+    const attach = channel
+      ? () => (this.#conn = channel.open((t) => this.#send(t)))
+      : () => live.attachTranscript({ send: (t) => this.#send(t) });
     if (socket.readyState === WebSocket.OPEN) attach();
     else socket.addEventListener("open", attach, { once: true });
     socket.addEventListener("message", (e) => this.#message(e.data));
@@ -71,15 +84,20 @@ export class SessionSocket {
 
   #message(data: unknown): void {
     this.#lastHeard = performance.now();
-    if (typeof data === "string") {
-      void this.#live.control(data);
-      return;
-    }
     const bytes = data instanceof ArrayBuffer
       ? new Uint8Array(data)
       : data instanceof Uint8Array
       ? data
       : null;
+    if (this.#conn) {
+      if (typeof data === "string") this.#conn.message(data);
+      else this.#conn.binary?.(bytes ?? new Uint8Array(0));
+      return;
+    }
+    if (typeof data === "string") {
+      void this.#live.control(data);
+      return;
+    }
     if (!bytes) {
       this.#live.reportError("bad_frame", "a binary message that is not bytes was ignored");
       return;
@@ -97,6 +115,7 @@ export class SessionSocket {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#idle);
+    this.#conn?.close();
     if (!this.#live.closed) void this.#live.close(reason);
   }
 
@@ -114,6 +133,7 @@ export class SessionSocket {
       await new Promise((r) => setTimeout(r, 50));
       waited += 50;
     }
+    this.#conn?.close();
     if (s.readyState === WebSocket.OPEN || s.readyState === WebSocket.CONNECTING) {
       try {
         s.close(1000, "session ended");

@@ -24,9 +24,9 @@ import {
   SignallingError,
 } from "../signalling.ts";
 import { SessionSocket, type SocketOptions } from "../../websocket/socket.ts";
-import { RealtimeSocket } from "../../realtime/socket.ts";
-import { OPENAI_TRANSCRIBE_MODELS, RealtimeTranscription } from "../../realtime/transcription.ts";
-import type { EventChannel } from "../../webrtc/peer.ts";
+import { OPENAI_TRANSCRIBE_MODELS } from "../../realtime/transcription.ts";
+import { realtimeChannel } from "../../realtime/channel.ts";
+import type { EventChannel } from "../../event_channel.ts";
 import { MODE_NAMES, type ModeName } from "../../../../protocol/modes.ts";
 import { HttpError } from "../errors.ts";
 import { CountsByKey } from "../counts.ts";
@@ -64,7 +64,7 @@ export class SessionRoutes {
   readonly #opts: SessionRoutesOptions;
   readonly #peers = new Map<string, SessionPeer>();
   /** The sockets of sessions opened over WebSocket (our protocol, or OpenAI Realtime). */
-  readonly #sockets = new Map<string, SessionSocket | RealtimeSocket>();
+  readonly #sockets = new Map<string, SessionSocket>();
   /** Who opened each session (API key name). */
   readonly #owner = new Map<string, string>();
   /** Peers of ended sessions still sending their last events (awaited by `close`). */
@@ -294,11 +294,12 @@ export class SessionRoutes {
       throw new SignallingError(400, `Cannot start a Realtime session: ${(err as Error).message}`);
     }
     this.#clientOf.set(live.id, client);
-    const socket = new RealtimeSocket(live, upgraded.socket, {
-      mode,
-      models: this.#opts.models,
-      idleTimeoutMs: this.#opts.socket?.idleTimeoutMs,
-    });
+    const socket = new SessionSocket(
+      live,
+      upgraded.socket,
+      this.#opts.socket,
+      realtimeChannel(live, { mode, models: this.#opts.models }),
+    );
     if (live.closed) void socket.close();
     else {
       this.#sockets.set(live.id, socket);
@@ -326,22 +327,7 @@ export class SessionRoutes {
         { mode, ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}) },
         offer.inputs,
       );
-      const events: EventChannel = {
-        open: (send) => {
-          const rt = new RealtimeTranscription(live, {
-            send: (e) => send(JSON.stringify(e)),
-            mode,
-            models: this.#opts.models,
-          });
-          rt.start();
-          let queue = Promise.resolve();
-          const take = (text: string) => queue = queue.then(() => rt.receive(text));
-          if (offer.session !== undefined) {
-            take(JSON.stringify({ type: "session.update", session: offer.session }));
-          }
-          return { message: take, close: () => rt.close() };
-        },
-      };
+      const events = realtimeChannel(live, { mode, models: this.#opts.models }, offer.session);
       const r = await this.#answer(live, offer.sdp, who, client, { "oai-events": events });
       handed = true;
       const location = `${
