@@ -23,6 +23,8 @@
  * @module
  */
 
+import { pcm16Bytes } from "./audio.ts";
+
 /** The frame format version. */
 export const FRAME_VERSION = 1;
 /** Header length, bytes. */
@@ -137,11 +139,8 @@ export function pcm16Frame(seq: number, samples: Float32Array): Uint8Array {
       `Cannot make PCM16 frame: ${samples.length} samples, 1 to ${MAX_PCM_SAMPLES}`,
     );
   }
-  const [out, view] = header("pcm16", seq, samples.length * 2);
-  for (let i = 0; i < samples.length; i++) {
-    const x = Math.max(-1, Math.min(1, samples[i]));
-    view.setInt16(FRAME_HEADER_BYTES + 2 * i, Math.round(x * 32767), true);
-  }
+  const [out] = header("pcm16", seq, samples.length * 2);
+  out.set(pcm16Bytes(samples), FRAME_HEADER_BYTES);
   return out;
 }
 

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { resample } from "../../ffi/soxr/mod.ts";
 import { REPO_ROOT } from "../../ffi/whisper/build.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
+import { pcm16Bytes } from "../../protocol/audio.ts";
 
 /** The tools venv's Python (where the official openai package is installed). */
 export const REALTIME_PYTHON = join(
@@ -102,10 +103,7 @@ export async function runRealtimeClient(
   const dir = await Deno.makeTempDir({ prefix: "hum-realtime-" });
   try {
     const x = await resample(samples, { inputRate: 16_000, outputRate: 24_000 });
-    const pcm = new Uint8Array(x.length * 2);
-    const v = new DataView(pcm.buffer);
-    x.forEach((s, i) => v.setInt16(i * 2, Math.round(Math.max(-1, Math.min(1, s)) * 32_767), true));
-    await Deno.writeFile(`${dir}/audio.pcm`, pcm);
+    await Deno.writeFile(`${dir}/audio.pcm`, pcm16Bytes(x));
     const r = await new Deno.Command(REALTIME_PYTHON, {
       args: [
         join(REPO_ROOT, "server", "transport", "realtime", "openai_sdk_client.py"),

@@ -16,6 +16,7 @@ import OpenAI from "openai";
 import { OpenAIRealtimeWebSocket } from "openai/realtime/websocket";
 import { decodeAudioFile } from "../../../decode/audio_file.ts";
 import { resample } from "../../../ffi/soxr/mod.ts";
+import { pcm16Bytes } from "../../../protocol/audio.ts";
 
 const [baseURL, apiKey, file, ...flags] = Deno.args;
 const realtime = flags.includes("--realtime");
@@ -71,9 +72,7 @@ const samples = await resample((await decodeAudioFile(file)).samples, {
 const padded = new Float32Array(samples.length + 24_000);
 padded.set(samples);
 const toBase64 = (x: Float32Array) => {
-  const b = new Uint8Array(x.length * 2);
-  const v = new DataView(b.buffer);
-  x.forEach((s, i) => v.setInt16(i * 2, Math.round(Math.max(-1, Math.min(1, s)) * 32_767), true));
+  const b = pcm16Bytes(x);
   let bin = "";
   for (let i = 0; i < b.length; i += 0x8000) {
     bin += String.fromCharCode(...b.subarray(i, i + 0x8000));

@@ -11,6 +11,7 @@
 import { TEST_SERVER_MODELS, withTestServer } from "../http/testing.ts";
 import { decodeAudioFile } from "../../../decode/audio_file.ts";
 import { resample } from "../../../ffi/soxr/mod.ts";
+import { pcm16Bytes } from "../../../protocol/audio.ts";
 import { normalizeEnglish } from "../../../bench/metrics/normalize_en.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
@@ -59,15 +60,7 @@ async function jfkPcm24(): Promise<Uint8Array[]> {
     outputRate: 24_000,
   });
   const chunks: Uint8Array[] = [];
-  for (let i = 0; i < x.length; i += 2_400) {
-    const part = x.subarray(i, i + 2_400);
-    const b = new Uint8Array(part.length * 2);
-    const v = new DataView(b.buffer);
-    part.forEach((s, k) =>
-      v.setInt16(k * 2, Math.round(Math.max(-1, Math.min(1, s)) * 32_767), true)
-    );
-    chunks.push(b);
-  }
+  for (let i = 0; i < x.length; i += 2_400) chunks.push(pcm16Bytes(x.subarray(i, i + 2_400)));
   return chunks;
 }
 
