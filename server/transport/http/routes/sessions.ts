@@ -224,32 +224,13 @@ export class SessionRoutes {
    * Refusals (a bad config, no room, a key at its limit) are answered before the upgrade.
    */
   async openSocket(req: Request, who: Principal, client = "unknown"): Promise<Response> {
-    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
-      throw new HttpError(
-        426,
-        "Cannot start a session: /v1/sessions/ws is a WebSocket; send Upgrade: websocket",
-        { headers: { upgrade: "websocket" } },
-      );
-    }
+    requireUpgrade(req, "/v1/sessions/ws");
     this.#checkKeyLimit(who);
-    const config = readSocketConfig(new URL(req.url).searchParams);
-    const live = await this.#open(config, ["audio", "mel"]);
-    let upgraded: { socket: WebSocket; response: Response };
-    try {
-      upgraded = Deno.upgradeWebSocket(req);
-    } catch (err) {
-      await live.close("error");
-      throw new SignallingError(400, `Cannot start a session: ${(err as Error).message}`);
-    }
-    this.#clientOf.set(live.id, client);
-    const socket = new SessionSocket(live, upgraded.socket, this.#opts.socket);
-    if (live.closed) void socket.close();
-    else {
-      this.#sockets.set(live.id, socket);
-      this.#owner.set(live.id, who.name);
-    }
-    upgraded.response.headers.set("x-session-id", live.id);
-    return upgraded.response;
+    const live = await this.#open(readSocketConfig(new URL(req.url).searchParams), [
+      "audio",
+      "mel",
+    ]);
+    return await this.#upgrade(req, live, who, client);
   }
 
   /**
@@ -259,13 +240,7 @@ export class SessionRoutes {
    * before the upgrade.
    */
   async openRealtime(req: Request, who: Principal, client = "unknown"): Promise<Response> {
-    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
-      throw new HttpError(
-        426,
-        "Cannot start a Realtime session: /v1/realtime is a WebSocket; send Upgrade: websocket",
-        { headers: { upgrade: "websocket" } },
-      );
-    }
+    requireUpgrade(req, "/v1/realtime");
     const q = new URL(req.url).searchParams;
     if (q.get("intent") !== "transcription") {
       throw new SignallingError(
@@ -274,32 +249,44 @@ export class SessionRoutes {
           "connect to /v1/realtime?intent=transcription",
       );
     }
-    const { mode, model } = realtimeQuery(q);
+    const { mode, config } = realtimeQuery(q);
     this.#checkKeyLimit(who);
-    const live = await this.#open(
-      { mode, ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}) },
-      ["audio"],
-    );
+    const live = await this.#open(config, ["audio"]);
+    // OpenAI's clients offer the `realtime` subprotocol (and one carrying the key).
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) =>
       p.trim()
     );
+    return await this.#upgrade(
+      req,
+      live,
+      who,
+      client,
+      realtimeChannel(live, { mode, models: this.#opts.models }),
+      offered.includes("realtime") ? "realtime" : undefined,
+    );
+  }
+
+  /**
+   * Upgrades `req` to the WebSocket of `live` (our protocol, or `channel`'s); the response
+   * carries `X-Session-Id`. A failed upgrade closes the session.
+   */
+  async #upgrade(
+    req: Request,
+    live: LiveSession,
+    who: Principal,
+    client: string,
+    channel?: EventChannel,
+    protocol?: string,
+  ): Promise<Response> {
     let upgraded: { socket: WebSocket; response: Response };
     try {
-      upgraded = Deno.upgradeWebSocket(
-        req,
-        offered.includes("realtime") ? { protocol: "realtime" } : {},
-      );
+      upgraded = Deno.upgradeWebSocket(req, protocol ? { protocol } : {});
     } catch (err) {
       await live.close("error");
-      throw new SignallingError(400, `Cannot start a Realtime session: ${(err as Error).message}`);
+      throw new SignallingError(400, `Cannot start a session: ${(err as Error).message}`);
     }
     this.#clientOf.set(live.id, client);
-    const socket = new SessionSocket(
-      live,
-      upgraded.socket,
-      this.#opts.socket,
-      realtimeChannel(live, { mode, models: this.#opts.models }),
-    );
+    const socket = new SessionSocket(live, upgraded.socket, this.#opts.socket, channel);
     if (live.closed) void socket.close();
     else {
       this.#sockets.set(live.id, socket);
@@ -321,12 +308,8 @@ export class SessionRoutes {
     let handed = false;
     try {
       const offer = await readRealtimeCall(req);
-      const q = new URL(req.url).searchParams;
-      const { mode, model } = realtimeQuery(q);
-      const live = await this.#open(
-        { mode, ...(model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {}) },
-        offer.inputs,
-      );
+      const { mode, config } = realtimeQuery(new URL(req.url).searchParams);
+      const live = await this.#open(config, offer.inputs);
       const events = realtimeChannel(live, { mode, models: this.#opts.models }, offer.session);
       const r = await this.#answer(live, offer.sdp, who, client, { "oai-events": events });
       handed = true;
@@ -427,7 +410,7 @@ export class SessionRoutes {
 }
 
 /** hum-helix's additions to a Realtime URL's query: the `mode` and a served `model`. */
-function realtimeQuery(q: URLSearchParams): { mode: ModeName; model: string | null } {
+function realtimeQuery(q: URLSearchParams): { mode: ModeName; config: SessionConfig } {
   const mode = q.get("mode") ?? "balanced";
   if (!(MODE_NAMES as readonly string[]).includes(mode)) {
     throw new SignallingError(
@@ -437,5 +420,19 @@ function realtimeQuery(q: URLSearchParams): { mode: ModeName; model: string | nu
       }`,
     );
   }
-  return { mode: mode as ModeName, model: q.get("model") };
+  const model = q.get("model");
+  // OpenAI's model names stand for the server's default.
+  const ours = model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {};
+  return { mode: mode as ModeName, config: { mode: mode as ModeName, ...ours } };
+}
+
+/** A `426` unless `req` asks to upgrade to a WebSocket. */
+function requireUpgrade(req: Request, path: string): void {
+  if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+    throw new HttpError(
+      426,
+      `Cannot start a session: ${path} is a WebSocket; send Upgrade: websocket`,
+      { headers: { upgrade: "websocket" } },
+    );
+  }
 }
