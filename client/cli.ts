@@ -322,22 +322,7 @@ export async function runClient(
       throw new Error("the connection closed before the session ended");
     }
   };
-  // Every step (connecting, sending, waiting for `ended`) counts against one deadline.
-  let deadline: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<void>((resolve) => {
-    deadline = setTimeout(() => {
-      result.error ??= `timed out after ${opts.timeout} s`;
-      resolve();
-    }, opts.timeout * 1000);
-  });
-  try {
-    await Promise.race([flow(), timedOut]);
-  } catch (err) {
-    result.error ??= (err as Error).message;
-  } finally {
-    clearTimeout(deadline);
-    await pc.close();
-  }
+  await underDeadline(opts.timeout, result, flow, () => pc.close());
   return result;
 }
 
@@ -436,12 +421,28 @@ async function runSocketClient(
       throw new Error("the WebSocket closed before the session ended");
     }
   };
+  await underDeadline(opts.timeout, result, flow, () => {
+    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+  });
+  return result;
+}
+
+/**
+ * Runs `flow` with every step (connecting, sending, waiting for `ended`) against one deadline of
+ * `timeoutS`; a failure or the deadline becomes `result.error`; `cleanup` runs either way.
+ */
+async function underDeadline(
+  timeoutS: number,
+  result: ClientResult,
+  flow: () => Promise<void>,
+  cleanup: () => unknown,
+): Promise<void> {
   let deadline: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<void>((resolve) => {
     deadline = setTimeout(() => {
-      result.error ??= `timed out after ${opts.timeout} s`;
+      result.error ??= `timed out after ${timeoutS} s`;
       resolve();
-    }, opts.timeout * 1000);
+    }, timeoutS * 1000);
   });
   try {
     await Promise.race([flow(), timedOut]);
@@ -449,9 +450,8 @@ async function runSocketClient(
     result.error ??= (err as Error).message;
   } finally {
     clearTimeout(deadline);
-    if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close();
+    await cleanup();
   }
-  return result;
 }
 
 /** How audio is sent. */
