@@ -13,6 +13,7 @@ import { decodeAudioFile } from "../../../decode/audio_file.ts";
 import { resample } from "../../../ffi/soxr/mod.ts";
 import { pcm16Bytes } from "../../../protocol/audio.ts";
 import { normalizeEnglish } from "../../../bench/metrics/normalize_en.ts";
+import { REALTIME_PYTHON } from "../../../bench/suts/realtime_client.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
 
@@ -359,19 +360,17 @@ Deno.test({
   },
 });
 
-/** The tools venv's Python, where `deploy/k8s/tools.sh` installs the official openai package. */
-const PYTHON = `${
-  Deno.env.get("HUM_CACHE_DIR") ?? new URL("../../../.cache", import.meta.url).pathname
-}/tools/venv/bin/python`;
 const havePythonSdk = (() => {
   try {
-    return new Deno.Command(PYTHON, { args: ["-c", "import openai.resources.realtime"] })
+    return new Deno.Command(REALTIME_PYTHON, { args: ["-c", "import openai.resources.realtime"] })
       .outputSync().success;
   } catch {
     return false;
   }
 })();
-if (!havePythonSdk) console.error(`realtime: no openai package in ${PYTHON}: its test is skipped`);
+if (!havePythonSdk) {
+  console.error(`realtime: no openai package in ${REALTIME_PYTHON}: its test is skipped`);
+}
 
 Deno.test({
   name: "the official Python openai package's client.realtime.connect() transcribes jfk through " +
@@ -389,7 +388,7 @@ Deno.test({
       await Deno.writeFile(`${dir}/jfk.pcm`, all);
       await withTestServer(async ({ url }) => {
         for (const manual of [false, true]) {
-          const r = await new Deno.Command(PYTHON, {
+          const r = await new Deno.Command(REALTIME_PYTHON, {
             args: [
               new URL("./openai_sdk_client.py", import.meta.url).pathname,
               `${url}/v1`,

@@ -22,7 +22,10 @@ type Message = Record<string, unknown>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A socket to `url`'s session route with `query`; resolves once open, with what it receives. */
+/**
+ * A socket to `url`'s session route with `query`; resolves once the session said `ready`, with
+ * what it receives.
+ */
 async function openSocket(url: string, query = "mode=latency", headers?: HeadersInit) {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/v1/sessions/ws?${query}`, {
     headers,
@@ -45,6 +48,7 @@ async function openSocket(url: string, query = "mode=latency", headers?: Headers
     for (const t0 = performance.now(); !pred() && performance.now() - t0 < ms;) await sleep(20);
     return pred();
   };
+  assert(await waitFor(() => got.some((m) => m.type === "ready")), "ready");
   return { ws, got, closed, waitFor, closeCode: () => closeCode };
 }
 
@@ -74,7 +78,6 @@ Deno.test({
   fn: () =>
     withTestServer(async ({ url, app }) => {
       const c = await openSocket(url, "mode=latency");
-      assert(await c.waitFor(() => c.got.some((m) => m.type === "ready")), "ready");
       const ready = c.got.find((m) => m.type === "ready")!;
       assertEquals(ready.mode, "latency");
       const status = await (await fetch(`${url}/v1/sessions/${ready.sessionId}`)).json();
@@ -139,7 +142,6 @@ Deno.test({
       }
       assertEquals(app.registry.size, 0);
       const c = await openSocket(url, "mode=balanced");
-      assert(await c.waitFor(() => c.got.some((m) => m.type === "ready")), "ready");
       const frames = await jfkFrames();
       for (const f of frames.slice(0, 30)) c.ws.send(f);
       c.ws.close();
@@ -170,7 +172,6 @@ Deno.test({
       const c = await openSocket(url, "mode=latency", {
         authorization: "Bearer secret-key-0123456789",
       });
-      assert(await c.waitFor(() => c.got.some((m) => m.type === "ready")), "ready");
       c.ws.send(JSON.stringify({ v: 1, type: "end" }));
       await c.closed;
       assert(await c.waitFor(() => app.registry.size === 0, 5_000));
@@ -223,7 +224,6 @@ Deno.test({
   fn: () =>
     withTestServer(async ({ url, app }) => {
       const c = await openSocket(url, "mode=latency");
-      assert(await c.waitFor(() => c.got.some((m) => m.type === "ready")), "ready");
       const full = await fetch(`${url}/v1/sessions/ws?mode=latency`, {
         headers: { upgrade: "websocket", connection: "upgrade" },
       });
