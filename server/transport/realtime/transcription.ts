@@ -99,7 +99,7 @@ export class RealtimeTranscription {
   /** Segments whose deltas have begun (the next delta starts with a space). */
   readonly #begun = new Set<string>();
   /** With `turn_detection: null`: the item collecting what is said until the next commit. */
-  #manual: { id: string; texts: string[]; words: unknown[]; seconds: number } | null = null;
+  #manual: { id: string; texts: string[]; words: WordLike[]; seconds: number } | null = null;
   /** Commits waiting for the engine's flush to come back (manual turns). */
   #commits = 0;
   /** Audio appended since the last commit or clear, ms. */
@@ -356,7 +356,7 @@ export class RealtimeTranscription {
         if (manual) {
           const c = this.#manual ??= this.#newManual();
           if (m.text) c.texts.push(m.text as string);
-          c.words.push(...(m.words as unknown[]));
+          c.words.push(...(m.words as WordLike[]));
           c.seconds += seconds;
           return;
         }
@@ -378,7 +378,7 @@ export class RealtimeTranscription {
             this.#completeItem(
               c.id,
               c.texts.join(" "),
-              c.words as WordLike[],
+              c.words,
               c.seconds,
               {},
             );
@@ -459,7 +459,7 @@ export class RealtimeTranscription {
   }
 
   #newManual() {
-    return { id: this.#newItem(), texts: [] as string[], words: [] as unknown[], seconds: 0 };
+    return { id: this.#newItem(), texts: [] as string[], words: [] as WordLike[], seconds: 0 };
   }
 
   #session(): Record<string, unknown> {
