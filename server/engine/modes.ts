@@ -36,6 +36,15 @@ export const StreamConfigSchema = z.object({
   /** Silence that ends an utterance (finalize), ms. */
   endSilenceMs: z.number().int().min(100).max(5_000),
   /**
+   * A segment shorter than this at the pause (from its start, pre-roll included) does not close
+   * at an `endSilenceMs` pause but only at one of `shortEndSilenceMs`, so that a short phrase's
+   * closing decode hears what follows it when speech goes on; 0: every segment closes at
+   * `endSilenceMs`, ms.
+   */
+  minSegmentMs: z.number().int().min(0).max(30_000),
+  /** See `minSegmentMs`: the silence that ends a short segment, ms. */
+  shortEndSilenceMs: z.number().int().min(100).max(5_000),
+  /**
    * Longest segment, ms (≤ 30 s, Whisper's window): the decoded buffer is the open segment, so
    * this also bounds a decode's cost. Past 60 % of it the segment closes at the first short pause
    * the VAD sees; at the limit it closes where the audio is.
@@ -155,41 +164,40 @@ const COMMON = {
   collapseMinMs: 2_500,
   collapseWordsPerS: 0.5,
   minDecodeMs: 300,
+  minSegmentMs: 0,
+  shortEndSilenceMs: 1_200,
+} as const;
+
+/**
+ * Early commits by a time margin from greedy hypotheses of the open segment every half second;
+ * the closing decode (full window, beam 5, the last 10 s before the segment) corrects them in the
+ * final. Decisions 008 and 010.
+ */
+const HALF_SECOND_REVISING = {
+  ...COMMON,
+  commitPolicy: "alignatt",
+  commitMarginMs: 500,
+  minChunkMs: 500,
+  endSilenceMs: 400,
+  minSegmentMs: 5_000,
+  maxSegmentMs: 12_000,
+  beamSize: 1,
+  finalBeamSize: 5,
+  finalFullWindow: true,
+  finalRevises: true,
+  finalContextMs: 10_000,
+  retryRollingLoops: false,
 } as const;
 
 /** The presets. */
 export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
-  latency: {
-    ...COMMON,
-    mode: "latency",
-    commitPolicy: "alignatt",
-    commitMarginMs: 500,
-    minChunkMs: 500,
-    endSilenceMs: 400,
-    maxSegmentMs: 12_000,
-    beamSize: 1,
-    finalBeamSize: 1,
-  },
-  // Early commits from short greedy hypotheses that hear the last 5 s before the segment too; the
-  // closing decode (full window, beam 5, the last 10 s before the segment) corrects them in the
-  // final. Decision 008.
-  balanced: {
-    ...COMMON,
-    mode: "balanced",
-    commitPolicy: "la2",
-    minChunkMs: 1_000,
-    endSilenceMs: 600,
-    maxSegmentMs: 20_000,
-    beamSize: 1,
-    finalBeamSize: 5,
-    finalFullWindow: true,
-    finalRevises: true,
-    contextMs: 5_000,
-    finalContextMs: 10_000,
-    retryRollingLoops: false,
-  },
-  // As balanced (early LA-2 commits that the closing decode corrects), with longer segments and a
-  // longer pause to end one: more for the closing decode to hear. Decision 008.
+  // On a 2-core CPU nothing measured faster than balanced's settings (smaller or earlier decodes
+  // only queue behind each other: decision 010), so `latency` shares them for now.
+  latency: { ...HALF_SECOND_REVISING, mode: "latency" },
+  balanced: { ...HALF_SECOND_REVISING, mode: "balanced" },
+  // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with
+  // longer segments and a longer pause to end one: more for the closing decode to hear.
+  // Decision 008 (the rolling context of 5 s neither helped nor hurt here: decision 010).
   accuracy: {
     ...COMMON,
     mode: "accuracy",

@@ -43,6 +43,8 @@ const inRange = fc.record({
   collapseMinMs: fc.integer({ min: 0, max: 30_000 }),
   collapseWordsPerS: fc.double({ min: 0, max: 10, noNaN: true }),
   minDecodeMs: fc.integer({ min: 100, max: 5_000 }),
+  minSegmentMs: fc.integer({ min: 0, max: 30_000 }),
+  shortEndSilenceMs: fc.integer({ min: 100, max: 5_000 }),
 }, { requiredKeys: [] });
 
 const anyValue = fc.oneof(

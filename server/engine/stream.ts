@@ -124,6 +124,11 @@ interface Segment {
   partial: string;
   /** The closing decode replaced the committed words (`finalRevises`). */
   revised?: boolean;
+  /**
+   * Where the speech of a segment shorter than `minSegmentMs` ended, while the segment waits for
+   * the longer pause (`shortEndSilenceMs`) or for more speech.
+   */
+  heldFromMs?: number;
 }
 
 /** A streaming transcription session; see the module doc. */
@@ -482,10 +487,19 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         if (c.state === "speech") {
           this.#emit({ type: "vad", state: "speech", audioMs: c.audioMs });
           if (!this.#segment) this.#open(c.audioMs);
+          // Speech went on before a held short segment's longer pause was over: it goes on too.
+          else this.#segment.heldFromMs = undefined;
         } else {
           this.#emit({ type: "vad", state: "silence", audioMs: c.audioMs });
-          if (this.#segment) await this.#finalize(c.audioMs);
+          if (!this.#segment) continue;
+          if (c.audioMs - this.#segment.startMs < this.config.minSegmentMs) {
+            this.#segment.heldFromMs = c.audioMs;
+          } else await this.#finalize(c.audioMs);
         }
+      }
+      const held = this.#segment?.heldFromMs;
+      if (held !== undefined && this.#audio.endMs - held >= this.config.shortEndSilenceMs) {
+        await this.#finalize(held);
       }
       await this.#cutLongSegment();
       if (!this.#segment && this.#vad.speaking && this.#vad.pauseSinceMs < 0) {

@@ -274,9 +274,11 @@ Deno.test({
       },
     });
     await withFakeEngine(transcribers, async (e, samples) => {
+      // Segments at every short pause (jfk's phrases are shorter than minSegmentMs).
       const events = await simulate(e, samples, "balanced", {
         finalContextMs: 20_000,
         commitPolicy: "pause",
+        minSegmentMs: 0,
       });
       const text = checkStream(events);
       assertEquals(text, JFK_WORDS.map((w) => w.word).join(" "), "no word said twice or lost");
@@ -293,7 +295,11 @@ Deno.test({
       }
       // Without context each closing decode hears its own segment, with the finals as prompt.
       finalsHeard.length = 0;
-      await simulate(e, samples, "balanced", { commitPolicy: "pause", finalContextMs: 0 });
+      await simulate(e, samples, "balanced", {
+        commitPolicy: "pause",
+        finalContextMs: 0,
+        minSegmentMs: 0,
+      });
       assert(finalsHeard[1].startMs > finalsHeard[0].startMs);
       assertEquals(finalsHeard[1].history, ["And so my fellow Americans"]);
     });
@@ -315,7 +321,10 @@ Deno.test({
       },
     });
     await withFakeEngine(transcribers, async (e, samples) => {
-      const events = await simulate(e, samples, "balanced", { contextMs: 20_000 });
+      const events = await simulate(e, samples, "balanced", {
+        contextMs: 20_000,
+        minSegmentMs: 0,
+      });
       const text = checkStream(events);
       assertEquals(text, JFK_WORDS.map((w) => w.word).join(" "), "no word said twice or lost");
       const finals = events.filter((ev) => ev.type === "final");
@@ -451,5 +460,45 @@ Deno.test({
     } finally {
       await e.close();
     }
+  },
+});
+
+Deno.test({
+  name: "minSegmentMs: a short phrase waits for the longer pause or for more speech; a segment " +
+    "long enough closes at the short pause",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      // jfk, then 3 s of silence: its last phrase must close in that silence, not at the end.
+      const samples = new Float32Array(jfk.length + 3 * 16_000);
+      samples.set(jfk);
+      const endMs = (samples.length / 16_000) * 1_000;
+      const closing = async (minSegmentMs: number) => {
+        const made = transcribers.made.length;
+        const events = await simulate(e, samples, "balanced", { minSegmentMs, finalContextMs: 0 });
+        checkStream(events);
+        const finals = events.filter((ev) => ev.type === "final");
+        const windows = transcribers.made[made].requests.filter((r) => r.kind === "final")
+          .map((r) => r.window);
+        return { finals, windows };
+      };
+      const plain = await closing(0);
+      const held = await closing(5_000);
+      // jfk pauses for 0.4–0.8 s between its phrases: four segments at the short pause alone.
+      assertEquals(plain.finals.length, 4, plain.finals.map((f) => f.audioMs).join(" "));
+      assertEquals(held.finals.length, 2, held.finals.map((f) => f.audioMs).join(" "));
+      const [first, last] = held.windows;
+      assert(first.durationMs >= 5_000, `the first closing decode heard ${first.durationMs} ms`);
+      // The last phrase (under 5 s) closed at the longer pause, well before the input ended.
+      assert(last.durationMs < 5_000, `${last.durationMs}`);
+      const closedAt = held.finals[1].emittedMs;
+      assert(closedAt < endMs - 1_000, `closed at ${closedAt} of ${endMs} ms`);
+      assertEquals(
+        held.finals.map((f) => f.type === "final" ? f.text : "").join(" "),
+        plain.finals.map((f) => f.type === "final" ? f.text : "").join(" "),
+        "the same words",
+      );
+    });
   },
 });
