@@ -51,7 +51,7 @@ import type { StreamConfig } from "./modes.ts";
 import type { DegradeLevel } from "./scheduler.ts";
 import { type Hypothesis, NOT_RUN, type Transcriber } from "./transcriber.ts";
 import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
-import { monotonicWords, wordKey } from "./words.ts";
+import { longestDeletedRun, monotonicWords, wordKey } from "./words.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
 
 /** Omit-distributing helper: an event without the fields named. */
@@ -109,6 +109,12 @@ interface DecodeContext {
  * tunable: the VAD decides per window).
  */
 const INGEST_GRID_MS = VAD_WINDOW_MS;
+
+/**
+ * A revising closing decode that leaves out this many committed words in a row is not taken as a
+ * revision (it skipped speech; see `#revision`).
+ */
+const MAX_DROPPED_COMMITS = 4;
 
 interface Segment {
   id: number;
@@ -168,6 +174,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #loopsDropped = 0;
   /** Segments whose closing decode was rejected and whose partial was committed instead. */
   #partialsKept = 0;
+  #revisionsRefused = 0;
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;
   #lastDecodeMs = 0;
@@ -434,7 +441,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
               `hypotheses decoded again without the prompt, ${this.#partialsKept} rejected ` +
               `closing decodes whose partial was committed instead` +
               (this.config.finalRevises
-                ? `, ${this.#revisions} finals revised their commits`
+                ? `, ${this.#revisions} finals revised their commits, ` +
+                  `${this.#revisionsRefused} closing decodes that left out committed words not ` +
+                  `taken as revisions`
                 : "") +
               (this.#transcriber.scheduled ? `, ${n.dropped} not run by the scheduler` : ""),
           );
@@ -665,6 +674,17 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       (w) => wordKey(w.word),
     );
     if (!heard.length) return null;
+    // A closing decode that leaves out a run of committed words skipped speech (Whisper drops
+    // what its prompt already says: jfk said a third time lost "and so my fellow Americans"):
+    // the commits stand and it only adds what follows them.
+    const dropped = longestDeletedRun(
+      seg.words.map((w) => wordKey(w.word)),
+      heard.map((w) => wordKey(w.word)),
+    );
+    if (dropped >= MAX_DROPPED_COMMITS) {
+      this.#revisionsRefused++;
+      return null;
+    }
     const plain = [...seg.words, ...seg.agreement.fresh(hypothesis)];
     if (
       plain.length === heard.length &&

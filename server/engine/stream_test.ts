@@ -502,3 +502,35 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "a closing decode that leaves out committed words is not taken as a revision: the commits " +
+    "stand",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Rolling decodes hear jfk's words; closing decodes skip "And so my fellow Americans" (as
+    // Whisper does when its prompt already says them) and mishear "country" as "county".
+    const transcribers = fakeTranscribers({
+      script: (req) => ({
+        words: req.kind === "final"
+          ? jfkWordsIn(req).filter((w) => w.startMs > 2_500)
+            .map((w) => w.word === "country" ? { ...w, word: "county" } : w)
+          : jfkWordsIn(req),
+      }),
+    });
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const events = await simulate(e, samples, "balanced", { finalContextMs: 0 });
+      const text = checkStream(events);
+      assert(text.startsWith("And so my fellow Americans ask not"), text);
+      const first = events.find((ev) => ev.type === "final");
+      assert(first?.type === "final" && !first.revised, JSON.stringify(first));
+      const end = events.at(-1)!;
+      assert(
+        end.type === "stats" &&
+          end.note?.includes("1 closing decodes that left out committed words not taken"),
+        JSON.stringify(end),
+      );
+    });
+  },
+});

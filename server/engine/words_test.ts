@@ -1,4 +1,10 @@
-import { monotonicWords, spreadWords, timeTokensByHints, wordKey } from "./words.ts";
+import {
+  longestDeletedRun,
+  monotonicWords,
+  spreadWords,
+  timeTokensByHints,
+  wordKey,
+} from "./words.ts";
 import type { DecodedToken } from "../../ffi/whisper/mod.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
@@ -46,4 +52,18 @@ Deno.test("timeTokensByHints: confident guesses mark token starts, the rest shar
     [1680, 2000],
   ]);
   assertEquals(timeTokensByHints([tok("<|endoftext|>", -1, true)], 0, 10), []);
+});
+
+Deno.test("longestDeletedRun counts the words an alignment drops, not the ones it changes", () => {
+  const said = "and so my fellow americans ask not what your country can do".split(" ");
+  assertEquals(longestDeletedRun(said, said), 0);
+  assertEquals(longestDeletedRun(said, said.slice(5)), 5);
+  assertEquals(longestDeletedRun(said, [...said.slice(0, 3), ...said.slice(6)]), 3);
+  // Substitutions and insertions are not deletions.
+  assertEquals(longestDeletedRun(said, said.map((w) => w === "my" ? "am i" : w)), 0);
+  assertEquals(longestDeletedRun(said, ["well", ...said, "then"]), 0);
+  // Two separate gaps: the longer counts.
+  assertEquals(longestDeletedRun(said, [said[0], ...said.slice(3, 9), said[11]]), 2);
+  assertEquals(longestDeletedRun(said, []), said.length);
+  assertEquals(longestDeletedRun([], said), 0);
 });
