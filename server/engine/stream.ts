@@ -174,6 +174,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #loopsDropped = 0;
   /** Segments whose closing decode was rejected and whose partial was committed instead. */
   #partialsKept = 0;
+  /** Closing decodes that left out committed words and so revised nothing. */
   #revisionsRefused = 0;
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;

@@ -9,6 +9,7 @@ import type { DecodedToken } from "../../ffi/whisper/mod.ts";
 
 /** A word with its time span, ms from the start of the recording. */
 import type { TimedWord } from "../../protocol/transcript.ts";
+import { alignTokens } from "../../util/alignment.ts";
 
 /** The tokens of one word, and the DTW time of the token just before it. */
 interface TokenGroup {
@@ -150,40 +151,14 @@ export function timeTokensByHints(
 
 /**
  * The longest run of consecutive words of `from` that an alignment of least edits to `to` deletes
- * (words of `from` with no counterpart in `to`, substitutions not counted), compared as given.
+ * (words of `from` with no counterpart in `to`; substitutions not counted), compared as given.
  */
 export function longestDeletedRun(from: readonly string[], to: readonly string[]): number {
-  const n = from.length;
-  const m = to.length;
-  // cost[i][j]: edits turning from[i..] into to[j..].
-  const cost = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n; i >= 0; i--) {
-    for (let j = m; j >= 0; j--) {
-      if (i === n) cost[i][j] = m - j;
-      else if (j === m) cost[i][j] = n - i;
-      else {
-        cost[i][j] = Math.min(
-          cost[i + 1][j + 1] + (from[i] === to[j] ? 0 : 1),
-          cost[i + 1][j] + 1,
-          cost[i][j + 1] + 1,
-        );
-      }
-    }
-  }
   let longest = 0;
   let run = 0;
-  for (let i = 0, j = 0; i < n;) {
-    const keep = j < m ? cost[i + 1][j + 1] + (from[i] === to[j] ? 0 : 1) : Infinity;
-    if (j < m && cost[i][j] === keep) {
-      run = 0;
-      i++;
-      j++;
-    } else if (cost[i][j] === cost[i + 1][j] + 1) {
-      longest = Math.max(longest, ++run);
-      i++;
-    } else {
-      j++;
-    }
+  for (const step of alignTokens(from, to)) {
+    if (step.op === "deletion") longest = Math.max(longest, ++run);
+    else if (step.op !== "insertion") run = 0;
   }
   return longest;
 }
