@@ -31,8 +31,16 @@ export const StreamConfigSchema = z.object({
   commitMarginMs: z.number().int().min(0).max(5_000),
   /** Audio kept before the detected speech onset, ms. */
   preRollMs: z.number().int().min(0).max(1_000),
-  /** Committed text (characters, most recent) fed to the decoder as its prompt; 0 = none. */
+  /**
+   * Committed text (characters, most recent) fed to a segment's closing decode as its prompt;
+   * 0 = none.
+   */
   promptChars: z.number().int().min(0).max(1_000),
+  /**
+   * As `promptChars`, for rolling decodes (partials and commits). A prompt costs decoder time in
+   * every decode; it is worth most where the words become final.
+   */
+  rollingPromptChars: z.number().int().min(0).max(1_000),
   /** Silence that ends an utterance (finalize), ms. */
   endSilenceMs: z.number().int().min(100).max(5_000),
   /**
@@ -85,6 +93,12 @@ export const StreamConfigSchema = z.object({
    * for modes whose closing decode revises the commits anyway (decision 009).
    */
   retryRollingLoops: z.boolean(),
+  /**
+   * When a segment closes, the last rolling hypothesis's words not yet committed are committed
+   * before its closing decode runs (that decode may still revise them, with `finalRevises`);
+   * false: they wait for the closing decode.
+   */
+  commitPendingAtClose: z.boolean(),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -140,6 +154,7 @@ export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
   retryRollingLoops: true,
+  commitPendingAtClose: false,
   finalFullWindow: false,
   finalRevises: false,
   finalContextMs: 0,
@@ -147,6 +162,7 @@ const COMMON = {
   commitMarginMs: 600,
   preRollMs: 200,
   promptChars: 200,
+  rollingPromptChars: 200,
   scaleAudioCtx: true,
   audioCtxMarginFrames: 128,
   model: "",

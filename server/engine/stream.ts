@@ -49,7 +49,7 @@ import { RealClock, type SessionClock } from "./clock.ts";
 import { dropLoops } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
 import type { DegradeLevel } from "./scheduler.ts";
-import { type Hypothesis, NOT_RUN, type Transcriber } from "./transcriber.ts";
+import { type Hypothesis, NOT_RUN, promptOf, type Transcriber } from "./transcriber.ts";
 import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
 import { longestDeletedRun, monotonicWords, wordKey } from "./words.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
@@ -111,10 +111,19 @@ interface DecodeContext {
 const INGEST_GRID_MS = VAD_WINDOW_MS;
 
 /**
- * A revising closing decode that leaves out this many committed words in a row is not taken as a
- * revision (it skipped speech; see `#revision`).
+ * A revising closing decode that leaves out this many committed words in a row is decoded again
+ * without its prompt, which decides; one that had no prompt is not taken as a revision (it
+ * skipped speech; see `#finalize`, `#revision`).
  */
 const MAX_DROPPED_COMMITS = 4;
+
+/** A hypothesis's spoken words (no empty keys), loops cut to their first copy. */
+function heardWords(hypothesis: readonly TimedWord[]): TimedWord[] {
+  return dropLoops(
+    hypothesis.filter((w) => wordKey(w.word) !== ""),
+    (w) => wordKey(w.word),
+  );
+}
 
 interface Segment {
   id: number;
@@ -176,6 +185,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #partialsKept = 0;
   /** Closing decodes that left out committed words and so revised nothing. */
   #revisionsRefused = 0;
+  /** Closing decodes that left out committed words with a prompt, decoded again without it. */
+  #bareClosings = 0;
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;
   #lastDecodeMs = 0;
@@ -439,11 +450,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           this.#stats(
             `end of input; ${n.decodes} decodes, ${n.retries} retried with the full ` +
               `window, ${this.#loopsDropped} looping commits cut, ${n.collapses} collapsed ` +
-              `hypotheses decoded again without the prompt, ${this.#partialsKept} rejected ` +
+              `hypotheses decoded again without the prompt, ${n.promptRepeats} closing decodes ` +
+              `that repeated a phrase with the prompt decoded again without it, ` +
+              `${this.#partialsKept} rejected ` +
               `closing decodes whose partial was committed instead` +
               (this.config.finalRevises
                 ? `, ${this.#revisions} finals revised their commits, ` +
-                  `${this.#revisionsRefused} closing decodes that left out committed words not ` +
+                  `${this.#bareClosings} closing decodes that left out committed words decoded ` +
+                  `again without the prompt, ${this.#revisionsRefused} that left them out not ` +
                   `taken as revisions`
                 : "") +
               (this.#transcriber.scheduled ? `, ${n.dropped} not run by the scheduler` : ""),
@@ -608,9 +622,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   async #finalize(speechEndMs: number, cutMs = Infinity): Promise<void> {
     const seg = this.#segment!;
     const endMs = Math.min(this.#audio.endMs, speechEndMs + this.config.finalTailMs, cutMs);
+    // What the last rolling decode heard is shown as committed now, not after the closing decode.
+    if (this.config.commitPendingAtClose && seg.agreement.pending.length) {
+      this.#commit(seg, seg.agreement.flush(), Math.max(seg.decodedToMs, seg.startMs));
+    }
     let closedByDecode = false;
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
       const context = this.#context(seg, endMs, this.config.finalContextMs);
+      const history = context?.history ?? this.#history;
       const hyp = await this.#decode(
         seg,
         endMs,
@@ -620,8 +639,34 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         context,
       );
       if (!hyp.rejected) {
-        const words = ownWords(hyp.words, context);
-        const revision = this.config.finalRevises ? this.#revision(seg, words, endMs) : null;
+        let words = ownWords(hyp.words, context);
+        let trusted = false;
+        // A closing decode that leaves out a run of committed words either skipped speech that
+        // its prompt already said (jfk said a third time lost "and so my fellow Americans") or
+        // corrects commits that a prompted rolling decode made up (the sentence said twice). The
+        // segment is decoded again without the prompt, which decides.
+        if (
+          this.config.finalRevises && this.#leavesOutCommits(seg, words) &&
+          promptOf({ config: this.config, history, kind: "final" })
+        ) {
+          const bare = await this.#decode(
+            seg,
+            endMs,
+            this.config.finalBeamSize,
+            speechEndMs,
+            true,
+            context,
+            false,
+          );
+          if (!bare.rejected) {
+            words = ownWords(bare.words, context);
+            trusted = true;
+            this.#bareClosings++;
+          }
+        }
+        const revision = this.config.finalRevises
+          ? this.#revision(seg, words, endMs, trusted)
+          : null;
         if (revision) {
           seg.words = revision;
           seg.revised = true;
@@ -669,20 +714,18 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
    * The closing decode's words as the segment's final words, when they differ from what the
    * commits and the rest would give (null: they do not, or the decode heard no words).
    */
-  #revision(seg: Segment, hypothesis: readonly TimedWord[], endMs: number): TimedWord[] | null {
-    const heard = dropLoops(
-      hypothesis.filter((w) => wordKey(w.word) !== ""),
-      (w) => wordKey(w.word),
-    );
+  #revision(
+    seg: Segment,
+    hypothesis: readonly TimedWord[],
+    endMs: number,
+    trusted = false,
+  ): TimedWord[] | null {
+    const heard = heardWords(hypothesis);
     if (!heard.length) return null;
-    // A closing decode that leaves out a run of committed words skipped speech (Whisper drops
-    // what its prompt already says: jfk said a third time lost "and so my fellow Americans"):
-    // the commits stand and it only adds what follows them.
-    const dropped = longestDeletedRun(
-      seg.words.map((w) => wordKey(w.word)),
-      heard.map((w) => wordKey(w.word)),
-    );
-    if (dropped >= MAX_DROPPED_COMMITS) {
+    // A closing decode that leaves out a run of committed words skipped speech, unless it was
+    // decoded without a prompt to judge that (`trusted`): the commits stand and it only adds
+    // what follows them.
+    if (!trusted && this.#leavesOutCommits(seg, heard)) {
       this.#revisionsRefused++;
       return null;
     }
@@ -692,6 +735,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       plain.every((w, i) => wordKey(w.word) === wordKey(heard[i].word))
     ) return null;
     return monotonicWords(heard, seg.startMs, Math.max(endMs, seg.startMs));
+  }
+
+  /** Whether `hypothesis` leaves out `MAX_DROPPED_COMMITS` or more of `seg`'s commits in a row. */
+  #leavesOutCommits(seg: Segment, hypothesis: readonly TimedWord[]): boolean {
+    return longestDeletedRun(
+      seg.words.map((w) => wordKey(w.word)),
+      heardWords(hypothesis).map((w) => wordKey(w.word)),
+    ) >= MAX_DROPPED_COMMITS;
   }
 
   async #close(seg: Segment, endMs: number): Promise<void> {
@@ -783,6 +834,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     speechEndMs = endMs,
     final = false,
     context: DecodeContext | null = null,
+    prompted = true,
   ): Promise<Hypothesis> {
     const startMs = context?.startMs ?? seg.startMs;
     const values = this.#audio.slice(startMs, endMs);
@@ -799,7 +851,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         kind: final ? "final" : "rolling",
         beamSize,
         config: this.config,
-        history: context?.history ?? this.#history,
+        history: prompted ? context?.history ?? this.#history : [],
         // How stale the text shown to the person is.
         lagMs: () => this.clock.now() - seg.decodedToMs,
         measure: (work) => this.#measure(work),

@@ -13,7 +13,8 @@ import type { ModeName } from "../../protocol/modes.ts";
 import type { StreamEvent, StreamSession } from "./stream.ts";
 import { numbered } from "../session/numbering.ts";
 import { fakeTranscribers, JFK_WORDS } from "./testing.ts";
-import type { TranscriberFactory } from "./transcriber.ts";
+import type { DecodeRequest, TranscriberFactory } from "./transcriber.ts";
+import type { TimedWord } from "../../protocol/transcript.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -61,6 +62,11 @@ async function simulate(
   }
   await reading;
   return events;
+}
+
+/** `w` moved `ms` later. */
+function shift(w: TimedWord, ms: number): TimedWord {
+  return { ...w, startMs: w.startMs + ms, endMs: w.endMs + ms };
 }
 
 /** jfk's words inside a decode request's window (what a fake transcriber hears there). */
@@ -504,9 +510,8 @@ Deno.test({
 });
 
 Deno.test({
-  name:
-    "a closing decode that leaves out committed words is not taken as a revision: the commits " +
-    "stand",
+  name: "a closing decode without a prompt that leaves out committed words is not taken as a " +
+    "revision: the commits stand",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
     // Rolling decodes hear jfk's words; closing decodes skip "And so my fellow Americans" (as
@@ -528,9 +533,79 @@ Deno.test({
       const end = events.at(-1)!;
       assert(
         end.type === "stats" &&
-          end.note?.includes("1 closing decodes that left out committed words not taken"),
+          end.note?.includes("0 closing decodes that left out committed words decoded again") &&
+          end.note?.includes("1 that left them out not taken as revisions"),
         JSON.stringify(end),
       );
     });
+  },
+});
+
+Deno.test({
+  name: "a prompted closing decode that leaves out committed words is decoded again without the " +
+    "prompt, which decides: skipped words come back, made-up commits go",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // jfk twice, 6 s apart: the second pass's decodes have the first pass's text as prompt.
+    const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
+    const offsetMs = Math.round(jfk.length / 16) + 6_000;
+    const twice = new Float32Array(jfk.length + 16 * offsetMs);
+    twice.set(jfk);
+    twice.set(jfk, 16 * offsetMs);
+    const heard = (req: DecodeRequest) => {
+      const end = req.window.startMs + req.window.durationMs;
+      return [...JFK_WORDS, ...JFK_WORDS.map((w) => shift(w, offsetMs))]
+        .filter((w) => w.startMs >= req.window.startMs && w.endMs <= end).map((w) => ({ ...w }));
+    };
+    const prompted = (req: DecodeRequest) => req.history.join(" ").trim() !== "";
+    for (const failure of ["skips", "makes up"] as const) {
+      const transcribers = fakeTranscribers({
+        script: (req) => {
+          const words = heard(req);
+          if (!prompted(req)) return { words };
+          // With the prompt, closing decodes skip "And so my fellow Americans" …
+          if (failure === "skips" && req.kind === "final") {
+            return {
+              words: words.filter((w) => w.startMs < offsetMs || w.startMs > offsetMs + 2_500),
+            };
+          }
+          // … or rolling decodes say "ask not" three times over.
+          if (failure === "makes up" && req.kind === "rolling") {
+            const at = words.findIndex((w) => w.startMs >= offsetMs && w.word === "not");
+            if (at < 0) return { words };
+            const echo = (k: number) =>
+              words.slice(at - 1, at + 1).map((w) =>
+                shift({ ...w, word: w.word.replace(/,$/, "") }, k * 10)
+              );
+            return {
+              words: [...words.slice(0, at + 1), ...echo(1), ...echo(2), ...words.slice(at + 1)],
+            };
+          }
+          return { words };
+        },
+      });
+      await withFakeEngine(transcribers, async (e) => {
+        const events = await simulate(e, twice, "balanced", { finalContextMs: 0 });
+        const text = checkStream(events);
+        const passes = text.split(/(?<=country\.)\s+/i).filter(Boolean);
+        assertEquals(passes.length, 2, text);
+        for (const p of passes) {
+          assertEquals(
+            p.toLowerCase().replace(/[^a-z ]/g, ""),
+            "and so my fellow americans ask not what your country can do for you ask what you " +
+              "can do for your country",
+            `${failure}: ${text}`,
+          );
+        }
+        const end = events.at(-1)!;
+        assert(
+          end.type === "stats" &&
+            /[1-9]\d* closing decodes that left out committed words decoded again/.test(
+              end.note ?? "",
+            ),
+          JSON.stringify(end),
+        );
+      });
+    }
   },
 });

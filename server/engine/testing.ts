@@ -49,7 +49,13 @@ export class FakeTranscriber implements Transcriber {
   /** Every decode asked for, in order. */
   readonly requests: DecodeRequest[] = [];
   readonly #opts: FakeTranscriberOptions;
-  readonly #counts: TranscriberCounts = { decodes: 0, retries: 0, collapses: 0, dropped: 0 };
+  readonly #counts: TranscriberCounts = {
+    decodes: 0,
+    retries: 0,
+    collapses: 0,
+    promptRepeats: 0,
+    dropped: 0,
+  };
   #closed = false;
 
   constructor(opts: FakeTranscriberOptions = {}) {

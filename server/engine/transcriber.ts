@@ -88,6 +88,8 @@ export interface TranscriberCounts {
   retries: number;
   /** Collapsed hypotheses decoded again without the prompt. */
   collapses: number;
+  /** Closing decodes that said a phrase twice with the prompt, decoded again without it. */
+  promptRepeats: number;
   /** Decodes the scheduler did not run. */
   dropped: number;
 }
@@ -133,7 +135,13 @@ export class WhisperTranscriber implements Transcriber {
   readonly #states: StatePool | undefined;
   readonly #scheduler: InferenceScheduler | undefined;
   readonly #key: string;
-  readonly #counts: TranscriberCounts = { decodes: 0, retries: 0, collapses: 0, dropped: 0 };
+  readonly #counts: TranscriberCounts = {
+    decodes: 0,
+    retries: 0,
+    collapses: 0,
+    promptRepeats: 0,
+    dropped: 0,
+  };
   /**
    * The decoding state, taken at the first decode (a session that never decodes — one whose
    * client never connected, or never spoke — never holds one).
@@ -288,6 +296,20 @@ export class WhisperTranscriber implements Transcriber {
       const bare = await this.#decodeOnce(state, req, beamSize, scaled, textOnly, false);
       if (!bare.rejected && bare.words.length > hyp.words.length) hyp = bare;
     }
+    // The prompt can also make a closing decode say a phrase twice: after a speaker said a
+    // sentence, the same sentence said again decodes as "as what you can do for your country. Ask
+    // what you can do for your country." (jfk, looped). Decoded again without the prompt, the
+    // bare hypothesis is taken when it says nothing twice.
+    if (
+      final && !hyp.rejected && promptOf(req) &&
+      suspectRepeat(hyp.words.map((w) => wordKey(w.word)), cfg)
+    ) {
+      this.#counts.promptRepeats++;
+      const bare = await this.#decodeOnce(state, req, beamSize, scaled, textOnly, false);
+      if (!bare.rejected && !suspectRepeat(bare.words.map((w) => wordKey(w.word)), cfg)) {
+        hyp = bare;
+      }
+    }
     if (hyp.rejected === "repetition") {
       const words = dropLoops(hyp.words, (w) => wordKey(w.word));
       return { words, text: words.map((w) => w.word).join(" "), rejected: null };
@@ -368,9 +390,12 @@ export class WhisperTranscriber implements Transcriber {
   }
 }
 
-/** The prompt: the most recent `promptChars` of the session's earlier segments, whole words. */
-export function promptOf(req: Pick<DecodeRequest, "config" | "history">): string {
-  const n = req.config.promptChars;
+/**
+ * The prompt: the most recent `promptChars` (closing decodes) or `rollingPromptChars` (rolling
+ * decodes) of the session's earlier segments, whole words.
+ */
+export function promptOf(req: Pick<DecodeRequest, "config" | "history" | "kind">): string {
+  const n = req.kind === "final" ? req.config.promptChars : req.config.rollingPromptChars;
   if (n === 0) return "";
   const text = req.history.join(" ");
   return text.length <= n ? text : text.slice(text.indexOf(" ", text.length - n) + 1);

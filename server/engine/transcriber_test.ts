@@ -80,3 +80,71 @@ Deno.test("a looping rolling hypothesis is decoded again with the full window on
     t.close();
   }
 });
+
+/** A decoding state whose words depend on whether the decode has a prompt; records each call. */
+function promptSensitiveModel(
+  calls: DecodeOptions[],
+  withPrompt: string,
+  bare: string,
+): WhisperModel {
+  const state = {
+    full: (_samples: Float32Array, opts: DecodeOptions) => {
+      calls.push(opts);
+      const texts = (opts.initialPrompt ? withPrompt : bare).split(" ").map((w) => ` ${w}`);
+      const result: DecodeResult = {
+        segments: [{
+          t0Ms: 0,
+          t1Ms: 4_000,
+          text: texts.join(""),
+          noSpeechProb: 0,
+          tokens: texts.map((text, i) => ({
+            id: i,
+            text,
+            bytes: new TextEncoder().encode(text),
+            p: 0.9,
+            plog: -0.1,
+            t0Ms: i * 200,
+            t1Ms: i * 200 + 200,
+            tDtwMs: i * 200 + 200,
+            hintMs: i * 200,
+            special: false,
+          })),
+        }],
+        language: "en",
+      };
+      return Promise.resolve(result);
+    },
+    close: () => {},
+  };
+  return { createState: () => Promise.resolve(state) } as unknown as WhisperModel;
+}
+
+Deno.test("a closing decode that says a phrase twice with the prompt is decoded again without it", async () => {
+  const said = "ask what you can do for your country.";
+  const twice = "as what you can do for your country. Ask what you can do for your country.";
+  for (
+    const [kind, bare, prompts, taken] of [
+      // The bare decode says it once: taken.
+      ["final", said, [true, false], said],
+      // The bare decode repeats too: the prompted one stands (the guards judge it as before).
+      ["final", twice, [true, false], twice],
+      // Rolling decodes are not checked (the closing decode decides the final words).
+      ["rolling", said, [true], twice],
+    ] as const
+  ) {
+    const calls: DecodeOptions[] = [];
+    const t = await WhisperTranscriber.open({
+      model: promptSensitiveModel(calls, twice, bare),
+    });
+    // The full window from the start: no scaled-window retry before the prompt's.
+    const base = request(kind, false);
+    const req = { ...base, config: { ...base.config, finalFullWindow: true }, history: [said] };
+    const hyp = await t.decode(req);
+    const label = `${kind}, bare "${bare}"`;
+    assertEquals(calls.map((c) => Boolean(c.initialPrompt)), [...prompts], label);
+    assertEquals(t.counts.promptRepeats, prompts.length - 1, label);
+    assertEquals(t.counts.retries, 0, label);
+    assertEquals(hyp.words.map((w) => w.word).join(" "), taken, label);
+    t.close();
+  }
+});
