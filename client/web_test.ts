@@ -5,70 +5,25 @@
  * to hold the sentence. Screenshots (mid-sentence and at the end) are kept in `test-artifacts/`.
  */
 
-import { chromium } from "playwright-core";
-import { decodeAudioFile } from "../decode/audio_file.ts";
-import { resample } from "../ffi/soxr/mod.ts";
-import { SF_FORMAT, writeSoundFile } from "../ffi/sndfile/mod.ts";
 import { clientFiles } from "./files.ts";
 import { ensureClientBuilt } from "./build.ts";
-import { TEST_SERVER_MODELS, withTestServer } from "../server/transport/http/testing.ts";
+import { withTestServer } from "../server/transport/http/testing.ts";
 import { corpusWer } from "../bench/metrics/wer.ts";
-import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
+import { sharedPath } from "../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../ffi/testing/assert.ts";
-import { existsSync } from "../ffi/whisper/build.ts";
+import {
+  ARTIFACTS,
+  browserTestsIgnored as ignore,
+  fakeMicFile,
+  launchChromium,
+  LEAD_S,
+  watchPage,
+} from "./browser_testing.ts";
 
 /** The client's files, built first when missing or stale, as `deno task start` builds them. */
 async function builtClientFiles(): Promise<Record<string, string>> {
   await ensureClientBuilt();
   return clientFiles();
-}
-
-const JFK = "speech/jfk/jfk.wav";
-/** Debian's Chromium, or the one `HUM_CHROMIUM` names. */
-const CHROMIUM = Deno.env.get("HUM_CHROMIUM") ?? "/usr/bin/chromium";
-const ARTIFACTS = new URL("../test-artifacts/", import.meta.url).pathname;
-
-const ignore = !hasShared(...TEST_SERVER_MODELS, JFK) || !existsSync(CHROMIUM);
-if (!existsSync(CHROMIUM)) console.warn(`SKIPPED browser test: no Chromium at ${CHROMIUM}`);
-
-/**
- * Silence before jfk in the fake microphone's file, in seconds. Chromium plays the file from the
- * moment the page opens the microphone, but WebRTC sends nothing until the connection is up: audio
- * before that is lost, as it is for any real caller. The lead covers the connection's set-up.
- */
-const LEAD_S = 3;
-
-/** jfk as the 48 kHz WAV Chromium plays (and loops) as its microphone: silence, jfk, 3 s of silence. */
-async function fakeMicFile(dir: string): Promise<string> {
-  const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
-  const padded = new Float32Array(16_000 * (LEAD_S + 3) + jfk.length);
-  padded.set(jfk, 16_000 * LEAD_S);
-  const wav48 = await resample(padded, { inputRate: 16_000, outputRate: 48_000, channels: 1 });
-  const path = `${dir}/jfk-48k.wav`;
-  writeSoundFile(path, wav48, {
-    sampleRate: 48_000,
-    channels: 1,
-    format: SF_FORMAT.WAV | SF_FORMAT.PCM_16,
-  });
-  return path;
-}
-
-/** Debian's Chromium, headless, with `micFile` as its microphone. */
-function launchChromium(micFile: string) {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-      `--use-file-for-fake-audio-capture=${micFile}`,
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--no-sandbox",
-    ],
-  });
 }
 
 for (const privacy of [false, true]) {
@@ -87,25 +42,9 @@ for (const privacy of [false, true]) {
         const browser = await launchChromium(await fakeMicFile(tmp));
         try {
           const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
-          const logs: string[] = [];
-          page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
-          page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
-          /** Waits for `expr` in the page; a timeout says what the page showed and logged. */
-          const waitFor = async (expr: string, timeout: number) => {
-            try {
-              // Polled on a timer: animation frames may not run in a headless page.
-              await page.waitForFunction(expr, undefined, { timeout, polling: 200 });
-            } catch (err) {
-              const status = await page.locator("#status").innerText().catch(() => "?");
-              const shownError = await page.locator("#error").innerText().catch(() => "?");
-              const shown = await page.locator("#transcript").innerHTML().catch(() => "?");
-              throw new Error(
-                `${(err as Error).message}\nstatus: ${status}\nerror shown: ${shownError}\n` +
-                  `transcript: ${shown}\n` +
-                  `sessions: ${registry.size}\nlogs:\n${logs.join("\n")}`,
-              );
-            }
-          };
+          const { logs, waitFor: waitIn } = watchPage(page);
+          const waitFor = (expr: string, timeout: number) =>
+            waitIn(expr, timeout, () => `sessions: ${registry.size}`);
           await page.goto(`${url}/`);
           // Accuracy mode (long segments, full-window finals): the transcript this test judges is
           // then the same from run to run; balanced mode's accuracy is measured in the engine's tests.
@@ -198,9 +137,7 @@ Deno.test({
       const browser = await launchChromium(await fakeMicFile(tmp));
       try {
         const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-        const logs: string[] = [];
-        page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
-        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+        const { logs } = watchPage(page);
         await page.goto(`${url}/`);
         // Record the microphone (silence, jfk, silence) as a browser app would: MediaRecorder's
         // WebM/Opus, put into the page's file box.
@@ -275,9 +212,7 @@ Deno.test({
       const browser = await launchChromium(await fakeMicFile(tmp));
       try {
         const page = await browser.newPage();
-        const logs: string[] = [];
-        page.on("console", (m) => logs.push(`${m.type()}: ${m.text()}`));
-        page.on("pageerror", (e) => logs.push(`pageerror: ${e.message}`));
+        const { logs } = watchPage(page);
         // Any page of the server's origin: the example's code runs in it.
         await page.goto(`${url}/`);
         const call = await page.evaluate(`(async () => {

@@ -67,6 +67,9 @@ export class TranscriptView {
         s.committed.textContent = e.text;
         s.partial.textContent = "";
         s.p.classList.add("final");
+        // Where the segment lies in the session's audio (tests and tools read it).
+        s.p.dataset.startMs = String(e.startMs);
+        s.p.dataset.endMs = String(e.endMs);
         break;
       }
       case "intent": {
