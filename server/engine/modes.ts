@@ -207,9 +207,15 @@ const HALF_SECOND_REVISING = {
 
 /** The presets. */
 export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
-  // On a 2-core CPU nothing measured faster than balanced's settings (smaller or earlier decodes
-  // only queue behind each other: decision 010), so `latency` shares them for now.
-  latency: { ...HALF_SECOND_REVISING, mode: "latency" },
+  // Balanced's decodes without a prompt (faster decodes: on a CPU that is the delay), and a
+  // closing segment's pending words committed before its closing decode. Decision 011.
+  latency: {
+    ...HALF_SECOND_REVISING,
+    mode: "latency",
+    promptChars: 0,
+    rollingPromptChars: 0,
+    commitPendingAtClose: true,
+  },
   balanced: { ...HALF_SECOND_REVISING, mode: "balanced" },
   // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with
   // longer segments and a longer pause to end one: more for the closing decode to hear.
