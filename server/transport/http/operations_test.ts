@@ -29,11 +29,15 @@ Deno.test({
       assert(mem.heap_used_mb > 0 && mem.heap_total_mb >= mem.heap_used_mb, JSON.stringify(mem));
       assert(mem.external_mb >= 0 && mem.rss_mb > mem.heap_used_mb, JSON.stringify(mem));
 
+      // The words the client was sent in commits: the metric must have counted each of them.
+      let committed = 0;
       const r = await runClient({
         url,
         file: sharedPath(JFK),
         transport: "audio",
         mode: "latency",
+      }, (m) => {
+        if (m.type === "commit") committed += (m.words as unknown[]).length;
       });
       assertEquals(r.error, null);
 
@@ -61,9 +65,10 @@ Deno.test({
       assertEquals(family("hum_inference_queue_depth").type, "gauge");
       assertEquals(value("hum_sessions_ended_total", { reason: "end" }), 1);
       assertEquals(family("hum_word_emission_seconds").type, "histogram");
-      // jfk has 22 words; under the parallel suite latency mode has committed as few as 19.
+      // jfk has 22 words: how many are committed before the final depends on the machine's load.
       const words = value("hum_word_emission_seconds_count")!;
-      assert(words >= 15, `jfk's words were counted as they were committed (${words})`);
+      assert(committed >= 5, `jfk's words were committed as they were heard (${committed})`);
+      assertEquals(words, committed, "every committed word's latency was counted");
       assert(
         value("hum_inference_seconds_count", { kind: "final" })! >= 1,
         "closing decodes timed",
