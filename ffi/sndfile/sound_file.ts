@@ -42,7 +42,7 @@ const SF_COUNT_MAX = 0x7FFF_FFFF_FFFF_FFFFn;
 /**
  * A queue that runs one task at a time. `sf_open` reports failures through a process-wide global
  * (`sf_strerror(NULL)`), so opens — which run off the main thread — are serialised with it to keep
- * each failure's text with its own file.
+ * each failure's text with its own file (within this isolate; see `SoundFile.open` for others).
  */
 class Serial {
   #tail: Promise<unknown> = Promise.resolve();
@@ -129,7 +129,14 @@ export class SoundFile {
     return opens.run(async () => {
       const cpath = cString(path);
       const info = new Uint8Array(SF_INFO.size); // zeroed: libsndfile detects the format itself
-      const handle = await symbols.sf_open(cpath, SFM.READ, info);
+      let handle = await symbols.sf_open(cpath, SFM.READ, info);
+      // Another isolate of this process (Deno runs test files and workers as threads) may open a
+      // file between the failure and its report, resetting the global to "no error": the open is
+      // tried again, a few times, to read its own reason.
+      for (let i = 0; handle === null && symbols.sf_error(null) === 0 && i < 3; i++) {
+        info.fill(0);
+        handle = await symbols.sf_open(cpath, SFM.READ, info);
+      }
       if (handle === null) {
         const code = symbols.sf_error(null);
         const reason = tidyReason(readCString(symbols.sf_strerror(null)) ?? `error ${code}`);
