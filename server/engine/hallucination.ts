@@ -131,6 +131,38 @@ export function dropLoops<T>(
 }
 
 /**
+ * Where, at or after `from`, `ws` starts saying again what it just said: the first word of a
+ * loop's second copy ({@linkcode findLoops}), or of a trailing restart — the last `minStart` or
+ * more words repeating the start of the phrase of `minLoopPhrase` or more words before them ("and
+ * so my fellow Americans and so my fellow", a loop whose second copy the decode has not finished).
+ * `ws.length` when there is none. A restart that began before `from` makes `from` the answer.
+ */
+export function repeatsFrom(
+  ws: readonly string[],
+  from: number,
+  opts: Pick<GuardOptions, "maxRepeats" | "minLoopPhrase"> = {},
+  minStart = 3,
+): number {
+  const minPhrase = opts.minLoopPhrase ?? 4;
+  if (from >= ws.length) return ws.length;
+  let at = ws.length;
+  for (const l of findLoops(ws, opts)) {
+    const copiesEnd = l.start + l.n * l.reps;
+    if (copiesEnd > from) at = Math.min(at, Math.max(from, l.start + l.n));
+  }
+  const end = ws.length;
+  for (let n = minPhrase; n <= MAX_PHRASE; n++) {
+    for (let k = n - 1; k >= minStart; k--) {
+      if (end - k - n < 0) continue;
+      let same = true;
+      for (let i = 0; i < k && same; i++) same = ws[end - k - n + i] === ws[end - k + i];
+      if (same) at = Math.min(at, Math.max(from, end - k));
+    }
+  }
+  return at;
+}
+
+/**
  * Judges a decoded stretch. A known filler phrase is rejected only when it is all the text and
  * the decoder was not sure (so a real "thank you" spoken clearly passes).
  */

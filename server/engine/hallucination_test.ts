@@ -5,6 +5,7 @@ import {
   hasNearRepeat,
   judge,
   maxRepetition,
+  repeatsFrom,
 } from "./hallucination.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 
@@ -73,4 +74,30 @@ Deno.test("dropAnnotations: bracketed and parenthesised sound descriptions are n
   // An unclosed description runs to the end; words that only contain brackets stay.
   assertEquals(keep(["ok", "(laughs"]), ["ok"]);
   assertEquals(keep(["a[1]", "b"]), ["a[1]", "b"]);
+});
+
+Deno.test("repeatsFrom: where words start saying again what was just said, finished copy or not", () => {
+  const w = (t: string) => t.split(" ");
+  const jfk = w("and so my fellow americans and so my fellow");
+  // The second copy has begun (4 words of 5): it starts at word 5, wherever the proposal begins.
+  assertEquals(repeatsFrom(jfk, 4), 5);
+  assertEquals(repeatsFrom(jfk, 7), 7);
+  // A whole second copy, and what follows it.
+  assertEquals(
+    repeatsFrom(w("and so my fellow americans and so my fellow americans ask not"), 4),
+    5,
+  );
+  // A loop of a short phrase counts past its allowed repeats only.
+  assertEquals(repeatsFrom(w("no no no no no"), 1), 1);
+  assertEquals(repeatsFrom(w("no no we"), 1), 3);
+  // Speech that only echoes a word or two goes on.
+  for (
+    const text of [
+      "of the people by the people for the people",
+      "ask not what your country can do for you ask what you can do for your country",
+      "the end of the day was the end",
+    ]
+  ) assertEquals(repeatsFrom(w(text), 2), w(text).length, text);
+  // Nothing proposed.
+  assertEquals(repeatsFrom(jfk, jfk.length), jfk.length);
 });

@@ -46,7 +46,7 @@ import { LocalAgreement, ownWords } from "./agreement.ts";
 import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
 import { MelVad } from "./mel_vad.ts";
 import { RealClock, type SessionClock } from "./clock.ts";
-import { dropLoops } from "./hallucination.ts";
+import { dropLoops, repeatsFrom } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
 import type { DegradeLevel } from "./scheduler.ts";
 import { type Hypothesis, NOT_RUN, promptOf, type Transcriber } from "./transcriber.ts";
@@ -809,11 +809,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #withoutLoops(seg: Segment, proposed: TimedWord[]): TimedWord[] {
     if (!proposed.length) return proposed;
     const tail = seg.words.slice(-this.config.loopContextWords);
-    const cleaned = dropLoops([...tail, ...proposed], (w) => wordKey(w.word));
-    if (cleaned.length === tail.length + proposed.length) return proposed;
+    const keys = [...tail, ...proposed].map((w) => wordKey(w.word));
+    // A proposal that says again what was just said (a greedy decode looping, as Whisper does on
+    // short buffers) is cut where the repetition starts, also when the loop began in the
+    // committed words or its copy is not finished yet; the closing decode decides the rest.
+    const cut = repeatsFrom(keys, tail.length) - tail.length;
+    if (cut >= proposed.length) return proposed;
     this.#loopsDropped++;
-    const keptTail = cleaned.slice(0, tail.length);
-    return keptTail.every((w, i) => w === tail[i]) ? cleaned.slice(tail.length) : proposed;
+    return proposed.slice(0, cut);
   }
 
   #partial(seg: Segment, audioMs: number): void {

@@ -609,3 +609,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a rolling decode that starts saying the segment again commits nothing of the repeat, " +
+    "finished copy or not; the final has the words",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Greedy decodes that end at "Americans" go on "And so my fellow" (tiny.en on jfk's first
+    // 2.7 s went on "And so my fellow Americans." twice), the echo timed right after "Americans"
+    // (early enough to be committed by the time margin): a second copy not finished.
+    const transcribers = fakeTranscribers({
+      script: (req) => {
+        const words = jfkWordsIn(req);
+        if (req.kind === "final" || words.at(-1)?.word !== "Americans") return { words };
+        const echo = words.slice(0, 4).map((w, i) => ({
+          ...w,
+          startMs: 2_150 + i * 80,
+          endMs: 2_220 + i * 80,
+        }));
+        return { words: [...words, ...echo] };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const events = await simulate(e, samples, "latency");
+      const text = checkStream(events);
+      const committed = events.flatMap((ev) => ev.type === "commit" ? ev.words : [])
+        .map((w) => w.word.toLowerCase().replace(/[^a-z]/g, ""));
+      assertEquals(
+        committed.filter((w) => w === "fellow").length,
+        1,
+        `commits: ${committed.join(" ")}`,
+      );
+      assert(text.startsWith("And so my fellow Americans ask not"), text);
+    });
+  },
+});
