@@ -9,7 +9,9 @@
  * @module
  */
 
+import { readCString } from "../native/cstring.ts";
 import { type SystemLibrary, systemLibrary } from "../native/locate.ts";
+import { tidyReason } from "./errors.ts";
 import { SNDFILE_SYMBOLS } from "./symbols.ts";
 
 /** The typed symbols of an opened libsndfile. */
@@ -45,3 +47,20 @@ export const sndfileCandidates: () => string[] = loader.candidates;
  * open is not cached. Throws an error listing every candidate tried and how to install one.
  */
 export const openSndfile: () => SndfileLibrary = loader.open;
+
+/** `SFE_SYSTEM`: the C library's error; its text is only in libsndfile's process-wide global. */
+const SFE_SYSTEM = 2;
+
+/**
+ * Why the `sf_open` that just failed failed: its error number, read once from libsndfile's
+ * process-wide global, and the text for that number (`sf_error_number`, a fixed table), so that
+ * another thread's open between the two reads cannot swap the text ("No Error" for a failure). A
+ * system error's text ("No such file or directory") exists only in the global and is read from it.
+ */
+export function openFailure(symbols: SndfileSymbols): { code: number; reason: string } {
+  const code = symbols.sf_error(null);
+  const text = code === SFE_SYSTEM
+    ? readCString(symbols.sf_strerror(null))
+    : readCString(symbols.sf_error_number(code));
+  return { code, reason: tidyReason(text ?? `error ${code}`) };
+}

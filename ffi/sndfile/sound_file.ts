@@ -5,9 +5,9 @@
  */
 
 import { cString, readCString } from "../native/cstring.ts";
-import { SndfileError, tidyReason } from "./errors.ts";
+import { SndfileError } from "./errors.ts";
 import { SF_FORMAT_INFO, SF_INFO } from "./layout.ts";
-import { openSndfile, type SndfileSymbols } from "./library.ts";
+import { openFailure, openSndfile, type SndfileSymbols } from "./library.ts";
 import { SF_FORMAT, SF_TRUE, SFC, SFM } from "./symbols.ts";
 
 /** What libsndfile reports about an opened file (`SF_INFO`, decoded). */
@@ -130,16 +130,17 @@ export class SoundFile {
       const cpath = cString(path);
       const info = new Uint8Array(SF_INFO.size); // zeroed: libsndfile detects the format itself
       let handle = await symbols.sf_open(cpath, SFM.READ, info);
+      let failure = handle === null ? openFailure(symbols) : null;
       // Another isolate of this process (Deno runs test files and workers as threads) may open a
       // file between the failure and its report, resetting the global to "no error": the open is
       // tried again, a few times, to read its own reason.
-      for (let i = 0; handle === null && symbols.sf_error(null) === 0 && i < 3; i++) {
+      for (let i = 0; failure?.code === 0 && i < 3; i++) {
         info.fill(0);
         handle = await symbols.sf_open(cpath, SFM.READ, info);
+        failure = handle === null ? openFailure(symbols) : null;
       }
       if (handle === null) {
-        const code = symbols.sf_error(null);
-        const reason = tidyReason(readCString(symbols.sf_strerror(null)) ?? `error ${code}`);
+        const { code, reason } = failure!;
         throw new SndfileError("sf_open", `Cannot open ${path}: ${reason}`, reason, code);
       }
       // Explicit although it is the default: integer encodings read as floats in [-1, 1).

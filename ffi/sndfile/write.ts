@@ -9,7 +9,7 @@
 import { cString, readCString } from "../native/cstring.ts";
 import { SndfileError, tidyReason } from "./errors.ts";
 import { SF_INFO } from "./layout.ts";
-import { openSndfile } from "./library.ts";
+import { openFailure, openSndfile } from "./library.ts";
 import { SFM } from "./symbols.ts";
 
 /** What to write. */
@@ -46,8 +46,7 @@ export function writeSoundFile(path: string, samples: Float32Array, opts: WriteO
   }
   const handle = symbols.sf_open_sync(cString(path), SFM.WRITE, info);
   if (handle === null) {
-    const code = symbols.sf_error(null);
-    const reason = tidyReason(readCString(symbols.sf_strerror(null)) ?? `error ${code}`);
+    const { code, reason } = openFailure(symbols);
     throw new SndfileError("sf_open", `Cannot write ${path}: ${reason}`, reason, code);
   }
   const frames = samples.length / channels;
