@@ -630,14 +630,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
       const context = this.#context(seg, endMs, this.config.finalContextMs);
       const history = context?.history ?? this.#history;
-      const hyp = await this.#decode(
-        seg,
-        endMs,
-        this.config.finalBeamSize,
-        speechEndMs,
-        true,
-        context,
-      );
+      const closing = (prompted: boolean) =>
+        this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true, context, prompted);
+      const hyp = await closing(true);
       if (!hyp.rejected) {
         let words = ownWords(hyp.words, context);
         let trusted = false;
@@ -649,15 +644,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           this.config.finalRevises && this.#leavesOutCommits(seg, words) &&
           promptOf({ config: this.config, history, kind: "final" })
         ) {
-          const bare = await this.#decode(
-            seg,
-            endMs,
-            this.config.finalBeamSize,
-            speechEndMs,
-            true,
-            context,
-            false,
-          );
+          const bare = await closing(false);
           if (!bare.rejected) {
             words = ownWords(bare.words, context);
             trusted = true;

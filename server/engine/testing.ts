@@ -13,12 +13,13 @@
  */
 
 import type { DegradeLevel } from "./scheduler.ts";
-import type {
-  DecodeRequest,
-  Hypothesis,
-  Transcriber,
-  TranscriberCounts,
-  TranscriberFactory,
+import {
+  type DecodeRequest,
+  type Hypothesis,
+  noCounts,
+  type Transcriber,
+  type TranscriberCounts,
+  type TranscriberFactory,
 } from "./transcriber.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
 
@@ -49,13 +50,7 @@ export class FakeTranscriber implements Transcriber {
   /** Every decode asked for, in order. */
   readonly requests: DecodeRequest[] = [];
   readonly #opts: FakeTranscriberOptions;
-  readonly #counts: TranscriberCounts = {
-    decodes: 0,
-    retries: 0,
-    collapses: 0,
-    promptRepeats: 0,
-    dropped: 0,
-  };
+  readonly #counts: TranscriberCounts = noCounts();
   #closed = false;
 
   constructor(opts: FakeTranscriberOptions = {}) {

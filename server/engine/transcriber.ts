@@ -94,6 +94,11 @@ export interface TranscriberCounts {
   dropped: number;
 }
 
+/** Counts of a transcriber that has done nothing yet. */
+export function noCounts(): TranscriberCounts {
+  return { decodes: 0, retries: 0, collapses: 0, promptRepeats: 0, dropped: 0 };
+}
+
 /** Decodes a session's buffers; one decode at a time, each on the session's own state. */
 export interface Transcriber {
   /** Decodes `req.window` and judges the result. */
@@ -135,13 +140,7 @@ export class WhisperTranscriber implements Transcriber {
   readonly #states: StatePool | undefined;
   readonly #scheduler: InferenceScheduler | undefined;
   readonly #key: string;
-  readonly #counts: TranscriberCounts = {
-    decodes: 0,
-    retries: 0,
-    collapses: 0,
-    promptRepeats: 0,
-    dropped: 0,
-  };
+  readonly #counts: TranscriberCounts = noCounts();
   /**
    * The decoding state, taken at the first decode (a session that never decodes — one whose
    * client never connected, or never spoke — never holds one).

@@ -3,9 +3,9 @@ import { resolveStreamConfig } from "./modes.ts";
 import type { DecodeOptions, DecodeResult, WhisperModel } from "../../ffi/whisper/mod.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 
-/** A decoding state that always hears "the cat" said five times, and records each call's window. */
-function loopingModel(calls: DecodeOptions[]): WhisperModel {
-  const word = (text: string, i: number) => ({
+/** The `i`-th token of a fake decode: `text`, 200 ms long. */
+function token(text: string, i: number) {
+  return {
     id: i,
     text,
     bytes: new TextEncoder().encode(text),
@@ -16,7 +16,11 @@ function loopingModel(calls: DecodeOptions[]): WhisperModel {
     tDtwMs: i * 200 + 200,
     hintMs: i * 200,
     special: false,
-  });
+  };
+}
+
+/** A decoding state that always hears "the cat" said five times, and records each call's window. */
+function loopingModel(calls: DecodeOptions[]): WhisperModel {
   const texts = Array.from({ length: 10 }, (_, i) => (i % 2 ? " cat" : " the"));
   const result: DecodeResult = {
     segments: [{
@@ -24,7 +28,7 @@ function loopingModel(calls: DecodeOptions[]): WhisperModel {
       t1Ms: 2_000,
       text: texts.join(""),
       noSpeechProb: 0,
-      tokens: texts.map(word),
+      tokens: texts.map(token),
     }],
     language: "en",
   };
@@ -97,18 +101,7 @@ function promptSensitiveModel(
           t1Ms: 4_000,
           text: texts.join(""),
           noSpeechProb: 0,
-          tokens: texts.map((text, i) => ({
-            id: i,
-            text,
-            bytes: new TextEncoder().encode(text),
-            p: 0.9,
-            plog: -0.1,
-            t0Ms: i * 200,
-            t1Ms: i * 200 + 200,
-            tDtwMs: i * 200 + 200,
-            hintMs: i * 200,
-            special: false,
-          })),
+          tokens: texts.map(token),
         }],
         language: "en",
       };
