@@ -101,3 +101,20 @@ export function watchPage(page: Page): WatchedPage {
     },
   };
 }
+
+/**
+ * Presses the page's Start and waits until it is live. Returns when Start was pressed (the fake
+ * microphone's file starts playing then) and how many seconds the page took to go live.
+ */
+export async function pressStart(
+  page: Page,
+  waitFor: WatchedPage["waitFor"],
+): Promise<{ clickedAt: number; liveAfterS: number }> {
+  const clickedAt = performance.now();
+  await page.click("#mic");
+  await waitFor(
+    'document.querySelector("#status")?.getAttribute("data-state") === "live"',
+    30_000,
+  );
+  return { clickedAt, liveAfterS: (performance.now() - clickedAt) / 1000 };
+}
