@@ -25,6 +25,12 @@ export const StreamConfigSchema = z.object({
   mode: z.enum(MODE_NAMES),
   /** New audio between two decodes of the growing buffer, ms. */
   minChunkMs: z.number().int().min(100).max(10_000),
+  /**
+   * Audio a segment holds (pre-roll included) before its first decode, ms; 0: `minChunkMs`. A
+   * mode that decodes seldom (to give each decode more to hear) still shows the first words of an
+   * utterance soon.
+   */
+  firstChunkMs: z.number().int().min(0).max(10_000),
   /** How words become committed; see {@linkcode COMMIT_POLICIES}. */
   commitPolicy: z.enum(COMMIT_POLICIES),
   /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
@@ -153,6 +159,7 @@ export const StreamConfigSchema = z.object({
 export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
+  firstChunkMs: 0,
   retryRollingLoops: true,
   commitPendingAtClose: false,
   finalFullWindow: false,

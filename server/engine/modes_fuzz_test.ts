@@ -14,6 +14,7 @@ const KEYS = Object.keys(StreamConfigSchema.shape);
 /** A value for every knob inside its range. */
 const inRange = fc.record({
   minChunkMs: fc.integer({ min: 100, max: 10_000 }),
+  firstChunkMs: fc.integer({ min: 0, max: 10_000 }),
   commitPolicy: fc.constantFrom("la2" as const, "alignatt" as const, "pause" as const),
   commitMarginMs: fc.integer({ min: 0, max: 5_000 }),
   preRollMs: fc.integer({ min: 0, max: 1_000 }),

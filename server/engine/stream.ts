@@ -6,7 +6,8 @@
  * The audio path inside a session:
  * 1. Silero VAD (with an energy gate) watches every 32 ms window (mel input: the level of each
  *    frame's speech band against the background, `mel_vad.ts`); silence runs no decoder.
- * 2. Speech opens a segment. Every `minChunkMs` of new audio the segment so far is decoded again,
+ * 2. Speech opens a segment. Its first decode comes once it holds `firstChunkMs` of audio, then
+ *    every `minChunkMs` of new audio the segment so far is decoded again,
  *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
  *    `audio_ctx` scaled to the segment; with
  *    `contextMs`, the decode also hears the previous segments (whole, up to that long) and their
@@ -535,9 +536,12 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // Rolling decodes at most every minChunkMs of audio, and never more than maxDecodeDutyCycle
     // of the time: when a decode costs more than the audio it covers, the next one waits for
     // more audio instead of falling further behind.
+    // A segment's first decode may come sooner (`firstChunkMs`: the first words on screen); its
+    // buffer is short, so the last decode's cost (a longer buffer's) does not hold it back.
+    const first = seg !== null && seg.decodedToMs === seg.startMs && this.config.firstChunkMs > 0;
     const gapMs = Math.max(
-      this.config.minChunkMs * (this.#degrade() >= 1 ? 2 : 1),
-      this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
+      (first ? this.config.firstChunkMs : this.config.minChunkMs) * (this.#degrade() >= 1 ? 2 : 1),
+      first ? 0 : this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
     );
     if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
       await this.#step(seg);

@@ -644,3 +644,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "firstChunkMs: a segment's first decode comes once it holds that much audio, later ones " +
+    "every minChunkMs",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const rolling = async (firstChunkMs: number) => {
+        const made = transcribers.made.length;
+        const events = await simulate(e, jfk, "accuracy", { firstChunkMs });
+        checkStream(events);
+        const first = events.find((ev) => ev.type === "partial" && ev.text !== "");
+        const windows = transcribers.made[made].requests.filter((r) => r.kind === "rolling")
+          .map((r) => r.window);
+        return { first, windows };
+      };
+      const plain = await rolling(0);
+      const soon = await rolling(500);
+      // accuracy decodes every 1.5 s: its first decode waits for 1.5 s of the segment.
+      assert(plain.windows[0].durationMs >= 1_500, `${plain.windows[0].durationMs}`);
+      assert(soon.windows[0].durationMs < 700, `${soon.windows[0].durationMs}`);
+      // Then every 1.5 s of new audio again.
+      const [a, b] = soon.windows;
+      assert(b.durationMs - a.durationMs >= 1_500, `${a.durationMs} → ${b.durationMs}`);
+      // jfk's first words come on screen sooner.
+      assert(plain.first && soon.first && soon.first.emittedMs < plain.first.emittedMs - 500);
+    });
+  },
+});
