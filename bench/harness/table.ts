@@ -73,6 +73,8 @@ export function comparisonText(report: ComparisonReport): string {
 export interface Sweep {
   sut: string;
   workload: string;
+  /** What the points share besides the SUT and workload: the run config's mode and model. */
+  settings: string;
   points: { sessions: number; value: number }[];
   /** The most sessions whose metric stayed within the bound (0: not even one). */
   sustained: number;
@@ -84,8 +86,13 @@ export function sweeps(results: Results, bound: { metric: string; max: number })
   for (const c of results.cells) {
     const v = c.metrics[bound.metric];
     if (c.error || v === undefined) continue;
-    const key = `${c.sut} · ${c.workload}`;
-    const g = groups.get(key) ?? { sut: c.sut, workload: c.workload, points: [], sustained: 0 };
+    // Points of one sweep differ in concurrency only: cells that run another mode, model or
+    // setting are another sweep.
+    const { name: _name, concurrency: _n, ...rest } = c.run_config;
+    const settings = [rest.mode, rest.model].filter(Boolean).join(", ");
+    const key = `${c.sut} · ${c.workload} · ${JSON.stringify(rest)}`;
+    const g = groups.get(key) ??
+      { sut: c.sut, workload: c.workload, settings, points: [], sustained: 0 };
     g.points.push({ sessions: c.run_config.concurrency ?? 1, value: v });
     groups.set(key, g);
   }
@@ -103,7 +110,8 @@ export function sweeps(results: Results, bound: { metric: string; max: number })
 /** Sweeps as text lines. */
 export function sweepText(list: Sweep[], bound: { metric: string; max: number }): string {
   return list.map((g) =>
-    `sessions sustained at ${bound.metric} ≤ ${bound.max}: ${g.sut} on ${g.workload}: ` +
+    `sessions sustained at ${bound.metric} ≤ ${bound.max}: ${g.sut}` +
+    `${g.settings ? ` (${g.settings})` : ""} on ${g.workload}: ` +
     `${g.sustained} (${g.points.map((p) => `${p.sessions}: ${p.value}`).join(", ")})`
   ).join("\n");
 }

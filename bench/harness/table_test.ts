@@ -23,6 +23,17 @@ Deno.test("a concurrency sweep sustains the most sessions before the bound is fi
     sweeps({ cells: [cell(1, 3000), cell(2, 100)] } as unknown as Results, bound)[0].sustained,
     0,
   );
+  // Cells of another mode are another sweep, not more points of this one.
+  const other = (n: number, p90: number) => {
+    const c = cell(n, p90);
+    return { ...c, run_config: { ...c.run_config, mode: "balanced" } };
+  };
+  const two = sweeps(
+    { cells: [cell(1, 1200), cell(2, 1900), other(1, 1500), other(2, 3600)] } as unknown as Results,
+    bound,
+  );
+  assertEquals(two.map((x) => [x.settings, x.sustained]), [["", 2], ["balanced", 1]]);
+  assert(sweepText(two, bound).includes("s (balanced) on w: 1"), sweepText(two, bound));
   const table = resultsTable(results);
   assert(table.split("\n").length === 5, "header, rule and a row per cell");
   assert(table.includes("WER %") && !table.includes("GPU MB"), "no column without values");

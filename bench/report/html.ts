@@ -165,7 +165,7 @@ draw("cdf", {
 draw("sweep", {
   type: "line",
   data: { datasets: data.sweeps.map((g, i) => ({
-    label: g.sut + " · " + g.workload + " (sustains " + g.sustained + ")", borderColor: color(i),
+    label: g.sut + (g.settings ? " · " + g.settings : "") + " · " + g.workload + " (sustains " + g.sustained + ")", borderColor: color(i),
     data: g.points.map((p) => ({ x: p.sessions, y: p.value / 1000 })) })).concat(data.sweeps.length ? [{
     label: "bound", borderColor: "#9ca3af", borderDash: [6, 4], pointRadius: 0,
     data: [{ x: 1, y: data.bound.max / 1000 }, { x: Math.max(...data.sweeps.flatMap((g) => g.points.map((p) => p.sessions))), y: data.bound.max / 1000 }] }] : []) },
