@@ -226,12 +226,14 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   balanced: { ...HALF_SECOND_REVISING, mode: "balanced" },
   // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with
   // longer segments and a longer pause to end one: more for the closing decode to hear.
-  // Decision 008 (the rolling context of 5 s neither helped nor hurt here: decision 010).
+  // Decision 008 (the rolling context of 5 s neither helped nor hurt here: decision 010). A
+  // segment's first decode after 0.5 s shows its first words sooner (decision 011).
   accuracy: {
     ...COMMON,
     mode: "accuracy",
     commitPolicy: "la2",
     minChunkMs: 1_500,
+    firstChunkMs: 500,
     endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,
