@@ -85,6 +85,30 @@ function endNote(events: readonly TranscriptEvent[]): string {
   return end?.type === "stats" ? end.note ?? "" : "";
 }
 
+/**
+ * Streams `samples` through a session of `e` (its transcribers being `transcribers`) on a simulated
+ * clock, checks the stream, and returns its events and the windows its transcriber was asked to
+ * decode, by kind.
+ */
+async function simulateFake(
+  e: Engine,
+  transcribers: ReturnType<typeof fakeTranscribers>,
+  samples: Float32Array,
+  mode: ModeName,
+  overrides: Record<string, unknown>,
+): Promise<
+  { events: TranscriptEvent[]; windows: (kind: DecodeRequest["kind"]) => DecodeRequest["window"][] }
+> {
+  const made = transcribers.made.length;
+  const events = await simulate(e, samples, mode, overrides);
+  checkStream(events);
+  const requests = transcribers.made[made].requests;
+  return {
+    events,
+    windows: (kind) => requests.filter((r) => r.kind === kind).map((r) => r.window),
+  };
+}
+
 /** An engine on fake transcribers, with the real VAD and intents; closed after `run`. */
 async function withFakeEngine(
   transcribers: TranscriberFactory,
@@ -487,13 +511,12 @@ Deno.test({
       samples.set(jfk);
       const endMs = (samples.length / 16_000) * 1_000;
       const closing = async (minSegmentMs: number) => {
-        const made = transcribers.made.length;
-        const events = await simulate(e, samples, "balanced", { minSegmentMs, finalContextMs: 0 });
-        checkStream(events);
-        const finals = events.filter((ev) => ev.type === "final");
-        const windows = transcribers.made[made].requests.filter((r) => r.kind === "final")
-          .map((r) => r.window);
-        return { finals, windows };
+        const run = await simulateFake(e, transcribers, samples, "balanced", {
+          minSegmentMs,
+          finalContextMs: 0,
+        });
+        const finals = run.events.filter((ev) => ev.type === "final");
+        return { finals, windows: run.windows("final") };
       };
       const plain = await closing(0);
       const held = await closing(5_000);
@@ -653,13 +676,9 @@ Deno.test({
     const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
     await withFakeEngine(transcribers, async (e, jfk) => {
       const rolling = async (firstChunkMs: number) => {
-        const made = transcribers.made.length;
-        const events = await simulate(e, jfk, "accuracy", { firstChunkMs });
-        checkStream(events);
-        const first = events.find((ev) => ev.type === "partial" && ev.text !== "");
-        const windows = transcribers.made[made].requests.filter((r) => r.kind === "rolling")
-          .map((r) => r.window);
-        return { first, windows };
+        const run = await simulateFake(e, transcribers, jfk, "accuracy", { firstChunkMs });
+        const first = run.events.find((ev) => ev.type === "partial" && ev.text !== "");
+        return { first, windows: run.windows("rolling") };
       };
       const plain = await rolling(0);
       const soon = await rolling(500);
