@@ -1,7 +1,7 @@
-import { HOP, LogMel, melFilterbank, N_BINS, N_MELS } from "./mel.ts";
+import { Fft400, HOP, LogMel, melFilterbank, N_BINS, N_MELS } from "./mel.ts";
 import { SAMPLE_RATE_HZ } from "./audio.ts";
 import { hasShared, sharedPath } from "../ffi/testing/shared.ts";
-import { assert, assertEquals } from "../ffi/testing/assert.ts";
+import { assert, assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 import { sine } from "../ffi/testing/signal.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
@@ -61,4 +61,27 @@ Deno.test("log-mel frames: 10 ms each, streamed in any chunking, a tone in its b
   assertEquals(peak, best);
   const quiet = new LogMel().push(new Float32Array(800));
   assert(quiet.every((v) => v === -10), "digital silence sits at log10(1e-10)");
+});
+
+Deno.test("the 400-point FFT gives the plain DFT's power in every bin kept", () => {
+  let seed = 7;
+  const x = Float32Array.from({ length: 400 }, () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647 - 0.5;
+  });
+  const fast = new Float64Array(N_BINS);
+  new Fft400().power(x, fast);
+  for (let k = 0; k < N_BINS; k++) {
+    let re = 0, im = 0;
+    for (let n = 0; n < 400; n++) {
+      re += x[n] * Math.cos((2 * Math.PI * k * n) / 400);
+      im -= x[n] * Math.sin((2 * Math.PI * k * n) / 400);
+    }
+    const plain = re * re + im * im;
+    assert(
+      Math.abs(fast[k] - plain) <= 1e-9 * Math.max(1, plain),
+      `bin ${k}: ${fast[k]} ≠ ${plain}`,
+    );
+  }
+  assertThrows(() => new Fft400().power(new Float32Array(399), fast), RangeError, "not 400");
 });
