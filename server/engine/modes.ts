@@ -105,6 +105,14 @@ export const StreamConfigSchema = z.object({
    * false: they wait for the closing decode.
    */
   commitPendingAtClose: z.boolean(),
+  /**
+   * A session of audio samples computes Whisper's log-mel frames once, as the audio arrives
+   * (`protocol/mel.ts`, as a privacy-mode client does), and decodes from them; false: whisper.cpp
+   * converts each decode's whole window from samples again (its own spectrogram pads 30 s of
+   * zeros every time). Fixed by the session's first input. With mel frames, word times come from
+   * the timestamp tokens rather than from the samples' energy.
+   */
+  melOnce: z.boolean(),
   /** Scale the encoder window to the buffer (a large speed-up for short buffers). */
   scaleAudioCtx: z.boolean(),
   /** Extra encoder frames kept over the buffer length when scaling (guards against loops). */
@@ -170,6 +178,7 @@ const COMMON = {
   preRollMs: 200,
   promptChars: 200,
   rollingPromptChars: 200,
+  melOnce: false,
   scaleAudioCtx: true,
   audioCtxMarginFrames: 128,
   model: "",

@@ -44,7 +44,8 @@ import type { VadModel } from "../../ffi/whisper/mod.ts";
 import type { TranscriptEvent, Word } from "../../protocol/events.ts";
 import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement, ownWords } from "./agreement.ts";
-import { AudioBuffer, MEL_FORMAT } from "./audio_buffer.ts";
+import { AudioBuffer, type FrameFormat, MEL_FORMAT, PCM_FORMAT } from "./audio_buffer.ts";
+import { LogMel } from "../../protocol/mel.ts";
 import { MelVad } from "./mel_vad.ts";
 import { RealClock, type SessionClock } from "./clock.ts";
 import { dropLoops, repeatsFrom } from "./hallucination.ts";
@@ -159,7 +160,17 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   readonly #opts: StreamOptions;
   /** What the session takes, fixed by its first input. */
   #input: "pcm" | "mel" | null = null;
+  /** How the input is framed (samples, or mel frames for a privacy-mode client). */
+  #inputFormat: FrameFormat = PCM_FORMAT;
+  /**
+   * What decodes read: the input as it came, or (`melOnce`) the log-mel frames computed from
+   * samples as they arrive.
+   */
   #audio = new AudioBuffer();
+  /** Samples → log-mel frames, for a session of samples with `melOnce`. */
+  #logMel: LogMel | null = null;
+  /** Input taken in so far (through the VAD), ms. */
+  #takenMs = 0;
   #queue: Float32Array[] = [];
   /** Input short of the next grid point (see INGEST_GRID_MS), taken with the next input. */
   #rest = new Float32Array(0);
@@ -247,13 +258,19 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
 
   /** Audio pushed so far, ms. */
   get audioMs(): number {
-    return this.#audio.endMs +
-      this.#audio.valuesToMs(this.#queue.reduce((n, q) => n + q.length, this.#rest.length));
+    return this.#takenMs +
+      this.#inputMs(this.#queue.reduce((n, q) => n + q.length, this.#rest.length));
   }
 
   /** Audio taken in so far (through the VAD; not what waits in the queue), ms. */
   get processedMs(): number {
-    return this.#audio.endMs;
+    return this.#takenMs;
+  }
+
+  /** ms of input in `values` values as pushed. */
+  #inputMs(values: number): number {
+    const f = this.#inputFormat;
+    return (values / f.frameSize) * 1000 / f.framesPerSecond;
   }
 
   /**
@@ -329,8 +346,12 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (!this.#input) {
       this.#input = kind;
       if (kind === "mel") {
+        this.#inputFormat = MEL_FORMAT;
         this.#audio = new AudioBuffer(MEL_FORMAT);
         this.#vad = new MelVad({ endSilenceMs: this.#config.endSilenceMs });
+      } else if (this.#config.melOnce) {
+        this.#audio = new AudioBuffer(MEL_FORMAT);
+        this.#logMel = new LogMel();
       }
     }
     this.clock.start();
@@ -499,13 +520,15 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // grid slice at a time, so speech ends and segment limits fall where the audio says, not
     // where a batch ends; what is short of the next grid point waits (`all`: is taken too).
     const input = concat([this.#rest, ...frames]);
-    const grid = this.#audio.msToValues(INGEST_GRID_MS);
+    const f = this.#inputFormat;
+    const grid = Math.floor((INGEST_GRID_MS * f.framesPerSecond) / 1000) * f.frameSize;
     const whole = all ? input.length : input.length - (input.length % grid);
     this.#rest = input.slice(whole);
     for (let off = 0; off < whole; off += grid) {
       const slice = input.subarray(off, Math.min(whole, off + grid));
       const changes = await this.#measure(async () => {
-        this.#audio.append(slice);
+        this.#audio.append(this.#logMel ? this.#logMel.push(slice) : slice);
+        this.#takenMs += this.#inputMs(slice.length);
         return await this.#vad.push(slice);
       });
       for (const c of changes) {
@@ -529,7 +552,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       await this.#cutLongSegment();
       if (!this.#segment && this.#vad.speaking && this.#vad.pauseSinceMs < 0) {
         // The pause a long segment was cut in is over: the speech goes on in a new segment.
-        this.#open(this.#audio.endMs - this.#audio.valuesToMs(slice.length));
+        this.#open(this.#takenMs - this.#inputMs(slice.length));
       }
     }
     const seg = this.#segment;
@@ -837,7 +860,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       return await this.#transcriber.decode({
         window: {
           values,
-          input: this.#input === "mel" ? "mel" : "pcm",
+          input: this.#audio.format === MEL_FORMAT ? "mel" : "pcm",
           durationMs: this.#audio.valuesToMs(values.length),
           startMs,
           speechMs: [context ? startMs : seg.speechMs, Math.max(seg.speechMs, speechEndMs)],
