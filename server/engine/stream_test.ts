@@ -693,3 +693,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "melOnce: a session of samples decodes the log-mel frames it computed as audio arrived, " +
+    "the same windows at the same points as from samples",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const pcm = await simulateFake(e, transcribers, samples, "balanced", { melOnce: false });
+      const mel = await simulateFake(e, transcribers, samples, "balanced", { melOnce: true });
+      for (const kind of ["rolling", "final"] as const) {
+        const [a, b] = [pcm.windows(kind), mel.windows(kind)];
+        assert(a.length > 0, kind);
+        assertEquals(b.length, a.length, `${kind} decodes`);
+        a.forEach((w, i) => {
+          assertEquals(w.input, "pcm");
+          assertEquals(b[i].input, "mel");
+          assertEquals(b[i].startMs, w.startMs, `${kind} ${i}: where the window starts`);
+          // Log-mel frames end 2.5–12.5 ms before the samples (a frame needs its whole window).
+          const short = w.durationMs - b[i].durationMs;
+          assert(short >= 0 && short <= 20, `${kind} ${i}: ${w.durationMs} vs ${b[i].durationMs}`);
+          assertEquals(b[i].values.length, (b[i].durationMs / 10) * 80, "whole 80-bin frames");
+          // The frames are jfk's spectrum: the window's speech rises well above digital silence.
+          assert(Math.max(...b[i].values) > -2, `${kind} ${i}: no speech in the mel frames`);
+        });
+      }
+      assertEquals(checkStream(mel.events), checkStream(pcm.events));
+    });
+  },
+});
