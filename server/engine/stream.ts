@@ -46,6 +46,7 @@ import type { IntentClassifier } from "../intent/classifier.ts";
 import { LocalAgreement, ownWords } from "./agreement.ts";
 import { AudioBuffer, type FrameFormat, MEL_FORMAT, PCM_FORMAT } from "./audio_buffer.ts";
 import { LogMel } from "../../protocol/mel.ts";
+import { timeStage, timeStageAsync } from "../../util/stage_cost.ts";
 import { MelVad } from "./mel_vad.ts";
 import { RealClock, type SessionClock } from "./clock.ts";
 import { dropLoops, repeatsFrom } from "./hallucination.ts";
@@ -527,9 +528,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     for (let off = 0; off < whole; off += grid) {
       const slice = input.subarray(off, Math.min(whole, off + grid));
       const changes = await this.#measure(async () => {
-        this.#audio.append(this.#logMel ? this.#logMel.push(slice) : slice);
+        const logMel = this.#logMel;
+        this.#audio.append(logMel ? timeStage("mel", () => logMel.push(slice)) : slice);
         this.#takenMs += this.#inputMs(slice.length);
-        return await this.#vad.push(slice);
+        return await timeStageAsync("vad", () => this.#vad.push(slice));
       });
       for (const c of changes) {
         if (c.state === "speech") {

@@ -17,6 +17,7 @@ import { melWindow } from "./mel_window.ts";
 import type { StreamConfig } from "./modes.ts";
 import type { StatePool } from "./model_registry.ts";
 import type { DegradeLevel, InferenceScheduler } from "./scheduler.ts";
+import { timeStageAsync } from "../../util/stage_cost.ts";
 import { spreadWords, timeTokensByHints, wordKey, wordsFromTokens } from "./words.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
 
@@ -316,6 +317,21 @@ export class WhisperTranscriber implements Transcriber {
     return hyp;
   }
 
+  /** The native decode of `w`: from samples, or from mel frames set on the state. */
+  #native(
+    state: WhisperState,
+    w: DecodeWindow,
+    params: DecodeOptions,
+    audioCtx: number,
+    bufferMs: number,
+  ) {
+    if (w.input !== "mel") return state.full(w.values, params);
+    // The encoder reads 2 × audio_ctx frames: the window is padded to them with silence (as
+    // Whisper pads audio), and the decoder is told where the frames end (as it knows for audio).
+    const { mel, nLen } = melWindow(w.values, 2 * (audioCtx || FULL_AUDIO_CTX));
+    return state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
+  }
+
   async #decodeOnce(
     state: WhisperState,
     req: DecodeRequest,
@@ -345,13 +361,9 @@ export class WhisperTranscriber implements Transcriber {
       audioCtx,
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
-    const result = await req.measure(() => {
-      if (w.input !== "mel") return state.full(w.values, params);
-      // The encoder reads 2 × audio_ctx frames: the window is padded to them with silence (as
-      // Whisper pads audio), and the decoder is told where the frames end (as it knows for audio).
-      const { mel, nLen } = melWindow(w.values, 2 * (audioCtx || FULL_AUDIO_CTX));
-      return state.fullFromMel(mel, nLen, { ...params, durationMs: Math.round(bufferMs) });
-    });
+    const result = await req.measure(() =>
+      timeStageAsync("whisper", () => this.#native(state, w, params, audioCtx, bufferMs))
+    );
     const words: TimedWord[] = [];
     let text = "";
     let noSpeechProb = 0;

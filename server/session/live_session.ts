@@ -15,6 +15,7 @@
  * @module
  */
 
+import { timeStage } from "../../util/stage_cost.ts";
 import { MEL_BINS, parseFrame } from "../../protocol/audio_frames.ts";
 import {
   type ControlMessage,
@@ -262,7 +263,7 @@ export class LiveSession {
   #event(event: StreamEvent): void {
     const numbered = this.#numbering.number(event);
     this.#observeEvent?.(numbered);
-    this.#send(JSON.stringify(numbered));
+    timeStage("events_out", () => this.#send(JSON.stringify(numbered)));
   }
 
   /** Runs `send` (the session's own output) after every event the stream has emitted so far. */
@@ -417,6 +418,10 @@ export class LiveSession {
   audioFrame(data: unknown, channel: FrameChannel = "audio"): void {
     if (this.#closed || this.#ended) return;
     if (this.#oversized(data)) return;
+    timeStage("frames", () => this.#frame(data, channel));
+  }
+
+  #frame(data: unknown, channel: FrameChannel): void {
     let frame;
     try {
       frame = parseFrame(data as Uint8Array);

@@ -12,6 +12,7 @@ import client from "prom-client";
 import type { TranscriptEvent } from "../../protocol/events.ts";
 import type { JobReport, SchedulerStats } from "../engine/scheduler.ts";
 import type { ModelStatus } from "../engine/model_registry.ts";
+import { stageTotals } from "../../util/stage_cost.ts";
 
 /** Where the collectors read the server's state at scrape time. */
 export interface MetricsSources {
@@ -184,6 +185,29 @@ export class ServiceMetrics {
         "Audio of lost RTP packets in ended sessions, made up by Opus in-band FEC or concealment.",
       labelNames: ["by"],
       registers: r,
+    });
+    new client.Counter({
+      name: "hum_stage_seconds_total",
+      help: "Time in each stage of the audio's path since the server started, every session: " +
+        "the event loop's own work (jitter, opus_decode, frames, mel, events_out) and the wall " +
+        "time of the native calls that run off it (vad, whisper).",
+      labelNames: ["stage"],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const t of stageTotals()) this.inc({ stage: t.stage }, t.ms / 1000);
+      },
+    });
+    new client.Counter({
+      name: "hum_stage_calls_total",
+      help: "Calls of each stage of the audio's path since the server started (see " +
+        "hum_stage_seconds_total).",
+      labelNames: ["stage"],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const t of stageTotals()) this.inc({ stage: t.stage }, t.calls);
+      },
     });
     new client.Gauge({
       name: "hum_model_failed",

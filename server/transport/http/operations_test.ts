@@ -76,6 +76,16 @@ Deno.test({
       assert(value("hum_inference_wait_seconds_count", { kind: "final" })! >= 1, "and their waits");
       assert(value("hum_final_segments_total")! >= 1);
       assert(value("hum_model_ready", { model: sharedPath(TEST_SERVER_MODELS[0]) }) === 1);
+      // Where the time went: the session's frames, VAD, decodes and events were each timed.
+      for (const stage of ["frames", "vad", "whisper", "events_out"]) {
+        assert(value("hum_stage_calls_total", { stage })! >= 1, `${stage} calls counted`);
+        assert(value("hum_stage_seconds_total", { stage })! > 0, `${stage} time counted`);
+      }
+      assert(
+        value("hum_stage_seconds_total", { stage: "whisper" })! >=
+          value("hum_inference_seconds_sum", { kind: "final" })! * 0.9,
+        "the native decodes' time includes the closing decodes'",
+      );
       for (const n of ["hum_model_load_seconds", "hum_session_rtf", "hum_inference_slots"]) {
         family(n);
       }

@@ -24,6 +24,7 @@ import { OpusStream } from "../../../decode/opus_stream.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
+import { timeStage } from "../../../util/stage_cost.ts";
 import { limitInboundMessages, type MessageLimitCounters } from "./sctp_limit.ts";
 import { SeededRandom } from "../../../util/random.ts";
 import type { EventChannel } from "../event_channel.ts";
@@ -215,7 +216,9 @@ export class SessionPeer {
     const live = this.#live;
     const media = live.counters.media;
     const out = (items: ReturnType<JitterBuffer["poll"]>) => {
-      for (const item of items) for (const pcm of opus.take(item)) live.pushPcm(pcm);
+      for (const item of items) {
+        for (const pcm of timeStage("opus_decode", () => [...opus.take(item)])) live.pushPcm(pcm);
+      }
       const j = jitter.counters, o = opus.counters;
       media.packets = j.received;
       media.lost = j.lost;
@@ -234,13 +237,17 @@ export class SessionPeer {
     const sub = track.onReceiveRtp.subscribe((rtp) => {
       this.#lastHeard = performance.now();
       if (this.#closed || rtp.payload.length === 0 || dropped()) return;
-      out(jitter.push({
-        seq: rtp.header.sequenceNumber,
-        timestamp: rtp.header.timestamp,
-        payload: new Uint8Array(rtp.payload),
-      }, performance.now()));
+      out(timeStage("jitter", () =>
+        jitter.push({
+          seq: rtp.header.sequenceNumber,
+          timestamp: rtp.header.timestamp,
+          payload: new Uint8Array(rtp.payload),
+        }, performance.now())));
     });
-    const poll = setInterval(() => out(jitter.poll(performance.now())), 20);
+    const poll = setInterval(
+      () => out(timeStage("jitter", () => jitter.poll(performance.now()))),
+      20,
+    );
     this.#cleanups.push(() => {
       sub.unSubscribe();
       clearInterval(poll);
