@@ -19,7 +19,8 @@ import {
 } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
 import { type LoadReport, runLoad, siblingFile, sustained } from "./load.ts";
-import { type ServerProcess, startServerProcess } from "./server_process.ts";
+import { GENERATOR_BUSY_PCT } from "./generator.ts";
+import { freePort, type ServerProcess, startServerProcess } from "./server_process.ts";
 
 /** The flags of `deno task loadtest`. */
 export const LOADTEST_FLAGS = {
@@ -91,6 +92,19 @@ export const LOADTEST_FLAGS = {
     help: "also upload FILE back to back during each level (live sessions beside file " +
       "transcription)",
   },
+  profile: {
+    flag: "--profile",
+    schema: z.boolean().default(false),
+    help: "profile the server's JS thread at each level (V8 inspector) and print where its time " +
+      "went, beside the stage timers of /metrics",
+  },
+  perWorker: {
+    flag: "--per-worker",
+    arg: "N",
+    schema: z.coerce.number().int().min(0).max(256).default(8),
+    help: "clients per worker process of the load generator (0: all in this process); a level " +
+      "whose generator thread passes 70 % of a core gives no capacity figure",
+  },
   settle: {
     flag: "--settle",
     arg: "S",
@@ -148,6 +162,7 @@ export function loadTable(reports: readonly LoadReport[]): string {
     "server MB",
     "settled MB",
     "uploads",
+    "gen %",
   ];
   const rows = reports.map((r) => [
     String(r.sessions),
@@ -162,6 +177,8 @@ export function loadTable(reports: readonly LoadReport[]): string {
     r.server_peak_rss_mb === undefined ? "–" : `${r.server_rss_start_mb}→${r.server_peak_rss_mb}`,
     r.server_rss_settled_mb === undefined ? "–" : String(r.server_rss_settled_mb),
     r.uploads === undefined ? "–" : `${r.uploads} (${r.upload_median_s ?? "–"} s)`,
+    // The busiest generator thread, % of a core; "!" past the limit.
+    `${r.generator.max_thread_cpu_pct}${r.generator_busy ? "!" : ""}`,
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((x, i) => x.padStart(w[i])).join("  ")).join("\n");
@@ -178,10 +195,12 @@ async function main(opts: Options): Promise<number> {
     reference: reference ? Deno.readTextFileSync(reference) : undefined,
     uploadFile: opts.upload,
     settleS: opts.settle,
+    perWorker: opts.perWorker,
   };
   const reports: LoadReport[] = [];
   for (const n of opts.sessions) {
     let server: ServerProcess | undefined;
+    const profilePort = opts.profile && !opts.url ? freePort() : undefined;
     if (!opts.url) {
       server = await startServerProcess({
         maxSessions: Math.max(64, n),
@@ -189,11 +208,14 @@ async function main(opts: Options): Promise<number> {
         model: opts.model,
         // Measure latency at every N: refusing sessions under load is admission's job, not here.
         args: ["--no-refuse-when-overloaded", ...opts.serverArgs],
+        inspectPort: profilePort,
       });
     }
     console.error(`loadtest: ${n} sessions for ${opts.duration} s…`);
     try {
-      reports.push(await runLoad({ ...base, url: opts.url ?? server!.url, sessions: n, server }));
+      reports.push(
+        await runLoad({ ...base, url: opts.url ?? server!.url, sessions: n, server }),
+      );
     } finally {
       await server?.stop();
     }
@@ -205,6 +227,25 @@ async function main(opts: Options): Promise<number> {
           `${l.committed} words committed; then ${l.after.join(", ")}; ${l.lastStats})`,
       );
     }
+    if (last.generator_busy) {
+      console.error(
+        `  the load generator's busiest thread ran at ${last.generator.max_thread_cpu_pct} % of a ` +
+          `core (over ${GENERATOR_BUSY_PCT} %): this level measured the generator too, and gives ` +
+          `no capacity figure (lower --per-worker)`,
+      );
+    }
+    if (last.server_stages_s) {
+      const stages = Object.entries(last.server_stages_s).filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+      console.error(`  server stage time, s: ${stages}`);
+    }
+    if (last.server_profile) {
+      const top = last.server_profile.categories.slice(0, 14)
+        .map((c) => `${c.category} ${c.pct} %`).join(", ");
+      console.error(
+        `  server JS thread (${(last.server_profile.totalMs / 1000).toFixed(1)} s): ${top}`,
+      );
+    }
     if (last.server_queue) {
       console.error(`  server queue at the end: ${JSON.stringify(last.server_queue)}`);
     }
@@ -214,7 +255,8 @@ async function main(opts: Options): Promise<number> {
     ? "against the forced alignment"
     : "against the server's word times";
   console.log(
-    `Sessions sustained at p90 ≤ ${opts.boundMs / 1000} s (${basis}, no lost segments): ` +
+    `Sessions sustained at p90 ≤ ${opts.boundMs / 1000} s (${basis}, no lost segments, ` +
+      `generator under ${GENERATOR_BUSY_PCT} % of a core a thread): ` +
       `${sustained(reports, opts.boundMs)}`,
   );
   if (opts.out) {

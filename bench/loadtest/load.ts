@@ -8,7 +8,14 @@
  * @module
  */
 
-import { runClient } from "../../client/cli.ts";
+import {
+  type ClientRun,
+  GENERATOR_BUSY_PCT,
+  type GeneratorLoad,
+  runClients,
+  runWorker,
+} from "./generator.ts";
+import { type ProfileSummary, summarize } from "./profile.ts";
 import { parseEvent, type TranscriptEvent } from "../../protocol/events.ts";
 import { streamFigures } from "../metrics/stream_latency.ts";
 import { quantile, readAlignment, type TimedToken } from "../metrics/word_timing.ts";
@@ -42,6 +49,11 @@ export interface LoadOptions {
    * (`server_rss_settled_mb`): whether a burst's memory comes back. Default 0: not measured.
    */
   settleS?: number;
+  /**
+   * Clients per worker process of the load generator (0: every client in this process, the
+   * default). See `generator.ts`.
+   */
+  perWorker?: number;
 }
 
 /** What one load level measured. */
@@ -76,6 +88,28 @@ export interface LoadReport {
   upload_median_s?: number;
   /** Upload failures (status and message). */
   upload_errors?: string[];
+  /**
+   * The load generator: its processes, and how busy each one's main (JS) thread and whole
+   * process were over the level, % of one core.
+   */
+  generator: {
+    processes: number;
+    max_thread_cpu_pct: number;
+    thread_cpu_pct: number[];
+    process_cpu_pct: number[];
+  };
+  /**
+   * A generator thread passed `GENERATOR_BUSY_PCT` of a core: the level may have measured the
+   * generator; {@linkcode sustained} takes no capacity figure from it.
+   */
+  generator_busy?: boolean;
+  /**
+   * Seconds the server spent in each stage of the audio's path during the level (its
+   * `hum_stage_seconds_total` before and after; see `util/stage_cost.ts`).
+   */
+  server_stages_s?: Record<string, number>;
+  /** Where the server's JS thread spent the level (a server profiled from its start). */
+  server_profile?: ProfileSummary;
 }
 
 /** Posts `file` to the upload endpoint until `endAt`; wall times and failures. */
@@ -112,6 +146,10 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
   let finals = 0;
   let peakRss = 0;
   const rssStart = opts.server ? (await opts.server.memory()).rssMb : undefined;
+  const stagesBefore = await stageSeconds(opts.url);
+  // A server profiled from its start: this level's part of the profile begins now.
+  const profiling = opts.server?.profiling ?? null;
+  const profileFromMs = profiling?.elapsedMs() ?? 0;
   const poll = opts.server
     ? setInterval(async () => {
       try {
@@ -122,56 +160,70 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     }, 1000)
     : undefined;
   const endAt = performance.now() + opts.durationS * 1000;
-  const client = async (k: number) => {
-    await new Promise((r) => setTimeout(r, (k * spread) / opts.sessions));
-    do {
-      runs++;
-      const r = await runClient({
-        url: opts.url,
-        file: opts.file,
-        transport: opts.transport ?? "media",
-        mode: opts.mode ?? "latency",
-        realtime: true,
-        clock: "client",
-        timeout: 600,
-      });
-      if (r.error) errors.push(`client ${k}: ${r.error}`);
-      const events: TranscriptEvent[] = [];
-      for (const m of r.messages) {
-        if (typeof m.seq !== "number") continue;
-        try {
-          events.push(parseEvent(JSON.stringify(m)));
-        } catch (err) {
-          errors.push(`client ${k}: ${(err as Error).message}`);
-        }
+  const onRun = (r: ClientRun) => {
+    const k = r.client;
+    runs++;
+    if (r.error) errors.push(`client ${k}: ${r.error}`);
+    const events: TranscriptEvent[] = [];
+    for (const m of r.messages) {
+      if (typeof m.seq !== "number") continue;
+      try {
+        events.push(parseEvent(JSON.stringify(m)));
+      } catch (err) {
+        errors.push(`client ${k}: ${(err as Error).message}`);
       }
+    }
+    for (const e of events) {
+      if (e.type === "error") errors.push(`client ${k}: ${e.code}: ${e.message}`);
+    }
+    const lostHere = lostSegmentDetails(events);
+    lost += lostHere.length;
+    for (const seg of lostHere) {
+      if (lostSamples.length < 10) lostSamples.push({ client: k, ...seg });
+    }
+    finals += events.filter((e) => e.type === "final").length;
+    texts.push(events.flatMap((e) => (e.type === "final" ? [e.text] : [])).join(" "));
+    if (align) latencies.push(...streamFigures(events, align, 1000).emissionMs);
+    else {
       for (const e of events) {
-        if (e.type === "error") errors.push(`client ${k}: ${e.code}: ${e.message}`);
-      }
-      const lostHere = lostSegmentDetails(events);
-      lost += lostHere.length;
-      for (const seg of lostHere) {
-        if (lostSamples.length < 10) lostSamples.push({ client: k, ...seg });
-      }
-      finals += events.filter((e) => e.type === "final").length;
-      texts.push(events.flatMap((e) => (e.type === "final" ? [e.text] : [])).join(" "));
-      if (align) latencies.push(...streamFigures(events, align, 1000).emissionMs);
-      else {
-        for (const e of events) {
-          if (e.type === "commit") {
-            for (const w of e.words) latencies.push(e.emittedMs - w.endMs);
-          }
+        if (e.type === "commit") {
+          for (const w of e.words) latencies.push(e.emittedMs - w.endMs);
         }
       }
-    } while (performance.now() < endAt);
+    }
   };
+  // The clients, `perWorker` to a worker process (0: all in this one).
+  const spec = {
+    url: opts.url,
+    file: opts.file,
+    transport: opts.transport ?? "media",
+    mode: opts.mode ?? "latency",
+    sessions: opts.sessions,
+    spreadMs: spread,
+    endAtMs: Date.now() + opts.durationS * 1000,
+  };
+  const perWorker = opts.perWorker ?? 0;
+  const workers = perWorker > 0 ? Math.ceil(opts.sessions / perWorker) : 0;
+  const clients = Array.from({ length: opts.sessions }, (_, k) => k);
+  // Client k goes to worker k mod workers, so each worker's clients start spread over the level.
+  const generating = workers
+    ? Promise.all(
+      Array.from(
+        { length: workers },
+        (_, w) => runWorker({ ...spec, clients: clients.filter((k) => k % workers === w) }, onRun),
+      ),
+    )
+    : runClients({ ...spec, clients }, onRun).then((l) => [l]);
   const uploads = opts.uploadFile ? uploadLoop(opts.url, opts.uploadFile, endAt) : null;
+  let generator: GeneratorLoad[] = [];
   try {
-    await Promise.all(Array.from({ length: opts.sessions }, (_, k) => client(k)));
+    generator = await generating;
   } finally {
     clearInterval(poll);
   }
   const up = await uploads;
+  const profile = profiling ? summarize(await profiling.stop(), profileFromMs) : undefined;
+  const stagesAfter = await stageSeconds(opts.url);
   const sorted = latencies.slice().sort((a, b) => a - b);
   const q = (p: number) => (sorted.length ? Math.round(quantile(sorted, p)) : null);
   const report: LoadReport = {
@@ -186,7 +238,20 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     ...(lostSamples.length ? { lost_samples: lostSamples } : {}),
     finals,
     errors,
+    generator: {
+      processes: generator.length,
+      max_thread_cpu_pct: Math.max(...generator.map((g) => g.threadCpuPct)),
+      thread_cpu_pct: generator.map((g) => g.threadCpuPct),
+      process_cpu_pct: generator.map((g) => g.processCpuPct),
+    },
   };
+  if (report.generator.max_thread_cpu_pct > GENERATOR_BUSY_PCT) report.generator_busy = true;
+  if (stagesBefore && stagesAfter) {
+    report.server_stages_s = Object.fromEntries(
+      Object.entries(stagesAfter).map(([k, v]) => [k, round3(v - (stagesBefore[k] ?? 0))]),
+    );
+  }
+  if (profile) report.server_profile = profile;
   if (up) {
     report.uploads = up.times.length;
     const t = up.times.slice().sort((a, b) => a - b);
@@ -209,6 +274,27 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     }
   }
   return report;
+}
+
+/** The server's `hum_stage_seconds_total` by stage; null when `/metrics` does not answer. */
+export async function stageSeconds(url: string): Promise<Record<string, number> | null> {
+  try {
+    const res = await fetch(`${url}/metrics`);
+    if (!res.ok) return (await res.body?.cancel(), null);
+    const out: Record<string, number> = {};
+    for (
+      const m of (await res.text()).matchAll(/^hum_stage_seconds_total\{stage="([^"]+)"\} (\S+)$/gm)
+    ) {
+      out[m[1]] = Number(m[2]);
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /**
@@ -282,11 +368,18 @@ export function lostSegments(events: readonly TranscriptEvent[]): number {
   return lostSegmentDetails(events).length;
 }
 
-/** The largest session count whose p90 emission latency is within `boundMs` (0 if none). */
+/**
+ * The largest session count whose p90 emission latency is within `boundMs` with no segment lost
+ * (0 if none), levels taken in order up to the first that fails; a level whose load generator was
+ * busy (`generator_busy`) ends the count too: it gives no capacity figure.
+ */
 export function sustained(reports: readonly LoadReport[], boundMs: number): number {
   let best = 0;
   for (const r of [...reports].sort((a, b) => a.sessions - b.sessions)) {
-    if (r.emission_p90_ms === null || r.emission_p90_ms > boundMs || r.lost_segments > 0) break;
+    if (
+      r.emission_p90_ms === null || r.emission_p90_ms > boundMs || r.lost_segments > 0 ||
+      r.generator_busy
+    ) break;
     best = r.sessions;
   }
   return best;

@@ -45,16 +45,19 @@ Deno.test("a lost segment is described: its partials, commits, the last stats an
   assertEquals(lostSegmentDetails(events.slice(4)), [], "a finalized segment is not lost");
 });
 
-Deno.test("sessions sustained: the largest N within the bound before the first miss or loss", () => {
+Deno.test("sessions sustained: the largest N within the bound before the first miss, loss or busy generator", () => {
   const r = (sessions: number, p90: number | null, lost = 0) =>
     ({ sessions, emission_p90_ms: p90, lost_segments: lost }) as LoadReport;
   assertEquals(sustained([r(4, 2500), r(1, 900), r(2, 1500)], 2000), 2);
   assertEquals(sustained([r(1, 900), r(2, 1500, 1)], 2000), 1, "a lost segment fails the level");
   assertEquals(sustained([r(1, 2100)], 2000), 0);
+  const busy = { ...r(4, 1500), generator_busy: true } as LoadReport;
+  assertEquals(sustained([r(1, 900), r(2, 1500), busy], 2000), 2, "a busy generator's level");
 });
 
 Deno.test({
-  name: "4 sessions at once over WebRTC against a server process: every session gets its finals",
+  name: "4 sessions at once over WebRTC against a server process, from 2 generator processes: " +
+    "every session gets its finals, and each generator reports its CPU",
   ignore: !hasShared(...TEST_SERVER_MODELS, JFK),
   sanitizeResources: false,
   sanitizeOps: false,
@@ -74,8 +77,15 @@ Deno.test({
         mode: "latency",
         reference: Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt")),
         server,
+        perWorker: 2,
       });
       console.log(loadTable([report]));
+      assertEquals(report.generator.processes, 2);
+      for (const pct of report.generator.thread_cpu_pct) assert(pct > 0 && pct < 400, `${pct}`);
+      assertEquals(
+        report.generator.max_thread_cpu_pct,
+        Math.max(...report.generator.thread_cpu_pct),
+      );
       assertEquals(report.errors, []);
       assertEquals(report.runs, 4);
       assertEquals(report.lost_segments, 0);

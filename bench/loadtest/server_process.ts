@@ -6,11 +6,14 @@
  */
 
 import { REPO_ROOT } from "../../ffi/whisper/build.ts";
+import { type Profiling, startProfile } from "./profile.ts";
 
 /** A running server process. */
 export interface ServerProcess {
   url: string;
   pid: number;
+  /** The CPU profile of its JS thread (with `inspectPort`), running since it started. */
+  profiling?: Profiling;
   /** The server's `/v1/status`. */
   status(): Promise<Record<string, unknown>>;
   /** Resident memory now and at its peak, MB (from its status). */
@@ -35,9 +38,15 @@ export interface ServerProcessOptions {
   readyTimeoutMs?: number;
   /** Environment variables set for the server beside this process's own. */
   env?: Record<string, string>;
+  /**
+   * Profiles the server's JS thread from its start (`profile.ts`): it runs with its V8 inspector
+   * on this loopback port, waiting for the profiler to attach (`ServerProcess.profiling`).
+   */
+  inspectPort?: number;
 }
 
-function freePort(): number {
+/** A free TCP port on loopback (free when asked: another process may take it before use). */
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -50,6 +59,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const args = [
     "run",
     "--allow-all",
+    ...(opts.inspectPort ? [`--inspect-wait=127.0.0.1:${opts.inspectPort}`] : []),
     `${REPO_ROOT}/server/cli/serve.ts`,
     "--host",
     "127.0.0.1",
@@ -78,6 +88,15 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   })();
   const url = `http://127.0.0.1:${port}`;
   const exited = child.status.then(() => true);
+  // The server waits for the profiler (`--inspect-wait`): sampling starts before its code runs.
+  let profiling: Profiling | undefined;
+  for (let i = 0; opts.inspectPort && !profiling; i++) {
+    profiling = await startProfile(opts.inspectPort, { resume: true }).catch((err) => {
+      if (i >= 100) throw err;
+      return undefined;
+    });
+    if (!profiling) await new Promise((r) => setTimeout(r, 100));
+  }
   const deadline = performance.now() + (opts.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (await Promise.race([exited, new Promise<false>((r) => setTimeout(() => r(false), 200))])) {
@@ -100,6 +119,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   return {
     url,
     pid: child.pid,
+    profiling,
     status,
     async memory() {
       const p = (await status()).process as { rss_mb: number; peak_rss_mb: number };
