@@ -162,6 +162,8 @@ if (import.meta.main) {
   try {
     const job = JSON.parse(await new Response(Deno.stdin.readable).text()) as WorkerJob;
     out({ done: await runClients(job, (run) => out({ run })) });
+    // The clients' connections may leave timers and sockets behind: the work is done.
+    Deno.exit(0);
   } catch (err) {
     out({ failed: (err as Error).stack ?? String(err) });
     Deno.exit(1);
