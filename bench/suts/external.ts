@@ -3,7 +3,9 @@
  * sources as libwhisper) and any `command` that takes an audio file and prints a transcript or
  * hum-helix events as JSON lines. Wall time includes the program's start-up and model load, as a
  * user of that program pays it. The harness takes its CPU time from the kernel's account of
- * waited-for children; its peak RSS comes from polling the child's high-water mark.
+ * waited-for children; its peak RSS comes from polling the child's high-water mark and the
+ * resident memory of its whole process tree (a launcher that runs the work in a child of its own
+ * is measured whole), whichever is larger.
  *
  * @module
  */
@@ -11,9 +13,10 @@
 import type { RunConfig, SutDef } from "../definition.ts";
 import { parseEvent, type TranscriptEvent } from "../../protocol/events.ts";
 import type { ResolvedModels, Sut, SutOutput } from "./sut.ts";
-import { processMemoryMb } from "../../server/telemetry/process_memory.ts";
+import { processMemoryMb, processTreeRssMb } from "../../server/telemetry/process_memory.ts";
 
-const peakRssMb = (pid: number) => processMemoryMb(pid).peakRssMb;
+/** The program's peak so far: its own high-water mark, or its process tree's resident sum now. */
+const peakRssMb = (pid: number) => Math.max(processMemoryMb(pid).peakRssMb, processTreeRssMb(pid));
 
 /** Runs `argv`, timing it; throws with the end of its stderr when it fails. */
 async function runProgram(
