@@ -142,6 +142,13 @@ export const DefinitionSchema = z.strictObject({
     sut: Name,
     run_config: Name,
     workload: Name,
+    /**
+     * The cell's time budget, s: once it is spent, the cell starts no further item or trial and
+     * its figures are those of the items done (`truncated` says so); a cell in a process of its
+     * own that runs on well past it is stopped. For a short lease of a machine: every part yields
+     * what it can.
+     */
+    time_limit_s: z.number().positive().max(86_400).optional(),
   })).min(1).optional(),
   trials: z.number().int().min(1).max(100).default(1),
   /** Untimed runs of each cell's first item before its trials (loads caches and models). */
@@ -252,6 +259,8 @@ export interface Cell {
   sut: SutDef;
   runConfig: RunConfig;
   workload: WorkloadDef;
+  /** Its time budget, s (`matrix[].time_limit_s`). */
+  timeLimitS?: number;
 }
 
 /** Parses and validates a definition's YAML text; `label` names it in errors. */
@@ -368,6 +377,7 @@ export function cells(def: Definition, label = "definition"): Cell[] {
       sut: find(def.suts, m.sut, "sut", i),
       runConfig: find(def.run_configs, m.run_config, "run_config", i),
       workload: find(def.workloads, m.workload, "workload", i),
+      ...(m.time_limit_s ? { timeLimitS: m.time_limit_s } : {}),
     }));
   }
   const out: Cell[] = [];

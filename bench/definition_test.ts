@@ -6,7 +6,7 @@ import {
   parseDefinition,
   parseSoakDefinition,
 } from "./definition.ts";
-import { assertEquals, assertThrows } from "../ffi/testing/assert.ts";
+import { assert, assertEquals, assertThrows } from "../ffi/testing/assert.ts";
 
 const MINIMAL = `
 benchmark: tiny
@@ -142,4 +142,16 @@ Deno.test("the shipped soak definitions: 30 minutes per variant, and a short smo
     "unconnected_post",
   ]);
   assertEquals(smoke.def.soak.duration_s <= 60, true);
+});
+
+Deno.test("the GPU definition: every part has a time limit, together under 10 minutes", () => {
+  const dir = new URL("./definitions/", import.meta.url).pathname;
+  const gpu = loadAnyDefinition(`${dir}gpu.yaml`);
+  if (gpu.kind === "soak") throw new Error("not a matrix definition");
+  const parts = cells(gpu.def, "gpu.yaml");
+  assert(parts.every((c) => c.timeLimitS !== undefined), "each part has its own limit");
+  const total = parts.reduce((s, c) => s + c.timeLimitS!, 0);
+  assert(total <= 600, `${total} s of limits`);
+  assert(parts.every((c) => c.runConfig.backend === "gpu"));
+  assertEquals(gpu.def.sessions_bound.max, 1000);
 });

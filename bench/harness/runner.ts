@@ -55,6 +55,8 @@ export interface CellResult {
     items: { id: string; wall_s: number; hyp: string }[];
   }[];
   error?: string;
+  /** The cell's time limit ran out: what it did (its figures are those items'). */
+  truncated?: string;
 }
 
 /** What the runner reports as it goes. */
@@ -124,7 +126,8 @@ export async function runBenchmark(def: Definition, opts: RunOptions): Promise<R
     };
     // A SUT that runs in this process gets a process of its own, so its CPU and peak memory
     // are its own, not what earlier cells left behind.
-    const isolate = (opts.isolate ?? true) && IN_PROCESS_KINDS.has(job.cell.sut.kind);
+    const isolate = (opts.isolate ?? true) &&
+      (IN_PROCESS_KINDS.has(job.cell.sut.kind) || job.cell.timeLimitS !== undefined);
     try {
       results.push(
         isolate
@@ -211,10 +214,24 @@ async function runCellInChild(
       }
     }
   })();
+  // A cell with a time limit stops by itself between items; one whose item runs on well past the
+  // limit is stopped here (its figures are lost).
+  const limitS = job.cell.timeLimitS;
+  let killed = false;
+  const backstop = limitS === undefined ? undefined : setTimeout(() => {
+    killed = true;
+    child.kill("SIGKILL");
+  }, (limitS + Math.max(60, limitS / 2)) * 1000);
   const out = new Response(child.stdout).text();
   const [status, text] = await Promise.all([child.status, out, readErr]).then(([st, t]) =>
     [st, t] as const
-  );
+  ).finally(() => clearTimeout(backstop));
+  if (killed) {
+    throw new Error(
+      `Cannot run cell ${job.cell.sut.name} · ${job.cell.runConfig.name} · ${job.workload.name}: ` +
+        `stopped, still running well past its time limit of ${limitS} s`,
+    );
+  }
   if (!status.success || !text.trim()) {
     throw new Error(
       `Cannot run cell ${job.cell.sut.name} · ${job.cell.runConfig.name} · ${job.workload.name}: ` +
@@ -244,6 +261,7 @@ export async function runCell(
     trials: [],
   };
   let sut;
+  const deadline = cell.timeLimitS ? performance.now() + cell.timeLimitS * 1000 : Infinity;
   // Started before the SUT loads its model, so the model's GPU memory counts.
   const gpu = await GpuMemoryPeak.start();
   try {
@@ -253,7 +271,7 @@ export async function runCell(
       const first = workload.items[0];
       await sut.run(first, samplesOf(first.audioPath));
     }
-    for (let t = 1; t <= def.trials; t++) {
+    for (let t = 1; t <= def.trials && !result.truncated; t++) {
       const outcomes: ItemOutcome[] = [];
       let peak = 0;
       // In-process SUTs are this process's CPU; external ones its waited-for children's, plus
@@ -265,6 +283,12 @@ export async function runCell(
         : undefined;
       try {
         for (let k = 0; k < workload.items.length; k++) {
+          // Out of time: the items done are the trial (at least one, for a figure).
+          if (performance.now() >= deadline && outcomes.length) {
+            result.truncated = `time limit of ${cell.timeLimitS} s: trial ${t} stopped after ` +
+              `${k} of ${workload.items.length} items`;
+            break;
+          }
           at.onProgress?.({
             ...at,
             label,

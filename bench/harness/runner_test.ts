@@ -83,3 +83,50 @@ warmups: 1
     }
   },
 });
+
+Deno.test({
+  name: "a cell's time limit: it starts no item once its budget is spent, and its figures are " +
+    "those of the items done",
+  ignore: !hasShared("speech/librivox-sense/sense_and_sensibility_01_austen_64kb-0870.wav"),
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "hum-bench-" });
+    try {
+      // A command SUT that takes 0.4 s an item, over five items, with 1 s to spend: three items.
+      const text = `
+benchmark: limited
+workloads:
+  - { name: five, source: ${sharedPath("speech/librivox-sense")}, limit: 5 }
+suts:
+  - { name: slow, kind: command, command: [sh, -c, "sleep 0.4; echo hello", "{audio}"] }
+run_configs:
+  - { name: plain }
+matrix:
+  - { sut: slow, run_config: plain, workload: five, time_limit_s: 1 }
+  - { sut: slow, run_config: plain, workload: five }
+trials: 2
+`;
+      const path = `${dir}/limited.yaml`;
+      await Deno.writeTextFile(path, text);
+      const results = await runBenchmark(parseDefinition(text, path), {
+        definitionPath: path,
+        definitionText: text,
+        cacheDir: dir,
+      });
+      const [limited, free] = results.cells;
+      assertEquals(limited.error, undefined);
+      assertEquals(limited.trials.length, 1, "no second trial once the time is spent");
+      const done = limited.trials[0].items.length;
+      assert(done >= 2 && done < 5, `${done} items`);
+      assert(limited.truncated?.includes(`after ${done} of 5 items`), limited.truncated);
+      assert(limited.metrics.wer_pct !== undefined, "figures of the items done");
+      assertEquals([free.truncated, free.trials.length, free.trials[0].items.length], [
+        undefined,
+        2,
+        5,
+      ]);
+      assert(resultsTable(results).includes(`five (${done} of 5 items)`), resultsTable(results));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -40,7 +40,8 @@ export function resultsTable(results: Results): string {
   const rows = results.cells.map((c) => [
     c.sut,
     c.run_config.name,
-    c.workload,
+    // A cell cut short by its time limit says how far it got.
+    c.truncated ? `${c.workload} (${c.truncated.replace(/^.*stopped after /, "")})` : c.workload,
     ...(c.error
       ? [`failed: ${c.error.slice(0, 60)}`]
       : columns.map(([, k, f]) => (c.metrics[k] === undefined ? "–" : f(c.metrics[k])))),
