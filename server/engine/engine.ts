@@ -211,7 +211,8 @@ export class Engine {
   }
 
   /**
-   * Opens a session: validates its config, shares the model, makes its own states. Its events
+   * Opens a session: validates its config, shares the model and its pool of decoding states. Its
+   * events
    * come out of the session's async iterator.
    */
   async open(opts: SessionOptions = {}): Promise<StreamSession> {

@@ -1,6 +1,14 @@
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 import { releaseFreeMemory } from "../../ffi/native/libc.ts";
 import { Engine } from "./engine.ts";
+import { SimulatedClock } from "./clock.ts";
+import { feedSimulated } from "./feed.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
+import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
+
+const MODEL = "models/ggml-tiny.en.bin";
+const VAD = "models/ggml-silero-v5.1.2.bin";
+const JFK = "speech/jfk/jfk.wav";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,5 +29,45 @@ Deno.test({
     const after = on.heapTrims;
     await sleep(150);
     assertEquals(on.heapTrims, after, "no trim after close");
+  },
+});
+
+Deno.test({
+  name: "sessions hold no decoding state between decodes: three sessions streaming at once " +
+    "through one slot make one state, and every one gets its finals",
+  ignore: !hasShared(MODEL, VAD, JFK),
+  sanitizeResources: false,
+  fn: async () => {
+    const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
+    const e = new Engine({
+      model: sharedPath(MODEL),
+      vadModel: sharedPath(VAD),
+      intents: null,
+      scheduler: { slots: 1 },
+    });
+    try {
+      const finals = await Promise.all([0, 1, 2].map(async () => {
+        const clock = new SimulatedClock();
+        const s = await e.open({ mode: "latency", clock });
+        const texts: string[] = [];
+        const reading = (async () => {
+          for await (const ev of s) if (ev.type === "final") texts.push(ev.text);
+        })();
+        try {
+          await feedSimulated(s, jfk, clock);
+        } finally {
+          await s.close();
+        }
+        await reading;
+        return texts.join(" ").toLowerCase();
+      }));
+      for (const f of finals) assert(f.includes("your country"), f);
+      const [name] = e.models.status.map((m) => m.name);
+      const { pool } = await e.models.get(name);
+      assertEquals(pool.counts.used, 0, "no state held once the decodes are done");
+      assertEquals(pool.counts.created, 1, "one slot, one state");
+    } finally {
+      await e.close();
+    }
   },
 });

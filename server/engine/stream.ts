@@ -29,7 +29,7 @@
  *
  * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is
  * its {@linkcode Transcriber}'s (`transcriber.ts`: whisper off the event loop, one decode at a
- * time on the session's own state, each waiting for a slot of the inference scheduler): a rolling
+ * time, each waiting for a slot of the inference scheduler and a pooled decoding state): a rolling
  * decode the scheduler did not run is asked for again with the newer buffer, and under the
  * scheduler's degrade levels rolling decodes come less often (level 1) and every decode is greedy
  * (level 2); `stats` events carry the level.

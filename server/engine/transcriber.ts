@@ -1,8 +1,9 @@
 /**
  * The decoder seam of a streaming session. {@linkcode Transcriber} is what a session asks for a
  * hypothesis of its open segment's buffer; {@linkcode WhisperTranscriber} is the real one over
- * libwhisper: the session's own decoding state (taken from the model's pool at its first
- * decode), each decode waiting for a slot of the inference scheduler, the decode parameters and
+ * libwhisper: each decode waiting for a slot of the inference scheduler, then taking a decoding
+ * state from the model's pool for its length (a session holds none between decodes), the decode
+ * parameters and
  * the prompt, and the retries and checks tied to decoding (a loop decoded again with the full encoder window, a
  * collapsed hypothesis decoded again without the prompt, a loop that survives cut to its first
  * copy). `testing.ts` ships a scripted fake for tests that do not test whisper.
@@ -100,7 +101,7 @@ export function noCounts(): TranscriberCounts {
   return { decodes: 0, retries: 0, collapses: 0, promptRepeats: 0, dropped: 0 };
 }
 
-/** Decodes a session's buffers; one decode at a time, each on the session's own state. */
+/** Decodes a session's buffers; one decode at a time. */
 export interface Transcriber {
   /** Decodes `req.window` and judges the result. */
   decode(req: DecodeRequest): Promise<Hypothesis>;
@@ -143,11 +144,17 @@ export class WhisperTranscriber implements Transcriber {
   readonly #key: string;
   readonly #counts: TranscriberCounts = noCounts();
   /**
-   * The decoding state, taken at the first decode (a session that never decodes — one whose
-   * client never connected, or never spoke — never holds one).
+   * Without a pool: the transcriber's own decoding state, made at its first decode and kept (a
+   * session that never decodes never holds one).
    */
-  #state: Promise<WhisperState> | null = null;
-  /** The state once taken. */
+  #own: Promise<WhisperState> | null = null;
+  /**
+   * The state held now: with a pool, only during a decode — each decode takes one once its slot
+   * is granted and gives it back when done, so a machine holds about as many states as decodes
+   * run at once, not one per session. whisper.cpp keeps nothing a later decode needs: every
+   * decode passes its prompt (`no_context`), and attention is exact whatever a state decoded
+   * before (decision 007; `determinism_test.ts`). Without a pool: its own state, once made.
+   */
   #taken: WhisperState | null = null;
   #closed = false;
 
@@ -159,35 +166,56 @@ export class WhisperTranscriber implements Transcriber {
   }
 
   /**
-   * A transcriber on the shared model. It takes no decoding state yet: that comes (from the pool
-   * when given) with the first decode.
+   * A transcriber on the shared model. It holds no decoding state: with a pool, each decode takes
+   * one for its length; without, its own is made at the first decode.
    */
   static open(opts: WhisperTranscriberOptions): Promise<WhisperTranscriber> {
     return Promise.resolve(new WhisperTranscriber(opts));
   }
 
-  /** Whether it holds a decoding state now (taken at the first decode, until `close`). */
+  /**
+   * Whether it holds a decoding state now: with a pool, while a decode runs; without, from its
+   * first decode until `close`.
+   */
   get holdsState(): boolean {
     return this.#taken !== null;
   }
 
   /**
-   * The session's decoding state, taken once from the pool (or made); a take that failed is tried
-   * again at the next decode.
+   * A decoding state for one decode: from the pool (given back by {@linkcode #release}), or the
+   * transcriber's own (made once; a make that failed is tried again at the next decode).
    */
-  #takeState(): Promise<WhisperState> {
-    this.#state ??= (this.#states ? this.#states.take() : this.#model.createState()).then(
+  async #acquire(): Promise<WhisperState> {
+    if (this.#states) {
+      const st = await this.#states.take();
+      if (this.#closed) {
+        this.#states.give(st);
+        throw new Error("Cannot decode: the transcriber is closed");
+      }
+      this.#taken = st;
+      return st;
+    }
+    this.#own ??= this.#model.createState().then(
       (st) => {
-        if (this.#closed) this.#free(st);
+        if (this.#closed) st.close();
         else this.#taken = st;
         return st;
       },
       (err) => {
-        this.#state = null;
+        this.#own = null;
         throw err;
       },
     );
-    return this.#state;
+    const st = await this.#own;
+    if (this.#closed) throw new Error("Cannot decode: the transcriber is closed");
+    return st;
+  }
+
+  /** A decode is done with `st`: a pooled state goes back to the pool. */
+  #release(st: WhisperState): void {
+    if (!this.#states) return;
+    this.#taken = null;
+    this.#states.give(st);
   }
 
   #free(st: WhisperState): void {
@@ -214,9 +242,12 @@ export class WhisperTranscriber implements Transcriber {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    // A state still being taken is freed once it comes (`#takeState`).
-    if (this.#taken) this.#free(this.#taken);
-    this.#taken = null;
+    // A pooled state in use goes back when its decode ends (`#release`); the own state is freed
+    // now, or once it comes when still being made (`#acquire`).
+    if (this.#taken && !this.#states) {
+      this.#free(this.#taken);
+      this.#taken = null;
+    }
   }
 
   /**
@@ -225,12 +256,15 @@ export class WhisperTranscriber implements Transcriber {
    */
   async decode(req: DecodeRequest): Promise<Hypothesis> {
     if (this.#closed) throw new Error("Cannot decode: the transcriber is closed");
-    const state = await this.#takeState();
-    if (this.#closed) throw new Error("Cannot decode: the transcriber is closed");
     const scheduler = this.#scheduler;
     if (!scheduler) {
-      req.onRun?.();
-      return await this.#decodeChecked(state, req, req.beamSize);
+      const state = await this.#acquire();
+      try {
+        req.onRun?.();
+        return await this.#decodeChecked(state, req, req.beamSize);
+      } finally {
+        this.#release(state);
+      }
     }
     const final = req.kind === "final";
     const grant = await scheduler.acquire({
@@ -245,12 +279,18 @@ export class WhisperTranscriber implements Transcriber {
       return { words: [], text: "", rejected: NOT_RUN };
     }
     try {
-      req.onRun?.();
-      return await this.#decodeChecked(
-        state,
-        req,
-        scheduler.degradeLevel >= 2 ? 1 : req.beamSize,
-      );
+      // The state is taken once the slot is: a decode waiting for its turn holds none.
+      const state = await this.#acquire();
+      try {
+        req.onRun?.();
+        return await this.#decodeChecked(
+          state,
+          req,
+          scheduler.degradeLevel >= 2 ? 1 : req.beamSize,
+        );
+      } finally {
+        this.#release(state);
+      }
     } finally {
       grant.release();
     }
