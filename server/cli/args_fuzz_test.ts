@@ -141,11 +141,12 @@ const COMMANDS: {
       "--model",
       "--bound-ms",
       "--upload",
+      "--per-worker",
       "--settle",
       "--server-arg",
       "--out",
     ],
-    bool: [],
+    bool: ["--profile"],
     file: "optional",
   },
 ];

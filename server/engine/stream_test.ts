@@ -157,8 +157,8 @@ function checkStream(events: TranscriptEvent[]): string {
 }
 
 Deno.test({
-  name: "a session takes its decoding state from the pool at its first decode, not when opened; " +
-    "one that hears only silence never takes one",
+  name: "a session holds a decoding state only while a decode runs: none when opened, none " +
+    "after silence, none between decodes; the decodes' state goes back to the pool",
   ignore,
   fn: () =>
     withEngine(async (e) => {
@@ -169,14 +169,16 @@ Deno.test({
       quiet.push(new Float32Array(16_000 * 3));
       await quiet.drain();
       assertEquals(used(), 0, "states taken after 3 s of silence");
+      assertEquals(e.models.status[0].states?.idle, 0, "no state was ever made for silence");
       const audio = await decodeAudioFile(sharedPath(JFK));
       speaking.push(audio.samples.subarray(0, 16_000 * 4));
       await speaking.drain();
       assert(speaking.emitted > 0, "the speaking session emitted events");
-      assertEquals(used(), 1, "states taken once speech was decoded");
+      assertEquals(used(), 0, "a state held between decodes (decision 013)");
+      assertEquals(e.models.status[0].states?.idle, 1, "the decodes' state is back in the pool");
       await Promise.all([quiet.close(), speaking.close()]);
       assertEquals(used(), 0, "states in use after both closed");
-      assertEquals(e.models.status[0].states?.idle, 1, "the state went back to the pool");
+      assertEquals(e.models.status[0].states?.idle, 1, "the pool keeps it for the next decode");
     }),
 });
 
