@@ -13,7 +13,7 @@
 /** A node of a V8 CPU profile (the parts used here). */
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber?: number };
   children?: number[];
 }
 
@@ -34,24 +34,68 @@ export interface ProfileSummary {
   categories: { category: string; ms: number; pct: number }[];
 }
 
-/** werift's sub-packages whose work is a transport stage of its own. */
+/**
+ * werift's parts, by the source path its files came from (`rtp/src/srtp/…`, `dtls/src/…`): each a
+ * transport stage of its own. Its ES module is one bundle (`lib/index.mjs`) whose sections start
+ * with a comment naming their source file; the CommonJS build keeps the folders.
+ */
 const WERIFT_PARTS: readonly [RegExp, string][] = [
-  [/\/srtp\//, "werift srtp"],
-  [/\/dtls\//, "werift dtls"],
-  [/\/sctp\//, "werift sctp"],
-  [/\/ice\//, "werift ice"],
-  [/\/rtp\//, "werift rtp"],
+  [/(^|\/)rtp\/src\/srtp\//, "werift srtp"],
+  [/(^|\/)dtls\//, "werift dtls"],
+  [/(^|\/)sctp\//, "werift sctp"],
+  [/(^|\/)ice(-server)?\//, "werift ice"],
+  [/(^|\/)rtp\//, "werift rtp"],
+  [/(^|\/)common\//, "werift common"],
+  [/^src\/|(^|\/)webrtc\//, "werift webrtc"],
 ];
 
+/** A werift source path's part, or null. */
+function weriftPart(path: string): string | null {
+  for (const [re, name] of WERIFT_PARTS) if (re.test(path)) return name;
+  return null;
+}
+
+/** Per bundled file: where each section starts (0-based line) and its source path, in order. */
+const bundleSections = new Map<string, { line: number; source: string }[]>();
+
+/** The source path of the bundle section holding `line` (0-based) of `url`; "" if none. */
+function bundleSource(url: string, line: number): string {
+  let sections = bundleSections.get(url);
+  if (!sections) {
+    sections = [];
+    try {
+      const lines = Deno.readTextFileSync(new URL(url)).split("\n");
+      lines.forEach((l, i) => {
+        const m = l.match(/^\/\/ (?:\.\.\/)?(\S+\.ts)$/);
+        if (m) sections!.push({ line: i, source: m[1] });
+      });
+    } catch {
+      // Not a readable file: no sections.
+    }
+    bundleSections.set(url, sections);
+  }
+  let found = "";
+  for (const s of sections) {
+    if (s.line > line) break;
+    found = s.source;
+  }
+  return found;
+}
+
 /** The category of a profile node: see the module doc. */
-export function categoryOf(frame: { functionName: string; url: string }): string {
+export function categoryOf(
+  frame: { functionName: string; url: string; lineNumber?: number },
+): string {
   const { functionName: fn, url } = frame;
   if (fn === "(idle)") return "idle";
   if (fn === "(garbage collector)") return "gc";
   if (fn === "(program)" || fn === "(root)") return "v8 / native";
   if (url.includes("/node_modules/werift")) {
-    for (const [re, name] of WERIFT_PARTS) if (re.test(url)) return name;
-    return "werift other";
+    const inBundle = /\.mjs$/.test(url) && frame.lineNumber !== undefined
+      ? weriftPart(bundleSource(url, frame.lineNumber))
+      : null;
+    return inBundle ?? weriftPart(url.replace(/^.*\/node_modules\/werift\/lib\//, "")) ??
+      "werift other";
   }
   if (url.includes("/node_modules/") || url.startsWith("npm:")) {
     const m = url.match(/node_modules\/(\.deno\/)?((@[^/]+\/)?[^/@]+)/);

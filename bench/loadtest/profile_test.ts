@@ -9,7 +9,7 @@ Deno.test("profile samples are filed by where their function lives", () => {
   assertEquals(f(`${nm}/lib/dtls/src/record/receive.js`), "werift dtls");
   assertEquals(f(`${nm}/lib/sctp/src/sctp.js`), "werift sctp");
   assertEquals(f(`${nm}/lib/ice/src/ice.js`), "werift ice");
-  assertEquals(f(`${nm}/lib/webrtc/src/peerConnection.js`), "werift other");
+  assertEquals(f(`${nm}/lib/webrtc/src/peerConnection.js`), "werift webrtc");
   assertEquals(
     f("file:///app/node_modules/.deno/zod@4.6.7/node_modules/zod/v4/core.js"),
     "npm zod",
@@ -21,6 +21,39 @@ Deno.test("profile samples are filed by where their function lives", () => {
   assertEquals(f("", "(idle)"), "idle");
   assertEquals(f("", "(program)"), "v8 / native");
   assertEquals(f("", "stringify"), "v8 builtins");
+});
+
+Deno.test("werift's one-file ES module bundle is split by the source file each section came from", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = `${dir}/node_modules/werift/lib/index.mjs`;
+    Deno.mkdirSync(`${dir}/node_modules/werift/lib`, { recursive: true });
+    Deno.writeTextFileSync(
+      file,
+      [
+        "var x;",
+        "// ../common/src/binary.ts",
+        "function a() {}",
+        "// ../rtp/src/srtp/cipher/gcm.ts",
+        "function b() {}",
+        "// ../sctp/src/sctp.ts",
+        "function c() {}",
+        "// src/peerConnection.ts",
+        "function d() {}",
+      ].join("\n"),
+    );
+    const url = `file://${file}`;
+    const at = (lineNumber: number) => categoryOf({ functionName: "f", url, lineNumber });
+    assertEquals([at(2), at(4), at(6), at(8)], [
+      "werift common",
+      "werift srtp",
+      "werift sctp",
+      "werift webrtc",
+    ]);
+    assertEquals(at(0), "werift other", "before the first section");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
 
 Deno.test("a profile's time is summed by category, largest first, in ms and %", () => {
