@@ -135,7 +135,8 @@ Deno.test({
       const env = {
         PATH: `${stubs}:/usr/local/bin:/usr/bin:/bin`,
         HOME: Deno.env.get("HOME") ?? tmp,
-        HUM_BUNDLE: bundle,
+        // Relative to where ./hum is started (tmp), not to the checkout.
+        HUM_BUNDLE: "bundle",
         // The models must come from the bundle, not from ../shared.
         HUM_SHARED_DIR: join(tmp, "no-shared"),
         // Building libwhisper here would take minutes: the one built already is the user's own.
