@@ -31,6 +31,13 @@ export const StreamConfigSchema = z.object({
    * utterance soon.
    */
   firstChunkMs: z.number().int().min(0).max(10_000),
+  /**
+   * Speech that resumes inside the open segment after a pause at least this long is decoded
+   * `firstChunkMs` (less the pre-roll) after it resumes, as a segment's first words are, rather
+   * than at the next `minChunkMs`: a mode that decodes seldom still shows a new phrase's first
+   * words soon. 0: off, ms.
+   */
+  resumeAfterPauseMs: z.number().int().min(0).max(5_000),
   /** How words become committed; see {@linkcode COMMIT_POLICIES}. */
   commitPolicy: z.enum(COMMIT_POLICIES),
   /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
@@ -168,6 +175,7 @@ export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
   firstChunkMs: 0,
+  resumeAfterPauseMs: 0,
   retryRollingLoops: true,
   commitPendingAtClose: false,
   finalFullWindow: false,
@@ -236,13 +244,15 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with
   // longer segments and a longer pause to end one: more for the closing decode to hear.
   // Decision 008 (the rolling context of 5 s neither helped nor hurt here: decision 010). A
-  // segment's first decode after 0.5 s shows its first words sooner (decision 011).
+  // segment's first decode after 0.5 s, and one 0.3 s after speech resumes from a pause of 0.5 s
+  // inside a segment, show new words sooner (decision 011).
   accuracy: {
     ...COMMON,
     mode: "accuracy",
     commitPolicy: "la2",
     minChunkMs: 1_500,
     firstChunkMs: 500,
+    resumeAfterPauseMs: 500,
     endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,

@@ -6,8 +6,9 @@
  * The audio path inside a session:
  * 1. Silero VAD (with an energy gate) watches every 32 ms window (mel input: the level of each
  *    frame's speech band against the background, `mel_vad.ts`); silence runs no decoder.
- * 2. Speech opens a segment. Its first decode comes once it holds `firstChunkMs` of audio, then
- *    every `minChunkMs` of new audio the segment so far is decoded again,
+ * 2. Speech opens a segment. Its first decode comes once it holds `firstChunkMs` of audio (and
+ *    with `resumeAfterPauseMs`, speech that resumes after a pause inside it is decoded as soon),
+ *    then every `minChunkMs` of new audio the segment so far is decoded again,
  *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
  *    `audio_ctx` scaled to the segment; with
  *    `contextMs`, the decode also hears the previous segments (whole, up to that long) and their
@@ -147,6 +148,11 @@ interface Segment {
    * the longer pause (`shortEndSilenceMs`) or for more speech.
    */
   heldFromMs?: number;
+  /**
+   * Where speech resumed inside the segment after a pause of `resumeAfterPauseMs` or more, until
+   * a decode hears enough of it.
+   */
+  resumedMs?: number;
 }
 
 /** A streaming transcription session; see the module doc. */
@@ -203,6 +209,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;
   #lastDecodeMs = 0;
+  /** Where the VAD's current pause inside speech began, -1 when speaking (`#watchResumption`). */
+  #pauseFromMs = -1;
   #degradeLevel: DegradeLevel = 0;
   #nextStatsMs: number;
   #maxLagMs = 0;
@@ -547,6 +555,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           } else await this.#finalize(c.audioMs);
         }
       }
+      this.#watchResumption(slice.length);
       const held = this.#segment?.heldFromMs;
       if (held !== undefined && this.#audio.endMs - held >= this.config.shortEndSilenceMs) {
         await this.#finalize(held);
@@ -564,12 +573,28 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // A segment's first decode may come sooner (`firstChunkMs`: the first words on screen); its
     // buffer is short, so the last decode's cost (a longer buffer's) does not hold it back.
     const first = seg !== null && seg.decodedToMs === seg.startMs && this.config.firstChunkMs > 0;
-    const gapMs = Math.max(
-      (first ? this.config.firstChunkMs : this.config.minChunkMs) * (this.#degrade() >= 1 ? 2 : 1),
-      first ? 0 : this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
-    );
-    if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
+    // Speech that resumed after a pause is decoded as soon as a segment's first words are (not
+    // under load: then decodes come less often, not more).
+    const lead = Math.max(0, this.config.firstChunkMs - this.config.preRollMs);
+    const resumed = seg?.resumedMs;
+    if (seg && resumed !== undefined && seg.decodedToMs >= resumed + lead) {
+      seg.resumedMs = undefined;
+    }
+    if (
+      seg && seg.resumedMs !== undefined && this.#audio.endMs - seg.resumedMs >= lead &&
+      this.#audio.endMs > seg.decodedToMs && this.#degradeLevel === 0
+    ) {
+      seg.resumedMs = undefined;
       await this.#step(seg);
+    } else {
+      const gapMs = Math.max(
+        (first ? this.config.firstChunkMs : this.config.minChunkMs) *
+          (this.#degrade() >= 1 ? 2 : 1),
+        first ? 0 : this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
+      );
+      if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
+        await this.#step(seg);
+      }
     }
     // With context for closing decodes, the audio of the segments before the open one is kept.
     const keepMs = Math.min(
@@ -584,6 +609,30 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       this.#nextStatsMs += this.config.statsEveryMs;
       this.#stats();
     }
+  }
+
+  /**
+   * Notes speech resuming inside the open segment after a pause of `resumeAfterPauseMs` or more
+   * (the VAD's pause inside speech, which does not end the segment), once a slice of
+   * `sliceValues` has been taken.
+   */
+  #watchResumption(sliceValues: number): void {
+    const seg = this.#segment;
+    const minPause = this.config.resumeAfterPauseMs;
+    if (!seg || minPause <= 0) {
+      this.#pauseFromMs = -1;
+      return;
+    }
+    const pause = this.#vad.pauseSinceMs;
+    if (pause >= 0) {
+      if (this.#pauseFromMs < 0) this.#pauseFromMs = pause;
+      return;
+    }
+    const resumedAt = this.#takenMs - this.#inputMs(sliceValues);
+    if (this.#pauseFromMs >= 0 && resumedAt - this.#pauseFromMs >= minPause) {
+      seg.resumedMs = resumedAt;
+    }
+    this.#pauseFromMs = -1;
   }
 
   /** Opens a segment for speech that began at `speechMs`. */

@@ -725,3 +725,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "resumeAfterPauseMs: speech that resumes inside the segment after a pause is decoded " +
+    "soon after, not at the next minChunkMs",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const ends = async (resumeAfterPauseMs: number) => {
+        const run = await simulateFake(e, transcribers, jfk, "accuracy", { resumeAfterPauseMs });
+        return run.windows("rolling").map((w) => w.startMs + w.durationMs);
+      };
+      const off = await ends(0);
+      const on = await ends(500);
+      // jfk's phrases after pauses of 0.7–1.2 s (accuracy ends a segment at 1.2 s of silence).
+      const onsets = JFK_WORDS.filter((w, i) => i > 0 && w.startMs - JFK_WORDS[i - 1].endMs >= 600)
+        .map((w) => w.startMs);
+      assert(onsets.length >= 2, `${onsets}`);
+      const decodedSoon = (list: number[], o: number) => list.some((t) => t >= o && t <= o + 800);
+      const soonOn = onsets.filter((o) => decodedSoon(on, o)).length;
+      const soonOff = onsets.filter((o) => decodedSoon(off, o)).length;
+      assert(
+        soonOn > soonOff,
+        `decoded within 0.8 s of ${onsets}: ${soonOn} with, ${soonOff} without`,
+      );
+      assert(on.length > off.length, `${on.length} rolling decodes with, ${off.length} without`);
+    });
+  },
+});
