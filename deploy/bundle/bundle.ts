@@ -26,6 +26,7 @@ import {
   REPO_ROOT,
 } from "../../server/models/resolve.ts";
 import { ensureClientBuilt } from "../../client/build.ts";
+import { existsSync } from "../../ffi/whisper/build.ts";
 
 /** The libraries the server opens by soname (`ffi/{opus,sndfile,soxr}/library.ts`). */
 export const RUNTIME_SONAMES: readonly string[] = [
@@ -196,7 +197,7 @@ export async function writeBundle(opts: BundleOptions): Promise<BundleManifest> 
     throw new Error(`Cannot write a bundle into ${out}: the folder is not empty`);
   }
   const lock = join(root, "node_modules", ".package-lock.json");
-  if (!exists(lock)) {
+  if (!existsSync(lock)) {
     throw new Error(`Cannot bundle: ${root}/node_modules is not installed (run ./hum once)`);
   }
   await ensureClientBuilt();
@@ -281,12 +282,12 @@ export async function writeBundle(opts: BundleOptions): Promise<BundleManifest> 
 /** A model's file: a path as given, else `ggml-<name>.bin` in the model folders. */
 function findModelFile(name: string, root: string): string {
   if (name.includes("/") || name.endsWith(".bin")) {
-    if (!exists(name)) throw new Error(`Cannot bundle model ${name}: no such file`);
+    if (!existsSync(name)) throw new Error(`Cannot bundle model ${name}: no such file`);
     return resolve(name);
   }
   for (const dir of modelSearchDirs(root)) {
     const p = join(dir, modelFileName(name));
-    if (exists(p)) return p;
+    if (existsSync(p)) return p;
   }
   throw new Error(
     `Cannot bundle model ${name}: no ${modelFileName(name)} in ${
@@ -309,15 +310,6 @@ async function text(cmd: string, args: string[]): Promise<string> {
     throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr).trim()}`);
   }
   return new TextDecoder().decode(r.stdout);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -6,8 +6,7 @@
  * no time for work, so the decode points do not depend on this machine's speed.
  */
 import { Engine } from "./engine.ts";
-import { feedSimulated } from "./feed.ts";
-import { SimulatedClock } from "./clock.ts";
+import { streamFinals } from "./testing.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
@@ -19,22 +18,9 @@ const JFK = "speech/jfk/jfk.wav";
 const OTHER = "speech/longform/librispeech-test-other-spk1688.flac";
 const ignore = !hasShared(MODEL, VAD, JFK, OTHER);
 
-/** The finals of `samples` streamed through `mode` on a clock that charges no time for work:
- * decodes fall every `minChunkMs` of audio, however fast this machine is. */
-async function finals(e: Engine, samples: Float32Array, mode: ModeName): Promise<string[]> {
-  const clock = new SimulatedClock({ charge: () => 0 });
-  const s = await e.open({ mode, clock });
-  const texts: string[] = [];
-  const reading = (async () => {
-    for await (const ev of s) if (ev.type === "final") texts.push(ev.text);
-  })();
-  try {
-    await feedSimulated(s, samples, clock);
-  } finally {
-    await s.close();
-  }
-  await reading;
-  return texts;
+/** The finals of `samples` streamed through `mode` (on a clock that charges no time for work). */
+function finals(e: Engine, samples: Float32Array, mode: ModeName): Promise<string[]> {
+  return streamFinals(e, samples, { mode });
 }
 
 Deno.test({

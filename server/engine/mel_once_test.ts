@@ -5,8 +5,7 @@
  * time for work, so both sessions decode at the same points on any machine.
  */
 import { Engine } from "./engine.ts";
-import { feedSimulated } from "./feed.ts";
-import { SimulatedClock } from "./clock.ts";
+import { streamFinals } from "./testing.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { corpusWer } from "../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
@@ -23,19 +22,7 @@ async function finals(
   mode: ModeName,
   melOnce: boolean,
 ): Promise<string> {
-  const clock = new SimulatedClock({ charge: () => 0 });
-  const s = await e.open({ mode, clock, overrides: { melOnce } });
-  const texts: string[] = [];
-  const reading = (async () => {
-    for await (const ev of s) if (ev.type === "final") texts.push(ev.text);
-  })();
-  try {
-    await feedSimulated(s, samples, clock);
-  } finally {
-    await s.close();
-  }
-  await reading;
-  return texts.join(" ");
+  return (await streamFinals(e, samples, { mode, overrides: { melOnce } })).join(" ");
 }
 
 Deno.test({

@@ -13,6 +13,10 @@
  */
 
 import type { DegradeLevel } from "./scheduler.ts";
+import type { Engine } from "./engine.ts";
+import { SimulatedClock } from "./clock.ts";
+import { feedSimulated } from "./feed.ts";
+import type { ModeName } from "../../protocol/modes.ts";
 import {
   type DecodeRequest,
   type Hypothesis,
@@ -154,3 +158,28 @@ export const JFK_WORDS: readonly TimedWord[] = [
   { word: "your", startMs: 9620, endMs: 9920, p: 0.9963 },
   { word: "country.", startMs: 10000, endMs: 10760, p: 0.7985 },
 ];
+
+/**
+ * For tests with the real model: the finals' texts of `samples` streamed through a session of
+ * `engine` on `clock` (default: one that charges no time for work, so the decode points fall every
+ * `minChunkMs` of audio however fast the machine is).
+ */
+export async function streamFinals(
+  engine: Engine,
+  samples: Float32Array,
+  opts: { mode?: ModeName; overrides?: unknown; clock?: SimulatedClock } = {},
+): Promise<string[]> {
+  const clock = opts.clock ?? new SimulatedClock({ charge: () => 0 });
+  const s = await engine.open({ mode: opts.mode, clock, overrides: opts.overrides });
+  const texts: string[] = [];
+  const reading = (async () => {
+    for await (const ev of s) if (ev.type === "final") texts.push(ev.text);
+  })();
+  try {
+    await feedSimulated(s, samples, clock);
+  } finally {
+    await s.close();
+  }
+  await reading;
+  return texts;
+}
