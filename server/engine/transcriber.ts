@@ -153,7 +153,8 @@ export class WhisperTranscriber implements Transcriber {
    * is granted and gives it back when done, so a machine holds about as many states as decodes
    * run at once, not one per session. whisper.cpp keeps nothing a later decode needs: every
    * decode passes its prompt (`no_context`), and attention is exact whatever a state decoded
-   * before (decision 007; `determinism_test.ts`). Without a pool: its own state, once made.
+   * before (decision 007; `determinism_test.ts`), though some history effect remains (decision
+   * 013). Without a pool: its own state, once made.
    */
   #taken: WhisperState | null = null;
   #closed = false;
