@@ -7,6 +7,10 @@
  */
 import { Engine } from "./engine.ts";
 import { streamFinals } from "./testing.ts";
+import { StatePool } from "./model_registry.ts";
+import { WhisperTranscriber } from "./transcriber.ts";
+import { resolveStreamConfig } from "./modes.ts";
+import { WhisperModel } from "../../ffi/whisper/mod.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
@@ -49,5 +53,48 @@ Deno.test({
     } finally {
       await e.close();
     }
+  },
+});
+
+Deno.test({
+  name: "a beam-search decode does not depend on what its pooled state decoded before: the same " +
+    "window four times through one pool gives one text",
+  ignore,
+  fn: async () => {
+    // whisper.cpp 1.9.1 samples beam candidates with a generator seeded once per state: on one
+    // state, these 8 s of spk1688 decode to 2–3 different texts in four beam decodes.
+    const audio = (await decodeAudioFile(sharedPath(OTHER))).samples.slice(
+      16 * 16_000,
+      24 * 16_000,
+    );
+    using model = await WhisperModel.load(sharedPath(MODEL));
+    const states = new StatePool(model, { maxIdle: 1 });
+    const transcriber = await WhisperTranscriber.open({ model, states });
+    const config = resolveStreamConfig("balanced", { finalFullWindow: false });
+    const texts = new Set<string>();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const hyp = await transcriber.decode({
+          window: {
+            values: audio,
+            input: "pcm",
+            durationMs: 8_000,
+            startMs: 0,
+            speechMs: [0, 8_000],
+          },
+          kind: "final",
+          beamSize: 5,
+          config,
+          history: [],
+          lagMs: () => 0,
+          measure: (work) => work(),
+        });
+        texts.add(hyp.text);
+      }
+    } finally {
+      transcriber.close();
+      states.close();
+    }
+    assertEquals(texts.size, 1, [...texts].join(" | "));
   },
 });

@@ -295,9 +295,9 @@ export class Engine {
       }
       : undefined;
     const t0 = performance.now();
+    const beam = opts.beam ?? 5;
+    const sampling = (opts.temperature ?? 0) > 0;
     try {
-      const beam = opts.beam ?? 5;
-      const sampling = (opts.temperature ?? 0) > 0;
       const transcript = await transcribeOffline(state, samples, {
         decode: {
           strategy: sampling || beam <= 1 ? "greedy" : "beam",
@@ -322,7 +322,8 @@ export class Engine {
         decodeMs: performance.now() - t0,
       };
     } finally {
-      pool.give(state);
+      // A state that ran beam search or sampling is not reused (`StatePool.give`).
+      pool.give(state, !sampling && beam <= 1);
       vad.close();
     }
   }

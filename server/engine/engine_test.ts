@@ -34,7 +34,7 @@ Deno.test({
 
 Deno.test({
   name: "sessions hold no decoding state between decodes: three sessions streaming at once " +
-    "through one slot make one state, and every one gets its finals",
+    "through one slot share one state for their rolling decodes, and every one gets its finals",
   ignore: !hasShared(MODEL, VAD, JFK),
   sanitizeResources: false,
   fn: async () => {
@@ -48,16 +48,20 @@ Deno.test({
     try {
       // Real compute charged: the three sessions' decodes meet at the one slot.
       const finals = await Promise.all(
-        [0, 1, 2].map(async () =>
-          (await streamFinals(e, jfk, { mode: "latency", clock: new SimulatedClock() }))
-            .join(" ").toLowerCase()
-        ),
+        [0, 1, 2].map(() => streamFinals(e, jfk, { mode: "latency", clock: new SimulatedClock() })),
       );
-      for (const f of finals) assert(f.includes("your country"), f);
+      for (const f of finals) assert(f.join(" ").toLowerCase().includes("your country"), `${f}`);
       const [name] = e.models.status.map((m) => m.name);
       const { pool } = await e.models.get(name);
       assertEquals(pool.counts.used, 0, "no state held once the decodes are done");
-      assertEquals(pool.counts.created, 1, "one slot, one state");
+      assert(pool.counts.idle <= 1, "one slot: at most one state waits for the next decode");
+      // The rolling decodes share one state; each closing decode (beam search) gets a new one,
+      // which is not kept (see StatePool.give).
+      const closings = finals.reduce((n, f) => n + f.length, 0);
+      assert(
+        pool.counts.created <= 1 + closings,
+        `${pool.counts.created} states made for ${closings} closing decodes`,
+      );
     } finally {
       await e.close();
     }

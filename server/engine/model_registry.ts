@@ -173,10 +173,18 @@ export class StatePool {
     return st;
   }
 
-  /** Takes a state back: kept idle if there is room, freed otherwise. */
-  give(st: WhisperState): void {
+  /**
+   * Takes a state back: kept idle if there is room, freed otherwise. `reusable: false` frees it
+   * whatever the room: a state that ran a beam-search (or sampling) decode carries its first
+   * decoder's random number generator on into the next such decode (whisper.cpp 1.9.1 seeds it
+   * once per state and samples beam candidates with it even at temperature 0), so the same audio
+   * would decode differently on it; only states that never did are kept.
+   */
+  give(st: WhisperState, reusable = true): void {
     this.#used--;
-    if (!st.closed && !this.model.closed && this.#idle.length < this.maxIdle) {
+    if (
+      reusable && !st.closed && !this.model.closed && this.#idle.length < this.maxIdle
+    ) {
       this.#idle.push({ state: st, since: performance.now() });
       this.#arm();
     } else st.close();

@@ -212,11 +212,15 @@ export class WhisperTranscriber implements Transcriber {
     return st;
   }
 
-  /** A decode is done with `st`: a pooled state goes back to the pool. */
-  #release(st: WhisperState): void {
+  /**
+   * A decode is done with `st`: a pooled state goes back to the pool, unless it ran a beam
+   * search (`beamSize` > 1): then it is freed (`StatePool.give`: its random number generator has
+   * moved on, and the next beam search on it would decode the same audio differently).
+   */
+  #release(st: WhisperState, beamSize: number): void {
     if (!this.#states) return;
     this.#taken = null;
-    this.#states.give(st);
+    this.#states.give(st, beamSize <= 1);
   }
 
   #free(st: WhisperState): void {
@@ -264,7 +268,7 @@ export class WhisperTranscriber implements Transcriber {
         req.onRun?.();
         return await this.#decodeChecked(state, req, req.beamSize);
       } finally {
-        this.#release(state);
+        this.#release(state, req.beamSize);
       }
     }
     const final = req.kind === "final";
@@ -282,15 +286,12 @@ export class WhisperTranscriber implements Transcriber {
     try {
       // The state is taken once the slot is: a decode waiting for its turn holds none.
       const state = await this.#acquire();
+      const beamSize = scheduler.degradeLevel >= 2 ? 1 : req.beamSize;
       try {
         req.onRun?.();
-        return await this.#decodeChecked(
-          state,
-          req,
-          scheduler.degradeLevel >= 2 ? 1 : req.beamSize,
-        );
+        return await this.#decodeChecked(state, req, beamSize);
       } finally {
-        this.#release(state);
+        this.#release(state, beamSize);
       }
     } finally {
       grant.release();
