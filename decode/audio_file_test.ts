@@ -239,7 +239,8 @@ Deno.test("decodeAudioBytes decodes from memory and deletes its temporary file",
     );
     assertEquals(empty.message, "Cannot decode audio: upload.wav is empty (0 bytes)");
 
-    const noise = new Uint8Array(4096).map(prng(7).bind(null)).map((v) => Math.floor(v * 256));
+    const next = prng(7);
+    const noise = Uint8Array.from({ length: 4096 }, () => Math.floor(next() * 256));
     const bad = await assertRejects(
       () => decodeAudioBytes(noise, "noise.bin", { ...NO_FFMPEG, tempDir: tmp }),
       AudioDecodeError,

@@ -130,14 +130,17 @@ export class SoundFile {
       const cpath = cString(path);
       const info = new Uint8Array(SF_INFO.size); // zeroed: libsndfile detects the format itself
       let handle = await symbols.sf_open(cpath, SFM.READ, info);
-      let failure = handle === null ? openFailure(symbols) : null;
-      // Another isolate of this process (Deno runs test files and workers as threads) may open a
-      // file between the failure and its report, resetting the global to "no error": the open is
-      // tried again, a few times, to read its own reason.
-      for (let i = 0; failure?.code === 0 && i < 3; i++) {
+      let failure = null;
+      // The reason lives in a process-wide global, and another isolate of this process (Deno runs
+      // test files and workers as threads) may fail or succeed an open of its own between this
+      // failure and its report. So a failed open is tried again on this thread, where the reason
+      // is read right after it (no await between): a failing open stops at the header, so the
+      // event loop waits microseconds. A reset to "no error" is still possible: tried a few times.
+      for (let i = 0; handle === null && i < 4; i++) {
         info.fill(0);
-        handle = await symbols.sf_open(cpath, SFM.READ, info);
+        handle = symbols.sf_open_sync(cpath, SFM.READ, info);
         failure = handle === null ? openFailure(symbols) : null;
+        if (failure !== null && failure.code !== 0) break;
       }
       if (handle === null) {
         const { code, reason } = failure!;
