@@ -24,6 +24,9 @@ export interface VanishFigures {
   grownMb: number;
 }
 
+/** The test server's session limit. */
+const MAX_SESSIONS = 8;
+
 /** Runs the 50 vanishing sessions against an in-process test server (two at a time). */
 export function measureVanishedSessions(file: string, sessions = 50): Promise<VanishFigures> {
   let figures: VanishFigures | undefined;
@@ -32,6 +35,11 @@ export function measureVanishedSessions(file: string, sessions = 50): Promise<Va
     const vanish = (transport: "media" | "audio") =>
       runClient({ url, file, transport, realtime: false, timeout: 60, vanishAfterS: 3 });
     const pair = async () => {
+      // Room for two: a vanished session is freed a grace period after it goes (longer on a loaded
+      // machine), and what is measured here is whether it is freed, not how soon.
+      for (let i = 0; i < 500 && app.registry.size > MAX_SESSIONS - 2; i++) {
+        await new Promise((res) => setTimeout(res, 20));
+      }
       const rs = await Promise.all([vanish("media"), vanish("audio")]);
       for (const r of rs) if (r.error !== null) errors.push(String(r.error));
     };
@@ -60,8 +68,8 @@ export function measureVanishedSessions(file: string, sessions = 50): Promise<Va
       states: { used: states.used, idle: states.idle },
       grownMb: (trimmed() - rss0) / 2 ** 20,
     };
-  }, { maxSessions: 8, peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000 } }).then(() =>
-    figures!
+  }, { maxSessions: MAX_SESSIONS, peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000 } }).then(
+    () => figures!,
   );
 }
 
