@@ -47,16 +47,18 @@ ENV HUM_BACKEND=${BACKEND} \
 WORKDIR /app
 # Only what `./hum build:whisper` reads, so that the long build is redone only when these change.
 COPY hum package.json package-lock.json .npmrc deno.json ./
-COPY ffi/whisper/build.ts ffi/whisper/build.ts
+COPY ffi/whisper/build.ts ffi/whisper/patches.ts ffi/whisper/
 COPY ffi/whisper/native/log_shim.c ffi/whisper/native/log_shim.c
 # ./hum installs its own Debian packages and the npm packages (Deno among them), then builds
-# libwhisper and the log filter; only the build's bin/ and stamp are kept. (DL3008: the packages
+# libwhisper (from a patched copy of the sources) and the log filter; only the build's bin/ and
+# stamp are kept. (DL3008: the packages
 # are the distribution's current ones; the base image tag pins the distribution release.)
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates nodejs npm \
  && ./hum build:whisper --backend "$HUM_BACKEND" \
  && find .cache/whisper/*/build -mindepth 1 -maxdepth 1 ! -name bin -exec rm -rf {} + \
+ && rm -rf .cache/whisper/*/src \
  && rm -rf /var/lib/apt/lists/* /root/.npm
 COPY ffi ffi
 COPY protocol protocol

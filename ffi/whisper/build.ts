@@ -13,11 +13,17 @@
  * `HUM_WHISPER_PORTABLE=1` (a CPU build not tuned to this machine's CPU, for images),
  * `HUM_CUDA_ARCHITECTURES`, `HUM_WHISPER_CMAKE_FLAGS` (extra CMake flags).
  *
+ * The build compiles a copy of the sources with the patches of `patches.ts` applied (each off
+ * until the binding turns it on; a patch that does not match other sources is left out, with a
+ * warning). The patches are part of the cache key.
+ *
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { cpSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { applyPatches, PATCHES } from "./patches.ts";
 
 /** Root of the repository (two folders above this file). */
 export const REPO_ROOT: string = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -41,6 +47,10 @@ export interface BuildInfo {
   /** Folder of whisper.cpp's public headers (`whisper.h`, `ggml*.h`). */
   includeDirs: string[];
   cmakeFlags: string[];
+  /** Patches applied to the copy of the sources that was built (`patches.ts`). */
+  patches?: string[];
+  /** Patches left out (they did not match these sources), and why. */
+  patchesSkipped?: { name: string; reason: string }[];
   buildSeconds: number;
   builtAt: string;
 }
@@ -198,7 +208,7 @@ export async function findWhisperBuild(opts: LookupOptions = {}): Promise<BuildL
     throw new Error(`Cannot build libwhisper: unknown backend "${backend}" (cpu, cuda or auto)`);
   }
   const flags = cmakeFlagsFor(backend);
-  const hash = (await sha256Hex(JSON.stringify({ srcDir, flags }))).slice(0, 12);
+  const hash = (await sha256Hex(JSON.stringify({ srcDir, flags, patches: PATCHES }))).slice(0, 12);
   const key = `${version}-${backend}-${hash}`;
   const dir = join(cacheRoot(), "whisper", key);
   const stamp = readStamp(join(dir, "build.json"));
@@ -219,7 +229,16 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
   log(`Building libwhisper ${version} (${backend}) into ${dir} — once; later runs reuse it`);
   const started = performance.now();
   const buildDir = join(dir, "build");
-  await run("cmake", ["-S", srcDir, "-B", buildDir, ...flags], opts.quiet ?? false);
+  // The sources are copied (less any git history) and patched there.
+  const patchedDir = join(dir, "src");
+  if (existsSync(patchedDir)) Deno.removeSync(patchedDir, { recursive: true });
+  cpSync(srcDir, patchedDir, {
+    recursive: true,
+    filter: (path: string) => basename(path) !== ".git",
+  });
+  const report = applyPatches(patchedDir);
+  for (const s of report.skipped) log(`whisper.cpp patch ${s.name} left out: ${s.reason}`);
+  await run("cmake", ["-S", patchedDir, "-B", buildDir, ...flags], opts.quiet ?? false);
   const jobs = String(navigator.hardwareConcurrency || 2);
   await run(
     "cmake",
@@ -234,8 +253,10 @@ export async function ensureWhisperBuild(opts: BuildOptions = {}): Promise<Build
     cli: existsSync(join(buildDir, "bin", "whisper-cli"))
       ? join(buildDir, "bin", "whisper-cli")
       : null,
-    includeDirs: [join(srcDir, "include"), join(srcDir, "ggml", "include")],
+    includeDirs: [join(patchedDir, "include"), join(patchedDir, "ggml", "include")],
     cmakeFlags: flags,
+    patches: report.applied,
+    patchesSkipped: report.skipped,
     buildSeconds: Math.round((performance.now() - started) / 100) / 10,
     builtAt: new Date().toISOString(),
   };

@@ -30,6 +30,14 @@ export interface WhisperLibrary {
   readonly systemInfo: string;
   /** Changes the lowest whisper.cpp log level printed to stderr. */
   setLogLevel(level: LogLevel): void;
+  /** `hum_whisper_patch_level()`: 0 for a library without this project's patches (`patches.ts`). */
+  readonly patchLevel: number;
+  /**
+   * Whether no decode depends on what its state decoded before (the `reseed` patch, turned on
+   * unless `HUM_RESEED=0`): then a state that ran a beam search or sampled may be reused.
+   * Otherwise such a state is freed after its decode (decisions 013, 014).
+   */
+  readonly reseeds: boolean;
 }
 
 /** Options for {@linkcode openWhisper}. */
@@ -80,7 +88,13 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
     shim.symbols.hum_log_set_min_level(n);
   };
   setLogLevel(opts.logLevel ?? (Deno.env.get("HUM_WHISPER_LOG") as LogLevel) ?? "error");
+  const patchLevel = lib.symbols.hum_whisper_patch_level?.() ?? 0;
+  const setReseed = lib.symbols.hum_whisper_set_reseed;
+  const reseeds = patchLevel >= 2 && setReseed !== null && Deno.env.get("HUM_RESEED") !== "0";
+  if (reseeds) setReseed(true);
   return {
+    patchLevel,
+    reseeds,
     symbols: lib.symbols,
     path,
     version,

@@ -177,6 +177,13 @@ export const WHISPER_SYMBOLS = {
   whisper_vad_free_segments: { parameters: ["pointer"], result: "void" },
   /** void whisper_vad_free(vctx) */
   whisper_vad_free: { parameters: ["pointer"], result: "void" },
+  /**
+   * int hum_whisper_patch_level(void) — only in a library built here with `patches.ts` applied
+   * (optional: null in a user's own library)
+   */
+  hum_whisper_patch_level: { parameters: [], result: "i32", optional: true },
+  /** void hum_whisper_set_reseed(bool on) — `patches.ts` (optional, as above) */
+  hum_whisper_set_reseed: { parameters: ["bool"], result: "void", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The log shim's symbol table (`native/log_shim.c`). */

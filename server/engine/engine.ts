@@ -322,8 +322,9 @@ export class Engine {
         decodeMs: performance.now() - t0,
       };
     } finally {
-      // A state that ran beam search or sampling is not reused (`StatePool.give`).
-      pool.give(state, !sampling && beam <= 1);
+      // A state that ran beam search or sampling is not reused (`StatePool.give`), unless the
+      // library reseeds its generators at every decode (decision 014).
+      pool.give(state, (!sampling && beam <= 1) || model.library.reseeds);
       vad.close();
     }
   }

@@ -214,13 +214,14 @@ export class WhisperTranscriber implements Transcriber {
 
   /**
    * A decode is done with `st`: a pooled state goes back to the pool, unless it ran a beam
-   * search (`beamSize` > 1): then it is freed (`StatePool.give`: its random number generator has
-   * moved on, and the next beam search on it would decode the same audio differently).
+   * search (`beamSize` > 1) on a library that does not reseed its generators: then it is freed
+   * (`StatePool.give`: its random number generator has moved on, and the next beam search on it
+   * would decode the same audio differently; decisions 013 and 014).
    */
   #release(st: WhisperState, beamSize: number): void {
     if (!this.#states) return;
     this.#taken = null;
-    this.#states.give(st, beamSize <= 1);
+    this.#states.give(st, beamSize <= 1 || this.#model.library.reseeds);
   }
 
   #free(st: WhisperState): void {

@@ -1,0 +1,117 @@
+/**
+ * Changes the build applies to the pinned whisper.cpp sources (a copy in the build's cache
+ * folder; the sources themselves are never written). Each is an exact text edit that must match
+ * once: against other sources (`HUM_WHISPER_SRC` of another release) a patch that does not match
+ * is left out with a warning, and the binding finds out at run time what the library has
+ * (`hum_whisper_patch_level`, an optional symbol: a user's own `libwhisper.so` has none).
+ *
+ * Every change is opt-in at run time (`hum_whisper_set_reseed`): until the binding turns it on,
+ * the library (and `whisper-cli`, the baseline peer built beside it) decodes exactly as the
+ * release does.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+/** One exact edit: `find` must occur exactly once in the file. */
+export interface SourceEdit {
+  find: string;
+  replace: string;
+}
+
+/** A change to one file of the sources. */
+export interface SourcePatch {
+  name: string;
+  /** Path inside the source tree. */
+  file: string;
+  /** Why (for the build log and the cache stamp). */
+  why: string;
+  edits: SourceEdit[];
+}
+
+/** The level `hum_whisper_patch_level()` returns for the patches below. */
+export const PATCH_LEVEL = 2;
+
+/**
+ * Reproducible decodes (decision 014). whisper.cpp 1.9.1 picks a beam's candidate tokens by
+ * drawing `beam_size` times from the token distribution, even at temperature 0, and the first
+ * decoder's generator is seeded only when a state is made (`whisper_init_state`; the other
+ * decoders' at every `whisper_full`): the same audio decodes differently depending on what the
+ * state decoded before (decision 013). Patched, the first decoder's generator also starts afresh
+ * at every `whisper_full`, so a decode on a reused state gives what it gives on a new one. The
+ * search itself is unchanged (an exact top-k beam was measured: no more accurate, 60 % slower).
+ */
+export const RESEED: SourcePatch = {
+  name: "reseed",
+  file: "src/whisper.cpp",
+  why: "the first decoder's generator is reseeded at every whisper_full, as the others are",
+  edits: [
+    {
+      find: "static std::vector<whisper_token_data> whisper_sample_token_topk(\n",
+      replace:
+        "// hum-helix patch (ffi/whisper/patches.ts): reproducible decodes, off until turned on.\n" +
+        "static std::atomic<bool> hum_reseed{false};\n\n" +
+        'extern "C" WHISPER_API void hum_whisper_set_reseed(bool on) {\n' +
+        "    hum_reseed = on;\n" +
+        "}\n\n" +
+        'extern "C" WHISPER_API int hum_whisper_patch_level(void) {\n' +
+        `    return ${PATCH_LEVEL};\n` +
+        "}\n\n" +
+        "static std::vector<whisper_token_data> whisper_sample_token_topk(\n",
+    },
+    {
+      find: "        decoder.rng = std::mt19937(j);\n    }\n",
+      replace: "        decoder.rng = std::mt19937(j);\n    }\n\n" +
+        "    // hum-helix patch: the first decoder's generator starts afresh too.\n" +
+        "    if (hum_reseed) {\n" +
+        "        state->decoders[0].rng = std::mt19937(0);\n" +
+        "    }\n",
+    },
+  ],
+};
+
+/** The patches the build applies, in order. */
+export const PATCHES: readonly SourcePatch[] = [RESEED];
+
+/** What applying the patches did. */
+export interface PatchReport {
+  applied: string[];
+  /** Patches left out, and why (an edit that did not match exactly once). */
+  skipped: { name: string; reason: string }[];
+}
+
+/**
+ * Applies `patches` to the source tree at `dir` (a copy: it is written in place). A patch whose
+ * edits do not all match exactly once is left out whole, and said so.
+ */
+export function applyPatches(dir: string, patches: readonly SourcePatch[] = PATCHES): PatchReport {
+  const report: PatchReport = { applied: [], skipped: [] };
+  for (const p of patches) {
+    const path = join(dir, p.file);
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (err) {
+      report.skipped.push({ name: p.name, reason: `${p.file}: ${(err as Error).message}` });
+      continue;
+    }
+    let next = text;
+    let failed: string | null = null;
+    for (const [i, e] of p.edits.entries()) {
+      const count = next.split(e.find).length - 1;
+      if (count !== 1) {
+        failed = `edit ${i + 1} of ${p.edits.length} matches ${count} times in ${p.file}, not once`;
+        break;
+      }
+      next = next.replace(e.find, () => e.replace);
+    }
+    if (failed) {
+      report.skipped.push({ name: p.name, reason: failed });
+      continue;
+    }
+    Deno.writeTextFileSync(path, next);
+    report.applied.push(p.name);
+  }
+  return report;
+}

@@ -1,0 +1,61 @@
+import { join } from "node:path";
+import { applyPatches, PATCH_LEVEL, RESEED, type SourcePatch } from "./patches.ts";
+import { whisperSourceDir } from "./build.ts";
+import { openWhisper } from "./library.ts";
+import { assert, assertEquals } from "../testing/assert.ts";
+
+/** A temporary tree holding a copy of the pinned sources' `src/whisper.cpp`. */
+function withSourceCopy(fn: (dir: string) => void, edit: (text: string) => string = (t) => t) {
+  const dir = Deno.makeTempDirSync({ prefix: "hum-patch-" });
+  try {
+    Deno.mkdirSync(join(dir, "src"));
+    const text = Deno.readTextFileSync(join(whisperSourceDir(), "src", "whisper.cpp"));
+    Deno.writeTextFileSync(join(dir, "src", "whisper.cpp"), edit(text));
+    fn(dir);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("the reseed patch matches the pinned sources once per edit and changes only them", () => {
+  withSourceCopy((dir) => {
+    const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
+    assertEquals(applyPatches(dir), { applied: ["reseed"], skipped: [] });
+    const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
+    let expected = before;
+    for (const e of RESEED.edits) expected = expected.replace(e.find, () => e.replace);
+    assertEquals(after, expected);
+    assert(after.includes(`return ${PATCH_LEVEL};`));
+    assert(after.includes("state->decoders[0].rng = std::mt19937(0);\n    }\n"));
+  });
+});
+
+Deno.test("a patch that does not match other sources is left out whole, and says why", () => {
+  withSourceCopy(
+    (dir) => {
+      const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
+      const report = applyPatches(dir);
+      assertEquals(report.applied, []);
+      assertEquals(report.skipped.map((s) => s.name), ["reseed"]);
+      assert(/edit 2 of 2 matches 0 times in src\/whisper.cpp/.test(report.skipped[0].reason));
+      assertEquals(Deno.readTextFileSync(join(dir, "src", "whisper.cpp")), before, "untouched");
+    },
+    (text) => text.replace("decoder.rng = std::mt19937(j);", "decoder.rng = std::mt19937(j + 1);"),
+  );
+  const missing: SourcePatch = { ...RESEED, name: "elsewhere", file: "src/none.cpp" };
+  withSourceCopy((dir) => {
+    const report = applyPatches(dir, [missing]);
+    assertEquals(report.skipped[0].name, "elsewhere");
+    assert(report.skipped[0].reason.startsWith("src/none.cpp: "), report.skipped[0].reason);
+  });
+});
+
+Deno.test({
+  name: "the library built here has the patches, and reseeding is on",
+  ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0",
+  fn: async () => {
+    const lib = await openWhisper();
+    assertEquals(lib.patchLevel, PATCH_LEVEL);
+    assertEquals(lib.reseeds, true);
+  },
+});
