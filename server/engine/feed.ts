@@ -3,7 +3,8 @@
  * clock speed. `feedSimulated` is a computationally aware simulation: audio "arrives" on a
  * {@linkcode SimulatedClock}; whenever the session is idle the clock jumps to the next frame's
  * arrival, and everything that arrived while it was computing is handed over at once, as a live
- * transport would have queued it. Both give the same event stream shape and latency metrics.
+ * transport would have queued it (while a closing decode runs in the background, audio arrives at
+ * its real pace: `SimulatedClock.arrival`). Both give the same event stream shape and latency metrics.
  *
  * @module
  */
@@ -35,7 +36,7 @@ export async function feedSimulated(
   let next = 0;
   while (next < samples.length) {
     const firstEnd = Math.min(samples.length, next + frame);
-    clock.waitForAudio((firstEnd * 1000) / SAMPLE_RATE_HZ);
+    await clock.arrival((firstEnd * 1000) / SAMPLE_RATE_HZ);
     // Every whole frame that has arrived by now goes in together.
     const arrived = Math.floor((clock.now() * SAMPLE_RATE_HZ) / 1000 / frame) * frame;
     const upTo = Math.min(samples.length, Math.max(firstEnd, arrived));

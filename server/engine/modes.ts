@@ -38,6 +38,12 @@ export const StreamConfigSchema = z.object({
    * words soon. 0: off, ms.
    */
   resumeAfterPauseMs: z.number().int().min(0).max(5_000),
+  /**
+   * A segment's closing decode runs in the background: the session goes on taking audio and the
+   * next segment's rolling decodes run beside it (the scheduler's express slot), so a new
+   * phrase's first words do not wait for the last phrase's final.
+   */
+  overlapClosing: z.boolean(),
   /** How words become committed; see {@linkcode COMMIT_POLICIES}. */
   commitPolicy: z.enum(COMMIT_POLICIES),
   /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
@@ -128,6 +134,12 @@ export const StreamConfigSchema = z.object({
   model: z.string(),
   /** CPU threads per decode. */
   threads: z.number().int().min(1).max(64),
+  /**
+   * CPU threads of a decode beside the session's own closing decode (`overlapClosing`): fewer
+   * than `threads`, so that on a small CPU the two share the cores rather than each slowing the
+   * other by half.
+   */
+  expressThreads: z.number().int().min(1).max(64),
   /** Silero VAD speech probability threshold. */
   vadThreshold: z.number().min(0.05).max(0.95),
   /**
@@ -176,6 +188,7 @@ export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 const COMMON = {
   firstChunkMs: 0,
   resumeAfterPauseMs: 0,
+  overlapClosing: true,
   retryRollingLoops: true,
   commitPendingAtClose: false,
   finalFullWindow: false,
@@ -191,6 +204,7 @@ const COMMON = {
   audioCtxMarginFrames: 128,
   model: "",
   threads: 2,
+  expressThreads: 1,
   vadThreshold: 0.5,
   maxDecodeDutyCycle: 0.7,
   rollingDeadlineMs: 1_000,
@@ -249,6 +263,9 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   accuracy: {
     ...COMMON,
     mode: "accuracy",
+    // Its onsets seldom meet a closing decode, and sharing the cores with one cost emission
+    // latency (decision 015).
+    overlapClosing: false,
     commitPolicy: "la2",
     minChunkMs: 1_500,
     firstChunkMs: 500,

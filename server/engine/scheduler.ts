@@ -8,8 +8,13 @@
  *   goes first (its lag is read at that moment, not when it queued); a segment's closing decode
  *   counts as `finalBonusMs` further behind (a person is waiting for that final); ties go to the
  *   oldest. No session starves: a session passed over falls further behind and so moves up.
- * - **Coalescing.** A session never queues two jobs: a newer request from the same session
- *   replaces its waiting one, which is answered "replaced" and not run.
+ * - **Coalescing.** A session never queues two jobs of a kind: a newer rolling request from the
+ *   same session replaces its waiting one, which is answered "replaced" and not run (a closing
+ *   decode waits beside it, and is replaced only by the session's next closing decode).
+ * - **An express slot.** A session's closing decode may still run when its next segment begins:
+ *   that segment's rolling decodes are `express` and, when every slot is busy, may take one of
+ *   `expressSlots` more (default 1), so a new phrase's first words do not wait a whole closing
+ *   decode. They share the cores with it for a moment (a short buffer: a small decode).
  * - **Deadlines.** A job whose deadline passed while it waited is dropped, not run (a rolling
  *   hypothesis of audio that newer audio has overtaken); its session asks again with the newer
  *   buffer. The job chosen to run next is never dropped: dropping the session furthest behind
@@ -45,6 +50,8 @@ export interface JobRequest {
   lagMs?: () => number;
   /** Scheduler-clock time after which the job is no longer useful (rolling decodes). */
   deadlineMs?: number;
+  /** A rolling decode beside the session's own closing decode: may take an express slot. */
+  express?: boolean;
 }
 
 /** The answer to a request: run now (and release the slot after), or do not run. */
@@ -85,12 +92,17 @@ export interface SchedulerOptions {
   batchCreditMs?: number;
   /** Live sessions count as decoding until this long after their last request, ms (2 000). */
   liveIdleMs?: number;
+  /** Decodes at once beyond `slots`, for `express` jobs only (default 1). */
+  expressSlots?: number;
 }
 
 /** Counters of a scheduler, for status and metrics. */
 export interface SchedulerStats {
   slots: number;
+  /** Decodes running, express ones included. */
   running: number;
+  /** Express decodes running (beyond the slots). */
+  express: number;
   queued: number;
   granted: number;
   dropped: { replaced: number; deadline: number };
@@ -125,6 +137,8 @@ export class InferenceScheduler {
   #wake: ReturnType<typeof setTimeout> | undefined;
   readonly #waiting = new Map<string, Waiting>();
   #running = 0;
+  readonly #expressSlots: number;
+  #expressRunning = 0;
   #seq = 0;
   #granted = 0;
   #dropped = { replaced: 0, deadline: 0 };
@@ -143,6 +157,7 @@ export class InferenceScheduler {
     this.#batchShare = Math.min(1, Math.max(0.01, opts.batchShare ?? 0.25));
     this.#batchCreditMs = opts.batchCreditMs ?? 3_000;
     this.#liveIdleMs = opts.liveIdleMs ?? 2_000;
+    this.#expressSlots = Math.max(0, Math.floor(opts.expressSlots ?? 1));
     this.#creditAt = this.#now();
   }
 
@@ -155,25 +170,29 @@ export class InferenceScheduler {
   acquire(req: JobRequest): Promise<Grant> {
     const at = this.#now();
     if (this.#closed) return Promise.resolve({ run: false, waitedMs: 0, reason: "closed" });
-    const earlier = this.#waiting.get(req.sessionId);
+    const key = waitingKey(req);
+    const earlier = this.#waiting.get(key);
     if (earlier) {
-      this.#waiting.delete(req.sessionId);
+      this.#waiting.delete(key);
       this.#dropped.replaced++;
       this.#report(earlier, at, "replaced");
     }
     if (req.kind !== "batch") this.#liveAt = at;
     return new Promise<Grant>((resolve) => {
-      this.#waiting.set(req.sessionId, { req, at, seq: this.#seq++, resolve });
+      this.#waiting.set(key, { req, at, seq: this.#seq++, resolve });
       this.#dispatch();
     });
   }
 
-  /** Withdraws a session's waiting job (the session closed); it is answered "closed". */
+  /** Withdraws a session's waiting jobs (the session closed); they are answered "closed". */
   cancel(sessionId: string): void {
-    const w = this.#waiting.get(sessionId);
-    if (!w) return;
-    this.#waiting.delete(sessionId);
-    this.#report(w, this.#now(), "closed");
+    for (const kind of ["rolling", "final"] as const) {
+      const key = waitingKey({ sessionId, kind });
+      const w = this.#waiting.get(key);
+      if (!w) continue;
+      this.#waiting.delete(key);
+      this.#report(w, this.#now(), "closed");
+    }
     if (!this.#waiting.size) clearTimeout(this.#wake);
   }
 
@@ -187,7 +206,8 @@ export class InferenceScheduler {
   get stats(): SchedulerStats {
     return {
       slots: this.slots,
-      running: this.#running,
+      running: this.#running + this.#expressRunning,
+      express: this.#expressRunning,
       queued: this.#waiting.size,
       granted: this.#granted,
       dropped: { ...this.#dropped },
@@ -200,7 +220,7 @@ export class InferenceScheduler {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#wake);
-    for (const id of [...this.#waiting.keys()]) this.cancel(id);
+    for (const w of [...this.#waiting.values()]) this.cancel(w.req.sessionId);
   }
 
   /** Answers a job that will not run. */
@@ -210,14 +230,20 @@ export class InferenceScheduler {
   }
 
   #dispatch(): void {
-    while (this.#running < this.slots && this.#waiting.size) {
+    while (this.#waiting.size) {
+      const express = this.#running >= this.slots;
+      if (express && this.#expressRunning >= this.#expressSlots) return;
       const now = this.#now();
-      const job = this.#pick(now);
+      const job = this.#pick(now, express);
       if (!job) return;
-      this.#waiting.delete(job.req.sessionId);
+      this.#waiting.delete(waitingKey(job.req));
       const waitedMs = now - job.at;
-      if (job.req.kind !== "batch") this.#meanWaitMs += this.#alpha * (waitedMs - this.#meanWaitMs);
-      this.#running++;
+      // Express jobs ran beside a busy machine: their waits do not say the machine is behind.
+      if (job.req.kind !== "batch" && !express) {
+        this.#meanWaitMs += this.#alpha * (waitedMs - this.#meanWaitMs);
+      }
+      if (express) this.#expressRunning++;
+      else this.#running++;
       this.#granted++;
       let released = false;
       job.resolve({
@@ -226,7 +252,8 @@ export class InferenceScheduler {
         release: () => {
           if (released) return;
           released = true;
-          this.#running--;
+          if (express) this.#expressRunning--;
+          else this.#running--;
           const end = this.#now();
           if (job.req.kind === "batch") {
             this.#refill(end);
@@ -259,9 +286,13 @@ export class InferenceScheduler {
     return this.#credit;
   }
 
-  /** Returns the job to run next, and drops the other jobs past their deadline. */
-  #pick(now: number): Waiting | undefined {
-    const waiting = [...this.#waiting.values()];
+  /**
+   * Returns the job to run next (for an express slot: only an express job), and drops the other
+   * jobs past their deadline.
+   */
+  #pick(now: number, expressOnly = false): Waiting | undefined {
+    const all = [...this.#waiting.values()];
+    const waiting = expressOnly ? all.filter((w) => w.req.express === true) : all;
     let best: Waiting | undefined;
     let bestScore = -Infinity;
     let oldestBatch: Waiting | undefined;
@@ -291,12 +322,17 @@ export class InferenceScheduler {
         this.#wake = setTimeout(() => this.#dispatch(), Math.max(1, Math.ceil(ms) + 1));
       }
     }
-    for (const w of waiting) {
+    for (const w of all) {
       if (w === best || w.req.deadlineMs === undefined || now <= w.req.deadlineMs) continue;
-      this.#waiting.delete(w.req.sessionId);
+      this.#waiting.delete(waitingKey(w.req));
       this.#dropped.deadline++;
       this.#report(w, now, "deadline");
     }
     return best;
   }
+}
+
+/** A session's waiting job of a kind: its closing decode waits apart from its rolling ones. */
+function waitingKey(req: Pick<JobRequest, "sessionId" | "kind">): string {
+  return req.kind === "final" ? `${req.sessionId}\u0000final` : req.sessionId;
 }

@@ -216,3 +216,53 @@ Deno.test("batch jobs run freely while no live session decodes, and within their
     s.close();
   }
 });
+
+Deno.test("a session's closing decode and its next rolling decode wait side by side; express jobs may take the express slot", async () => {
+  const { s } = fixture(1);
+  const got: string[] = [];
+  const ask = (id: string, kind: JobRequest["kind"], express = false) =>
+    s.acquire({ sessionId: id, kind, express }).then((g) => {
+      got.push(`${id}:${kind}${express ? "!" : ""}:${g.run ? "run" : g.reason}`);
+      return g;
+    });
+  const busy = await ask("x", "rolling");
+  got.length = 0;
+  // Session a: its closing decode waits, and a rolling decode of its next segment beside it does
+  // not replace it (a second rolling one replaces the first).
+  const closing = ask("a", "final");
+  const first = ask("a", "rolling");
+  const second = ask("a", "rolling");
+  await flush();
+  assertEquals(got, ["a:rolling:replaced"]);
+  assertEquals(s.stats.queued, 2);
+  // A plain rolling job never takes the express slot; an express one does, once.
+  const express = ask("b", "rolling", true);
+  const express2 = ask("c", "rolling", true);
+  await flush();
+  assertEquals(got.slice(1), ["b:rolling!:run"]);
+  assertEquals(s.stats.running, 2);
+  assertEquals(s.stats.express, 1);
+  // Released, the express slot takes the next express job; the slot, the most urgent job.
+  const ge = await express;
+  assert(ge.run);
+  ge.release();
+  await flush();
+  assertEquals(got.slice(2), ["c:rolling!:run"]);
+  assert(busy.run);
+  busy.release();
+  const gc = await closing;
+  assertEquals(got.slice(3), ["a:final:run"], "the closing decode counts as further behind");
+  assert(gc.run);
+  gc.release();
+  assert((await second).run);
+  await first;
+  const gc2 = await express2;
+  assert(gc2.run);
+  gc2.release();
+  // Cancelling a session withdraws both its kinds.
+  const g1 = ask("d", "final");
+  const g2 = ask("d", "rolling");
+  s.cancel("d");
+  assertEquals([(await g1).run, (await g2).run], [false, false]);
+  s.close();
+});

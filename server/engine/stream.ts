@@ -25,7 +25,11 @@
  *    `intent` follow. A final's text is the concatenation of the segment's commits; with
  *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`). With
  *    `finalContextMs`, the closing decode hears the previous segments too (whole, at most 28 s in
- *    all) and their finals are dropped from its words.
+ *    all) and their finals are dropped from its words. With `overlapClosing`, the closing decode
+ *    runs in the background: the session goes on taking audio, and the next segment's rolling
+ *    decodes run beside it (the scheduler's express slot; no context, its text not yet known),
+ *    so a new phrase's first words do not wait for the last one's final. Closing decodes run one
+ *    after another, each with the finals before it as its context and prompt.
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
  * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is
@@ -36,7 +40,9 @@
  * (level 2); `stats` events carry the level.
  *
  * Events come out of one async iterator, in order, stamped with their emission time but not
- * numbered: the live session that sends them numbers them (`v`, `seq`) with its own.
+ * numbered: the live session that sends them numbers them (`v`, `seq`) with its own. A segment's
+ * events come in order; with `overlapClosing`, the next segment's first events may come before
+ * its `final` and `intent`.
  *
  * @module
  */
@@ -209,6 +215,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;
   #lastDecodeMs = 0;
+  /** The closing decodes in the background (`overlapClosing`), one after another: their tail. */
+  #closings: Promise<void> = Promise.resolve();
+  /** Closing decodes in the background, and where the audio each reads begins (ms). */
+  #closingsFrom = new Set<{ fromMs: number }>();
   /** Where the VAD's current pause inside speech began, -1 when speaking (`#watchResumption`). */
   #pauseFromMs = -1;
   #degradeLevel: DegradeLevel = 0;
@@ -256,9 +266,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (!this.#segment) this.#applyConfig();
   }
 
+  /** Takes a waiting configuration, unless a segment's closing decode still runs under the old. */
   #applyConfig(): void {
     const next = this.#nextConfig;
-    if (!next) return;
+    if (!next || this.#closingsFrom.size) return;
     this.#nextConfig = null;
     this.#config = next;
     this.#vad.configure({ threshold: next.vadThreshold, endSilenceMs: next.endSilenceMs });
@@ -374,6 +385,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     this.#flushRequested = true;
     this.#kick();
     await this.drain();
+    await this.#closings;
   }
 
   /**
@@ -397,7 +409,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     await this.drain();
   }
 
-  /** Resolves once every pushed frame is processed and no work is running. */
+  /**
+   * Resolves once every pushed frame is processed and no work is running but closing decodes in
+   * the background (`overlapClosing`; `end`, `flush` and `close` wait for those too).
+   */
   async drain(): Promise<void> {
     while (this.#loop) await this.#loop;
   }
@@ -410,6 +425,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // A decode waiting for a slot is not run.
     this.#transcriber.cancel();
     await this.drain();
+    await this.#closings;
     this.#transcriber.close();
     this.#vadModel.close();
     this.#finishEvents();
@@ -477,6 +493,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
             this.#emit({ type: "vad", state: c.state, audioMs: c.audioMs });
           }
           if (this.#segment) await this.#finalize(this.#audio.endMs);
+          await this.#closings;
           const n = this.#transcriber.counts;
           this.#stats(
             `end of input; ${n.decodes} decodes, ${n.retries} retried with the full ` +
@@ -601,10 +618,12 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       Math.max(this.config.finalContextMs, this.config.contextMs),
       MAX_CONTEXT_WINDOW_MS,
     );
-    this.#audio.dropBefore(
+    // Closing decodes in the background still read theirs.
+    let dropMs =
       (this.#segment ? this.#segment.startMs : this.#audio.endMs - this.config.preRollMs) -
-        keepMs,
-    );
+      keepMs;
+    for (const c of this.#closingsFrom) dropMs = Math.min(dropMs, c.fromMs);
+    this.#audio.dropBefore(dropMs);
     if (this.#audio.endMs >= this.#nextStatsMs) {
       this.#nextStatsMs += this.config.statsEveryMs;
       this.#stats();
@@ -653,8 +672,13 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   /** One rolling decode of the open segment's buffer. */
   async #step(seg: Segment): Promise<void> {
     const endMs = this.#audio.endMs;
-    const context = this.#context(seg, endMs, this.config.contextMs);
-    const hyp = await this.#decode(seg, endMs, this.config.beamSize, endMs, false, context);
+    // Beside a closing decode the segments before are not all known yet: no context. Only a
+    // segment's first decode runs beside it (the express slot); later ones wait their turn.
+    const beside = this.#closingsFrom.size > 0;
+    const context = beside ? null : this.#context(seg, endMs, this.config.contextMs);
+    const hyp = await this.#decode(seg, endMs, this.config.beamSize, endMs, false, context, true, {
+      express: beside && seg.decodedToMs === seg.startMs,
+    });
     // Not run: the next step decodes the newer buffer.
     if (hyp.rejected === NOT_RUN) return;
     seg.decodedToMs = endMs;
@@ -695,7 +719,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   /**
    * Decodes the segment one last time (beam search, with temperature fallback), commits the
    * rest, and closes the segment. `speechEndMs` is where the speech ended; the decode hears
-   * `finalTailMs` more unless `cutMs` bounds it.
+   * `finalTailMs` more unless `cutMs` bounds it. With `overlapClosing` (and a clock that lets work
+   * overlap) that decode runs in the background, after the closing decodes before it; the session
+   * goes on at once.
    */
   async #finalize(speechEndMs: number, cutMs = Infinity): Promise<void> {
     const seg = this.#segment!;
@@ -704,6 +730,39 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     if (this.config.commitPendingAtClose && seg.agreement.pending.length) {
       this.#commit(seg, seg.agreement.flush(), Math.max(seg.decodedToMs, seg.startMs));
     }
+    this.#segment = null;
+    this.#lastCutMs = endMs;
+    if (!this.config.overlapClosing || !this.clock.overlaps) {
+      await this.#closings;
+      await this.#closeSegment(seg, speechEndMs, endMs);
+      return;
+    }
+    const reads = {
+      fromMs: seg.startMs - Math.min(this.config.finalContextMs, MAX_CONTEXT_WINDOW_MS),
+    };
+    this.#closingsFrom.add(reads);
+    const before = this.#closings;
+    this.#closings = this.clock.background(async () => {
+      try {
+        await before;
+        await this.#closeSegment(seg, speechEndMs, endMs);
+      } catch (err) {
+        this.#emit({
+          type: "error",
+          audioMs: endMs,
+          code: "decode_failed",
+          message: `${this.#opts.sessionId ?? "session"}: ${(err as Error).message}`,
+          recoverable: !this.#closed,
+        });
+      } finally {
+        this.#closingsFrom.delete(reads);
+        if (!this.#segment) this.#applyConfig();
+      }
+    });
+  }
+
+  /** The closing decode of `seg` (detached from the session) up to `endMs`, and its final. */
+  async #closeSegment(seg: Segment, speechEndMs: number, endMs: number): Promise<void> {
     let closedByDecode = false;
     if (endMs - seg.startMs >= this.config.minDecodeMs) {
       const context = this.#context(seg, endMs, this.config.finalContextMs);
@@ -811,8 +870,6 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   }
 
   async #close(seg: Segment, endMs: number): Promise<void> {
-    this.#segment = null;
-    this.#lastCutMs = endMs;
     if (!seg.words.length) return;
     const text = seg.words.map((w) => w.word).join(" ");
     const words = seg.words.map(toWord);
@@ -903,6 +960,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     final = false,
     context: DecodeContext | null = null,
     prompted = true,
+    opts: { express?: boolean } = {},
   ): Promise<Hypothesis> {
     const startMs = context?.startMs ?? seg.startMs;
     const values = this.#audio.slice(startMs, endMs);
@@ -917,6 +975,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           speechMs: [context ? startMs : seg.speechMs, Math.max(seg.speechMs, speechEndMs)],
         },
         kind: final ? "final" : "rolling",
+        ...(opts.express ? { express: true } : {}),
         beamSize,
         config: this.config,
         history: prompted ? context?.history ?? this.#history : [],

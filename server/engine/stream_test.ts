@@ -754,3 +754,60 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "overlapClosing: the next segment's first words come while the last one's closing decode " +
+    "runs; finals keep their order and words",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Closing decodes take 900 ms (charged as compute), rolling ones nothing.
+    const transcribers = fakeTranscribers({
+      script: async (req) => {
+        if (req.kind === "final") await req.measure(() => new Promise((r) => setTimeout(r, 900)));
+        return { words: jfkWordsIn(req) };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      // Short segments, so jfk's phrases each close one.
+      const overrides = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false };
+      const run = async (overlapClosing: boolean) => {
+        const made = transcribers.made.length;
+        const events = await simulate(e, jfk, "latency", { ...overrides, overlapClosing });
+        checkStream(events);
+        return { events, requests: transcribers.made[made].requests };
+      };
+      const on = await run(true);
+      const off = await run(false);
+      const finals = (ev: TranscriptEvent[]) =>
+        ev.flatMap((x) => x.type === "final" ? [[x.segmentId, x.text] as const] : []);
+      assert(finals(on.events).length >= 3, JSON.stringify(finals(on.events)));
+      assertEquals(finals(on.events), finals(off.events));
+      // A segment's first text, and when the segment before it got its final.
+      const firstText = (ev: TranscriptEvent[], id: number) =>
+        ev.find((x) =>
+          (x.type === "commit" || (x.type === "partial" && x.text !== "")) && x.segmentId === id
+        );
+      const finalOf = (ev: TranscriptEvent[], id: number) =>
+        ev.find((x) => x.type === "final" && x.segmentId === id)!;
+      const ids = finals(on.events).map(([id]) => id);
+      const early = ids.slice(1).filter((id) => {
+        const first = firstText(on.events, id);
+        return first !== undefined && first.seq < finalOf(on.events, id - 1).seq;
+      });
+      assert(early.length >= 1, `no segment's first words came before the last final: ${ids}`);
+      assert(
+        ids.slice(1).every((id) => {
+          const first = firstText(off.events, id);
+          return first === undefined || first.seq > finalOf(off.events, id - 1).seq;
+        }),
+        "without it, a segment's first words wait for the last final",
+      );
+      // Those first words came sooner, and went through the express slot with no context.
+      for (const id of early) {
+        assert(firstText(on.events, id)!.emittedMs < firstText(off.events, id)!.emittedMs);
+      }
+      assert(on.requests.some((r) => r.kind === "rolling" && r.express === true));
+      assert(!off.requests.some((r) => r.express === true));
+    });
+  },
+});

@@ -68,6 +68,8 @@ export interface DecodeRequest {
    * dropped, see {@linkcode NOT_RUN}); `final`: the segment's closing decode.
    */
   kind: "rolling" | "final";
+  /** A rolling decode beside the session's own closing decode (the scheduler's express slot). */
+  express?: boolean;
   /** 1 = greedy; more = beam search. */
   beamSize: number;
   /** The session's configuration (decode parameters, retries' thresholds, prompt length). */
@@ -148,15 +150,19 @@ export class WhisperTranscriber implements Transcriber {
    * session that never decodes never holds one).
    */
   #own: Promise<WhisperState> | null = null;
+  /** The own state once made (freed at `close`). */
+  #ownState: WhisperState | null = null;
+  /** Decodes on the own state run one at a time: the tail of that queue. */
+  #ownTurn: Promise<void> = Promise.resolve();
   /**
-   * The state held now: with a pool, only during a decode — each decode takes one once its slot
-   * is granted and gives it back when done, so a machine holds about as many states as decodes
-   * run at once, not one per session. whisper.cpp keeps nothing a later decode needs: every
-   * decode passes its prompt (`no_context`), and attention is exact whatever a state decoded
-   * before (decision 007; `determinism_test.ts`), though some history effect remains (decision
-   * 013). Without a pool: its own state, once made.
+   * The pooled states held now: only during decodes — each decode takes one once its slot is
+   * granted and gives it back when done, so a machine holds about as many states as decodes run
+   * at once, not one per session (a session's closing decode and its next segment's first decode
+   * may hold two). whisper.cpp keeps nothing a later decode needs: every decode passes its prompt
+   * (`no_context`), and attention is exact whatever a state decoded before (decision 007;
+   * `determinism_test.ts`); a state that ran a beam search is not reused (decision 013).
    */
-  #taken: WhisperState | null = null;
+  readonly #taken = new Set<WhisperState>();
   #closed = false;
 
   private constructor(opts: WhisperTranscriberOptions) {
@@ -179,12 +185,13 @@ export class WhisperTranscriber implements Transcriber {
    * first decode until `close`.
    */
   get holdsState(): boolean {
-    return this.#taken !== null;
+    return this.#taken.size > 0 || this.#ownState !== null;
   }
 
   /**
-   * A decoding state for one decode: from the pool (given back by {@linkcode #release}), or the
-   * transcriber's own (made once; a make that failed is tried again at the next decode).
+   * A decoding state for one decode, and how to give it back: from the pool (given back by
+   * {@linkcode #release}), or the transcriber's own (made once; a make that failed is tried again
+   * at the next decode; decodes on it wait their turn).
    */
   async #acquire(): Promise<WhisperState> {
     if (this.#states) {
@@ -193,13 +200,13 @@ export class WhisperTranscriber implements Transcriber {
         this.#states.give(st);
         throw new Error("Cannot decode: the transcriber is closed");
       }
-      this.#taken = st;
+      this.#taken.add(st);
       return st;
     }
     this.#own ??= this.#model.createState().then(
       (st) => {
         if (this.#closed) st.close();
-        else this.#taken = st;
+        else this.#ownState = st;
         return st;
       },
       (err) => {
@@ -212,21 +219,36 @@ export class WhisperTranscriber implements Transcriber {
     return st;
   }
 
+  /** Runs `work` with a decoding state, given back (or freed, after a beam search) after it. */
+  async #withState<T>(beamSize: () => number, work: (st: WhisperState) => Promise<T>): Promise<T> {
+    if (this.#states) {
+      const st = await this.#acquire();
+      try {
+        return await work(st);
+      } finally {
+        this.#release(st, beamSize());
+      }
+    }
+    const turn = this.#ownTurn;
+    let done = () => {};
+    this.#ownTurn = new Promise<void>((r) => done = r);
+    try {
+      await turn;
+      return await work(await this.#acquire());
+    } finally {
+      done();
+    }
+  }
+
   /**
-   * A decode is done with `st`: a pooled state goes back to the pool, unless it ran a beam
+   * A decode is done with pooled state `st`: it goes back to the pool, unless it ran a beam
    * search (`beamSize` > 1) on a library that does not reseed its generators: then it is freed
    * (`StatePool.give`: its random number generator has moved on, and the next beam search on it
    * would decode the same audio differently; decisions 013 and 014).
    */
   #release(st: WhisperState, beamSize: number): void {
-    if (!this.#states) return;
-    this.#taken = null;
-    this.#states.give(st, beamSize <= 1 || this.#model.library.reseeds);
-  }
-
-  #free(st: WhisperState): void {
-    if (this.#states) this.#states.give(st);
-    else st.close();
+    this.#taken.delete(st);
+    this.#states?.give(st, beamSize <= 1 || this.#model.library.reseeds);
   }
 
   get counts(): Readonly<TranscriberCounts> {
@@ -249,10 +271,11 @@ export class WhisperTranscriber implements Transcriber {
     if (this.#closed) return;
     this.#closed = true;
     // A pooled state in use goes back when its decode ends (`#release`); the own state is freed
-    // now, or once it comes when still being made (`#acquire`).
-    if (this.#taken && !this.#states) {
-      this.#free(this.#taken);
-      this.#taken = null;
+    // after the decode on it (if any), or once it comes when still being made (`#acquire`).
+    const own = this.#ownState;
+    if (own) {
+      this.#ownState = null;
+      this.#ownTurn.then(() => own.close());
     }
   }
 
@@ -264,18 +287,16 @@ export class WhisperTranscriber implements Transcriber {
     if (this.#closed) throw new Error("Cannot decode: the transcriber is closed");
     const scheduler = this.#scheduler;
     if (!scheduler) {
-      const state = await this.#acquire();
-      try {
+      return await this.#withState(() => req.beamSize, (state) => {
         req.onRun?.();
-        return await this.#decodeChecked(state, req, req.beamSize);
-      } finally {
-        this.#release(state, req.beamSize);
-      }
+        return this.#decodeChecked(state, req, req.beamSize);
+      });
     }
     const final = req.kind === "final";
     const grant = await scheduler.acquire({
       sessionId: this.#key,
       kind: req.kind,
+      express: req.express,
       lagMs: req.lagMs,
       deadlineMs: final ? undefined : scheduler.now() +
         Math.max(req.config.rollingDeadlineMs, 2 * req.config.minChunkMs),
@@ -286,14 +307,12 @@ export class WhisperTranscriber implements Transcriber {
     }
     try {
       // The state is taken once the slot is: a decode waiting for its turn holds none.
-      const state = await this.#acquire();
-      const beamSize = scheduler.degradeLevel >= 2 ? 1 : req.beamSize;
-      try {
+      let beamSize = req.beamSize;
+      return await this.#withState(() => beamSize, (state) => {
+        beamSize = scheduler.degradeLevel >= 2 ? 1 : req.beamSize;
         req.onRun?.();
-        return await this.#decodeChecked(state, req, beamSize);
-      } finally {
-        this.#release(state, beamSize);
-      }
+        return this.#decodeChecked(state, req, beamSize);
+      });
     } finally {
       grant.release();
     }
@@ -390,7 +409,7 @@ export class WhisperTranscriber implements Transcriber {
       strategy: beamSize > 1 ? "beam" : "greedy",
       beamSize,
       bestOf: 1,
-      threads: cfg.threads,
+      threads: req.express ? Math.min(cfg.expressThreads, cfg.threads) : cfg.threads,
       language: "en",
       noContext: true,
       singleSegment: true,

@@ -141,3 +141,45 @@ Deno.test("a closing decode that says a phrase twice with the prompt is decoded 
     t.close();
   }
 });
+
+Deno.test("a decode beside the closing one takes expressThreads; without a pool, decodes on the transcriber's own state run one at a time", async () => {
+  const calls: DecodeOptions[] = [];
+  let running = 0;
+  let most = 0;
+  let made = 0;
+  const texts = [" ask", " not"];
+  const result: DecodeResult = {
+    segments: [{
+      t0Ms: 0,
+      t1Ms: 400,
+      text: texts.join(""),
+      noSpeechProb: 0,
+      tokens: texts.map(token),
+    }],
+    language: "en",
+  };
+  const state = {
+    full: async (_samples: Float32Array, opts: DecodeOptions) => {
+      calls.push(opts);
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return result;
+    },
+    close: () => {},
+  };
+  const model = {
+    createState: () => (made++, Promise.resolve(state)),
+  } as unknown as WhisperModel;
+  const t = await WhisperTranscriber.open({ model });
+  const base = request("rolling", false);
+  const hyps = await Promise.all([
+    t.decode({ ...base, kind: "final" }),
+    t.decode({ ...base, express: true }),
+    t.decode(base),
+  ]);
+  assertEquals(hyps.map((h) => h.text.trim()), ["ask not", "ask not", "ask not"]);
+  assertEquals([most, made], [1, 1]);
+  assertEquals(calls.map((c) => c.threads), [2, 1, 2]);
+  t.close();
+});

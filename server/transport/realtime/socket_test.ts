@@ -108,6 +108,9 @@ Deno.test({
         },
       });
       assert(await c.waitFor(() => c.got.some((e) => e.type === "session.updated")));
+      // Items complete in turn: a closing decode does not overlap the next turn's speech.
+      const config = app.registry.sessions[0].stream.config;
+      assertEquals([config.endSilenceMs, config.overlapClosing], [500, false]);
       for (const chunk of await jfkPcm24()) {
         c.send({ type: "input_audio_buffer.append", audio: base64(chunk) });
         await sleep(50);

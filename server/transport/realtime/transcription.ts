@@ -208,13 +208,15 @@ export class RealtimeTranscription {
     if (s.include) next.include = s.include.filter((x) => x === LOGPROBS_INCLUDE);
     // Turn detection is the engine's end-of-speech silence, VAD threshold and pre-roll.
     const td = next.turnDetection;
+    // (A segment's closing decode never overlaps the next turn: items complete in turn.)
     const overrides = td
       ? {
+        overlapClosing: false,
         endSilenceMs: clamp(td.silence_duration_ms ?? 500, 100, 5_000),
         vadThreshold: clamp(td.threshold ?? 0.5, 0.05, 0.95),
         preRollMs: clamp(td.prefix_padding_ms ?? 300, 0, 1_000),
       }
-      : {};
+      : { overlapClosing: false };
     await this.#live.control(
       JSON.stringify({ v: PROTOCOL_VERSION, type: "mode", mode: this.#opts.mode, overrides }),
     );

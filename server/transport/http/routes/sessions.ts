@@ -409,6 +409,9 @@ export class SessionRoutes {
   }
 }
 
+/** What every Realtime session overrides in its mode's preset (see `realtimeQuery`). */
+const REALTIME_OVERRIDES = { overlapClosing: false } as const;
+
 /** hum-helix's additions to a Realtime URL's query: the `mode` and a served `model`. */
 function realtimeQuery(q: URLSearchParams): { mode: ModeName; config: SessionConfig } {
   const mode = q.get("mode") ?? "balanced";
@@ -423,7 +426,12 @@ function realtimeQuery(q: URLSearchParams): { mode: ModeName; config: SessionCon
   const model = q.get("model");
   // OpenAI's model names stand for the server's default.
   const ours = model && !OPENAI_TRANSCRIBE_MODELS.includes(model) ? { model } : {};
-  return { mode: mode as ModeName, config: { mode: mode as ModeName, ...ours } };
+  // A Realtime item is completed before the next turn's words (the adapter gives items to
+  // segments in turn): a segment's closing decode is not overlapped with the next one's speech.
+  return {
+    mode: mode as ModeName,
+    config: { mode: mode as ModeName, overrides: REALTIME_OVERRIDES, ...ours },
+  };
 }
 
 /** A `426` unless `req` asks to upgrade to a WebSocket. */
