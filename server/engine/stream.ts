@@ -26,10 +26,11 @@
  *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`). With
  *    `finalContextMs`, the closing decode hears the previous segments too (whole, at most 28 s in
  *    all) and their finals are dropped from its words. With `overlapClosing`, the closing decode
- *    runs in the background: the session goes on taking audio, and the next segment's rolling
- *    decodes run beside it (the scheduler's express slot; no context, its text not yet known),
- *    so a new phrase's first words do not wait for the last one's final. Closing decodes run one
- *    after another, each with the finals before it as its context and prompt.
+ *    runs in the background: the session goes on taking audio, and the next segment's first
+ *    decode runs beside it (the scheduler's express slot), so a new phrase's first words do not
+ *    wait for the last one's final; meanwhile rolling decodes get no context (the text before is
+ *    not final yet). Closing decodes run one after another, each with the finals before it as
+ *    its context and prompt.
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
  * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is
@@ -745,7 +746,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     this.#closings = this.clock.background(async () => {
       try {
         await before;
-        await this.#closeSegment(seg, speechEndMs, endMs);
+        // A session closed meanwhile stops at once: closing decodes not yet begun are not run.
+        if (!this.#closed) await this.#closeSegment(seg, speechEndMs, endMs);
       } catch (err) {
         this.#emit({
           type: "error",
