@@ -324,7 +324,7 @@ export class Engine {
     } finally {
       // A state that ran beam search or sampling is not reused (`StatePool.give`), unless the
       // library reseeds its generators at every decode (decision 014).
-      pool.give(state, (!sampling && beam <= 1) || model.library.reseeds);
+      pool.give(state, sampling || beam > 1);
       vad.close();
     }
   }

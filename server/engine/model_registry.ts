@@ -174,14 +174,15 @@ export class StatePool {
   }
 
   /**
-   * Takes a state back: kept idle if there is room, freed otherwise. `reusable: false` frees it
-   * whatever the room: a state that ran a beam-search (or sampling) decode carries its first
-   * decoder's random number generator on into the next such decode (whisper.cpp 1.9.1 seeds it
-   * once per state and samples beam candidates with it even at temperature 0), so the same audio
-   * would decode differently on it; only states that never did are kept.
+   * Takes a state back: kept idle if there is room, freed otherwise. `sampled`: its decode drew
+   * from the state's random number generator (a beam search, which whisper.cpp 1.9.1 samples even
+   * at temperature 0, or sampling). Unless the library reseeds the generator at every decode
+   * (decision 014), such a state carries it on into the next such decode, which would decode the
+   * same audio differently: it is freed whatever the room (decision 013).
    */
-  give(st: WhisperState, reusable = true): void {
+  give(st: WhisperState, sampled = false): void {
     this.#used--;
+    const reusable = !sampled || this.model.library.reseeds;
     if (
       reusable && !st.closed && !this.model.closed && this.#idle.length < this.maxIdle
     ) {

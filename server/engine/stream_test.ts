@@ -96,15 +96,18 @@ async function simulateFake(
   samples: Float32Array,
   mode: ModeName,
   overrides: Record<string, unknown>,
-): Promise<
-  { events: TranscriptEvent[]; windows: (kind: DecodeRequest["kind"]) => DecodeRequest["window"][] }
-> {
+): Promise<{
+  events: TranscriptEvent[];
+  requests: DecodeRequest[];
+  windows: (kind: DecodeRequest["kind"]) => DecodeRequest["window"][];
+}> {
   const made = transcribers.made.length;
   const events = await simulate(e, samples, mode, overrides);
   checkStream(events);
   const requests = transcribers.made[made].requests;
   return {
     events,
+    requests,
     windows: (kind) => requests.filter((r) => r.kind === kind).map((r) => r.window),
   };
 }
@@ -770,12 +773,8 @@ Deno.test({
     await withFakeEngine(transcribers, async (e, jfk) => {
       // Short segments, so jfk's phrases each close one.
       const overrides = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false };
-      const run = async (overlapClosing: boolean) => {
-        const made = transcribers.made.length;
-        const events = await simulate(e, jfk, "latency", { ...overrides, overlapClosing });
-        checkStream(events);
-        return { events, requests: transcribers.made[made].requests };
-      };
+      const run = (overlapClosing: boolean) =>
+        simulateFake(e, transcribers, jfk, "latency", { ...overrides, overlapClosing });
       const on = await run(true);
       const off = await run(false);
       const finals = (ev: TranscriptEvent[]) =>

@@ -248,7 +248,7 @@ export class WhisperTranscriber implements Transcriber {
    */
   #release(st: WhisperState, beamSize: number): void {
     this.#taken.delete(st);
-    this.#states?.give(st, beamSize <= 1 || this.#model.library.reseeds);
+    this.#states?.give(st, beamSize > 1);
   }
 
   get counts(): Readonly<TranscriberCounts> {
