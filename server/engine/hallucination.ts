@@ -100,7 +100,14 @@ export function findLoops(
       let reps = 1;
       while (i + (reps + 1) * n <= ws.length && same(i, i + reps * n, n)) reps++;
       if (reps > (n >= minPhrase ? 1 : maxRepeats)) {
-        found = { start: i, n, reps };
+        // A phrase that is itself a shorter one said over ("unknown unknown unknown unknown"
+        // twice) loops on the shorter one: its first copy is what was said.
+        const p = period(ws, i, n);
+        if (p < n) {
+          reps = 1;
+          while (i + (reps + 1) * p <= ws.length && same(i, i + reps * p, p)) reps++;
+        }
+        found = { start: i, n: p, reps };
         break;
       }
     }
@@ -110,6 +117,17 @@ export function findLoops(
     } else i++;
   }
   return loops;
+}
+
+/** The shortest p dividing `n` such that `ws[i, i + n)` is a phrase of p words said over. */
+function period(ws: readonly string[], i: number, n: number): number {
+  for (let p = 1; p < n; p++) {
+    if (n % p !== 0) continue;
+    let ok = true;
+    for (let k = p; k < n && ok; k++) ok = ws[i + k] === ws[i + k - p];
+    if (ok) return p;
+  }
+  return n;
 }
 
 /** `items` with every loop cut to its first copy (`key` gives an item's comparable word). */

@@ -51,6 +51,20 @@ Deno.test("a phrase said twice back to back is a loop; loops are cut to one copy
   assertEquals(dropLoops("the cat sat".split(" "), (w) => w).join(" "), "the cat sat");
 });
 
+Deno.test("a loop of one word (or a short phrase) is cut to that word, not to a longer run of it", () => {
+  // Found first as four words said twice; what was said is one "unknown" (spk1688's "Anon.").
+  const eight = Array(8).fill("unknown");
+  assertEquals(findLoops([...eight, "and", "on"]), [{ start: 0, n: 1, reps: 8 }]);
+  assertEquals(dropLoops([...eight, "and", "on"], (w) => w).join(" "), "unknown and on");
+  assertEquals(
+    dropLoops("we were a b a b a b a b a b there".split(" "), (w) => w).join(" "),
+    "we were a b there",
+  );
+  // A short phrase twice is speech still; the same phrase four times over is not.
+  assertEquals(findLoops("no no".split(" ")), []);
+  assertEquals(findLoops("a b c a b c a b c".split(" ")), [], "three words three times");
+});
+
 Deno.test("near repeats: a phrase said again with a letter changed per word is found", () => {
   assert(hasNearRepeat(["as", "not", "ask", "not"]));
   assert(hasNearRepeat(["and", "so", "my", "fellow", "and", "so", "my", "fellows"]));

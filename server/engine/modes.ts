@@ -32,6 +32,12 @@ export const StreamConfigSchema = z.object({
    */
   firstChunkMs: z.number().int().min(0).max(10_000),
   /**
+   * Until a segment shows its first words, a decode that heard none is followed by the next
+   * after this much new audio rather than `minChunkMs` (only while the segment is younger than
+   * `firstChunkMs` + `minChunkMs`: a segment of noise soon decodes at the usual pace); 0: off, ms.
+   */
+  firstRetryMs: z.number().int().min(0).max(10_000),
+  /**
    * Speech that resumes inside the open segment after a pause at least this long is decoded
    * `firstChunkMs` (less the pre-roll) after it resumes, as a segment's first words are, rather
    * than at the next `minChunkMs`: a mode that decodes seldom still shows a new phrase's first
@@ -187,6 +193,7 @@ export type StreamConfig = z.infer<typeof StreamConfigSchema>;
 
 const COMMON = {
   firstChunkMs: 0,
+  firstRetryMs: 0,
   resumeAfterPauseMs: 0,
   overlapClosing: true,
   retryRollingLoops: true,

@@ -6,8 +6,9 @@
  * The audio path inside a session:
  * 1. Silero VAD (with an energy gate) watches every 32 ms window (mel input: the level of each
  *    frame's speech band against the background, `mel_vad.ts`); silence runs no decoder.
- * 2. Speech opens a segment. Its first decode comes once it holds `firstChunkMs` of audio (and
- *    with `resumeAfterPauseMs`, speech that resumes after a pause inside it is decoded as soon),
+ * 2. Speech opens a segment. Its first decode comes once it holds `firstChunkMs` of audio (while
+ *    it has shown no words, the next after `firstRetryMs`; and with `resumeAfterPauseMs`, speech
+ *    that resumes after a pause inside it is decoded as soon),
  *    then every `minChunkMs` of new audio the segment so far is decoded again,
  *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
  *    `audio_ctx` scaled to the segment; with
@@ -591,6 +592,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // A segment's first decode may come sooner (`firstChunkMs`: the first words on screen); its
     // buffer is short, so the last decode's cost (a longer buffer's) does not hold it back.
     const first = seg !== null && seg.decodedToMs === seg.startMs && this.config.firstChunkMs > 0;
+    // Until the segment shows words, a decode that heard none is soon followed by another.
+    const retry = seg !== null && !first && this.config.firstRetryMs > 0 && this.#showsNothing(seg);
     // Speech that resumed after a pause is decoded as soon as a segment's first words are (not
     // under load: then decodes come less often, not more).
     const lead = Math.max(0, this.config.firstChunkMs - this.config.preRollMs);
@@ -606,9 +609,13 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       await this.#step(seg);
     } else {
       const gapMs = Math.max(
-        (first ? this.config.firstChunkMs : this.config.minChunkMs) *
+        (first
+          ? this.config.firstChunkMs
+          : retry
+          ? this.config.firstRetryMs
+          : this.config.minChunkMs) *
           (this.#degrade() >= 1 ? 2 : 1),
-        first ? 0 : this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
+        first || retry ? 0 : this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
       );
       if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
         await this.#step(seg);
@@ -670,15 +677,24 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     };
   }
 
+  /**
+   * Whether `seg` has shown no words yet (none committed, no partial) and is young enough for
+   * `firstRetryMs`: decoded, but less than `firstChunkMs` + `minChunkMs` long.
+   */
+  #showsNothing(seg: Segment): boolean {
+    return seg.decodedToMs > seg.startMs && seg.words.length === 0 && seg.partial === "" &&
+      this.#audio.endMs - seg.startMs <= this.config.firstChunkMs + this.config.minChunkMs;
+  }
+
   /** One rolling decode of the open segment's buffer. */
   async #step(seg: Segment): Promise<void> {
     const endMs = this.#audio.endMs;
-    // Beside a closing decode the segments before are not all known yet: no context. Only a
-    // segment's first decode runs beside it (the express slot); later ones wait their turn.
+    // Beside a closing decode the segments before are not all known yet: no context. Only the
+    // decodes of a segment's first words run beside it (the express slot); later ones wait.
     const beside = this.#closingsFrom.size > 0;
     const context = beside ? null : this.#context(seg, endMs, this.config.contextMs);
     const hyp = await this.#decode(seg, endMs, this.config.beamSize, endMs, false, context, true, {
-      express: beside && seg.decodedToMs === seg.startMs,
+      express: beside && (seg.decodedToMs === seg.startMs || this.#showsNothing(seg)),
     });
     // Not run: the next step decodes the newer buffer.
     if (hyp.rejected === NOT_RUN) return;

@@ -700,6 +700,50 @@ Deno.test({
 });
 
 Deno.test({
+  name: "firstRetryMs: until a segment shows words, a decode that heard none is soon followed by " +
+    "another; a segment that stays wordless goes back to minChunkMs",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // A recognizer that hears nothing in a window under 0.7 s (too little speech), and one that
+    // never hears anything (noise the VAD took for speech).
+    const late = fakeTranscribers({
+      script: (req) => ({ words: req.window.durationMs < 700 ? [] : jfkWordsIn(req) }),
+    });
+    const deaf = fakeTranscribers({ script: () => ({ words: [] }) });
+    const firstWindows = async (
+      transcribers: ReturnType<typeof fakeTranscribers>,
+      firstRetryMs: number,
+    ) => {
+      let windows: number[] = [];
+      await withFakeEngine(transcribers, async (e, jfk) => {
+        const run = await simulateFake(e, transcribers, jfk, "latency", {
+          firstChunkMs: 400,
+          firstRetryMs,
+        });
+        // The first segment's rolling decodes (each starts where the segment does).
+        const rolling = run.windows("rolling");
+        windows = rolling.filter((w) => w.startMs === rolling[0].startMs).map((w) => w.durationMs);
+      });
+      return windows;
+    };
+    // Audio comes in 32 ms VAD windows: a gap is its setting, give or take one or two of them.
+    const gaps = (w: number[]) => w.slice(1).map((d, i) => d - w[i]);
+    const near = (got: number, want: number) => got >= want && got <= want + 64;
+    const plain = await firstWindows(late, 0);
+    const soon = await firstWindows(late, 200);
+    assert(plain[0] <= 460 && near(gaps(plain)[0], 500), plain.join(" "));
+    const g = gaps(soon);
+    assert(soon[0] <= 460 && near(g[0], 200) && near(g[1], 200), soon.join(" "));
+    // Once words show, every minChunkMs again.
+    assert(near(g[2], 500), soon.join(" "));
+    // Wordless: retries while the segment is under firstChunkMs + minChunkMs (0.9 s), then 0.5 s.
+    const wordless = await firstWindows(deaf, 200);
+    const d = gaps(wordless);
+    assert(near(d[0], 200) && near(d[1], 200) && near(d[2], 500), wordless.join(" "));
+  },
+});
+
+Deno.test({
   name: "melOnce: a session of samples decodes the log-mel frames it computed as audio arrived, " +
     "the same windows at the same points as from samples",
   ignore: !hasShared(VAD, JFK),
