@@ -12,9 +12,11 @@
  *   same session replaces its waiting one, which is answered "replaced" and not run (a closing
  *   decode waits beside it, and is replaced only by the session's next closing decode).
  * - **An express slot.** A session's closing decode may still run when its next segment begins:
- *   that segment's rolling decodes are `express` and, when every slot is busy, may take one of
- *   `expressSlots` more (default 1), so a new phrase's first words do not wait a whole closing
- *   decode. They share the cores with it for a moment (a short buffer: a small decode).
+ *   that segment's rolling decodes are `express` and, when every slot is busy and that session's
+ *   own closing decode is running, may take one of `expressSlots` more (default 1), so a new
+ *   phrase's first words do not wait a whole closing decode. They share the cores with it for a
+ *   moment (a short buffer: a small decode). Beside other sessions' decodes they wait their turn:
+ *   on a loaded machine the extra decode would only slow every session.
  * - **Deadlines.** A job whose deadline passed while it waited is dropped, not run (a rolling
  *   hypothesis of audio that newer audio has overtaken); its session asks again with the newer
  *   buffer. The job chosen to run next is never dropped: dropping the session furthest behind
@@ -50,7 +52,10 @@ export interface JobRequest {
   lagMs?: () => number;
   /** Scheduler-clock time after which the job is no longer useful (rolling decodes). */
   deadlineMs?: number;
-  /** A rolling decode beside the session's own closing decode: may take an express slot. */
+  /**
+   * A rolling decode beside the session's own closing decode: may take an express slot while
+   * that closing decode runs.
+   */
   express?: boolean;
 }
 
@@ -139,6 +144,8 @@ export class InferenceScheduler {
   #running = 0;
   readonly #expressSlots: number;
   #expressRunning = 0;
+  /** Closing (`final`) decodes running, by session: express jobs may run beside these only. */
+  readonly #closingRunning = new Map<string, number>();
   #seq = 0;
   #granted = 0;
   #dropped = { replaced: 0, deadline: 0 };
@@ -244,6 +251,10 @@ export class InferenceScheduler {
       }
       if (express) this.#expressRunning++;
       else this.#running++;
+      const closing = job.req.kind === "final" ? job.req.sessionId : null;
+      if (closing !== null) {
+        this.#closingRunning.set(closing, (this.#closingRunning.get(closing) ?? 0) + 1);
+      }
       this.#granted++;
       let released = false;
       job.resolve({
@@ -254,6 +265,11 @@ export class InferenceScheduler {
           released = true;
           if (express) this.#expressRunning--;
           else this.#running--;
+          if (closing !== null) {
+            const n = (this.#closingRunning.get(closing) ?? 1) - 1;
+            if (n > 0) this.#closingRunning.set(closing, n);
+            else this.#closingRunning.delete(closing);
+          }
           const end = this.#now();
           if (job.req.kind === "batch") {
             this.#refill(end);
@@ -292,7 +308,9 @@ export class InferenceScheduler {
    */
   #pick(now: number, expressOnly = false): Waiting | undefined {
     const all = [...this.#waiting.values()];
-    const waiting = expressOnly ? all.filter((w) => w.req.express === true) : all;
+    const waiting = expressOnly
+      ? all.filter((w) => w.req.express === true && this.#closingRunning.has(w.req.sessionId))
+      : all;
     let best: Waiting | undefined;
     let bestScore = -Infinity;
     let oldestBatch: Waiting | undefined;

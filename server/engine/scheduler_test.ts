@@ -217,7 +217,7 @@ Deno.test("batch jobs run freely while no live session decodes, and within their
   }
 });
 
-Deno.test("a session's closing decode and its next rolling decode wait side by side; express jobs may take the express slot", async () => {
+Deno.test("a session's closing decode and its next rolling decode wait side by side; express jobs take the express slot beside their own session's running closing decode only", async () => {
   const { s } = fixture(1);
   const got: string[] = [];
   const ask = (id: string, kind: JobRequest["kind"], express = false) =>
@@ -225,7 +225,8 @@ Deno.test("a session's closing decode and its next rolling decode wait side by s
       got.push(`${id}:${kind}${express ? "!" : ""}:${g.run ? "run" : g.reason}`);
       return g;
     });
-  const busy = await ask("x", "rolling");
+  // Session x's closing decode holds the one slot.
+  const busy = await ask("x", "final");
   got.length = 0;
   // Session a: its closing decode waits, and a rolling decode of its next segment beside it does
   // not replace it (a second rolling one replaces the first).
@@ -235,34 +236,44 @@ Deno.test("a session's closing decode and its next rolling decode wait side by s
   await flush();
   assertEquals(got, ["a:rolling:replaced"]);
   assertEquals(s.stats.queued, 2);
-  // A plain rolling job never takes the express slot; an express one does, once.
-  const express = ask("b", "rolling", true);
-  const express2 = ask("c", "rolling", true);
+  // An express job of a session whose closing decode is not running waits its turn; x's runs
+  // beside x's closing decode, in the express slot; a plain rolling job never takes it.
+  const other = ask("b", "rolling", true);
+  const express = ask("x", "rolling", true);
   await flush();
-  assertEquals(got.slice(1), ["b:rolling!:run"]);
+  assertEquals(got.slice(1), ["x:rolling!:run"]);
   assertEquals(s.stats.running, 2);
   assertEquals(s.stats.express, 1);
-  // Released, the express slot takes the next express job; the slot, the most urgent job.
+  assertEquals(s.stats.queued, 3);
+  // Released, the express slot stays free: no waiting express job is beside its own closing.
   const ge = await express;
   assert(ge.run);
   ge.release();
   await flush();
-  assertEquals(got.slice(2), ["c:rolling!:run"]);
+  assertEquals(got.length, 2);
+  assertEquals(s.stats.running, 1);
   assert(busy.run);
   busy.release();
   const gc = await closing;
-  assertEquals(got.slice(3), ["a:final:run"], "the closing decode counts as further behind");
+  assertEquals(got.slice(2), ["a:final:run"], "the closing decode counts as further behind");
   assert(gc.run);
+  // b's express job does not run beside a's closing decode either.
+  await flush();
+  assertEquals(got.length, 3);
   gc.release();
-  assert((await second).run);
+  for (const g of [second, other]) {
+    const r = await g;
+    assert(r.run);
+    r.release();
+  }
   await first;
-  const gc2 = await express2;
-  assert(gc2.run);
-  gc2.release();
   // Cancelling a session withdraws both its kinds.
+  const hold = await ask("y", "rolling");
   const g1 = ask("d", "final");
   const g2 = ask("d", "rolling");
   s.cancel("d");
   assertEquals([(await g1).run, (await g2).run], [false, false]);
+  assert(hold.run);
+  hold.release();
   s.close();
 });
