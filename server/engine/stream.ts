@@ -693,9 +693,20 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // decodes of a segment's first words run beside it (the express slot); later ones wait.
     const beside = this.#closingsFrom.size > 0;
     const context = beside ? null : this.#context(seg, endMs, this.config.contextMs);
-    const hyp = await this.#decode(seg, endMs, this.config.beamSize, endMs, false, context, true, {
-      express: beside && (seg.decodedToMs === seg.startMs || this.#showsNothing(seg)),
-    });
+    // The decodes of a segment's first words hear a fraction of a second: prompted, Whisper
+    // mostly goes on from the prompt and loops on that little audio ("but he, but he, …" for
+    // "But…"), until `maxTokens` stops it. They go without the prompt.
+    const firstWords = seg.decodedToMs === seg.startMs || this.#showsNothing(seg);
+    const hyp = await this.#decode(
+      seg,
+      endMs,
+      this.config.beamSize,
+      endMs,
+      false,
+      context,
+      !firstWords,
+      { express: beside && firstWords },
+    );
     // Not run: the next step decodes the newer buffer.
     if (hyp.rejected === NOT_RUN) return;
     seg.decodedToMs = endMs;

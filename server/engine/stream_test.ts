@@ -700,6 +700,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a segment's first words are decoded without the prompt; its later rolling decodes with it",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      // A segment at every pause, so later segments have earlier text to be prompted with.
+      const run = await simulateFake(e, transcribers, jfk, "balanced", {
+        minSegmentMs: 0,
+        finalContextMs: 0,
+        overlapClosing: false,
+      });
+      const rolling = run.requests.filter((r) => r.kind === "rolling");
+      const starts = [...new Set(rolling.map((r) => r.window.startMs))];
+      assert(starts.length >= 3, `${starts.length} segments`);
+      let prompted = 0;
+      for (const start of starts.slice(1)) {
+        const [first, ...later] = rolling.filter((r) => r.window.startMs === start);
+        assertEquals(first.history, [], `the first decode of the segment at ${start} ms`);
+        for (const r of later) {
+          assert(r.history.length > 0, `a later decode of the segment at ${start} ms`);
+          prompted++;
+        }
+      }
+      assert(prompted > 0, "no later rolling decode to compare");
+    });
+  },
+});
+
+Deno.test({
   name: "firstRetryMs: until a segment shows words, a decode that heard none is soon followed by " +
     "another; a segment that stays wordless goes back to minChunkMs",
   ignore: !hasShared(VAD, JFK),
