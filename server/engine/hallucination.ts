@@ -93,21 +93,22 @@ export function findLoops(
     for (let k = 0; k < n; k++) if (ws[i + k] !== ws[j + k]) return false;
     return true;
   };
+  // Copies of the n words at i back to back from i.
+  const repsAt = (i: number, n: number) => {
+    let reps = 1;
+    while (i + (reps + 1) * n <= ws.length && same(i, i + reps * n, n)) reps++;
+    return reps;
+  };
   let i = 0;
   while (i < ws.length) {
     let found: Loop | null = null;
     for (let n = Math.min(MAX_PHRASE, Math.floor((ws.length - i) / 2)); n >= 1; n--) {
-      let reps = 1;
-      while (i + (reps + 1) * n <= ws.length && same(i, i + reps * n, n)) reps++;
+      const reps = repsAt(i, n);
       if (reps > (n >= minPhrase ? 1 : maxRepeats)) {
         // A phrase that is itself a shorter one said over ("unknown unknown unknown unknown"
         // twice) loops on the shorter one: its first copy is what was said.
         const p = period(ws, i, n);
-        if (p < n) {
-          reps = 1;
-          while (i + (reps + 1) * p <= ws.length && same(i, i + reps * p, p)) reps++;
-        }
-        found = { start: i, n: p, reps };
+        found = { start: i, n: p, reps: p < n ? repsAt(i, p) : reps };
         break;
       }
     }

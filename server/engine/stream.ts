@@ -679,7 +679,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
 
   /**
    * Whether `seg` has shown no words yet (none committed, no partial) and is young enough for
-   * `firstRetryMs`: decoded, but less than `firstChunkMs` + `minChunkMs` long.
+   * `firstRetryMs`: decoded, and at most `firstChunkMs` + `minChunkMs` long.
    */
   #showsNothing(seg: Segment): boolean {
     return seg.decodedToMs > seg.startMs && seg.words.length === 0 && seg.partial === "" &&
