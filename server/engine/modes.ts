@@ -45,6 +45,14 @@ export const StreamConfigSchema = z.object({
    */
   resumeAfterPauseMs: z.number().int().min(0).max(5_000),
   /**
+   * With `resumeAfterPauseMs`: the resumed speech is first decoded alone (from the pre-roll
+   * before it: a fraction of a second, a cheap decode) and its words are shown after the pending
+   * ones as the partial; then the segment's whole buffer is decoded as before, and only such
+   * decodes commit. A mode that decodes long segments shows a new phrase's first words without
+   * waiting for a decode of all of it.
+   */
+  resumePreview: z.boolean(),
+  /**
    * A segment's closing decode runs in the background: the session goes on taking audio and the
    * next segment's rolling decodes run beside it (the scheduler's express slot), so a new
    * phrase's first words do not wait for the last phrase's final.
@@ -146,6 +154,12 @@ export const StreamConfigSchema = z.object({
    * other by half.
    */
   expressThreads: z.number().int().min(1).max(64),
+  /**
+   * CPU threads of a closing decode in a mode with `overlapClosing` (it may run beside the next
+   * segment's decodes), 0: `threads`.
+   * Fewer leave a core to the next segment's first-words decodes, which then do not share it.
+   */
+  closingThreads: z.number().int().min(0).max(64),
   /** Silero VAD speech probability threshold. */
   vadThreshold: z.number().min(0.05).max(0.95),
   /**
@@ -195,6 +209,7 @@ const COMMON = {
   firstChunkMs: 0,
   firstRetryMs: 0,
   resumeAfterPauseMs: 0,
+  resumePreview: false,
   overlapClosing: true,
   retryRollingLoops: true,
   commitPendingAtClose: false,
@@ -212,6 +227,7 @@ const COMMON = {
   model: "",
   threads: 2,
   expressThreads: 1,
+  closingThreads: 0,
   vadThreshold: 0.5,
   maxDecodeDutyCycle: 0.7,
   rollingDeadlineMs: 1_000,
@@ -280,6 +296,7 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     minChunkMs: 1_500,
     firstChunkMs: 500,
     resumeAfterPauseMs: 500,
+    resumePreview: false,
     endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,

@@ -8,7 +8,8 @@
  *    frame's speech band against the background, `mel_vad.ts`); silence runs no decoder.
  * 2. Speech opens a segment. Its first decode comes once it holds `firstChunkMs` of audio (while
  *    it has shown no words, the next after `firstRetryMs`; and with `resumeAfterPauseMs`, speech
- *    that resumes after a pause inside it is decoded as soon),
+ *    that resumes after a pause inside it is decoded as soon — with `resumePreview`, first alone:
+ *    its words follow the pending ones in the partial before the whole buffer is decoded),
  *    then every `minChunkMs` of new audio the segment so far is decoded again,
  *    greedily with timestamp tokens (word times), the session's recent text as the prompt and
  *    `audio_ctx` scaled to the segment; with
@@ -605,7 +606,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       seg && seg.resumedMs !== undefined && this.#audio.endMs - seg.resumedMs >= lead &&
       this.#audio.endMs > seg.decodedToMs && this.#degradeLevel === 0
     ) {
+      const resumedMs = seg.resumedMs;
       seg.resumedMs = undefined;
+      if (this.config.resumePreview) await this.#preview(seg, resumedMs);
       await this.#step(seg);
     } else {
       const gapMs = Math.max(
@@ -718,6 +721,30 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     });
     this.#commit(seg, newly, endMs);
     this.#partial(seg, endMs);
+  }
+
+  /**
+   * `resumePreview`: decodes the speech that resumed at `resumedMs` alone, from the pre-roll
+   * before it (a fraction of a second: a cheap decode, greedy and without the prompt, as a
+   * segment's first words are), and shows its words after the pending ones as the partial. The
+   * agreement does not see them: words are committed from decodes of the whole buffer.
+   */
+  async #preview(seg: Segment, resumedMs: number): Promise<void> {
+    const fromMs = Math.max(seg.startMs, resumedMs - this.config.preRollMs);
+    // A decode since the pause heard some of the new speech: its words would be shown twice.
+    if (seg.decodedToMs > fromMs) return;
+    const endMs = this.#audio.endMs;
+    const hyp = await this.#decode(seg, endMs, 1, endMs, false, null, false, {
+      express: this.#closingsFrom.size > 0,
+      from: { startMs: fromMs, speechMs: resumedMs },
+    });
+    if (hyp.rejected) return;
+    const heard = heardWords(hyp.words);
+    if (!heard.length) return;
+    const text = [...seg.agreement.pending, ...heard].map((w) => w.word).join(" ");
+    if (text === seg.partial) return;
+    seg.partial = text;
+    this.#emit({ type: "partial", audioMs: endMs, segmentId: seg.id, text });
   }
 
   /**
@@ -989,9 +1016,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     final = false,
     context: DecodeContext | null = null,
     prompted = true,
-    opts: { express?: boolean } = {},
+    opts: {
+      express?: boolean;
+      /** A window of the segment's later audio only: where it starts and its speech begins. */
+      from?: { startMs: number; speechMs: number };
+    } = {},
   ): Promise<Hypothesis> {
-    const startMs = context?.startMs ?? seg.startMs;
+    const startMs = opts.from?.startMs ?? context?.startMs ?? seg.startMs;
+    const speechFromMs = opts.from?.speechMs ?? (context ? startMs : seg.speechMs);
     const values = this.#audio.slice(startMs, endMs);
     let t0 = -1;
     try {
@@ -1001,7 +1033,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           input: this.#audio.format === MEL_FORMAT ? "mel" : "pcm",
           durationMs: this.#audio.valuesToMs(values.length),
           startMs,
-          speechMs: [context ? startMs : seg.speechMs, Math.max(seg.speechMs, speechEndMs)],
+          speechMs: [speechFromMs, Math.max(speechFromMs, speechEndMs)],
         },
         kind: final ? "final" : "rolling",
         ...(opts.express ? { express: true } : {}),

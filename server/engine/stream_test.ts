@@ -842,6 +842,58 @@ Deno.test({
 });
 
 Deno.test({
+  name: "resumePreview: resumed speech is first decoded alone and its words shown in a partial " +
+    "before the segment's whole buffer is decoded; commits and finals are the same",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // A rolling decode costs 1/20 of its window (charged as compute): a long buffer is slow.
+    const transcribers = fakeTranscribers({
+      script: async (req) => {
+        const ms = req.kind === "rolling" ? req.window.durationMs / 20 : 0;
+        await req.measure(() => new Promise((r) => setTimeout(r, ms)));
+        return { words: jfkWordsIn(req) };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const run = (resumePreview: boolean) =>
+        simulateFake(e, transcribers, jfk, "accuracy", { resumeAfterPauseMs: 500, resumePreview });
+      const on = await run(true);
+      const off = await run(false);
+      const finals = (ev: TranscriptEvent[]) =>
+        ev.flatMap((x) => x.type === "final" ? [x.text] : []);
+      assertEquals(finals(on.events), finals(off.events));
+      const commits = (ev: TranscriptEvent[]) =>
+        ev.flatMap((x) => x.type === "commit" ? x.words.map((w) => w.word) : []);
+      assertEquals(commits(on.events), commits(off.events));
+      // jfk's phrases after pauses of 0.7–1.2 s, inside accuracy's segment.
+      const onsets = JFK_WORDS.filter((w, i) => i > 0 && w.startMs - JFK_WORDS[i - 1].endMs >= 600);
+      assert(onsets.length >= 2, `${onsets.map((w) => w.startMs)}`);
+      // The previews: short windows that start at a phrase's pre-roll, not at the segment's start.
+      const segStart = on.windows("rolling")[0].startMs;
+      const previews = on.windows("rolling").filter((w) => w.startMs > segStart + 1000);
+      assert(previews.length >= 2, JSON.stringify(on.windows("rolling")));
+      for (const w of previews) assert(w.durationMs <= 1000, `a preview of ${w.durationMs} ms`);
+      assertEquals(off.windows("rolling").filter((w) => w.startMs > segStart + 1000), []);
+      // When a phrase's first word is first shown (partial or commit), after it was said.
+      const shown = (ev: TranscriptEvent[], w: TimedWord) =>
+        ev.find((x) =>
+          x.emittedMs >= w.startMs && (
+            (x.type === "partial" && x.text.split(" ").includes(w.word)) ||
+            (x.type === "commit" && x.words.some((c) => c.word === w.word))
+          )
+        )?.emittedMs ?? Infinity;
+      const sooner = onsets.filter((w) => shown(on.events, w) + 100 < shown(off.events, w));
+      assert(
+        sooner.length >= 1,
+        onsets.map((w) => `${w.word}: ${shown(on.events, w)} vs ${shown(off.events, w)}`).join(
+          "; ",
+        ),
+      );
+    });
+  },
+});
+
+Deno.test({
   name: "overlapClosing: the next segment's first words come while the last one's closing decode " +
     "runs; finals keep their order and words",
   ignore: !hasShared(VAD, JFK),

@@ -409,7 +409,7 @@ export class WhisperTranscriber implements Transcriber {
       strategy: beamSize > 1 ? "beam" : "greedy",
       beamSize,
       bestOf: 1,
-      threads: req.express ? Math.min(cfg.expressThreads, cfg.threads) : cfg.threads,
+      threads: threadsFor(req),
       language: "en",
       noContext: true,
       singleSegment: true,
@@ -461,6 +461,19 @@ export class WhisperTranscriber implements Transcriber {
       rejected,
     };
   }
+}
+
+/**
+ * A decode's CPU threads: `threads`; fewer for one beside the session's closing decode
+ * (`expressThreads`) and for a closing decode in the background (`closingThreads`).
+ */
+function threadsFor(req: DecodeRequest): number {
+  const cfg = req.config;
+  if (req.express) return Math.min(cfg.expressThreads, cfg.threads);
+  if (req.kind === "final" && cfg.overlapClosing && cfg.closingThreads > 0) {
+    return Math.min(cfg.closingThreads, cfg.threads);
+  }
+  return cfg.threads;
 }
 
 /**

@@ -142,7 +142,7 @@ Deno.test("a closing decode that says a phrase twice with the prompt is decoded 
   }
 });
 
-Deno.test("a decode beside the closing one takes expressThreads; without a pool, decodes on the transcriber's own state run one at a time", async () => {
+Deno.test("a decode beside the closing one takes expressThreads, a closing decode closingThreads; without a pool, decodes on the transcriber's own state run one at a time", async () => {
   const calls: DecodeOptions[] = [];
   let running = 0;
   let most = 0;
@@ -181,5 +181,16 @@ Deno.test("a decode beside the closing one takes expressThreads; without a pool,
   assertEquals(hyps.map((h) => h.text.trim()), ["ask not", "ask not", "ask not"]);
   assertEquals([most, made], [1, 1]);
   assertEquals(calls.map((c) => c.threads), [2, 1, 2]);
+  // closingThreads: a closing decode of a mode that overlaps it with the next segment's decodes.
+  calls.length = 0;
+  const fewer = (overlapClosing: boolean) => ({
+    ...base,
+    kind: "final" as const,
+    config: { ...base.config, overlapClosing, closingThreads: 1 },
+  });
+  await t.decode(fewer(true));
+  await t.decode(fewer(false));
+  await t.decode({ ...fewer(true), kind: "rolling" });
+  assertEquals(calls.map((c) => c.threads), [1, 2, 2]);
   t.close();
 });
