@@ -19,6 +19,7 @@ import { ModelRegistry, type ModelSize } from "./model_registry.ts";
 import { transcribeOffline } from "./offline.ts";
 import type { Transcript, TranscriptSegment } from "../../protocol/transcript.ts";
 import { type TranscriberFactory, WhisperTranscriber } from "./transcriber.ts";
+import { CascadeTranscriber } from "./cascade.ts";
 
 /**
  * The largest model each mode takes when a session names none: latency mode stays on a tiny
@@ -246,10 +247,33 @@ export class Engine {
 
   /** Whisper transcribers on the model a session of `config` gets (loaded once, shared). */
   async #whisperFor(config: StreamConfig): Promise<TranscriberFactory> {
-    const { model, pool } = await this.models.get(await this.#pick(config.mode, config.model));
+    const name = await this.#pick(config.mode, config.model);
+    const { model, pool } = await this.models.get(name);
     const scheduler = this.scheduler ?? undefined;
-    return ({ sessionId }) =>
-      WhisperTranscriber.open({ model, states: pool, scheduler, sessionId });
+    if (!config.closingModel || config.closingModel === name) {
+      return ({ sessionId }) =>
+        WhisperTranscriber.open({ model, states: pool, scheduler, sessionId });
+    }
+    // A two-model cascade: closing decodes on `closingModel`, under the same scheduler key.
+    const closing = await this.models.get(config.closingModel);
+    if (closing.model.info.nMels !== model.info.nMels) {
+      throw new RangeError(
+        `Cannot open a session: closingModel ${config.closingModel} takes ` +
+          `${closing.model.info.nMels} mel bins, the session's model ${name} ${model.info.nMels}`,
+      );
+    }
+    return async ({ sessionId }) => {
+      const key = sessionId ?? crypto.randomUUID();
+      return new CascadeTranscriber(
+        await WhisperTranscriber.open({ model, states: pool, scheduler, sessionId: key }),
+        await WhisperTranscriber.open({
+          model: closing.model,
+          states: closing.pool,
+          scheduler,
+          sessionId: key,
+        }),
+      );
+    };
   }
 
   /**

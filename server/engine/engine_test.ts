@@ -7,6 +7,7 @@ import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 
 const MODEL = "models/ggml-tiny.en.bin";
+const Q5 = "models/ggml-tiny.en-q5_1.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
 const JFK = "speech/jfk/jfk.wav";
 
@@ -65,6 +66,30 @@ Deno.test({
         pool.counts.created <= most,
         `${pool.counts.created} states made for ${closings} closing decodes`,
       );
+    } finally {
+      await e.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "closingModel: a session's closing decodes run on the second model, its rolling decodes " +
+    "on its own (a two-model cascade)",
+  ignore: !hasShared(MODEL, Q5, VAD, JFK),
+  sanitizeResources: false,
+  fn: async () => {
+    const jfk = (await decodeAudioFile(sharedPath(JFK))).samples;
+    const e = new Engine({ model: sharedPath(MODEL), vadModel: sharedPath(VAD), intents: null });
+    try {
+      const finals = await streamFinals(e, jfk, {
+        mode: "accuracy",
+        clock: new SimulatedClock(),
+        overrides: { closingModel: sharedPath(Q5) },
+      });
+      assert(finals.join(" ").toLowerCase().includes("your country"), `${finals}`);
+      const made = async (path: string) => (await e.models.get(path)).pool.counts.created;
+      assert(await made(sharedPath(MODEL)) >= 1, "rolling decodes on the session's model");
+      assert(await made(sharedPath(Q5)) >= 1, "closing decodes on closingModel");
     } finally {
       await e.close();
     }

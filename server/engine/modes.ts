@@ -146,6 +146,11 @@ export const StreamConfigSchema = z.object({
   audioCtxMarginFrames: z.number().int().min(0).max(1500),
   /** Model name or path; empty = the server's default for the mode. */
   model: z.string(),
+  /**
+   * Model name or path for closing decodes (a two-model cascade: partials and early commits on
+   * `model`, the final words from this one); empty = `model`.
+   */
+  closingModel: z.string(),
   /** CPU threads per decode. */
   threads: z.number().int().min(1).max(64),
   /**
@@ -225,6 +230,7 @@ const COMMON = {
   scaleAudioCtx: true,
   audioCtxMarginFrames: 128,
   model: "",
+  closingModel: "",
   threads: 2,
   expressThreads: 1,
   closingThreads: 0,

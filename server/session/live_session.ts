@@ -380,7 +380,12 @@ export class LiveSession {
           break;
         case "mode":
           this.stream.reconfigure(
-            resolveStreamConfig(msg.mode, { ...msg.overrides, model: this.stream.config.model }),
+            // The models are the session's for its whole life (its transcriber holds them).
+            resolveStreamConfig(msg.mode, {
+              ...msg.overrides,
+              model: this.stream.config.model,
+              closingModel: this.stream.config.closingModel,
+            }),
           );
           this.#message({ v: PROTOCOL_VERSION, type: "ack", of: "mode" });
           break;

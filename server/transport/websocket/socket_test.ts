@@ -131,6 +131,8 @@ Deno.test({
           ["overrides=%7B%22minChunkMs%22%3A5%7D", "minChunkMs"],
           ["colour=blue", "colour"],
           ["model=nope", "unknown model"],
+          // The cascade's closing model is one the server serves too: no file path from a client.
+          ["overrides=%7B%22closingModel%22%3A%22%2Fetc%2Fpasswd%22%7D", "unknown closingModel"],
         ]
       ) {
         const r = await fetch(`${url}/v1/sessions/ws?${query}`, {

@@ -198,17 +198,21 @@ export class SessionRoutes {
       ...(config.model ? { model: config.model } : {}),
     };
     const models = this.#opts.models;
-    if (overrides.model !== undefined && models) {
-      const requested = overrides.model;
+    for (const key of ["model", "closingModel"] as const) {
+      const requested = overrides[key];
+      // "" for closingModel: the session's model.
+      if (requested === undefined || !models || (key === "closingModel" && requested === "")) {
+        continue;
+      }
       const m = typeof requested === "string" ? models.lookup(requested) : undefined;
       if (!m) {
         throw new SignallingError(
           400,
-          `Cannot start a session: unknown model "${String(requested).slice(0, 100)}" ` +
+          `Cannot start a session: unknown ${key} "${String(requested).slice(0, 100)}" ` +
             `(this server has ${models.served().map((k) => k.id).join(", ") || "none"})`,
         );
       }
-      overrides.model = m.name;
+      overrides[key] = m.name;
     }
     try {
       return await this.#opts.sessions.open({ mode: config.mode, overrides, inputs });

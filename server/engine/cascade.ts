@@ -1,0 +1,53 @@
+/**
+ * A two-model cascade (`closingModel`): a session's rolling decodes (partials and early commits)
+ * run on its own model, its closing decodes (the words that become final) on another, larger
+ * one. The early words stay as cheap as the small model makes them; the final words come from the
+ * better model. Both share the session's scheduler key, so a closing decode on the second model
+ * is still the session's own for the express slot.
+ *
+ * @module
+ */
+
+import type { DegradeLevel } from "./scheduler.ts";
+import type { DecodeRequest, Hypothesis, Transcriber, TranscriberCounts } from "./transcriber.ts";
+
+/** Rolling decodes on `rolling`, closing decodes (`kind: "final"`) on `closing`. */
+export class CascadeTranscriber implements Transcriber {
+  /** The two transcribers: rolling decodes, closing decodes. */
+  constructor(readonly rolling: Transcriber, readonly closing: Transcriber) {}
+
+  decode(req: DecodeRequest): Promise<Hypothesis> {
+    return (req.kind === "final" ? this.closing : this.rolling).decode(req);
+  }
+
+  /** Both transcribers' counts, added. */
+  get counts(): Readonly<TranscriberCounts> {
+    const a = this.rolling.counts;
+    const b = this.closing.counts;
+    return {
+      decodes: a.decodes + b.decodes,
+      retries: a.retries + b.retries,
+      collapses: a.collapses + b.collapses,
+      promptRepeats: a.promptRepeats + b.promptRepeats,
+      dropped: a.dropped + b.dropped,
+    };
+  }
+
+  get scheduled(): boolean {
+    return this.rolling.scheduled || this.closing.scheduled;
+  }
+
+  get degradeLevel(): DegradeLevel {
+    return Math.max(this.rolling.degradeLevel, this.closing.degradeLevel) as DegradeLevel;
+  }
+
+  cancel(): void {
+    this.rolling.cancel();
+    this.closing.cancel();
+  }
+
+  close(): void {
+    this.rolling.close();
+    this.closing.close();
+  }
+}
