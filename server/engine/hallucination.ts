@@ -197,6 +197,16 @@ export function judge(input: GuardInput, opts: GuardOptions = {}): GuardVerdict 
   return null;
 }
 
+/**
+ * Whether `text` is all one of the phrases Whisper invents on silence and noise ("Thank you."),
+ * however sure the decoder was: for decodes of a fraction of a second, where such a phrase is far
+ * more often invented than said.
+ */
+export function isFillerPhrase(text: string): boolean {
+  const ws = words(text);
+  return ws.length > 0 && isKnownPhrase(ws);
+}
+
 function isKnownPhrase(ws: readonly string[]): boolean {
   // A known phrase, possibly said a few times over ("thank you thank you").
   return KNOWN_PHRASES.some((p) => {

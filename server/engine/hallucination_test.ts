@@ -3,6 +3,7 @@ import {
   dropLoops,
   findLoops,
   hasNearRepeat,
+  isFillerPhrase,
   judge,
   maxRepetition,
   repeatsFrom,
@@ -34,6 +35,15 @@ Deno.test("judge rejects silence, lone filler phrases and loops, and passes real
   assertEquals(judge({ text: "hello there", noSpeechProb: 0.9, avgLogprob: -1.5 }), "no-speech");
   assertEquals(judge({ text: "hello there", noSpeechProb: 0.9, avgLogprob: -0.2 }), null);
   assertEquals(judge({ text: " ... ", ...unsure }), null, "no words, nothing to judge");
+});
+
+Deno.test("isFillerPhrase: a lone filler phrase, however it is written; not speech around one", () => {
+  for (const t of ["Thank you.", "thank you thank you", " Thanks for watching!", "You"]) {
+    assert(isFillerPhrase(t), t);
+  }
+  for (const t of ["", "Thank you, Mr. President.", "what you can do", "thank"]) {
+    assert(!isFillerPhrase(t), t);
+  }
 });
 
 Deno.test("a phrase said twice back to back is a loop; loops are cut to one copy", () => {

@@ -59,7 +59,7 @@ import { LogMel } from "../../protocol/mel.ts";
 import { timeStage, timeStageAsync } from "../../util/stage_cost.ts";
 import { MelVad } from "./mel_vad.ts";
 import { RealClock, type SessionClock } from "./clock.ts";
-import { dropLoops, repeatsFrom } from "./hallucination.ts";
+import { dropLoops, isFillerPhrase, repeatsFrom } from "./hallucination.ts";
 import type { StreamConfig } from "./modes.ts";
 import type { DegradeLevel } from "./scheduler.ts";
 import { type Hypothesis, NOT_RUN, promptOf, type Transcriber } from "./transcriber.ts";
@@ -740,7 +740,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     });
     if (hyp.rejected) return;
     const heard = heardWords(hyp.words);
-    if (!heard.length) return;
+    // "Thank you." from the pause's tail and a breath, decoded surely (seen on jfk): not shown.
+    if (!heard.length || isFillerPhrase(hyp.text)) return;
     const text = [...seg.agreement.pending, ...heard].map((w) => w.word).join(" ");
     if (text === seg.partial) return;
     seg.partial = text;

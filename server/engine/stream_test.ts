@@ -890,6 +890,32 @@ Deno.test({
         ),
       );
     });
+    // A preview that hears Whisper's filler phrase ("Thank you." from a breath) shows nothing.
+    const filler = fakeTranscribers({
+      script: (req) => {
+        const short = req.kind === "rolling" && req.window.durationMs <= 1000 &&
+          req.window.startMs > 1000;
+        if (!short) return { words: jfkWordsIn(req) };
+        const at = req.window.startMs + 300;
+        return {
+          words: [
+            { word: "Thank", startMs: at, endMs: at + 100, p: 0.9 },
+            { word: "you.", startMs: at + 100, endMs: at + 200, p: 0.9 },
+          ],
+        };
+      },
+    });
+    await withFakeEngine(filler, async (e, jfk) => {
+      const run = await simulateFake(e, filler, jfk, "accuracy", {
+        resumeAfterPauseMs: 500,
+        resumePreview: true,
+      });
+      assert(run.windows("rolling").some((w) => w.durationMs <= 1000 && w.startMs > 1000));
+      const shownFiller = run.events.filter((x) =>
+        x.type === "partial" && x.text.includes("Thank")
+      );
+      assertEquals(shownFiller, []);
+    });
   },
 });
 
