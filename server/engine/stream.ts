@@ -1034,7 +1034,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           input: this.#audio.format === MEL_FORMAT ? "mel" : "pcm",
           durationMs: this.#audio.valuesToMs(values.length),
           startMs,
-          speechMs: [speechFromMs, Math.max(speechFromMs, speechEndMs)],
+          speechMs: [speechFromMs, Math.max(opts.from?.speechMs ?? seg.speechMs, speechEndMs)],
         },
         kind: final ? "final" : "rolling",
         ...(opts.express ? { express: true } : {}),
