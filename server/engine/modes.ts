@@ -302,7 +302,6 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     minChunkMs: 1_500,
     firstChunkMs: 500,
     resumeAfterPauseMs: 500,
-    resumePreview: false,
     endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,
