@@ -9,7 +9,13 @@
  */
 
 import type { DegradeLevel } from "./scheduler.ts";
-import type { DecodeRequest, Hypothesis, Transcriber, TranscriberCounts } from "./transcriber.ts";
+import {
+  type DecodeRequest,
+  type Hypothesis,
+  noCounts,
+  type Transcriber,
+  type TranscriberCounts,
+} from "./transcriber.ts";
 
 /** Rolling decodes on `rolling`, closing decodes (`kind: "final"`) on `closing`. */
 export class CascadeTranscriber implements Transcriber {
@@ -24,13 +30,9 @@ export class CascadeTranscriber implements Transcriber {
   get counts(): Readonly<TranscriberCounts> {
     const a = this.rolling.counts;
     const b = this.closing.counts;
-    return {
-      decodes: a.decodes + b.decodes,
-      retries: a.retries + b.retries,
-      collapses: a.collapses + b.collapses,
-      promptRepeats: a.promptRepeats + b.promptRepeats,
-      dropped: a.dropped + b.dropped,
-    };
+    const sum = noCounts();
+    for (const k of Object.keys(sum) as (keyof TranscriberCounts)[]) sum[k] = a[k] + b[k];
+    return sum;
   }
 
   get scheduled(): boolean {

@@ -742,10 +742,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     const heard = heardWords(hyp.words);
     // "Thank you." from the pause's tail and a breath, decoded surely (seen on jfk): not shown.
     if (!heard.length || isFillerPhrase(hyp.text)) return;
-    const text = [...seg.agreement.pending, ...heard].map((w) => w.word).join(" ");
-    if (text === seg.partial) return;
-    seg.partial = text;
-    this.#emit({ type: "partial", audioMs: endMs, segmentId: seg.id, text });
+    this.#partial(seg, endMs, heard);
   }
 
   /**
@@ -998,8 +995,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     return proposed.slice(0, cut);
   }
 
-  #partial(seg: Segment, audioMs: number): void {
-    const text = seg.agreement.pending.map((w) => w.word).join(" ");
+  /** Shows the pending words (and `after` them, a preview's) as the partial, when it changed. */
+  #partial(seg: Segment, audioMs: number, after: readonly TimedWord[] = []): void {
+    const text = [...seg.agreement.pending, ...after].map((w) => w.word).join(" ");
     if (text === seg.partial) return;
     seg.partial = text;
     this.#emit({ type: "partial", audioMs, segmentId: seg.id, text });
