@@ -143,6 +143,15 @@ async function stream(opts: Options): Promise<number> {
   let finals = 0;
   let maxLag = 0;
   let rtf = 0;
+  const ran = { rolling: 0, final: 0, batch: 0 };
+  const runs = { rolling: 0, final: 0, batch: 0 };
+  if (engine.scheduler) {
+    engine.scheduler.onJob = (job) => {
+      if (job.ranMs === undefined) return;
+      ran[job.kind] += job.ranMs;
+      runs[job.kind]++;
+    };
+  }
   const onEvent = (e: TranscriptEvent) => {
     lines.push(JSON.stringify(e));
     if (e.type === "commit") commits += e.words.length;
@@ -189,7 +198,9 @@ async function stream(opts: Options): Promise<number> {
       console.error(
         `${opts.file}: ${audio.durationS.toFixed(1)} s audio, mode ${opts.mode}, ` +
           `${opts.realtime ? "real time" : "simulated"}; ${finals} segments, ${commits} words; ` +
-          `RTF ${rtf.toFixed(3)}, max lag ${maxLag} ms`,
+          `RTF ${rtf.toFixed(3)}, max lag ${maxLag} ms; decodes: ${runs.rolling} rolling ` +
+          `${(ran.rolling / 1000).toFixed(1)} s, ${runs.final} closing ` +
+          `${(ran.final / 1000).toFixed(1)} s`,
       );
     }
     return 0;

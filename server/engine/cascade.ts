@@ -43,6 +43,10 @@ export class CascadeTranscriber implements Transcriber {
     return Math.max(this.rolling.degradeLevel, this.closing.degradeLevel) as DegradeLevel;
   }
 
+  get loadShare(): number {
+    return Math.max(this.rolling.loadShare, this.closing.loadShare);
+  }
+
   cancel(): void {
     this.rolling.cancel();
     this.closing.cancel();

@@ -58,6 +58,13 @@ export const StreamConfigSchema = z.object({
    * phrase's first words do not wait for the last phrase's final.
    */
   overlapClosing: z.boolean(),
+  /**
+   * With more live sessions than the scheduler has slots, the session takes its share of a
+   * slot: `maxDecodeDutyCycle` ÷ (live sessions ÷ slots), less what its closing decodes take,
+   * spaces its rolling decodes, and its closing decodes hear a window scaled to the segment
+   * rather than the full 30 s (`finalFullWindow`). Alone on its slots it decodes as without.
+   */
+  loadShare: z.boolean(),
   /** How words become committed; see {@linkcode COMMIT_POLICIES}. */
   commitPolicy: z.enum(COMMIT_POLICIES),
   /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
@@ -216,6 +223,7 @@ const COMMON = {
   resumeAfterPauseMs: 0,
   resumePreview: false,
   overlapClosing: true,
+  loadShare: false,
   retryRollingLoops: true,
   commitPendingAtClose: false,
   finalFullWindow: false,

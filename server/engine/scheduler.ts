@@ -29,6 +29,9 @@
  *   latency mode would take every slot all the time, so "batch only when nothing else waits"
  *   would starve uploads, and "batch whenever it waited long" starved live sessions instead
  *   (measured: decision 006). Batch waits do not count towards the degrade level.
+ * - **Shares.** The scheduler counts the live sessions (those that asked for a decode within
+ *   `liveIdleMs`); `loadShare` is their number over the slots (at least 1): how many sessions
+ *   each slot serves. A session may use it to space its own decodes (`StreamConfig.loadShare`).
  * - **Degrading on purpose.** The scheduler tracks how long jobs wait (a moving average). Past
  *   the first threshold it asks sessions for larger chunks, past the second also for greedy
  *   closing decodes and for new sessions to take a smaller model; sessions report the level in
@@ -138,6 +141,10 @@ export class InferenceScheduler {
   #creditAt: number;
   /** When a live job last asked or finished. */
   #liveAt = -Infinity;
+  /** When each live session last asked or finished a job. */
+  readonly #liveSeen = new Map<string, number>();
+  /** Live jobs waiting or running, by session: such a session is live however long they take. */
+  readonly #inFlight = new Map<string, number>();
   /** A dispatch scheduled for when a deferred batch job may run. */
   #wake: ReturnType<typeof setTimeout> | undefined;
   readonly #waiting = new Map<string, Waiting>();
@@ -184,7 +191,11 @@ export class InferenceScheduler {
       this.#dropped.replaced++;
       this.#report(earlier, at, "replaced");
     }
-    if (req.kind !== "batch") this.#liveAt = at;
+    if (req.kind !== "batch") {
+      this.#liveAt = at;
+      this.#liveSeen.set(req.sessionId, at);
+      this.#track(req.sessionId, 1);
+    }
     return new Promise<Grant>((resolve) => {
       this.#waiting.set(key, { req, at, seq: this.#seq++, resolve });
       this.#dispatch();
@@ -201,6 +212,30 @@ export class InferenceScheduler {
       this.#report(w, this.#now(), "closed");
     }
     if (!this.#waiting.size) clearTimeout(this.#wake);
+  }
+
+  /**
+   * Live sessions now: those with a decode waiting or running, or that asked for or ended one
+   * within `liveIdleMs`.
+   */
+  get liveSessions(): number {
+    const since = this.#now() - this.#liveIdleMs;
+    for (const [id, at] of this.#liveSeen) {
+      if (at < since && !this.#inFlight.has(id)) this.#liveSeen.delete(id);
+    }
+    return this.#liveSeen.size;
+  }
+
+  /** Counts a session's live job in (+1) or out (-1). */
+  #track(sessionId: string, by: 1 | -1): void {
+    const n = (this.#inFlight.get(sessionId) ?? 0) + by;
+    if (n > 0) this.#inFlight.set(sessionId, n);
+    else this.#inFlight.delete(sessionId);
+  }
+
+  /** Live sessions per slot, at least 1. */
+  get loadShare(): number {
+    return Math.max(1, this.liveSessions / this.slots);
   }
 
   /** The level of degradation sessions should apply now. */
@@ -232,6 +267,7 @@ export class InferenceScheduler {
 
   /** Answers a job that will not run. */
   #report(w: Waiting, now: number, reason: "replaced" | "deadline" | "closed"): void {
+    if (w.req.kind !== "batch") this.#track(w.req.sessionId, -1);
     w.resolve({ run: false, waitedMs: now - w.at, reason });
     this.onJob?.({ kind: w.req.kind, waitedMs: now - w.at, dropped: reason });
   }
@@ -274,7 +310,11 @@ export class InferenceScheduler {
           if (job.req.kind === "batch") {
             this.#refill(end);
             this.#credit -= end - now;
-          } else this.#liveAt = end;
+          } else {
+            this.#liveAt = end;
+            this.#liveSeen.set(job.req.sessionId, end);
+            this.#track(job.req.sessionId, -1);
+          }
           this.onJob?.({ kind: job.req.kind, waitedMs, ranMs: end - now });
           this.#dispatch();
         },

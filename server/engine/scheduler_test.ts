@@ -277,3 +277,32 @@ Deno.test("a session's closing decode and its next rolling decode wait side by s
   hold.release();
   s.close();
 });
+
+Deno.test("live sessions are those with a decode in flight or asked within liveIdleMs; loadShare is them per slot, at least 1", async () => {
+  const { s, advance } = fixture(2);
+  assertEquals([s.liveSessions, s.loadShare], [0, 1]);
+  const grants: Grant[] = [];
+  for (const id of ["a", "b", "c"]) {
+    s.acquire({ sessionId: id, kind: "rolling" }).then((g) => grants.push(g));
+  }
+  await flush();
+  assertEquals(s.liveSessions, 3);
+  assertEquals(s.loadShare, 1.5);
+  // a runs for 5 s: it stays live; b and c end theirs at once and are live for 2 s more.
+  advance(100);
+  const [a, ...rest] = grants;
+  for (const g of rest) if (g.run) g.release();
+  await flush();
+  for (const g of grants.slice(2)) if (g.run) g.release();
+  advance(2_500);
+  assertEquals(s.liveSessions, 1, "only a, still decoding");
+  assert(a.run);
+  a.release();
+  advance(1_000);
+  assertEquals(s.liveSessions, 1, "a ended its decode 1 s ago");
+  advance(1_500);
+  assertEquals([s.liveSessions, s.loadShare], [0, 1], "none asked or ended one within 2 s");
+  s.acquire({ sessionId: "upload", kind: "batch" });
+  await flush();
+  assertEquals(s.liveSessions, 0, "batch jobs are not live sessions");
+});

@@ -129,6 +129,11 @@ const INGEST_GRID_MS = VAD_WINDOW_MS;
  * skipped speech; see `#finalize`, `#revision`).
  */
 const MAX_DROPPED_COMMITS = 4;
+/**
+ * Closing decodes' time per second of audio is read over at least this much audio, ms: a
+ * session's first closing decode alone does not starve its rolling decodes.
+ */
+const MIN_CLOSING_RATE_MS = 10_000;
 
 /** A hypothesis's spoken words (no empty keys), loops cut to their first copy. */
 function heardWords(hypothesis: readonly TimedWord[]): TimedWord[] {
@@ -218,6 +223,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;
   #lastDecodeMs = 0;
+  /** Time the session's closing decodes ran, ms (`loadShare`'s duty cycle). */
+  #closingRunMs = 0;
   /** The closing decodes in the background (`overlapClosing`), one after another: their tail. */
   #closings: Promise<void> = Promise.resolve();
   /** Closing decodes in the background, and where the audio each reads begins (ms). */
@@ -618,7 +625,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           ? this.config.firstRetryMs
           : this.config.minChunkMs) *
           (this.#degrade() >= 1 ? 2 : 1),
-        first || retry ? 0 : this.#lastDecodeMs / this.config.maxDecodeDutyCycle,
+        first || retry ? 0 : this.#lastDecodeMs / this.#dutyCycle(),
       );
       if (seg && this.#audio.endMs - seg.decodedToMs >= gapMs) {
         await this.#step(seg);
@@ -1049,8 +1056,24 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       });
     } finally {
       // On the session clock: wall time in real time, the time charged in a simulation.
-      if (!final && t0 >= 0) this.#lastDecodeMs = this.clock.now() - t0;
+      if (t0 >= 0) {
+        if (final) this.#closingRunMs += this.clock.now() - t0;
+        else this.#lastDecodeMs = this.clock.now() - t0;
+      }
     }
+  }
+
+  /**
+   * The share of the time this session's rolling decodes may take: `maxDecodeDutyCycle`, or with
+   * `loadShare` on a machine with more live sessions than slots, its share of a slot less what
+   * its closing decodes took per second of audio so far (at least 5 %).
+   */
+  #dutyCycle(): number {
+    const duty = this.config.maxDecodeDutyCycle;
+    const share = this.config.loadShare ? this.#transcriber.loadShare : 1;
+    if (share <= 1) return duty;
+    const closing = this.#closingRunMs / Math.max(this.#audio.endMs, MIN_CLOSING_RATE_MS);
+    return Math.max(0.05, duty / share - closing);
   }
 
   /** The scheduler's degrade level, noted in a `stats` event when it changes. */

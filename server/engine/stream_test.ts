@@ -96,13 +96,14 @@ async function simulateFake(
   samples: Float32Array,
   mode: ModeName,
   overrides: Record<string, unknown>,
+  clock?: SimulatedClock,
 ): Promise<{
   events: TranscriptEvent[];
   requests: DecodeRequest[];
   windows: (kind: DecodeRequest["kind"]) => DecodeRequest["window"][];
 }> {
   const made = transcribers.made.length;
-  const events = await simulate(e, samples, mode, overrides);
+  const events = await simulate(e, samples, mode, overrides, clock);
   checkStream(events);
   const requests = transcribers.made[made].requests;
   return {
@@ -969,5 +970,41 @@ Deno.test({
       assert(on.requests.some((r) => r.kind === "rolling" && r.express === true));
       assert(!off.requests.some((r) => r.express === true));
     });
+  },
+});
+
+Deno.test({
+  name: "loadShare: with two live sessions per slot, rolling decodes come further apart (their " +
+    "share of a slot, less the closing decodes'); alone on the slots, as without it",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Every decode costs 250 ms of compute (charged by the simulated clock): latency mode's
+    // 0.5 s between rolling decodes keeps it under its duty cycle (0.7) alone, not at half of it.
+    const script = async (req: DecodeRequest) => {
+      await req.measure(() => new Promise((r) => setTimeout(r, 250)));
+      return { words: jfkWordsIn(req) };
+    };
+    /** The growth of the buffer between consecutive rolling decodes of a segment, ms. */
+    const steps = async (loadShare: number, on: boolean) => {
+      const transcribers = fakeTranscribers({ script, loadShare });
+      const out: number[] = [];
+      await withFakeEngine(transcribers, async (e, jfk) => {
+        const r = await simulateFake(e, transcribers, jfk, "latency", { loadShare: on });
+        const w = r.windows("rolling");
+        for (let i = 1; i < w.length; i++) {
+          if (w[i].startMs === w[i - 1].startMs) out.push(w[i].durationMs - w[i - 1].durationMs);
+        }
+      });
+      return out;
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const alone = await steps(1, true);
+    const off = await steps(2, false);
+    const shared = await steps(2, true);
+    assert(off.length >= 10 && alone.length >= 10, `${off.length}, ${alone.length} steps`);
+    assertEquals(median(off), 512, `${off}`);
+    assertEquals(median(alone), 512, `${alone}`);
+    // 250 ms ÷ (0.7 ÷ 2 less the closing decodes' 2–5 %) ≈ 0.75–0.8 s.
+    assert(median(shared) >= 700 && median(shared) <= 900, `${shared}`);
   },
 });

@@ -47,6 +47,8 @@ export interface FakeTranscriberOptions {
    * compute, as it does a real decode's time). Default 0.
    */
   decodeMs?: number;
+  /** Live sessions per slot it reports (a scheduler's `loadShare`); default 1. */
+  loadShare?: number;
 }
 
 /** A scripted transcriber; see the module doc. Records every request. */
@@ -72,6 +74,10 @@ export class FakeTranscriber implements Transcriber {
 
   get degradeLevel(): DegradeLevel {
     return 0;
+  }
+
+  get loadShare(): number {
+    return this.#opts.loadShare ?? 1;
   }
 
   /** Whether `close()` was called (the session freed its transcriber). */

@@ -113,6 +113,8 @@ export interface Transcriber {
   readonly scheduled: boolean;
   /** The scheduler's degrade level now (0 without one). */
   readonly degradeLevel: DegradeLevel;
+  /** Live sessions per slot of the scheduler now, at least 1 (1 without one). */
+  readonly loadShare: number;
   /** Drops a decode waiting for its slot: it resolves {@linkcode NOT_RUN}. */
   cancel(): void;
   /** Frees the decoding state (after the last decode). Idempotent. */
@@ -263,6 +265,10 @@ export class WhisperTranscriber implements Transcriber {
     return this.#scheduler?.degradeLevel ?? 0;
   }
 
+  get loadShare(): number {
+    return this.#scheduler?.loadShare ?? 1;
+  }
+
   cancel(): void {
     this.#scheduler?.cancel(this.#key);
   }
@@ -331,11 +337,14 @@ export class WhisperTranscriber implements Transcriber {
     const cfg = req.config;
     const final = req.kind === "final";
     const bufferMs = req.window.durationMs;
-    const scaled = cfg.scaleAudioCtx && !(final && cfg.finalFullWindow)
+    // A closing decode hears the full window unless the session takes its share of a loaded
+    // machine (`loadShare`): then a window scaled to its audio, as rolling decodes do.
+    const fullWindow = final && cfg.finalFullWindow && !(cfg.loadShare && this.loadShare > 1);
+    const scaled = cfg.scaleAudioCtx && !fullWindow
       ? audioCtxFor(bufferMs, cfg.audioCtxMarginFrames)
       : 0;
     // Text only (no timestamp tokens) for a full-window closing decode.
-    const textOnly = final && cfg.finalFullWindow;
+    const textOnly = fullWindow;
     let hyp = await this.#decodeOnce(state, req, beamSize, scaled, textOnly);
     // A loop, or for the closing decode (which commits everything) any phrase said twice back to
     // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
