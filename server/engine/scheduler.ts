@@ -29,9 +29,10 @@
  *   latency mode would take every slot all the time, so "batch only when nothing else waits"
  *   would starve uploads, and "batch whenever it waited long" starved live sessions instead
  *   (measured: decision 006). Batch waits do not count towards the degrade level.
- * - **Shares.** The scheduler counts the live sessions (those that asked for a decode within
- *   `liveIdleMs`); `loadShare` is their number over the slots (at least 1): how many sessions
- *   each slot serves. A session may use it to space its own decodes (`StreamConfig.loadShare`).
+ * - **Shares.** The scheduler counts the live sessions (a decode waiting or running, or one
+ *   asked for or ended within `liveIdleMs`); `loadShare` is their number over the slots (at
+ *   least 1): how many sessions each slot serves. A session may use it to take its share
+ *   (`StreamConfig.loadShare`, off in every mode: decision 018).
  * - **Degrading on purpose.** The scheduler tracks how long jobs wait (a moving average). Past
  *   the first threshold it asks sessions for larger chunks, past the second also for greedy
  *   closing decodes and for new sessions to take a smaller model; sessions report the level in
