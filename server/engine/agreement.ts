@@ -20,6 +20,11 @@ export interface InsertOptions {
   agree?: boolean;
   /** Also commit leading words that end at or before this time, ms. */
   commitBeforeMs?: number;
+  /**
+   * Where the decoded buffer starts, ms, when it starts after the segment does: only the
+   * committed words that end after it can be restated by the hypothesis.
+   */
+  fromMs?: number;
 }
 
 /** The state of one stream's agreement: committed words and the pending hypothesis. */
@@ -47,7 +52,7 @@ export class LocalAgreement {
    * it commits, after what is already committed.
    */
   insert(hypothesis: readonly TimedWord[], opts: InsertOptions = {}): TimedWord[] {
-    const fresh = this.fresh(hypothesis);
+    const fresh = this.fresh(hypothesis, opts.fromMs);
     let n = opts.agree === false ? 0 : commonPrefix(this.#pending, fresh);
     if (opts.commitBeforeMs !== undefined) {
       let m = 0;
@@ -80,10 +85,16 @@ export class LocalAgreement {
     this.#committed = this.#committed.filter((w) => w.endMs > keepFromMs);
   }
 
-  /** The words of `hypothesis` after those that restate committed words. */
-  fresh(hypothesis: readonly TimedWord[]): TimedWord[] {
+  /**
+   * The words of `hypothesis` after those that restate committed words (those that end after
+   * `fromMs`, where the decoded buffer starts; default: all).
+   */
+  fresh(hypothesis: readonly TimedWord[], fromMs = -Infinity): TimedWord[] {
     const words = hypothesis.filter((w) => wordKey(w.word) !== "");
-    return words.slice(restatedPrefix(this.#committed, words));
+    const inside = fromMs === -Infinity
+      ? this.#committed
+      : this.#committed.filter((w) => w.endMs > fromMs);
+    return words.slice(restatedPrefix(inside, words));
   }
 }
 

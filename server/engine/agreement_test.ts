@@ -119,3 +119,17 @@ Deno.test({
     assertEquals(key(ownWords(hyp, { words: [w("as", 0), w("not", 400)] })), "what your");
   },
 });
+
+Deno.test("a buffer that starts after the segment: only the committed words inside it are restated", () => {
+  const la = new LocalAgreement();
+  // "and so my fellow Americans ask" committed, 0–1.75 s.
+  la.insert(words("and so my fellow Americans ask not"), { commitBeforeMs: 1_800 });
+  assertEquals(text(la.committed), "and so my fellow Americans ask");
+  // A decode from "fellow" (0.9 s) on restates "fellow Americans ask" only.
+  const later = words("fellow Americans ask not what your", 900);
+  assertEquals(text(la.insert(later, { fromMs: 900 })), "not");
+  assertEquals(text(la.pending), "what your");
+  const again = new LocalAgreement();
+  again.insert(words("and so my fellow Americans ask not"), { commitBeforeMs: 1_800 });
+  assertEquals(text(again.fresh(later, 900)), "not what your");
+});

@@ -65,6 +65,14 @@ export const StreamConfigSchema = z.object({
    * rather than the full 30 s (`finalFullWindow`). Alone on its slots it decodes as without.
    */
   loadShare: z.boolean(),
+  /**
+   * Once the open segment has committed words, a rolling decode hears it from the start of the
+   * committed word that begins at least this long before the last committed word ends, rather
+   * than from the segment's start; the committed words before that join its prompt (with
+   * `rollingPromptChars`). Its cost then follows the words not yet committed, not the segment's
+   * length. Not with `contextMs`. 0: the whole segment, ms.
+   */
+  rollingLookbackMs: z.number().int().min(0).max(30_000),
   /** How words become committed; see {@linkcode COMMIT_POLICIES}. */
   commitPolicy: z.enum(COMMIT_POLICIES),
   /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
@@ -224,6 +232,7 @@ const COMMON = {
   resumePreview: false,
   overlapClosing: true,
   loadShare: false,
+  rollingLookbackMs: 0,
   retryRollingLoops: true,
   commitPendingAtClose: false,
   finalFullWindow: false,

@@ -707,6 +707,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // mostly goes on from the prompt and loops on that little audio ("but he, but he, …" for
     // "But…"), until `maxTokens` stops it. They go without the prompt.
     const firstWords = seg.decodedToMs === seg.startMs || this.#showsNothing(seg);
+    const cut = context ? null : this.#rollingCut(seg);
     const hyp = await this.#decode(
       seg,
       endMs,
@@ -715,7 +716,15 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       false,
       context,
       !firstWords,
-      { express: beside && firstWords },
+      {
+        express: beside && firstWords,
+        ...(cut
+          ? {
+            from: { startMs: cut.fromMs, speechMs: cut.fromMs },
+            history: [...this.#history, cut.before],
+          }
+          : {}),
+      },
     );
     // Not run: the next step decodes the newer buffer.
     if (hyp.rejected === NOT_RUN) return;
@@ -725,9 +734,30 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     const newly = seg.agreement.insert(ownWords(hyp.words, context), {
       agree: policy !== "pause",
       commitBeforeMs: policy === "alignatt" ? endMs - this.config.commitMarginMs : undefined,
+      ...(cut ? { fromMs: cut.fromMs } : {}),
     });
     this.#commit(seg, newly, endMs);
     this.#partial(seg, endMs);
+  }
+
+  /**
+   * `rollingLookbackMs`: where a rolling decode of `seg` starts, the start of the committed word
+   * that begins at least that long before the last committed word ends (the words from it on are
+   * restated by the decode and aligned to the committed ones), and the committed text before it;
+   * null to decode the whole segment.
+   */
+  #rollingCut(seg: Segment): { fromMs: number; before: string } | null {
+    const lookback = this.config.rollingLookbackMs;
+    const committed = seg.agreement.committed;
+    if (lookback <= 0 || !committed.length) return null;
+    const limit = seg.agreement.committedEndMs - lookback;
+    let i = committed.length - 1;
+    while (i > 0 && committed[i].startMs > limit) i--;
+    if (i === 0 || committed[i].startMs <= seg.startMs) return null;
+    return {
+      fromMs: committed[i].startMs,
+      before: committed.slice(0, i).map((w) => w.word).join(" "),
+    };
   }
 
   /**
@@ -1026,6 +1056,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       express?: boolean;
       /** A window of the segment's later audio only: where it starts and its speech begins. */
       from?: { startMs: number; speechMs: number };
+      /** The prompt's text, when prompted, instead of the context's or the session's. */
+      history?: readonly string[];
     } = {},
   ): Promise<Hypothesis> {
     const startMs = opts.from?.startMs ?? context?.startMs ?? seg.startMs;
@@ -1045,7 +1077,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         ...(opts.express ? { express: true } : {}),
         beamSize,
         config: this.config,
-        history: prompted ? context?.history ?? this.#history : [],
+        history: prompted ? opts.history ?? context?.history ?? this.#history : [],
         // How stale the text shown to the person is.
         lagMs: () => this.clock.now() - seg.decodedToMs,
         measure: (work) => this.#measure(work),

@@ -1008,3 +1008,36 @@ Deno.test({
     assert(median(shared) >= 700 && median(shared) <= 900, `${shared}`);
   },
 });
+
+Deno.test({
+  name: "rollingLookbackMs: once words are committed, rolling decodes start at a committed word " +
+    "instead of the segment's start; the committed words and finals are the same",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      // One long segment (balanced holds one for 5 s at least), decoded every half second.
+      const run = (rollingLookbackMs: number) =>
+        simulateFake(e, transcribers, jfk, "balanced", { rollingLookbackMs });
+      const on = await run(1_000);
+      const off = await run(0);
+      const words = (ev: TranscriptEvent[]) =>
+        ev.flatMap((x) => x.type === "commit" ? x.words.map((w) => w.word) : []);
+      assertEquals(words(on.events), words(off.events));
+      const finals = (ev: TranscriptEvent[]) =>
+        ev.flatMap((x) => x.type === "final" ? [x.text] : []);
+      assertEquals(finals(on.events), finals(off.events));
+      // Rolling windows that start at a committed word: each at a word's start, a second or
+      // more before the decode's end.
+      const starts = new Set(off.windows("rolling").map((w) => w.startMs));
+      const later = on.windows("rolling").filter((w) => !starts.has(w.startMs));
+      assert(later.length >= 3, JSON.stringify(on.windows("rolling")));
+      for (const w of later) {
+        assert(JFK_WORDS.some((x) => x.startMs === w.startMs), `${w.startMs}`);
+        assert(w.durationMs >= 1_000, `${w.durationMs}`);
+      }
+      // The closing decodes still hear their whole segment.
+      assertEquals(on.windows("final"), off.windows("final"));
+    });
+  },
+});
