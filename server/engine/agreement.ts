@@ -91,9 +91,7 @@ export class LocalAgreement {
    */
   fresh(hypothesis: readonly TimedWord[], fromMs = -Infinity): TimedWord[] {
     const words = hypothesis.filter((w) => wordKey(w.word) !== "");
-    const inside = fromMs === -Infinity
-      ? this.#committed
-      : this.#committed.filter((w) => w.endMs > fromMs);
+    const inside = this.#committed.filter((w) => w.endMs > fromMs);
     return words.slice(restatedPrefix(inside, words));
   }
 }

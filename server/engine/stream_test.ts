@@ -130,6 +130,16 @@ async function withFakeEngine(
   }
 }
 
+/** The finals' texts, in order. */
+function finalTexts(events: readonly TranscriptEvent[]): string[] {
+  return events.flatMap((x) => x.type === "final" ? [x.text] : []);
+}
+
+/** Every committed word, in order. */
+function committedWords(events: readonly TranscriptEvent[]): string[] {
+  return events.flatMap((x) => x.type === "commit" ? x.words.map((w) => w.word) : []);
+}
+
 /** The invariants every event stream keeps; returns the finals' text. */
 function checkStream(events: TranscriptEvent[]): string {
   events.forEach((e, i) => {
@@ -860,12 +870,8 @@ Deno.test({
         simulateFake(e, transcribers, jfk, "accuracy", { resumeAfterPauseMs: 500, resumePreview });
       const on = await run(true);
       const off = await run(false);
-      const finals = (ev: TranscriptEvent[]) =>
-        ev.flatMap((x) => x.type === "final" ? [x.text] : []);
-      assertEquals(finals(on.events), finals(off.events));
-      const commits = (ev: TranscriptEvent[]) =>
-        ev.flatMap((x) => x.type === "commit" ? x.words.map((w) => w.word) : []);
-      assertEquals(commits(on.events), commits(off.events));
+      assertEquals(finalTexts(on.events), finalTexts(off.events));
+      assertEquals(committedWords(on.events), committedWords(off.events));
       // jfk's phrases after pauses of 0.7–1.2 s, inside accuracy's segment.
       const onsets = JFK_WORDS.filter((w, i) => i > 0 && w.startMs - JFK_WORDS[i - 1].endMs >= 600);
       assert(onsets.length >= 2, `${onsets.map((w) => w.startMs)}`);
@@ -1021,12 +1027,8 @@ Deno.test({
         simulateFake(e, transcribers, jfk, "balanced", { rollingLookbackMs });
       const on = await run(1_000);
       const off = await run(0);
-      const words = (ev: TranscriptEvent[]) =>
-        ev.flatMap((x) => x.type === "commit" ? x.words.map((w) => w.word) : []);
-      assertEquals(words(on.events), words(off.events));
-      const finals = (ev: TranscriptEvent[]) =>
-        ev.flatMap((x) => x.type === "final" ? [x.text] : []);
-      assertEquals(finals(on.events), finals(off.events));
+      assertEquals(committedWords(on.events), committedWords(off.events));
+      assertEquals(finalTexts(on.events), finalTexts(off.events));
       // Rolling windows that start at a committed word: each at a word's start, a second or
       // more before the decode's end.
       const starts = new Set(off.windows("rolling").map((w) => w.startMs));
