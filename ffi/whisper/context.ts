@@ -399,13 +399,11 @@ export class WhisperState implements Disposable {
   ): Promise<DecodeResult> {
     const s = this.model.symbols;
     const params = buildFullParams(s, opts);
-    const rc = await s.whisper_full_with_state(
-      ctx,
-      st,
-      params.bytes,
-      samples,
-      samples?.length ?? 0,
-    );
+    const nice = Math.max(0, Math.min(19, Math.trunc(opts.nice ?? 0)));
+    const niced = nice > 0 ? s.hum_whisper_full_niced : null;
+    const rc = niced
+      ? await niced(ctx, st, params.bytes, samples, samples?.length ?? 0, nice)
+      : await s.whisper_full_with_state(ctx, st, params.bytes, samples, samples?.length ?? 0);
     // Keep what the params point to alive until the call has returned.
     void params.pinned.length;
     if (rc !== 0) throw new WhisperError("whisper_full_with_state", `Cannot decode ${what}`, rc);

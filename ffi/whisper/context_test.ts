@@ -151,3 +151,59 @@ Deno.test({
     await assertRejects(() => state.fullFromMel(mel.subarray(1), nLen), Error, /expected 300 × 80/);
   },
 });
+
+/** The nice values of this process's threads (Linux's `/proc/self/task/<tid>/stat`, field 19). */
+function threadNiceValues(): number[] {
+  const out: number[] = [];
+  for (const t of Deno.readDirSync("/proc/self/task")) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
+      out.push(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return out;
+}
+
+Deno.test({
+  name:
+    "a niced decode gives the plain decode's words, on threads of lower priority that end with it",
+  ignore: Deno.build.os !== "linux" ||
+    !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const lib = await openWhisper();
+    if (!lib.symbols.hum_whisper_full_niced) return; // a user's own library: nothing to check
+    const wav = await Deno.readFile(sharedPath("speech/jfk/jfk.wav"));
+    const pcm = new Int16Array(wav.buffer.slice(44, 44 + 16_000 * 2 * 8));
+    const samples = Float32Array.from(pcm, (x) => x / 32768);
+    using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
+    using state = await model.createState();
+    const opts = { strategy: "greedy" as const, threads: 2, language: "en" };
+    const plain = await state.full(samples, opts);
+    assert(threadNiceValues().every((n) => n === 0), `before: ${threadNiceValues()}`);
+    let seen = 0;
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        seen = Math.max(seen, ...threadNiceValues());
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const niced = await state.full(samples, { ...opts, nice: 19 });
+    polling = false;
+    await poll;
+    assert(
+      niced.segments.map((s) => s.text).join("") === plain.segments.map((s) => s.text).join(""),
+      "same words",
+    );
+    const text = plain.segments.map((s) => s.text).join("");
+    assert(/ask not/i.test(text), `decoded jfk: ${text}`);
+    assert(seen === 19, `a thread at nice 19 while it decoded (highest seen: ${seen})`);
+    // Its threads end with the call: the caller's threads keep their priority.
+    for (let i = 0; i < 50 && threadNiceValues().some((n) => n !== 0); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert(threadNiceValues().every((n) => n === 0), `after: ${threadNiceValues()}`);
+  },
+});

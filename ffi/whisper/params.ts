@@ -20,6 +20,12 @@ export interface DecodeOptions {
   bestOf?: number;
   /** CPU threads; default 4 capped by the cores available. */
   threads?: number;
+  /**
+   * Raise the decode's nice value by this much (1–19; Linux, a library built here): it runs on a
+   * thread of its own at that lower CPU priority, so that decodes beside it take the cores
+   * first. 0 (default): the caller's thread, as `whisper_full_with_state`.
+   */
+  nice?: number;
   /** ISO 639-1 code, or `auto` to detect; default `en`. */
   language?: string;
   /** Only detect the language, do not transcribe. */

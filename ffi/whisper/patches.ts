@@ -31,7 +31,7 @@ export interface SourcePatch {
 }
 
 /** The level `hum_whisper_patch_level()` returns for the patches below. */
-export const PATCH_LEVEL = 2;
+export const PATCH_LEVEL = 3;
 
 /**
  * Reproducible decodes (decision 014). whisper.cpp 1.9.1 picks a beam's candidate tokens by
@@ -71,8 +71,58 @@ export const RESEED: SourcePatch = {
   ],
 };
 
+/**
+ * Decodes at a lower CPU priority (decision 020). `hum_whisper_full_niced` runs
+ * `whisper_full_with_state` on a thread of its own whose nice value is raised by `nice` (Linux;
+ * elsewhere, or with `nice` 0, it decodes on the caller's thread as `whisper_full_with_state`
+ * does). The decode's worker threads (OpenMP's or ggml's pool, started from that thread) inherit
+ * it, and go with the thread when it ends: the caller's thread and its pool keep their priority.
+ * So a decode that may wait (a segment's closing decode) yields the cores to one that should not
+ * (the next segment's first words) while both run. Raising a nice value needs no privilege; the
+ * thread is never lowered back.
+ */
+export const NICED: SourcePatch = {
+  name: "niced",
+  file: "src/whisper.cpp",
+  why: "hum_whisper_full_niced: a decode on a thread of lower CPU priority",
+  edits: [
+    {
+      find: "int whisper_full_parallel(\n",
+      replace: "// hum-helix patch (ffi/whisper/patches.ts): a decode at a lower CPU priority.\n" +
+        "#if defined(__linux__)\n" +
+        "#include <sys/resource.h>\n" +
+        "#include <sys/syscall.h>\n" +
+        "#include <unistd.h>\n" +
+        "#endif\n\n" +
+        'extern "C" WHISPER_API int hum_whisper_full_niced(\n' +
+        "        struct whisper_context * ctx,\n" +
+        "          struct whisper_state * state,\n" +
+        "    struct whisper_full_params   params,\n" +
+        "                   const float * samples,\n" +
+        "                             int n_samples,\n" +
+        "                             int nice) {\n" +
+        "#if defined(__linux__)\n" +
+        "    if (nice > 0) {\n" +
+        "        int rc = -1;\n" +
+        "        std::thread worker([&]() {\n" +
+        "            setpriority(PRIO_PROCESS, (id_t) syscall(SYS_gettid), nice);\n" +
+        "            rc = whisper_full_with_state(ctx, state, params, samples, n_samples);\n" +
+        "        });\n" +
+        "        worker.join();\n" +
+        "        return rc;\n" +
+        "    }\n" +
+        "#else\n" +
+        "    (void) nice;\n" +
+        "#endif\n" +
+        "    return whisper_full_with_state(ctx, state, params, samples, n_samples);\n" +
+        "}\n\n" +
+        "int whisper_full_parallel(\n",
+    },
+  ],
+};
+
 /** The patches the build applies, in order. */
-export const PATCHES: readonly SourcePatch[] = [RESEED];
+export const PATCHES: readonly SourcePatch[] = [RESEED, NICED];
 
 /** What applying the patches did. */
 export interface PatchReport {

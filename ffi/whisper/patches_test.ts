@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { applyPatches, PATCH_LEVEL, RESEED, type SourcePatch } from "./patches.ts";
+import { applyPatches, NICED, PATCH_LEVEL, RESEED, type SourcePatch } from "./patches.ts";
 import { whisperSourceDir } from "./build.ts";
 import { openWhisper } from "./library.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
@@ -17,13 +17,15 @@ function withSourceCopy(fn: (dir: string) => void, edit: (text: string) => strin
   }
 }
 
-Deno.test("the reseed patch matches the pinned sources once per edit and changes only them", () => {
+Deno.test("the patches match the pinned sources once per edit and change only them", () => {
   withSourceCopy((dir) => {
     const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
-    assertEquals(applyPatches(dir), { applied: ["reseed"], skipped: [] });
+    assertEquals(applyPatches(dir), { applied: ["reseed", "niced"], skipped: [] });
     const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     let expected = before;
-    for (const e of RESEED.edits) expected = expected.replace(e.find, () => e.replace);
+    for (const e of [...RESEED.edits, ...NICED.edits]) {
+      expected = expected.replace(e.find, () => e.replace);
+    }
     assertEquals(after, expected);
     assert(after.includes(`return ${PATCH_LEVEL};`));
     assert(after.includes("state->decoders[0].rng = std::mt19937(0);\n    }\n"));
@@ -34,7 +36,7 @@ Deno.test("a patch that does not match other sources is left out whole, and says
   withSourceCopy(
     (dir) => {
       const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
-      const report = applyPatches(dir);
+      const report = applyPatches(dir, [RESEED]);
       assertEquals(report.applied, []);
       assertEquals(report.skipped.map((s) => s.name), ["reseed"]);
       assert(/edit 2 of 2 matches 0 times in src\/whisper.cpp/.test(report.skipped[0].reason));

@@ -184,6 +184,17 @@ export const WHISPER_SYMBOLS = {
   hum_whisper_patch_level: { parameters: [], result: "i32", optional: true },
   /** void hum_whisper_set_reseed(bool on) — `patches.ts` (optional, as above) */
   hum_whisper_set_reseed: { parameters: ["bool"], result: "void", optional: true },
+  /**
+   * int hum_whisper_full_niced(ctx, state, struct whisper_full_params, const float * samples,
+   * int n_samples, int nice) — `whisper_full_with_state` on a thread of lower CPU priority
+   * (`patches.ts`; optional, as above)
+   */
+  hum_whisper_full_niced: {
+    parameters: ["pointer", "pointer", FULL_PARAMS_T, "buffer", "i32", "i32"],
+    result: "i32",
+    nonblocking: true,
+    optional: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The log shim's symbol table (`native/log_shim.c`). */

@@ -180,6 +180,13 @@ export const StreamConfigSchema = z.object({
    * Fewer leave a core to the next segment's first-words decodes, which then do not share it.
    */
   closingThreads: z.number().int().min(0).max(64),
+  /**
+   * A segment's closing decode runs at this much lower CPU priority (a nice value, 1–19; 0: as
+   * every other decode): while the next segment's first-words decode runs beside it
+   * (`overlapClosing`), that one takes the cores first and the closing decode goes on with what
+   * is left. Linux, with the library built here (`hum_whisper_full_niced`); elsewhere it is 0.
+   */
+  closingNice: z.number().int().min(0).max(19),
   /** Silero VAD speech probability threshold. */
   vadThreshold: z.number().min(0.05).max(0.95),
   /**
@@ -251,6 +258,7 @@ const COMMON = {
   threads: 2,
   expressThreads: 1,
   closingThreads: 0,
+  closingNice: 0,
   vadThreshold: 0.5,
   maxDecodeDutyCycle: 0.7,
   rollingDeadlineMs: 1_000,

@@ -419,6 +419,7 @@ export class WhisperTranscriber implements Transcriber {
       beamSize,
       bestOf: 1,
       threads: threadsFor(req),
+      nice: req.kind === "final" ? cfg.closingNice : 0,
       language: "en",
       noContext: true,
       singleSegment: true,

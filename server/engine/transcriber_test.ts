@@ -142,7 +142,7 @@ Deno.test("a closing decode that says a phrase twice with the prompt is decoded 
   }
 });
 
-Deno.test("a decode beside the closing one takes expressThreads, a closing decode closingThreads; without a pool, decodes on the transcriber's own state run one at a time", async () => {
+Deno.test("a decode beside the closing one takes expressThreads, a closing decode closingThreads and closingNice; without a pool, decodes on the transcriber's own state run one at a time", async () => {
   const calls: DecodeOptions[] = [];
   let running = 0;
   let most = 0;
@@ -192,5 +192,13 @@ Deno.test("a decode beside the closing one takes expressThreads, a closing decod
   await t.decode(fewer(false));
   await t.decode({ ...fewer(true), kind: "rolling" });
   assertEquals(calls.map((c) => c.threads), [1, 2, 2]);
+  // closingNice: only a closing decode runs at the lower priority.
+  calls.length = 0;
+  const niced = { ...base.config, closingNice: 19 };
+  await t.decode({ ...base, kind: "final", config: niced });
+  await t.decode({ ...base, config: niced });
+  await t.decode({ ...base, express: true, config: niced });
+  await t.decode({ ...base, kind: "final" });
+  assertEquals(calls.map((c) => c.nice), [19, 0, 0, 0]);
   t.close();
 });
