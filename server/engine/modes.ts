@@ -59,6 +59,12 @@ export const StreamConfigSchema = z.object({
    */
   overlapClosing: z.boolean(),
   /**
+   * With `overlapClosing`: every rolling decode of the next segment runs beside a closing decode
+   * (the express slot), not only those of its first words. Meant for `closingNice`, where the
+   * closing decode yields the cores to them rather than sharing them.
+   */
+  rollingBesideClosing: z.boolean(),
+  /**
    * With more live sessions than the scheduler has slots, the session takes its share of a
    * slot: `maxDecodeDutyCycle` ÷ (live sessions ÷ slots), less what its closing decodes take,
    * spaces its rolling decodes, and its closing decodes hear a window scaled to the segment
@@ -238,6 +244,7 @@ const COMMON = {
   resumeAfterPauseMs: 0,
   resumePreview: false,
   overlapClosing: true,
+  rollingBesideClosing: false,
   loadShare: false,
   rollingLookbackMs: 0,
   retryRollingLoops: true,

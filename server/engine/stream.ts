@@ -700,7 +700,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   async #step(seg: Segment): Promise<void> {
     const endMs = this.#audio.endMs;
     // Beside a closing decode the segments before are not all known yet: no context. Only the
-    // decodes of a segment's first words run beside it (the express slot); later ones wait.
+    // decodes of a segment's first words run beside it (the express slot), unless
+    // `rollingBesideClosing`; later ones wait.
     const beside = this.#closingsFrom.size > 0;
     const context = beside ? null : this.#context(seg, endMs, this.config.contextMs);
     // The decodes of a segment's first words hear a fraction of a second: prompted, Whisper
@@ -717,7 +718,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       context,
       !firstWords,
       {
-        express: beside && firstWords,
+        express: beside && (firstWords || this.config.rollingBesideClosing),
         ...(cut
           ? {
             from: { startMs: cut.fromMs, speechMs: cut.fromMs },
