@@ -187,10 +187,9 @@ export const StreamConfigSchema = z.object({
    */
   closingThreads: z.number().int().min(0).max(64),
   /**
-   * A segment's closing decode runs at this much lower CPU priority (a nice value, 1–19; 0: as
-   * every other decode): while the next segment's first-words decode runs beside it
-   * (`overlapClosing`), that one takes the cores first and the closing decode goes on with what
-   * is left. Linux, with the library built here (`hum_whisper_full_niced`); elsewhere it is 0.
+   * With `overlapClosing`, a segment's closing decode runs at this much lower CPU priority (a
+   * nice value, 1–19; 0: as every other decode): while the next segment's first-words decode runs
+   * beside it, that one takes the cores first and the closing decode goes on with what is left. Linux, with the library built here (`hum_whisper_full_niced`); elsewhere it is 0.
    */
   closingNice: z.number().int().min(0).max(19),
   /** Silero VAD speech probability threshold. */

@@ -980,6 +980,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "rollingBesideClosing: the next segment's later rolling decodes run beside a closing " +
+    "decode too; without it only its first words' do; finals the same",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Closing decodes take 2 s (charged as compute): the next segment grows past its first
+    // words while one runs.
+    const transcribers = fakeTranscribers({
+      script: async (req) => {
+        if (req.kind === "final") await req.measure(() => new Promise((r) => setTimeout(r, 2000)));
+        return { words: jfkWordsIn(req) };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const overrides = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false };
+      const run = (rollingBesideClosing: boolean) =>
+        simulateFake(e, transcribers, jfk, "latency", { ...overrides, rollingBesideClosing });
+      const on = await run(true);
+      const off = await run(false);
+      const longest = (r: typeof on) =>
+        Math.max(0, ...r.requests.filter((q) => q.express).map((q) => q.window.durationMs));
+      assert(
+        longest(off) <= 1000,
+        `without it, express decodes of first words only: ${longest(off)}`,
+      );
+      assert(longest(on) > 1000, `with it, longer buffers beside a closing decode: ${longest(on)}`);
+      assertEquals(finalTexts(on.events), finalTexts(off.events));
+    });
+  },
+});
+
+Deno.test({
   name: "loadShare: with two live sessions per slot, rolling decodes come further apart (their " +
     "share of a slot, less the closing decodes'); alone on the slots, as without it",
   ignore: !hasShared(VAD, JFK),

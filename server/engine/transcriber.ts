@@ -419,7 +419,8 @@ export class WhisperTranscriber implements Transcriber {
       beamSize,
       bestOf: 1,
       threads: threadsFor(req),
-      nice: req.kind === "final" ? cfg.closingNice : 0,
+      // A closing decode that may run beside the next segment's decodes yields the cores to them.
+      nice: req.kind === "final" && cfg.overlapClosing ? cfg.closingNice : 0,
       language: "en",
       noContext: true,
       singleSegment: true,

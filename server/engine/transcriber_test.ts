@@ -192,13 +192,14 @@ Deno.test("a decode beside the closing one takes expressThreads, a closing decod
   await t.decode(fewer(false));
   await t.decode({ ...fewer(true), kind: "rolling" });
   assertEquals(calls.map((c) => c.threads), [1, 2, 2]);
-  // closingNice: only a closing decode runs at the lower priority.
+  // closingNice: only a closing decode that may run beside others runs at the lower priority.
   calls.length = 0;
-  const niced = { ...base.config, closingNice: 19 };
+  const niced = { ...base.config, overlapClosing: true, closingNice: 19 };
   await t.decode({ ...base, kind: "final", config: niced });
   await t.decode({ ...base, config: niced });
   await t.decode({ ...base, express: true, config: niced });
-  await t.decode({ ...base, kind: "final" });
-  assertEquals(calls.map((c) => c.nice), [19, 0, 0, 0]);
+  await t.decode({ ...base, kind: "final", config: { ...niced, closingNice: 0 } });
+  await t.decode({ ...base, kind: "final", config: { ...niced, overlapClosing: false } });
+  assertEquals(calls.map((c) => c.nice), [19, 0, 0, 0, 0]);
   t.close();
 });
