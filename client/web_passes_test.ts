@@ -28,6 +28,11 @@ import {
 const TAIL_S = 3;
 /** Passes judged in each mode. */
 const PASSES = 3;
+/**
+ * After the last judged pass's speech and 8 s, at most this much longer for its final to show
+ * before Stop (the page itself waits 5 s for the session to end), s.
+ */
+const FINALS_WAIT_S = 30;
 /** Finals further apart than this (audio time) belong to different passes. */
 const PASS_GAP_MS = 3_500;
 
@@ -92,18 +97,26 @@ for (const mode of ["latency", "balanced", "accuracy"] as const) {
           // (the longest pause rule, 1.2 s, and a closing decode), then Stop.
           const untilS = (skip + PASSES) * periodS - TAIL_S + 8;
           await new Promise((r) => setTimeout(r, untilS * 1000 - (performance.now() - clicked)));
+          const shown = () =>
+            page.evaluate(`[...document.querySelectorAll("#transcript .final")]
+            .map((p) => ({
+              text: p.querySelector(".committed").textContent,
+              startMs: Number(p.dataset.startMs),
+              endMs: Number(p.dataset.endMs),
+            }))`) as Promise<ShownFinal[]>;
+          // A slower machine may still be decoding the last pass (its closing decodes queue
+          // behind the pass before's): up to FINALS_WAIT_S more for its final, then Stop.
+          for (
+            const deadline = performance.now() + FINALS_WAIT_S * 1000;
+            passesOf(await shown()).length < skip + PASSES && performance.now() < deadline;
+          ) await new Promise((r) => setTimeout(r, 250));
           await page.screenshot({ path: `${ARTIFACTS}browser-passes-${mode}.png` });
           await page.click("#mic");
           await waitFor(
             'document.querySelector("#status")?.getAttribute("data-state") === "idle"',
             30_000,
           );
-          const finals = await page.evaluate(`[...document.querySelectorAll("#transcript .final")]
-            .map((p) => ({
-              text: p.querySelector(".committed").textContent,
-              startMs: Number(p.dataset.startMs),
-              endMs: Number(p.dataset.endMs),
-            }))`) as ShownFinal[];
+          const finals = await shown();
           const passes = passesOf(finals).slice(skip, skip + PASSES);
           console.log(
             `${mode}: live ${liveAfterS.toFixed(2)} s after Start, judging passes ${skip + 1}–` +

@@ -21,7 +21,8 @@ export interface DecodeOptions {
   /** CPU threads; default 4 capped by the cores available. */
   threads?: number;
   /**
-   * Raise the decode's nice value by this much (1–19; Linux, a library built here): it runs on a
+   * The decode's nice value (1–19; Linux, a library built here; a value below the process's own is
+   * refused by the kernel without privilege, and the decode keeps the process's): it runs on a
    * thread of its own at that lower CPU priority, so that decodes beside it take the cores
    * first. 0 (default): the caller's thread, as `whisper_full_with_state`.
    */

@@ -73,7 +73,7 @@ export const RESEED: SourcePatch = {
 
 /**
  * Decodes at a lower CPU priority (decision 020). `hum_whisper_full_niced` runs
- * `whisper_full_with_state` on a thread of its own whose nice value is raised by `nice` (Linux;
+ * `whisper_full_with_state` on a thread of its own whose nice value is set to `nice` (Linux;
  * elsewhere, or with `nice` 0, it decodes on the caller's thread as `whisper_full_with_state`
  * does). The decode's worker threads (OpenMP's or ggml's pool, started from that thread) inherit
  * it, and go with the thread when it ends: the caller's thread and its pool keep their priority.
