@@ -926,23 +926,28 @@ Deno.test({
   },
 });
 
+/** Fake transcribers whose closing decodes take `ms` (charged as compute), rolling ones nothing. */
+function slowClosings(ms: number) {
+  return fakeTranscribers({
+    script: async (req) => {
+      if (req.kind === "final") await req.measure(() => new Promise((r) => setTimeout(r, ms)));
+      return { words: jfkWordsIn(req) };
+    },
+  });
+}
+
+/** Short segments, so that jfk's phrases each close one; finals that do not revise. */
+const SHORT_SEGMENTS = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false } as const;
+
 Deno.test({
   name: "overlapClosing: the next segment's first words come while the last one's closing decode " +
     "runs; finals keep their order and words",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
-    // Closing decodes take 900 ms (charged as compute), rolling ones nothing.
-    const transcribers = fakeTranscribers({
-      script: async (req) => {
-        if (req.kind === "final") await req.measure(() => new Promise((r) => setTimeout(r, 900)));
-        return { words: jfkWordsIn(req) };
-      },
-    });
+    const transcribers = slowClosings(900);
     await withFakeEngine(transcribers, async (e, jfk) => {
-      // Short segments, so jfk's phrases each close one.
-      const overrides = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false };
       const run = (overlapClosing: boolean) =>
-        simulateFake(e, transcribers, jfk, "latency", { ...overrides, overlapClosing });
+        simulateFake(e, transcribers, jfk, "latency", { ...SHORT_SEGMENTS, overlapClosing });
       const on = await run(true);
       const off = await run(false);
       const finals = (ev: TranscriptEvent[]) =>
@@ -984,18 +989,11 @@ Deno.test({
     "decode too; without it only its first words' do; finals the same",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
-    // Closing decodes take 2 s (charged as compute): the next segment grows past its first
-    // words while one runs.
-    const transcribers = fakeTranscribers({
-      script: async (req) => {
-        if (req.kind === "final") await req.measure(() => new Promise((r) => setTimeout(r, 2000)));
-        return { words: jfkWordsIn(req) };
-      },
-    });
+    // Closing decodes of 2 s: the next segment grows past its first words while one runs.
+    const transcribers = slowClosings(2000);
     await withFakeEngine(transcribers, async (e, jfk) => {
-      const overrides = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false };
       const run = (rollingBesideClosing: boolean) =>
-        simulateFake(e, transcribers, jfk, "latency", { ...overrides, rollingBesideClosing });
+        simulateFake(e, transcribers, jfk, "latency", { ...SHORT_SEGMENTS, rollingBesideClosing });
       const on = await run(true);
       const off = await run(false);
       const longest = (r: typeof on) =>
