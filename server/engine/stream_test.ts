@@ -926,30 +926,41 @@ Deno.test({
   },
 });
 
-/** Fake transcribers whose closing decodes take `ms` (charged as compute), rolling ones nothing. */
-function slowClosings(ms: number) {
-  return fakeTranscribers({
+/**
+ * jfk through `latency` with short segments (each phrase closes one; finals do not revise) and
+ * closing decodes that take `closingMs` (charged as compute; rolling ones nothing), once with
+ * `knob` on and once off.
+ */
+async function closingOverlapRuns(
+  closingMs: number,
+  knob: "overlapClosing" | "rollingBesideClosing",
+  check: (
+    on: Awaited<ReturnType<typeof simulateFake>>,
+    off: Awaited<ReturnType<typeof simulateFake>>,
+  ) => void,
+): Promise<void> {
+  const transcribers = fakeTranscribers({
     script: async (req) => {
-      if (req.kind === "final") await req.measure(() => new Promise((r) => setTimeout(r, ms)));
+      if (req.kind === "final") {
+        await req.measure(() => new Promise((r) => setTimeout(r, closingMs)));
+      }
       return { words: jfkWordsIn(req) };
     },
   });
+  const overrides = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false };
+  await withFakeEngine(transcribers, async (e, jfk) => {
+    const run = (on: boolean) =>
+      simulateFake(e, transcribers, jfk, "latency", { ...overrides, [knob]: on });
+    check(await run(true), await run(false));
+  });
 }
-
-/** Short segments, so that jfk's phrases each close one; finals that do not revise. */
-const SHORT_SEGMENTS = { minSegmentMs: 0, endSilenceMs: 400, finalRevises: false } as const;
 
 Deno.test({
   name: "overlapClosing: the next segment's first words come while the last one's closing decode " +
     "runs; finals keep their order and words",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
-    const transcribers = slowClosings(900);
-    await withFakeEngine(transcribers, async (e, jfk) => {
-      const run = (overlapClosing: boolean) =>
-        simulateFake(e, transcribers, jfk, "latency", { ...SHORT_SEGMENTS, overlapClosing });
-      const on = await run(true);
-      const off = await run(false);
+    await closingOverlapRuns(900, "overlapClosing", (on, off) => {
       const finals = (ev: TranscriptEvent[]) =>
         ev.flatMap((x) => x.type === "final" ? [[x.segmentId, x.text] as const] : []);
       assert(finals(on.events).length >= 3, JSON.stringify(finals(on.events)));
@@ -990,12 +1001,7 @@ Deno.test({
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
     // Closing decodes of 2 s: the next segment grows past its first words while one runs.
-    const transcribers = slowClosings(2000);
-    await withFakeEngine(transcribers, async (e, jfk) => {
-      const run = (rollingBesideClosing: boolean) =>
-        simulateFake(e, transcribers, jfk, "latency", { ...SHORT_SEGMENTS, rollingBesideClosing });
-      const on = await run(true);
-      const off = await run(false);
+    await closingOverlapRuns(2000, "rollingBesideClosing", (on, off) => {
       const longest = (r: typeof on) =>
         Math.max(0, ...r.requests.filter((q) => q.express).map((q) => q.window.durationMs));
       assert(
