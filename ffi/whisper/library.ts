@@ -38,6 +38,12 @@ export interface WhisperLibrary {
    * Otherwise such a state is freed after its decode (decisions 013, 014).
    */
   readonly reseeds: boolean;
+  /**
+   * Whether flash attention attends only the audio (the `mask-pad` patch, turned on unless
+   * `HUM_MASK_PAD=0`): then a decode with flash attention does not depend on what its state
+   * decoded before, and the server may load its models with it (decisions 007, 021).
+   */
+  readonly masksPadding: boolean;
 }
 
 /** Options for {@linkcode openWhisper}. */
@@ -92,9 +98,14 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
   const setReseed = lib.symbols.hum_whisper_set_reseed;
   const reseeds = patchLevel >= 2 && setReseed !== null && Deno.env.get("HUM_RESEED") !== "0";
   if (reseeds) setReseed(true);
+  const setMaskPad = lib.symbols.hum_whisper_set_mask_pad;
+  const masksPadding = patchLevel >= 4 && setMaskPad !== null &&
+    Deno.env.get("HUM_MASK_PAD") !== "0";
+  if (masksPadding) setMaskPad(true);
   return {
     patchLevel,
     reseeds,
+    masksPadding,
     symbols: lib.symbols,
     path,
     version,

@@ -31,7 +31,7 @@ export interface SourcePatch {
 }
 
 /** The level `hum_whisper_patch_level()` returns for the patches below. */
-export const PATCH_LEVEL = 3;
+export const PATCH_LEVEL = 4;
 
 /**
  * Reproducible decodes (decision 014). whisper.cpp 1.9.1 picks a beam's candidate tokens by
@@ -121,8 +121,108 @@ export const NICED: SourcePatch = {
   ],
 };
 
+/**
+ * Flash attention that attends only the audio (decision 021). whisper.cpp 1.9.1's flash-attention
+ * path views the encoder's self-attention K/V and the decoder's cross-attention K/V padded to a
+ * multiple of 256 frames but writes only the frames of the call and passes no mask, so the
+ * padding rows (zeros on a fresh state, another call's leftovers later: decision 007) are attended
+ * like audio. Patched, both calls get a mask of −∞ over the padding, so a decode with flash
+ * attention does not depend on what its state decoded before. Off until
+ * `hum_whisper_set_mask_pad(true)`, which must come before the states it should serve are made
+ * (their compute buffers are sized for the masks then).
+ */
+export const MASK_PAD: SourcePatch = {
+  name: "mask-pad",
+  file: "src/whisper.cpp",
+  why: "flash attention masks the K/V padding of the encoder and the cross-attention",
+  edits: [
+    {
+      find: "static struct ggml_cgraph * whisper_build_graph_encoder(\n",
+      replace:
+        "// hum-helix patch (ffi/whisper/patches.ts): flash attention masks the K/V padding.\n" +
+        "static std::atomic<bool> hum_mask_pad{false};\n\n" +
+        'extern "C" WHISPER_API void hum_whisper_set_mask_pad(bool on) {\n' +
+        "    hum_mask_pad = on;\n" +
+        "}\n\n" +
+        "// A mask of ne[1] rows over ne[0] K/V frames: 0 for the first n_valid, -inf after.\n" +
+        "static void hum_fill_pad_mask(struct ggml_tensor * mask, int n_valid) {\n" +
+        "    thread_local std::vector<ggml_fp16_t> buf;\n" +
+        "    const int64_t n_kv = mask->ne[0];\n" +
+        "    const int64_t n_rows = mask->ne[1];\n" +
+        "    buf.resize(n_kv*n_rows);\n" +
+        "    const ggml_fp16_t zero = ggml_fp32_to_fp16(0.0f);\n" +
+        "    const ggml_fp16_t ninf = ggml_fp32_to_fp16(-INFINITY);\n" +
+        "    for (int64_t j = 0; j < n_rows; ++j) {\n" +
+        "        for (int64_t i = 0; i < n_kv; ++i) {\n" +
+        "            buf[j*n_kv + i] = i < n_valid ? zero : ninf;\n" +
+        "        }\n" +
+        "    }\n" +
+        "    ggml_backend_tensor_set(mask, buf.data(), 0, ggml_nbytes(mask));\n" +
+        "}\n\n" +
+        "static struct ggml_cgraph * whisper_build_graph_encoder(\n",
+    },
+    {
+      find: "    const float KQscale = 1.0f/sqrtf(float(n_state_head));\n",
+      replace: "    const float KQscale = 1.0f/sqrtf(float(n_state_head));\n\n" +
+        "    // hum-helix patch: the padding frames [n_ctx, n_ctx_pad) are masked out.\n" +
+        "    struct ggml_tensor * hum_enc_mask = nullptr;\n" +
+        "    if (wctx.params.flash_attn && hum_mask_pad && n_ctx_pad > n_ctx) {\n" +
+        "        hum_enc_mask = ggml_new_tensor_2d(ctx0, GGML_TYPE_F16, n_ctx_pad, n_ctx);\n" +
+        '        ggml_set_name(hum_enc_mask, "hum_enc_mask");\n' +
+        "        ggml_set_input(hum_enc_mask);\n" +
+        "    }\n",
+    },
+    {
+      find: "cur = ggml_flash_attn_ext(ctx0, Q, K, V, nullptr, KQscale, 0.0f, 0.0f);",
+      replace: "cur = ggml_flash_attn_ext(ctx0, Q, K, V, hum_enc_mask, KQscale, 0.0f, 0.0f);",
+    },
+    {
+      find: "        ggml_cgraph * gf = whisper_build_graph_encoder(wctx, wstate);\n\n" +
+        "        if (!ggml_backend_sched_alloc_graph(sched, gf)) {\n" +
+        "            // should never happen as we pre-allocate the memory\n" +
+        "            return false;\n" +
+        "        }\n",
+      replace: "        ggml_cgraph * gf = whisper_build_graph_encoder(wctx, wstate);\n\n" +
+        "        if (!ggml_backend_sched_alloc_graph(sched, gf)) {\n" +
+        "            // should never happen as we pre-allocate the memory\n" +
+        "            return false;\n" +
+        "        }\n\n" +
+        "        // hum-helix patch: the padding mask, when the graph has one.\n" +
+        '        if (struct ggml_tensor * m = ggml_graph_get_tensor(gf, "hum_enc_mask")) {\n' +
+        "            hum_fill_pad_mask(m, wstate.exp_n_audio_ctx > 0 ? wstate.exp_n_audio_ctx : wctx.model.hparams.n_audio_ctx);\n" +
+        "        }\n",
+    },
+    {
+      find: "    struct ggml_tensor * KQ_mask_f16 = ggml_cast(ctx0, KQ_mask, GGML_TYPE_F16);\n",
+      replace:
+        "    struct ggml_tensor * KQ_mask_f16 = ggml_cast(ctx0, KQ_mask, GGML_TYPE_F16);\n\n" +
+        "    // hum-helix patch: the cross-attention's padding frames are masked out.\n" +
+        "    struct ggml_tensor * hum_cross_mask = nullptr;\n" +
+        "    if (wctx.params.flash_attn && hum_mask_pad && n_audio_ctx_pad > n_audio_ctx) {\n" +
+        "        hum_cross_mask = ggml_new_tensor_2d(ctx0, GGML_TYPE_F16, n_audio_ctx_pad, n_tokens);\n" +
+        '        ggml_set_name(hum_cross_mask, "hum_cross_mask");\n' +
+        "        ggml_set_input(hum_cross_mask);\n" +
+        "    }\n",
+    },
+    {
+      find: "cur = ggml_flash_attn_ext(ctx0, Q, Kcross, Vcross, nullptr, KQscale, 0.0f, 0.0f);",
+      replace:
+        "cur = ggml_flash_attn_ext(ctx0, Q, Kcross, Vcross, hum_cross_mask, KQscale, 0.0f, 0.0f);",
+    },
+    {
+      find: "        logits = ggml_graph_node(gf, -1);\n",
+      replace:
+        "        // hum-helix patch: the cross-attention's padding mask, when the graph has one.\n" +
+        '        if (struct ggml_tensor * m = ggml_graph_get_tensor(gf, "hum_cross_mask")) {\n' +
+        "            hum_fill_pad_mask(m, wstate.exp_n_audio_ctx > 0 ? wstate.exp_n_audio_ctx : wctx.model.hparams.n_audio_ctx);\n" +
+        "        }\n\n" +
+        "        logits = ggml_graph_node(gf, -1);\n",
+    },
+  ],
+};
+
 /** The patches the build applies, in order. */
-export const PATCHES: readonly SourcePatch[] = [RESEED, NICED];
+export const PATCHES: readonly SourcePatch[] = [RESEED, NICED, MASK_PAD];
 
 /** What applying the patches did. */
 export interface PatchReport {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { applyPatches, NICED, PATCH_LEVEL, RESEED, type SourcePatch } from "./patches.ts";
+import { applyPatches, MASK_PAD, NICED, PATCH_LEVEL, RESEED, type SourcePatch } from "./patches.ts";
 import { whisperSourceDir } from "./build.ts";
 import { openWhisper } from "./library.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
@@ -20,15 +20,19 @@ function withSourceCopy(fn: (dir: string) => void, edit: (text: string) => strin
 Deno.test("the patches match the pinned sources once per edit and change only them", () => {
   withSourceCopy((dir) => {
     const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
-    assertEquals(applyPatches(dir), { applied: ["reseed", "niced"], skipped: [] });
+    assertEquals(applyPatches(dir), { applied: ["reseed", "niced", "mask-pad"], skipped: [] });
     const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     let expected = before;
-    for (const e of [...RESEED.edits, ...NICED.edits]) {
+    for (const e of [...RESEED.edits, ...NICED.edits, ...MASK_PAD.edits]) {
       expected = expected.replace(e.find, () => e.replace);
     }
     assertEquals(after, expected);
     assert(after.includes(`return ${PATCH_LEVEL};`));
     assert(after.includes("state->decoders[0].rng = std::mt19937(0);\n    }\n"));
+    // Both flash-attention calls take the padding mask, and neither is left without one.
+    assert(after.includes("ggml_flash_attn_ext(ctx0, Q, K, V, hum_enc_mask,"));
+    assert(after.includes("ggml_flash_attn_ext(ctx0, Q, Kcross, Vcross, hum_cross_mask,"));
+    assert(!/ggml_flash_attn_ext\([^)]*nullptr/.test(after));
   });
 });
 
@@ -53,11 +57,13 @@ Deno.test("a patch that does not match other sources is left out whole, and says
 });
 
 Deno.test({
-  name: "the library built here has the patches, and reseeding is on",
-  ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0",
+  name: "the library built here has the patches, and reseeding and padding masks are on",
+  ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0" ||
+    Deno.env.get("HUM_MASK_PAD") === "0",
   fn: async () => {
     const lib = await openWhisper();
     assertEquals(lib.patchLevel, PATCH_LEVEL);
     assertEquals(lib.reseeds, true);
+    assertEquals(lib.masksPadding, true);
   },
 });

@@ -185,6 +185,11 @@ export const WHISPER_SYMBOLS = {
   /** void hum_whisper_set_reseed(bool on) — `patches.ts` (optional, as above) */
   hum_whisper_set_reseed: { parameters: ["bool"], result: "void", optional: true },
   /**
+   * void hum_whisper_set_mask_pad(bool on) — flash attention masks the K/V padding (`patches.ts`;
+   * optional, as above)
+   */
+  hum_whisper_set_mask_pad: { parameters: ["bool"], result: "void", optional: true },
+  /**
    * int hum_whisper_full_niced(ctx, state, struct whisper_full_params, const float * samples,
    * int n_samples, int nice) — `whisper_full_with_state` on a thread of lower CPU priority
    * (`patches.ts`; optional, as above)
