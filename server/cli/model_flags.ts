@@ -37,19 +37,30 @@ export const NO_GPU_FLAG = {
   help: "stay on the CPU even when the library has a GPU backend",
 } as const satisfies Flag;
 
+/** What `--attention` may name. */
+export const ATTENTION_CHOICES = ["auto", "flash", "exact"] as const;
+
 /**
- * `--flash-attn`: whisper.cpp's flash attention for the server's decodes (live and uploads). Off by default: in whisper.cpp
- * 1.9.1 it makes a decode depend on what the decoding state decoded before (decision 007).
+ * `--attention auto|flash|exact`: how the server's decodes (live and uploads) attend. `auto`
+ * (default): flash attention where the library masks its K/V padding (the one built here), exact
+ * attention otherwise — whisper.cpp 1.9.1's own flash attention makes a decode depend on what the
+ * decoding state decoded before (decisions 007, 021).
  */
-export const FLASH_ATTN_FLAG = {
-  flag: "--flash-attn",
-  sets: true,
-  schema: z.boolean().default(false),
-  defaultHelp: "off",
-  help:
-    "flash attention for the server's decodes (the same audio may then decode differently after " +
-    "other audio)",
+export const ATTENTION_FLAG = {
+  flag: "--attention",
+  arg: ATTENTION_CHOICES.join("|"),
+  env: "HUM_ATTENTION",
+  schema: z.enum(ATTENTION_CHOICES).default("auto"),
+  help: "how decodes attend: flash where the library masks its padding (auto), flash, or exact " +
+    "(flash without the masks: the same audio may decode differently after other audio)",
 } as const satisfies Flag;
+
+/** The engine's `flashAttn` for an `--attention` value (undefined: the engine decides). */
+export function flashAttnFor(
+  attention: typeof ATTENTION_CHOICES[number],
+): boolean | undefined {
+  return attention === "auto" ? undefined : attention === "flash";
+}
 
 /** The one audio file `stream` and `transcribe` take, as their positional argument. */
 export const AUDIO_FILE = {

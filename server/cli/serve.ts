@@ -20,7 +20,13 @@ import {
 } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
 import { Engine } from "../engine/engine.ts";
-import { FLASH_ATTN_FLAG, MODEL_FLAG, NO_GPU_FLAG, VAD_MODEL_FLAG } from "./model_flags.ts";
+import {
+  ATTENTION_FLAG,
+  flashAttnFor,
+  MODEL_FLAG,
+  NO_GPU_FLAG,
+  VAD_MODEL_FLAG,
+} from "./model_flags.ts";
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/resolve.ts";
 import { ensureModels } from "../models/ensure.ts";
 import { tuneAllocator } from "../../ffi/native/libc.ts";
@@ -292,7 +298,7 @@ export const SERVE_FLAGS = {
       "when none does)",
   },
   gpu: NO_GPU_FLAG,
-  flashAttn: FLASH_ATTN_FLAG,
+  attention: ATTENTION_FLAG,
 } as const satisfies FlagTable;
 
 /** `deno task start`: its usage and flags. */
@@ -357,7 +363,7 @@ async function serve(opts: Options): Promise<number> {
     models: opts.models,
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
-    flashAttn: opts.flashAttn,
+    flashAttn: flashAttnFor(opts.attention),
     idleStateReleaseMs: opts.idleStateReleaseS * 1000,
     heapTrimIntervalMs: opts.heapTrimIntervalS * 1000,
     intents: await loadDefaultIntentClassifier(),

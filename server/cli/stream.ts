@@ -16,8 +16,9 @@ import { feedRealtime, feedSimulated } from "../engine/feed.ts";
 import { RealClock, SimulatedClock } from "../engine/clock.ts";
 import { MODE_NAMES } from "../../protocol/modes.ts";
 import {
+  ATTENTION_FLAG,
   AUDIO_FILE,
-  FLASH_ATTN_FLAG,
+  flashAttnFor,
   MODEL_FLAG,
   NO_GPU_FLAG,
   VAD_MODEL_FLAG,
@@ -95,7 +96,7 @@ export const STREAM_FLAGS = {
     help: "no intent classification",
   },
   gpu: NO_GPU_FLAG,
-  flashAttn: FLASH_ATTN_FLAG,
+  attention: ATTENTION_FLAG,
   summary: {
     flag: "--summary",
     schema: z.boolean().default(false),
@@ -131,7 +132,7 @@ async function stream(opts: Options): Promise<number> {
     model: opts.model,
     vadModel: opts.vadModel,
     useGpu: opts.gpu,
-    flashAttn: opts.flashAttn,
+    flashAttn: flashAttnFor(opts.attention),
     intents: opts.intent ? await loadDefaultIntentClassifier() : null,
   });
   const out = opts.out

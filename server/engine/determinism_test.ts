@@ -1,9 +1,11 @@
 /**
  * The same audio streamed through the same mode gives the same finals, whatever the decoding
- * state decoded before (issue 16, decision 007). Sessions of one engine share pooled decoding
- * states, so a second session decodes on a state with history; with whisper.cpp 1.9.1's flash
- * attention that history leaked into the result (its K/V padding is attended). The clock charges
- * no time for work, so the decode points do not depend on this machine's speed.
+ * state decoded before (issue 16, decisions 007 and 021). Sessions of one engine share pooled
+ * decoding states, so a second session decodes on a state with history; with whisper.cpp 1.9.1's
+ * flash attention that history leaked into the result (its K/V padding is attended). The engine
+ * decodes as it does by default: with flash attention whose padding is masked where the library
+ * built here has the patch, with exact attention otherwise. The clock charges no time for work,
+ * so the decode points do not depend on this machine's speed.
  */
 import { Engine } from "./engine.ts";
 import { streamFinals } from "./testing.ts";

@@ -59,8 +59,9 @@ export interface EngineOptions {
   vadModel?: string;
   useGpu?: boolean;
   /**
-   * Flash attention for the models (live sessions and uploads; default off: with it, a decode depends on what
-   * the decoding state decoded before; decision 007).
+   * Flash attention for the models (live sessions and uploads). Default: on where the library
+   * masks its K/V padding (the one built here), off otherwise: whisper.cpp's own flash attention
+   * makes a decode depend on what the decoding state decoded before (decisions 007, 021).
    */
   flashAttn?: boolean;
   /** Runs on each final segment. */

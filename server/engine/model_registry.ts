@@ -11,7 +11,7 @@
  * @module
  */
 
-import { WhisperModel, type WhisperState } from "../../ffi/whisper/mod.ts";
+import { openWhisper, WhisperModel, type WhisperState } from "../../ffi/whisper/mod.ts";
 import { resolveModel } from "../models/resolve.ts";
 
 /** Whisper's model sizes, smallest first (`whisper_model_type_readable`). */
@@ -257,8 +257,9 @@ interface Entry {
 export interface ModelRegistryOptions {
   useGpu?: boolean;
   /**
-   * Flash attention (default off). whisper.cpp 1.9.1's flash attention attends the padding of
-   * its K/V buffers, which holds what the decoding state decoded before: the same audio then
+   * Flash attention. Default: on where the library masks its K/V padding (`masksPadding`, the
+   * library built here: decision 021), off otherwise — whisper.cpp 1.9.1's own flash attention
+   * attends that padding, which holds what the decoding state decoded before, so the same audio
    * decodes differently after other audio (decision 007). Exact attention has no padding.
    */
   flashAttn?: boolean;
@@ -421,10 +422,10 @@ export class ModelRegistry {
       const path = await this.#resolve(e.name);
       e.header ??= await readModelHeader(path);
       e.bytes ??= (await Deno.stat(path)).size;
-      const load = this.#opts.load ?? ((p) =>
+      const load = this.#opts.load ?? (async (p) =>
         WhisperModel.load(p, {
           useGpu: this.#opts.useGpu,
-          flashAttn: this.#opts.flashAttn ?? false,
+          flashAttn: this.#opts.flashAttn ?? (await openWhisper()).masksPadding,
         }));
       return await load(path);
     })();
