@@ -321,18 +321,17 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with
   // longer segments and a longer pause to end one: more for the closing decode to hear.
   // Decision 008 (the rolling context of 5 s neither helped nor hurt here: decision 010). A
-  // segment's first decode after 0.5 s, and one 0.3 s after speech resumes from a pause of 0.5 s
-  // inside a segment, show new words sooner (decision 011).
+  // segment's first decode after 0.4 s, and speech that resumes after a pause of 0.5 s inside a
+  // segment previewed alone, the closing decodes in the background: new words on screen within
+  // half a second of their onset (decisions 011, 022).
   accuracy: {
     ...COMMON,
     mode: "accuracy",
-    // Its onsets seldom meet a closing decode, and sharing the cores with one cost emission
-    // latency (decision 015).
-    overlapClosing: false,
     commitPolicy: "la2",
     minChunkMs: 1_500,
-    firstChunkMs: 500,
+    firstChunkMs: 400,
     resumeAfterPauseMs: 500,
+    resumePreview: true,
     endSilenceMs: 1_200,
     maxSegmentMs: 28_000,
     beamSize: 1,
