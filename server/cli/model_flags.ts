@@ -51,8 +51,9 @@ export const ATTENTION_FLAG = {
   arg: ATTENTION_CHOICES.join("|"),
   env: "HUM_ATTENTION",
   schema: z.enum(ATTENTION_CHOICES).default("auto"),
-  help: "how decodes attend: flash where the library masks its padding (auto), flash, or exact " +
-    "(flash without the masks: the same audio may decode differently after other audio)",
+  help: "how decodes attend: auto (flash where the library masks its padding, exact otherwise), " +
+    "flash (with a library that does not mask it, the same audio may decode differently after " +
+    "other audio), or exact",
 } as const satisfies Flag;
 
 /** The engine's `flashAttn` for an `--attention` value (undefined: the engine decides). */
