@@ -13,6 +13,16 @@ const TEST_MODEL = "models/for-tests/for-tests-ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
 const haveTestModel = hasShared(TEST_MODEL);
 
+/**
+ * The first `seconds` of jfk.wav (all of it by default) as samples: it is 16 kHz mono PCM16, its
+ * samples after a 44-byte header.
+ */
+async function jfkSamples(seconds = Infinity): Promise<Float32Array> {
+  const wav = await Deno.readFile(sharedPath("speech/jfk/jfk.wav"));
+  const end = Math.min(wav.byteLength, 44 + Math.round(16_000 * 2 * seconds));
+  return Float32Array.from(new Int16Array(wav.buffer.slice(44, end)), (x) => x / 32768);
+}
+
 function tone(seconds: number, hz = 440): Float32Array {
   const out = new Float32Array(Math.round(seconds * 16_000));
   for (let i = 0; i < out.length; i++) out[i] = 0.3 * Math.sin((2 * Math.PI * hz * i) / 16_000);
@@ -126,10 +136,7 @@ Deno.test({
   name: "a multilingual model detects English speech; a .en model reports English",
   ignore: !hasShared("models/ggml-base-q5_1.bin", "models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
   fn: async () => {
-    // jfk.wav is 16 kHz mono PCM16: its samples start after a 44-byte header.
-    const wav = await Deno.readFile(sharedPath("speech/jfk/jfk.wav"));
-    const pcm = new Int16Array(wav.buffer.slice(44, 44 + 16_000 * 2 * 5));
-    const samples = Float32Array.from(pcm, (x) => x / 32768);
+    const samples = await jfkSamples(5);
     {
       using model = await WhisperModel.load(sharedPath("models/ggml-base-q5_1.bin"));
       using state = await model.createState();
@@ -181,9 +188,7 @@ Deno.test({
   fn: async () => {
     const lib = await openWhisper();
     if (!lib.symbols.hum_whisper_full_niced) return; // a user's own library: nothing to check
-    const wav = await Deno.readFile(sharedPath("speech/jfk/jfk.wav"));
-    const pcm = new Int16Array(wav.buffer.slice(44, 44 + 16_000 * 2 * 8));
-    const samples = Float32Array.from(pcm, (x) => x / 32768);
+    const samples = await jfkSamples(8);
     using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
     using state = await model.createState();
     const opts = { strategy: "greedy" as const, threads: 2, language: "en" };
@@ -228,8 +233,7 @@ Deno.test({
     const lib = await openWhisper();
     const setMaskPad = lib.symbols.hum_whisper_set_mask_pad;
     if (!lib.masksPadding || !setMaskPad) return; // a user's own library, or HUM_MASK_PAD=0
-    const wav = await Deno.readFile(sharedPath("speech/jfk/jfk.wav"));
-    const samples = Float32Array.from(new Int16Array(wav.buffer.slice(44)), (x) => x / 32768);
+    const samples = await jfkSamples();
     const clip = samples.subarray(0, 3 * 16_000);
     using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"), {
       flashAttn: true,
