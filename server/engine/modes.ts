@@ -309,13 +309,15 @@ const HALF_SECOND_REVISING = {
 /** The presets. */
 export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   // Balanced's decodes without a prompt (faster decodes: on a CPU that is the delay), and a
-  // closing segment's pending words committed before its closing decode. Decision 011.
+  // closing segment's pending words committed before its closing decode (decision 011); the
+  // closing decodes at nice 19, so the next segment's decodes take the cores first (decision 023).
   latency: {
     ...HALF_SECOND_REVISING,
     mode: "latency",
     promptChars: 0,
     rollingPromptChars: 0,
     commitPendingAtClose: true,
+    closingNice: 19,
   },
   balanced: { ...HALF_SECOND_REVISING, mode: "balanced" },
   // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with
