@@ -21,6 +21,11 @@ export interface InsertOptions {
   /** Also commit leading words that end at or before this time, ms. */
   commitBeforeMs?: number;
   /**
+   * With `commitBeforeMs`: the time margin commits no word whose probability is below this, nor
+   * any after it (agreement still may); default 0.
+   */
+  minP?: number;
+  /**
    * Where the decoded buffer starts, ms, when it starts after the segment does: only the
    * committed words that end after it can be restated by the hypothesis.
    */
@@ -55,8 +60,9 @@ export class LocalAgreement {
     const fresh = this.fresh(hypothesis, opts.fromMs);
     let n = opts.agree === false ? 0 : commonPrefix(this.#pending, fresh);
     if (opts.commitBeforeMs !== undefined) {
+      const minP = opts.minP ?? 0;
       let m = 0;
-      while (m < fresh.length && fresh[m].endMs <= opts.commitBeforeMs) m++;
+      while (m < fresh.length && fresh[m].endMs <= opts.commitBeforeMs && fresh[m].p >= minP) m++;
       n = Math.max(n, m);
     }
     // The newer hypothesis' words win: their times come from more audio.

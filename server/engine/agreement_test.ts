@@ -69,6 +69,22 @@ Deno.test("a time margin commits without a second hypothesis; pause commits noth
   assertEquals(text(held.finish(words("one two three four five"))), "five");
 });
 
+Deno.test("a margin commit stops before a doubtful word; agreement commits it next time", () => {
+  const la = new LocalAgreement();
+  const doubtful = (ws: ReturnType<typeof words>) =>
+    ws.map((w) => w.word === "three" ? { ...w, p: 0.2 } : w);
+  // "three" ends at 850, before the margin, but its probability is under 0.3.
+  const opts = { commitBeforeMs: 1_000, minP: 0.3 };
+  assertEquals(text(la.insert(doubtful(words("one two three four")), opts)), "one two");
+  assertEquals(text(la.pending), "three four");
+  // The next hypothesis says the same: LA-2 commits what the two agree on.
+  assertEquals(text(la.insert(doubtful(words("one two three four five")), opts)), "three four");
+  // Without minP the margin alone commits it.
+  const plain = new LocalAgreement();
+  const noGate = { commitBeforeMs: 1_000 };
+  assertEquals(text(plain.insert(doubtful(words("one two three four")), noGate)), "one two three");
+});
+
 Deno.test("a hypothesis that restates nothing keeps all its words", () => {
   const la = new LocalAgreement();
   la.insert(words("a b c d"));

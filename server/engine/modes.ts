@@ -83,6 +83,13 @@ export const StreamConfigSchema = z.object({
   commitPolicy: z.enum(COMMIT_POLICIES),
   /** For `alignatt`: a word ending this long before the decoded audio's end is committed, ms. */
   commitMarginMs: z.number().int().min(0).max(5_000),
+  /**
+   * For `alignatt`: a word whose probability is below this is not committed by the time margin,
+   * nor the words after it, but once the next hypothesis agrees on it (LA-2) or its segment
+   * closes: a doubtful word waits a decode rather than being shown and then corrected by the
+   * final. 0: off.
+   */
+  commitMinP: z.number().min(0).max(1),
   /** Audio kept before the detected speech onset, ms. */
   preRollMs: z.number().int().min(0).max(1_000),
   /**
@@ -253,6 +260,7 @@ const COMMON = {
   finalContextMs: 0,
   contextMs: 0,
   commitMarginMs: 600,
+  commitMinP: 0,
   preRollMs: 200,
   promptChars: 200,
   rollingPromptChars: 200,

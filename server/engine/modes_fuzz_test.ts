@@ -17,6 +17,7 @@ const inRange = fc.record({
   firstChunkMs: fc.integer({ min: 0, max: 10_000 }),
   commitPolicy: fc.constantFrom("la2" as const, "alignatt" as const, "pause" as const),
   commitMarginMs: fc.integer({ min: 0, max: 5_000 }),
+  commitMinP: fc.double({ min: 0, max: 1, noNaN: true }),
   preRollMs: fc.integer({ min: 0, max: 1_000 }),
   promptChars: fc.integer({ min: 0, max: 1_000 }),
   rollingPromptChars: fc.integer({ min: 0, max: 1_000 }),

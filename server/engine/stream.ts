@@ -735,6 +735,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     const newly = seg.agreement.insert(ownWords(hyp.words, context), {
       agree: policy !== "pause",
       commitBeforeMs: policy === "alignatt" ? endMs - this.config.commitMarginMs : undefined,
+      minP: this.config.commitMinP,
       ...(cut ? { fromMs: cut.fromMs } : {}),
     });
     this.#commit(seg, newly, endMs);
