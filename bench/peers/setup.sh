@@ -63,12 +63,14 @@ fi
 
 # The original ufal/whisper_streaming (bench/peers/whisper_streaming_peer.py runs its
 # whisper_online.py unmodified), at the commit measured.
+# WHISPER_STREAMING_SRC: a local clone (or mirror) to clone from where GitHub is not reachable.
 ws="$root/.cache/bench/peers/whisper_streaming"
 ws_commit=1f25a1a
+ws_src="${WHISPER_STREAMING_SRC:-https://github.com/ufal/whisper_streaming}"
 if [[ ! -f "$ws/whisper_online.py" ]]; then
-  echo "Cloning ufal/whisper_streaming at $ws_commit" >&2
-  git clone --quiet https://github.com/ufal/whisper_streaming "$ws" >&2 ||
-    fail "cannot clone ufal/whisper_streaming (is GitHub reachable?)"
+  echo "Cloning ufal/whisper_streaming at $ws_commit from $ws_src" >&2
+  git clone --quiet "$ws_src" "$ws" >&2 ||
+    fail "cannot clone ufal/whisper_streaming from $ws_src (is GitHub reachable? WHISPER_STREAMING_SRC=a local clone)"
   git -C "$ws" checkout --quiet "$ws_commit" >&2 || fail "no commit $ws_commit in $ws"
 fi
 
