@@ -118,3 +118,38 @@ export async function pressStart(
   );
   return { clickedAt, liveAfterS: (performance.now() - clickedAt) / 1000 };
 }
+
+/**
+ * Keeps every `RTCPeerConnection` the page makes (in `window.__peers`), for
+ * {@linkcode outboundAudio}; call before the page loads.
+ */
+export async function keepPeerConnections(page: Page): Promise<void> {
+  await page.addInitScript(`{
+    const Native = RTCPeerConnection;
+    window.__peers = [];
+    window.RTCPeerConnection = function (...args) {
+      const pc = new Native(...args);
+      window.__peers.push(pc);
+      return pc;
+    };
+    window.RTCPeerConnection.prototype = Native.prototype;
+    Object.setPrototypeOf(window.RTCPeerConnection, Native);
+  }`);
+}
+
+/** The page's first peer connection's `outbound-rtp` audio statistics, as Chromium reports them. */
+export function outboundAudio(
+  page: Page,
+): Promise<{ targetBitrate?: number; bytesSent?: number; packetsSent?: number } | null> {
+  return page.evaluate(`(async () => {
+    const pc = (window.__peers ?? [])[0];
+    if (!pc) return null;
+    let out = null;
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "outbound-rtp" && s.kind === "audio") out = {
+        targetBitrate: s.targetBitrate, bytesSent: s.bytesSent, packetsSent: s.packetsSent,
+      };
+    });
+    return out;
+  })()`);
+}

@@ -39,6 +39,7 @@ import { LogMel } from "../protocol/mel.ts";
 import { MODE_NAMES } from "../protocol/modes.ts";
 import { OpusEncoder } from "../ffi/opus/mod.ts";
 import { Impairment, type ImpairmentCounts } from "./impair.ts";
+import { answeredOpusBitrate } from "./opus_answer.ts";
 import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 /** The flags of `deno task client`. */
@@ -295,7 +296,7 @@ export async function runClient(
         seed: opts.seed,
       });
       if (imp.active) result.impaired = imp.counts;
-      await sendMedia(pc, track, sent, send, imp);
+      await sendMedia(pc, track, sent, send, imp, answeredOpusBitrate(body.sdp));
     } else if (audioDc) {
       const frames = opts.transport === "mel" ? melFrames(sent) : pcmFrames(sent);
       await sendFrames(audioDc, frames, send);
@@ -478,7 +479,8 @@ function progress(send: SendOptions, ms: number): boolean {
 
 /**
  * Sends `audio` as Opus RTP packets of 20 ms on the media track, through `impair` (which may
- * drop and reorder them, as a network would).
+ * drop and reorder them, as a network would), encoded at `bitrate` (bit/s: what the answer asked,
+ * as a browser takes it).
  */
 async function sendMedia(
   pc: RTCPeerConnection,
@@ -486,13 +488,14 @@ async function sendMedia(
   audio: Float32Array,
   send: SendOptions,
   impair: Impairment<RtpPacket>,
+  bitrate: number,
 ): Promise<void> {
   const { realtime, sentAt } = send;
   const sender = pc.getTransceivers()[0].sender;
   const payloadType = sender.codec?.payloadType ?? 111;
   const ssrc = (Math.random() * 0xffffffff) >>> 0;
   // In-band FEC on, as browsers send it: a lost packet comes back from the next one.
-  using enc = new OpusEncoder({ rate: SAMPLE_RATE_HZ, bitrate: 32_000, packetLossPercent: 10 });
+  using enc = new OpusEncoder({ rate: SAMPLE_RATE_HZ, bitrate, packetLossPercent: 10 });
   const frame = (SAMPLE_RATE_HZ * FRAME_MS) / 1000;
   const t0 = performance.now();
   sentAt.first = t0;

@@ -24,6 +24,7 @@ import { OpusStream } from "../../../decode/opus_stream.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
+import { withOpusParameters } from "./answer_sdp.ts";
 import { timeStage } from "../../../util/stage_cost.ts";
 import { limitInboundMessages, type MessageLimitCounters } from "./sctp_limit.ts";
 import { SeededRandom } from "../../../util/random.ts";
@@ -77,7 +78,10 @@ export function withMaxMessageSize(sdp: string, bytes: number): string {
 /** How long a client has to connect after the answer by default, ms. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-/** Opus, with in-band FEC asked of the sender (browsers add it only when the answer says so). */
+/**
+ * Opus. werift's answer carries the offer's Opus parameters, not these: `withOpusParameters` sets
+ * what the answer asks of the sender.
+ */
 const OPUS = () =>
   new RTCRtpCodecParameters({
     mimeType: "audio/opus",
@@ -140,7 +144,7 @@ export class SessionPeer {
       await peer.#gathered();
       const sdp = peer.pc.localDescription?.sdp;
       if (!sdp) throw new Error("no local description after gathering");
-      const answer = withMaxMessageSize(sdp, live.maxMessageBytes);
+      const answer = withOpusParameters(withMaxMessageSize(sdp, live.maxMessageBytes));
       peer.#later(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => {
         if (!peer.#connected) peer.#lost(peer.#whyNotConnected("connect_timeout"));
       });
