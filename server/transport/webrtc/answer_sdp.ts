@@ -1,11 +1,21 @@
 /**
- * What the answer asks of the client's Opus encoder. werift answers with the offer's own `a=fmtp`
+ * What the session's SDP answer says beyond werift's own: the data channel's message limit, and
+ * what the answer asks of the client's Opus encoder. werift answers with the offer's own `a=fmtp`
  * for Opus (none at all when the offer has none), not the parameters the server's codec lists, so
  * the session sets them in the answer's text: a sender's encoder takes them from the remote
  * description (RFC 7587).
  *
  * @module
  */
+
+/**
+ * `sdp` with its data section's `a=max-message-size` set to `bytes`: the answer states the
+ * session's own limit (werift writes its 65 536 whatever the session takes), so a client that
+ * keeps to the answer never sends a message the session refuses.
+ */
+export function withMaxMessageSize(sdp: string, bytes: number): string {
+  return sdp.replace(/^a=max-message-size:\d+(\r?)$/gm, `a=max-message-size:${bytes}$1`);
+}
 
 /**
  * The Opus `a=fmtp` parameters every answer carries. In-band FEC (browsers add it only when the
@@ -31,30 +41,22 @@ export function withOpusParameters(
 ): string {
   const eol = sdp.includes("\r\n") ? "\r\n" : "\n";
   const lines = sdp.split(/\r?\n/);
-  const opus = new Set(
-    lines.flatMap((l) => {
-      const m = /^a=rtpmap:(\d+) opus\/48000(?:\/\d+)?\s*$/i.exec(l);
-      return m ? [m[1]] : [];
-    }),
-  );
+  const opusType = (l: string) => /^a=rtpmap:(\d+) opus\/48000(?:\/\d+)?\s*$/i.exec(l)?.[1];
+  const fmtpOf = (l: string) => /^a=fmtp:(\d+) (.*)$/.exec(l);
+  const opus = new Set(lines.map(opusType).filter((pt) => pt !== undefined));
   if (opus.size === 0) return sdp;
+  const hasFmtp = new Set(lines.map((l) => fmtpOf(l)?.[1]).filter((pt) => pt && opus.has(pt)));
   const merged = (existing: string) => {
-    const kept = existing.split(";").map((p) => p.trim()).filter((p) => {
-      const name = p.slice(0, p.indexOf("=")).trim().toLowerCase();
-      return p.includes("=") && !(name in params);
-    });
+    const kept = existing.split(";").map((p) => p.trim()).filter((p) =>
+      p.includes("=") && !(p.slice(0, p.indexOf("=")).trim().toLowerCase() in params)
+    );
     return [...kept, ...Object.entries(params).map(([k, v]) => `${k}=${v}`)].join(";");
   };
-  const seen = new Set<string>();
-  const out = lines.map((l) => {
-    const m = /^a=fmtp:(\d+) (.*)$/.exec(l);
-    if (!m || !opus.has(m[1])) return l;
-    seen.add(m[1]);
-    return `a=fmtp:${m[1]} ${merged(m[2])}`;
-  });
-  // A payload type with no fmtp line gets one right after its rtpmap.
-  return out.flatMap((l) => {
-    const m = /^a=rtpmap:(\d+) opus\//i.exec(l);
-    return m && opus.has(m[1]) && !seen.has(m[1]) ? [l, `a=fmtp:${m[1]} ${merged("")}`] : [l];
+  return lines.flatMap((l) => {
+    const fmtp = fmtpOf(l);
+    if (fmtp && opus.has(fmtp[1])) return [`a=fmtp:${fmtp[1]} ${merged(fmtp[2])}`];
+    // A payload type with no fmtp line gets one right after its rtpmap.
+    const pt = opusType(l);
+    return pt && !hasFmtp.has(pt) ? [l, `a=fmtp:${pt} ${merged("")}`] : [l];
   }).join(eol);
 }

@@ -24,7 +24,7 @@ import { OpusStream } from "../../../decode/opus_stream.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import type { EndReason, LiveSession } from "../../session/live_session.ts";
 import { JitterBuffer } from "./jitter.ts";
-import { withOpusParameters } from "./answer_sdp.ts";
+import { withMaxMessageSize, withOpusParameters } from "./answer_sdp.ts";
 import { timeStage } from "../../../util/stage_cost.ts";
 import { limitInboundMessages, type MessageLimitCounters } from "./sctp_limit.ts";
 import { SeededRandom } from "../../../util/random.ts";
@@ -64,15 +64,6 @@ export interface PeerOptions {
    * the complement of the share asked for, and DTLS/SCTP packets too.
    */
   inboundLossPercent?: number;
-}
-
-/**
- * `sdp` with its data section's `a=max-message-size` set to `bytes`: the answer states the
- * session's own limit (werift writes its 65 536 whatever the session takes), so a client that
- * keeps to the answer never sends a message the session refuses.
- */
-export function withMaxMessageSize(sdp: string, bytes: number): string {
-  return sdp.replace(/^a=max-message-size:\d+(\r?)$/gm, `a=max-message-size:${bytes}$1`);
 }
 
 /** How long a client has to connect after the answer by default, ms. */

@@ -4,8 +4,7 @@ import { hasShared } from "../../../ffi/testing/shared.ts";
 import { CHANNELS } from "../../../protocol/control.ts";
 import { answeredOpusBitrate, opusParameters } from "../../../client/opus_answer.ts";
 import { TEST_SERVER_MODELS, withTestServer } from "../http/testing.ts";
-import { withMaxMessageSize } from "./peer.ts";
-import { OPUS_ANSWER_PARAMETERS, withOpusParameters } from "./answer_sdp.ts";
+import { OPUS_ANSWER_PARAMETERS, withMaxMessageSize, withOpusParameters } from "./answer_sdp.ts";
 
 Deno.test("the answer states the session's own data-channel message limit, not werift's", () => {
   const sdp = [
