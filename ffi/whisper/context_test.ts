@@ -7,7 +7,7 @@ import {
   type WhisperState,
 } from "./mod.ts";
 import { hasShared, sharedPath } from "../testing/shared.ts";
-import { assert, assertRejects } from "../testing/assert.ts";
+import { assert, assertEquals, assertRejects } from "../testing/assert.ts";
 
 const TEST_MODEL = "models/for-tests/for-tests-ggml-tiny.en.bin";
 const VAD = "models/ggml-silero-v5.1.2.bin";
@@ -259,6 +259,48 @@ Deno.test({
       assert(f !== u, "unmasked padding made no difference: the test above proves nothing");
     } finally {
       setMaskPad(true);
+    }
+  },
+});
+
+/** Every token's text and probability of a decode. */
+function tokensOf(r: Awaited<ReturnType<WhisperState["full"]>>): { text: string; p: number }[] {
+  return r.segments.flatMap((s) => s.tokens.map((t) => ({ text: t.text, p: t.p })));
+}
+
+Deno.test({
+  name: "one-thread token passes decode the tokens that passes on the call's threads decode",
+  ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const lib = await openWhisper();
+    const set = lib.symbols.hum_whisper_set_decoder_threads;
+    if (lib.singleTokenThreads === 0 || !set) return; // a user's own library, or turned off
+    const samples = await jfkSamples();
+    using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
+    using state = await model.createState();
+    const greedy = { strategy: "greedy" as const, threads: 2, language: "en", audioCtx: 678 };
+    const beam = { ...greedy, strategy: "beam" as const, beamSize: 5 };
+    const decodeBoth = async () => [
+      tokensOf(await state.full(samples, greedy)),
+      tokensOf(await state.full(samples, beam)),
+    ];
+    const capped = await decodeBoth();
+    set(0, 0);
+    let uncapped: { text: string; p: number }[][];
+    try {
+      uncapped = await decodeBoth();
+    } finally {
+      set(lib.singleTokenThreads, 1);
+    }
+    for (const [i, run] of capped.entries()) {
+      const text = run.map((t) => t.text).join("");
+      assert(/Americans/.test(text) && /country/.test(text), text);
+      // The same tokens; the sums inside a pass split differently over threads, so the
+      // probabilities may differ in their last digits, and no more.
+      assertEquals(text, uncapped[i].map((t) => t.text).join(""));
+      for (const [j, t] of run.entries()) {
+        assert(Math.abs(t.p - uncapped[i][j].p) < 0.01, `${t.text}: ${t.p} vs ${uncapped[i][j].p}`);
+      }
     }
   },
 });

@@ -44,6 +44,28 @@ export interface WhisperLibrary {
    * decoded before, and the server may load its models with it (decisions 007, 021).
    */
   readonly masksPadding: boolean;
+  /**
+   * The most threads a decoder pass of one token runs on (the `decoder-threads` patch: 1 unless
+   * `HUM_DECODER_THREADS` says otherwise); 0: every pass on the threads its decode asks for, as
+   * in a library without the patch. A greedy decode's steps are such passes; a beam search's and
+   * a prompt's are not (decision 025).
+   */
+  readonly singleTokenThreads: number;
+}
+
+/**
+ * `HUM_DECODER_THREADS`: the threads of a one-token decoder pass, 1 when unset; `0` turns the
+ * cap off. Anything else is an error naming the variable.
+ */
+export function singleTokenThreadsFromEnv(value: string | undefined): number {
+  if (value === undefined || value === "") return 1;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) {
+    throw new RangeError(
+      `Cannot open libwhisper: HUM_DECODER_THREADS must be an integer 0–64, not "${value}"`,
+    );
+  }
+  return n;
 }
 
 /** Options for {@linkcode openWhisper}. */
@@ -102,10 +124,16 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
   const masksPadding = patchLevel >= 4 && setMaskPad !== null &&
     Deno.env.get("HUM_MASK_PAD") !== "0";
   if (masksPadding) setMaskPad(true);
+  const setDecoderThreads = lib.symbols.hum_whisper_set_decoder_threads;
+  const singleTokenThreads = patchLevel >= 5 && setDecoderThreads !== null
+    ? singleTokenThreadsFromEnv(Deno.env.get("HUM_DECODER_THREADS"))
+    : 0;
+  if (singleTokenThreads > 0) setDecoderThreads!(singleTokenThreads, 1);
   return {
     patchLevel,
     reseeds,
     masksPadding,
+    singleTokenThreads,
     symbols: lib.symbols,
     path,
     version,

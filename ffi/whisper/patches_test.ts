@@ -1,7 +1,15 @@
 import { join } from "node:path";
-import { applyPatches, MASK_PAD, NICED, PATCH_LEVEL, RESEED, type SourcePatch } from "./patches.ts";
+import {
+  applyPatches,
+  DECODER_THREADS,
+  MASK_PAD,
+  NICED,
+  PATCH_LEVEL,
+  RESEED,
+  type SourcePatch,
+} from "./patches.ts";
 import { whisperSourceDir } from "./build.ts";
-import { openWhisper } from "./library.ts";
+import { openWhisper, singleTokenThreadsFromEnv } from "./library.ts";
 import { assert, assertEquals } from "../testing/assert.ts";
 
 /** A temporary tree holding a copy of the pinned sources' `src/whisper.cpp`. */
@@ -20,10 +28,15 @@ function withSourceCopy(fn: (dir: string) => void, edit: (text: string) => strin
 Deno.test("the patches match the pinned sources once per edit and change only them", () => {
   withSourceCopy((dir) => {
     const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
-    assertEquals(applyPatches(dir), { applied: ["reseed", "niced", "mask-pad"], skipped: [] });
+    assertEquals(applyPatches(dir), {
+      applied: ["reseed", "niced", "mask-pad", "decoder-threads"],
+      skipped: [],
+    });
     const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     let expected = before;
-    for (const e of [...RESEED.edits, ...NICED.edits, ...MASK_PAD.edits]) {
+    for (
+      const e of [...RESEED.edits, ...NICED.edits, ...MASK_PAD.edits, ...DECODER_THREADS.edits]
+    ) {
       expected = expected.replace(e.find, () => e.replace);
     }
     assertEquals(after, expected);
@@ -33,6 +46,13 @@ Deno.test("the patches match the pinned sources once per edit and change only th
     assert(after.includes("ggml_flash_attn_ext(ctx0, Q, K, V, hum_enc_mask,"));
     assert(after.includes("ggml_flash_attn_ext(ctx0, Q, Kcross, Vcross, hum_cross_mask,"));
     assert(!/ggml_flash_attn_ext\([^)]*nullptr/.test(after));
+    // The decoder's graph runs on the capped count; the encoder's on the call's.
+    assert(
+      after.includes(
+        "ggml_graph_compute_helper(sched, gf, hum_small ? std::min(n_threads, hum_cap) : n_threads)",
+      ),
+    );
+    assertEquals(after.split("hum_small ?").length - 1, 1);
   });
 });
 
@@ -57,13 +77,31 @@ Deno.test("a patch that does not match other sources is left out whole, and says
 });
 
 Deno.test({
-  name: "the library built here has the patches, and reseeding and padding masks are on",
+  name: "the library built here has the patches, and reseeding, padding masks and one-thread " +
+    "token passes are on",
   ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0" ||
-    Deno.env.get("HUM_MASK_PAD") === "0",
+    Deno.env.get("HUM_MASK_PAD") === "0" || Deno.env.get("HUM_DECODER_THREADS") !== undefined,
   fn: async () => {
     const lib = await openWhisper();
     assertEquals(lib.patchLevel, PATCH_LEVEL);
     assertEquals(lib.reseeds, true);
     assertEquals(lib.masksPadding, true);
+    assertEquals(lib.singleTokenThreads, 1);
   },
+});
+
+Deno.test("HUM_DECODER_THREADS: unset is 1, 0 turns the cap off, junk is an error naming it", () => {
+  assertEquals(singleTokenThreadsFromEnv(undefined), 1);
+  assertEquals(singleTokenThreadsFromEnv(""), 1);
+  assertEquals(singleTokenThreadsFromEnv("0"), 0);
+  assertEquals(singleTokenThreadsFromEnv("2"), 2);
+  for (const bad of ["-1", "1.5", "two", "65"]) {
+    let message = "";
+    try {
+      singleTokenThreadsFromEnv(bad);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    assert(message.includes("HUM_DECODER_THREADS") && message.includes(bad), message);
+  }
 });
