@@ -221,7 +221,6 @@ export const MASK_PAD: SourcePatch = {
   ],
 };
 
-/** The patches the build applies, in order. */
 /**
  * Small decoder passes on fewer threads than the rest of a decode (decision 025). whisper.cpp
  * 1.9.1 runs every graph of a decode on `n_threads`. The encoder's large matrix products gain from
@@ -259,6 +258,7 @@ export const DECODER_THREADS: SourcePatch = {
   ],
 };
 
+/** The patches the build applies, in order. */
 export const PATCHES: readonly SourcePatch[] = [RESEED, NICED, MASK_PAD, DECODER_THREADS];
 
 /** What applying the patches did. */
