@@ -220,9 +220,14 @@ Deno.test({
   },
 });
 
+/** Every token's text and probability of a decode. */
+function tokensOf(r: Awaited<ReturnType<WhisperState["full"]>>): { text: string; p: number }[] {
+  return r.segments.flatMap((s) => s.tokens.map((t) => ({ text: t.text, p: t.p })));
+}
+
 /** Every token's text and probability, for comparing two decodes exactly. */
 function tokenTrace(r: Awaited<ReturnType<WhisperState["full"]>>): string {
-  return r.segments.flatMap((s) => s.tokens.map((t) => `${t.text}:${t.p}`)).join(" ");
+  return tokensOf(r).map((t) => `${t.text}:${t.p}`).join(" ");
 }
 
 Deno.test({
@@ -263,11 +268,6 @@ Deno.test({
   },
 });
 
-/** Every token's text and probability of a decode. */
-function tokensOf(r: Awaited<ReturnType<WhisperState["full"]>>): { text: string; p: number }[] {
-  return r.segments.flatMap((s) => s.tokens.map((t) => ({ text: t.text, p: t.p })));
-}
-
 Deno.test({
   name: "one-thread token passes decode the tokens that passes on the call's threads decode",
   ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
@@ -285,12 +285,12 @@ Deno.test({
       tokensOf(await state.full(samples, beam)),
     ];
     const capped = await decodeBoth();
-    set(0, 0);
+    set(0);
     let uncapped: { text: string; p: number }[][];
     try {
       uncapped = await decodeBoth();
     } finally {
-      set(lib.singleTokenThreads, 1);
+      set(lib.singleTokenThreads);
     }
     for (const [i, run] of capped.entries()) {
       const text = run.map((t) => t.text).join("");

@@ -128,7 +128,7 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
   const singleTokenThreads = patchLevel >= 5 && setDecoderThreads !== null
     ? singleTokenThreadsFromEnv(Deno.env.get("HUM_DECODER_THREADS"))
     : 0;
-  if (singleTokenThreads > 0) setDecoderThreads!(singleTokenThreads, 1);
+  if (singleTokenThreads > 0) setDecoderThreads?.(singleTokenThreads);
   return {
     patchLevel,
     reseeds,

@@ -222,28 +222,26 @@ export const MASK_PAD: SourcePatch = {
 };
 
 /**
- * Small decoder passes on fewer threads than the rest of a decode (decision 025). whisper.cpp
+ * One-token decoder passes on fewer threads than the rest of a decode (decision 025). whisper.cpp
  * 1.9.1 runs every graph of a decode on `n_threads`. The encoder's large matrix products gain from
  * a second thread, and so does a beam search's pass of five tokens; but a pass of one token (a
  * greedy decode's every step: hundreds of small operations, a barrier after each) is slower on two
- * threads than on one on a small CPU. Patched, `hum_whisper_set_decoder_threads(threads,
- * max_tokens)` runs a decoder pass of at most `max_tokens` tokens on at most `threads` threads (0:
- * every pass as the call says, the release's behaviour and the default until the binding sets it).
+ * threads than on one on a small CPU. Patched, `hum_whisper_set_decoder_threads(threads)` runs a
+ * decoder pass of one token on at most `threads` threads (0: every pass as the call says, the
+ * release's behaviour and the default until the binding sets it).
  */
 export const DECODER_THREADS: SourcePatch = {
   name: "decoder-threads",
   file: "src/whisper.cpp",
-  why: "hum_whisper_set_decoder_threads: small decoder passes on fewer threads",
+  why: "hum_whisper_set_decoder_threads: one-token decoder passes on fewer threads",
   edits: [
     {
       find: "static bool whisper_decode_internal(\n",
       replace:
-        "// hum-helix patch (ffi/whisper/patches.ts): small decoder passes on fewer threads.\n" +
-        "static std::atomic<int> hum_small_pass_threads{0};\n" +
-        "static std::atomic<int> hum_small_pass_tokens{0};\n\n" +
-        'extern "C" WHISPER_API void hum_whisper_set_decoder_threads(int threads, int max_tokens) {\n' +
-        "    hum_small_pass_threads = threads > 0 ? threads : 0;\n" +
-        "    hum_small_pass_tokens = max_tokens > 0 ? max_tokens : 0;\n" +
+        "// hum-helix patch (ffi/whisper/patches.ts): one-token decoder passes on fewer threads.\n" +
+        "static std::atomic<int> hum_token_pass_threads{0};\n\n" +
+        'extern "C" WHISPER_API void hum_whisper_set_decoder_threads(int threads) {\n' +
+        "    hum_token_pass_threads = threads > 0 ? threads : 0;\n" +
         "}\n\n" +
         "static bool whisper_decode_internal(\n",
     },
@@ -251,9 +249,8 @@ export const DECODER_THREADS: SourcePatch = {
       find: "        logits = ggml_graph_node(gf, -1);\n\n" +
         "        if (!ggml_graph_compute_helper(sched, gf, n_threads)) {\n",
       replace: "        logits = ggml_graph_node(gf, -1);\n\n" +
-        "        const int hum_cap = hum_small_pass_threads;\n" +
-        "        const bool hum_small = hum_cap > 0 && n_tokens <= hum_small_pass_tokens;\n" +
-        "        if (!ggml_graph_compute_helper(sched, gf, hum_small ? std::min(n_threads, hum_cap) : n_threads)) {\n",
+        "        const int hum_cap = n_tokens == 1 ? hum_token_pass_threads.load() : 0;\n" +
+        "        if (!ggml_graph_compute_helper(sched, gf, hum_cap > 0 ? std::min(n_threads, hum_cap) : n_threads)) {\n",
     },
   ],
 };

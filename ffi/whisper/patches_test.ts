@@ -49,10 +49,10 @@ Deno.test("the patches match the pinned sources once per edit and change only th
     // The decoder's graph runs on the capped count; the encoder's on the call's.
     assert(
       after.includes(
-        "ggml_graph_compute_helper(sched, gf, hum_small ? std::min(n_threads, hum_cap) : n_threads)",
+        "ggml_graph_compute_helper(sched, gf, hum_cap > 0 ? std::min(n_threads, hum_cap) : n_threads)",
       ),
     );
-    assertEquals(after.split("hum_small ?").length - 1, 1);
+    assertEquals(after.split("hum_cap > 0 ?").length - 1, 1);
   });
 });
 

@@ -190,11 +190,10 @@ export const WHISPER_SYMBOLS = {
    */
   hum_whisper_set_mask_pad: { parameters: ["bool"], result: "void", optional: true },
   /**
-   * void hum_whisper_set_decoder_threads(int threads, int max_tokens) — a decoder pass of at most
-   * `max_tokens` tokens runs on at most `threads` threads; 0: as each call says (`patches.ts`;
-   * optional, as above)
+   * void hum_whisper_set_decoder_threads(int threads) — a decoder pass of one token runs on at
+   * most `threads` threads; 0: as each call says (`patches.ts`; optional, as above)
    */
-  hum_whisper_set_decoder_threads: { parameters: ["i32", "i32"], result: "void", optional: true },
+  hum_whisper_set_decoder_threads: { parameters: ["i32"], result: "void", optional: true },
   /**
    * int hum_whisper_full_niced(ctx, state, struct whisper_full_params, const float * samples,
    * int n_samples, int nice) — `whisper_full_with_state` on a thread of lower CPU priority
