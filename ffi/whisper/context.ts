@@ -11,6 +11,7 @@ import { CONTEXT_PARAMS, TOKEN_DATA } from "./layout.ts";
 import { openWhisper, type WhisperLibrary, type WhisperSymbols } from "./library.ts";
 import { WhisperError } from "./errors.ts";
 import { buildFullParams, type DecodeOptions } from "./params.ts";
+import { MAX_PREFIX_TOKENS } from "./patches.ts";
 
 /** Options for loading a model. */
 export interface ModelOptions {
@@ -401,13 +402,41 @@ export class WhisperState implements Disposable {
     const params = buildFullParams(s, opts);
     const nice = Math.max(0, Math.min(19, Math.trunc(opts.nice ?? 0)));
     const niced = nice > 0 ? s.hum_whisper_full_niced : null;
-    const rc = niced
-      ? await niced(ctx, st, params.bytes, samples, samples?.length ?? 0, nice)
-      : await s.whisper_full_with_state(ctx, st, params.bytes, samples, samples?.length ?? 0);
+    const prefix = opts.prefix?.length ? opts.prefix : null;
+    if (prefix) this.#setPrefix(st, prefix);
+    let rc: number;
+    try {
+      rc = niced
+        ? await niced(ctx, st, params.bytes, samples, samples?.length ?? 0, nice)
+        : await s.whisper_full_with_state(ctx, st, params.bytes, samples, samples?.length ?? 0);
+    } finally {
+      // The prefix was this call's: the state's next decode begins afresh.
+      if (prefix) this.#setPrefix(st, null);
+    }
     // Keep what the params point to alive until the call has returned.
     void params.pinned.length;
     if (rc !== 0) throw new WhisperError("whisper_full_with_state", `Cannot decode ${what}`, rc);
     return this.#collect(ctx, st);
+  }
+
+  /** Gives the state the tokens its decodes begin with (`null`: none). */
+  #setPrefix(st: Deno.PointerObject, tokens: Int32Array | null): void {
+    const set = this.model.library.forcesPrefix
+      ? this.model.symbols.hum_whisper_state_set_prefix
+      : null;
+    if (!set) {
+      throw new WhisperError(
+        "hum_whisper_state_set_prefix",
+        "Cannot force a prefix: the library lacks the prefix patch (build it with `./hum build:whisper`)",
+      );
+    }
+    if (tokens && tokens.length > MAX_PREFIX_TOKENS) {
+      throw new RangeError(
+        `Cannot force a prefix of ${tokens.length} tokens: at most ${MAX_PREFIX_TOKENS}`,
+      );
+    }
+    const rc = set(st, tokens as Int32Array<ArrayBuffer> | null, tokens?.length ?? 0);
+    if (rc !== 0) throw new WhisperError("hum_whisper_state_set_prefix", "Cannot set prefix", rc);
   }
 
   #collect(ctx: Deno.PointerObject, st: Deno.PointerObject): DecodeResult {

@@ -1,4 +1,5 @@
 import {
+  MAX_PREFIX_TOKENS,
   openWhisper,
   VadModel,
   WHISPER_VERSION,
@@ -302,5 +303,45 @@ Deno.test({
         assert(Math.abs(t.p - uncapped[i][j].p) < 0.01, `${t.text}: ${t.p} vs ${uncapped[i][j].p}`);
       }
     }
+  },
+});
+
+Deno.test({
+  name: "a decode forced to begin with a prefix continues it, leaves it out of its result, and " +
+    "does not pass it on to the state's next decode",
+  ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const lib = await openWhisper();
+    if (!lib.forcesPrefix) return; // a user's own library
+    const samples = await jfkSamples();
+    using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
+    using state = await model.createState();
+    const textOf = (r: Awaited<ReturnType<WhisperState["full"]>>) =>
+      tokensOf(r).filter((t) => !/^\[_|^<\|/.test(t.text)).map((t) => t.text).join("").trim();
+    for (const strategy of ["greedy", "beam"] as const) {
+      const opts = { strategy, beamSize: 5, threads: 2, language: "en", noTimestamps: true };
+      const whole = textOf(await state.full(samples, opts));
+      assert(/^And so,? my fellow Americans/.test(whole), whole);
+      const prefix = model.tokenize(" And so my fellow Americans,");
+      const rest = await state.full(samples, { ...opts, prefix });
+      const text = textOf(rest);
+      // The prefix is not decoded again: the decode starts where it ends.
+      assert(/^ask not what your country can do for you/i.test(text), `${strategy}: ${text}`);
+      assert(!/fellow|Americans/.test(text), `${strategy}: ${text}`);
+      // The no-speech probability is read at <|startoftranscript|>: low for speech.
+      assert(rest.segments[0].noSpeechProb < 0.1, `${rest.segments[0].noSpeechProb}`);
+      // A prefix that says something else is continued too: it is forced, not a hint.
+      const other = textOf(
+        await state.full(samples, { ...opts, prefix: model.tokenize(" Hello") }),
+      );
+      assert(!/^And so/.test(other), `${strategy} after "Hello": ${other}`);
+      // The next decode on the state has no prefix.
+      assertEquals(textOf(await state.full(samples, opts)), whole);
+    }
+    await assertRejects(
+      () => state.full(samples, { prefix: new Int32Array(MAX_PREFIX_TOKENS + 1).fill(440) }),
+      RangeError,
+      `at most ${MAX_PREFIX_TOKENS}`,
+    );
   },
 });

@@ -51,6 +51,11 @@ export interface WhisperLibrary {
    * a prompt's are not (decision 025).
    */
   readonly singleTokenThreads: number;
+  /**
+   * Whether a decode may be forced to begin with given tokens (`DecodeOptions.prefix`; the
+   * `prefix` patch, decision 026). A library without it decodes such a request as an error.
+   */
+  readonly forcesPrefix: boolean;
 }
 
 /**
@@ -129,8 +134,10 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
     ? singleTokenThreadsFromEnv(Deno.env.get("HUM_DECODER_THREADS"))
     : 0;
   if (singleTokenThreads > 0) setDecoderThreads?.(singleTokenThreads);
+  const forcesPrefix = patchLevel >= 6 && lib.symbols.hum_whisper_state_set_prefix !== null;
   return {
     patchLevel,
+    forcesPrefix,
     reseeds,
     masksPadding,
     singleTokenThreads,

@@ -17,6 +17,7 @@ export type {
   ModelOptions,
 } from "./context.ts";
 export type { DecodeOptions } from "./params.ts";
+export { MAX_PREFIX_TOKENS } from "./patches.ts";
 export { VadModel } from "./vad.ts";
 export type { SpeechSpan, VadOptions } from "./vad.ts";
 export { WhisperError, WhisperVersionError } from "./errors.ts";

@@ -45,6 +45,13 @@ export interface DecodeOptions {
   initialPrompt?: string;
   /** Keep `initialPrompt` in front of every internal 30 s window. */
   carryInitialPrompt?: boolean;
+  /**
+   * Tokens the decode is forced to begin with, after the task tokens (OpenAI Whisper's `prefix`):
+   * the text it continues, read in one pass and not in the result. At most `MAX_PREFIX_TOKENS`;
+   * only with a library that `forcesPrefix` (decision 026). Not a field of `whisper_full_params`:
+   * the state holds it for the call.
+   */
+  prefix?: Int32Array;
   /** Prompt as token ids (prepended to any initial prompt). */
   promptTokens?: Int32Array;
   /** First decoding temperature; default 0. */

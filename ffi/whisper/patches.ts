@@ -31,7 +31,7 @@ export interface SourcePatch {
 }
 
 /** The level `hum_whisper_patch_level()` returns for the patches below. */
-export const PATCH_LEVEL = 5;
+export const PATCH_LEVEL = 6;
 
 /**
  * Reproducible decodes (decision 014). whisper.cpp 1.9.1 picks a beam's candidate tokens by
@@ -255,8 +255,107 @@ export const DECODER_THREADS: SourcePatch = {
   ],
 };
 
+/** The most tokens `hum_whisper_state_set_prefix` takes (over a quarter of the text context). */
+export const MAX_PREFIX_TOKENS = 128;
+
+/**
+ * A decode that continues given text (decision 026). whisper.cpp 1.9.1 can condition a decode on
+ * earlier text (the prompt, after `<|startofprev|>`) but not force its first words: a closing
+ * decode that hears the segments before it (`finalContextMs`) decodes their words again, token by
+ * token with a beam of five, to drop them afterwards. Patched, `hum_whisper_state_set_prefix(state,
+ * tokens, n)` gives a state tokens that its decodes place after the task tokens, as OpenAI
+ * Whisper's `prefix` does: the decoder reads them in the prompt's one pass and samples only what
+ * follows. They are not in the result. The prompt's budget shrinks by as many tokens, so the
+ * text context still holds the decode; and the no-speech probability is read at
+ * `<|startoftranscript|>`, where Whisper reads it, rather than at the prompt's first token (1.9.1
+ * reads row 0 of the logits, which only a one-token prompt computes). A state without a prefix (the
+ * default; 0 tokens clears it) decodes as the release does.
+ */
+export const PREFIX: SourcePatch = {
+  name: "prefix",
+  file: "src/whisper.cpp",
+  why: "hum_whisper_state_set_prefix: decodes that continue given tokens",
+  edits: [
+    {
+      find:
+        "    std::vector<whisper_token>   prompt_past1; // dynamic context from decoded output\n",
+      replace:
+        "    std::vector<whisper_token>   prompt_past1; // dynamic context from decoded output\n\n" +
+        "    // hum-helix patch (ffi/whisper/patches.ts): tokens every decode is forced to begin with.\n" +
+        "    std::vector<whisper_token>   hum_prefix;\n",
+    },
+    {
+      find: "int whisper_full_with_state(\n",
+      replace:
+        "// hum-helix patch (ffi/whisper/patches.ts): decodes that continue given tokens.\n" +
+        `static constexpr int HUM_MAX_PREFIX_TOKENS = ${MAX_PREFIX_TOKENS};\n\n` +
+        'extern "C" WHISPER_API int hum_whisper_state_set_prefix(\n' +
+        "        struct whisper_state * state,\n" +
+        "         const whisper_token * tokens,\n" +
+        "                           int n_tokens) {\n" +
+        "    if (state == nullptr || n_tokens < 0 || (n_tokens > 0 && tokens == nullptr)) {\n" +
+        "        return -1;\n" +
+        "    }\n" +
+        "    if (n_tokens > HUM_MAX_PREFIX_TOKENS) {\n" +
+        "        return -2;\n" +
+        "    }\n" +
+        "    state->hum_prefix.assign(tokens, tokens + n_tokens);\n" +
+        "    return 0;\n" +
+        "}\n\n" +
+        "int whisper_full_with_state(\n",
+    },
+    {
+      find:
+        "    const int max_prompt_ctx = std::min(params.n_max_text_ctx, whisper_n_text_ctx(ctx)/2);\n",
+      replace:
+        "    // hum-helix patch: the forced prefix takes its tokens from the prompt's budget.\n" +
+        "    const int max_prompt_ctx = std::min(params.n_max_text_ctx, whisper_n_text_ctx(ctx)/2 - (int) state->hum_prefix.size());\n",
+    },
+    {
+      find: "    if (params.no_timestamps) {\n" +
+        "        prompt_init.push_back(whisper_token_not(ctx));\n" +
+        "    }\n",
+      replace: "    if (params.no_timestamps) {\n" +
+        "        prompt_init.push_back(whisper_token_not(ctx));\n" +
+        "    }\n\n" +
+        "    // hum-helix patch: the forced prefix follows the task tokens.\n" +
+        "    prompt_init.insert(prompt_init.end(), state->hum_prefix.begin(), state->hum_prefix.end());\n",
+    },
+    {
+      find:
+        "                whisper_batch_prep_legacy(state->batch, prompt.data(), prompt.size(), 0, 0);\n",
+      replace:
+        "                whisper_batch_prep_legacy(state->batch, prompt.data(), prompt.size(), 0, 0);\n\n" +
+        "                // hum-helix patch: with a prefix, the no-speech probability is read at\n" +
+        "                // <|startoftranscript|> (the first token of prompt_init).\n" +
+        "                const int hum_sot_row = state->hum_prefix.empty() ? -1 : (int) (prompt.size() - prompt_init.size());\n" +
+        "                if (hum_sot_row >= 0) {\n" +
+        "                    state->batch.logits[hum_sot_row] = 1;\n" +
+        "                }\n",
+    },
+    {
+      find: "                    whisper_compute_logprobs(state->logits, n_logits, logprobs);\n" +
+        "                    whisper_compute_probs(state->logits, n_logits, logprobs, probs);\n",
+      replace: "                    std::vector<float> hum_sot_logits;\n" +
+        "                    if (hum_sot_row >= 0) {\n" +
+        "                        hum_sot_logits.assign(state->logits.begin() + (size_t) hum_sot_row*n_logits,\n" +
+        "                                              state->logits.begin() + (size_t) (hum_sot_row + 1)*n_logits);\n" +
+        "                    }\n" +
+        "                    const std::vector<float> & hum_nosp_logits = hum_sot_row >= 0 ? hum_sot_logits : state->logits;\n" +
+        "                    whisper_compute_logprobs(hum_nosp_logits, n_logits, logprobs);\n" +
+        "                    whisper_compute_probs(hum_nosp_logits, n_logits, logprobs, probs);\n",
+    },
+  ],
+};
+
 /** The patches the build applies, in order. */
-export const PATCHES: readonly SourcePatch[] = [RESEED, NICED, MASK_PAD, DECODER_THREADS];
+export const PATCHES: readonly SourcePatch[] = [
+  RESEED,
+  NICED,
+  MASK_PAD,
+  DECODER_THREADS,
+  PREFIX,
+];
 
 /** What applying the patches did. */
 export interface PatchReport {

@@ -5,6 +5,7 @@ import {
   MASK_PAD,
   NICED,
   PATCH_LEVEL,
+  PREFIX,
   RESEED,
   type SourcePatch,
 } from "./patches.ts";
@@ -29,13 +30,19 @@ Deno.test("the patches match the pinned sources once per edit and change only th
   withSourceCopy((dir) => {
     const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     assertEquals(applyPatches(dir), {
-      applied: ["reseed", "niced", "mask-pad", "decoder-threads"],
+      applied: ["reseed", "niced", "mask-pad", "decoder-threads", "prefix"],
       skipped: [],
     });
     const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     let expected = before;
     for (
-      const e of [...RESEED.edits, ...NICED.edits, ...MASK_PAD.edits, ...DECODER_THREADS.edits]
+      const e of [
+        ...RESEED.edits,
+        ...NICED.edits,
+        ...MASK_PAD.edits,
+        ...DECODER_THREADS.edits,
+        ...PREFIX.edits,
+      ]
     ) {
       expected = expected.replace(e.find, () => e.replace);
     }
@@ -53,6 +60,9 @@ Deno.test("the patches match the pinned sources once per edit and change only th
       ),
     );
     assertEquals(after.split("hum_cap > 0 ?").length - 1, 1);
+    // The prefix follows the task tokens, and the no-speech probability reads its own row.
+    assert(after.includes("prompt_init.insert(prompt_init.end(), state->hum_prefix.begin()"));
+    assert(after.includes("whisper_compute_probs(hum_nosp_logits, n_logits, logprobs, probs);"));
   });
 });
 
@@ -87,6 +97,7 @@ Deno.test({
     assertEquals(lib.reseeds, true);
     assertEquals(lib.masksPadding, true);
     assertEquals(lib.singleTokenThreads, 1);
+    assertEquals(lib.forcesPrefix, true);
   },
 });
 

@@ -205,6 +205,16 @@ export const WHISPER_SYMBOLS = {
     nonblocking: true,
     optional: true,
   },
+  /**
+   * int hum_whisper_state_set_prefix(state, const whisper_token * tokens, int n_tokens) — the
+   * state's decodes begin with these tokens (0 clears); -2 past `MAX_PREFIX_TOKENS`
+   * (`patches.ts`; optional, as above)
+   */
+  hum_whisper_state_set_prefix: {
+    parameters: ["pointer", "buffer", "i32"],
+    result: "i32",
+    optional: true,
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The log shim's symbol table (`native/log_shim.c`). */

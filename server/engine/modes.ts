@@ -142,6 +142,13 @@ export const StreamConfigSchema = z.object({
    */
   finalContextMs: z.number().int().min(0).max(28_000),
   /**
+   * With `finalContextMs`, a full-window closing decode begins with the earlier segments' finals
+   * forced as its first words (read in one pass) rather than decoding them again with the beam and
+   * dropping them: it decodes the segment's words alone. A library without the prefix patch
+   * decodes them again (decision 026).
+   */
+  finalContextPrefix: z.boolean(),
+  /**
    * Audio before the segment that its rolling decodes hear as well, ms (0: the segment alone):
    * as `finalContextMs`, for the hypotheses words are committed from. A short utterance then
    * decodes with what was said before it; the words timed before the segment's onset are the
@@ -258,6 +265,7 @@ const COMMON = {
   finalFullWindow: false,
   finalRevises: false,
   finalContextMs: 0,
+  finalContextPrefix: false,
   contextMs: 0,
   commitMarginMs: 600,
   commitMinP: 0,

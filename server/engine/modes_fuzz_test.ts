@@ -29,6 +29,7 @@ const inRange = fc.record({
   finalRevises: fc.boolean(),
   commitPendingAtClose: fc.boolean(),
   finalContextMs: fc.integer({ min: 0, max: 28_000 }),
+  finalContextPrefix: fc.boolean(),
   contextMs: fc.integer({ min: 0, max: 28_000 }),
   scaleAudioCtx: fc.boolean(),
   audioCtxMarginFrames: fc.integer({ min: 0, max: 1500 }),

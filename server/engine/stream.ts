@@ -864,7 +864,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true, context, prompted);
       const hyp = await closing(true);
       if (!hyp.rejected) {
-        let words = ownWords(hyp.words, context);
+        let words = hyp.continued ? hyp.words : ownWords(hyp.words, context);
         let trusted = false;
         // A closing decode that leaves out a run of committed words either skipped speech that
         // its prompt already said (jfk said a third time lost "and so my fellow Americans") or
@@ -876,7 +876,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         ) {
           const bare = await closing(false);
           if (!bare.rejected) {
-            words = ownWords(bare.words, context);
+            words = bare.continued ? bare.words : ownWords(bare.words, context);
             trusted = true;
             this.#bareClosings++;
           }
@@ -1080,6 +1080,11 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         beamSize,
         config: this.config,
         history: prompted ? opts.history ?? context?.history ?? this.#history : [],
+        ...(final && context
+          ? {
+            continues: { text: context.words.map((w) => w.word).join(" "), speechMs: seg.speechMs },
+          }
+          : {}),
         // How stale the text shown to the person is.
         lagMs: () => this.clock.now() - seg.decodedToMs,
         measure: (work) => this.#measure(work),

@@ -359,6 +359,44 @@ Deno.test({
 });
 
 Deno.test({
+  name: "finalContextPrefix: a closing decode is given the earlier finals to continue, and the " +
+    "words of a decode that continued them are the segment's own",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const continues: { text: string; speechMs: number }[] = [];
+    const transcribers = fakeTranscribers({
+      script: (req) => {
+        const words = jfkWordsIn(req);
+        if (req.kind !== "final" || !req.continues) return { words };
+        continues.push(req.continues);
+        // As the library does with the prefix forced: only the words after the earlier finals.
+        const own = words.filter((w) => w.endMs > req.continues!.speechMs);
+        return { words: own, continued: true };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, samples) => {
+      const events = await simulate(e, samples, "balanced", {
+        finalContextMs: 20_000,
+        finalContextPrefix: true,
+        commitPolicy: "pause",
+        minSegmentMs: 0,
+      });
+      const text = checkStream(events);
+      assertEquals(text, JFK_WORDS.map((w) => w.word).join(" "), "no word said twice or lost");
+      const finals = events.filter((ev) => ev.type === "final");
+      assert(finals.length >= 3, `${finals.length} segments`);
+      // Every closing decode after the first continues the finals before it, all of them.
+      assertEquals(continues.length, finals.length - 1);
+      for (const [i, c] of continues.entries()) {
+        const before = finals.slice(0, i + 1).map((f) => f.type === "final" ? f.text : "");
+        assertEquals(c.text, before.join(" "));
+        assert(c.speechMs >= (finals[i].type === "final" ? finals[i].endMs : 0) - 1_000);
+      }
+    });
+  },
+});
+
+Deno.test({
   name: "contextMs: rolling decodes hear the previous segments too; only the open segment's " +
     "words are committed",
   ignore: !hasShared(VAD, JFK),

@@ -108,6 +108,7 @@ export class FakeTranscriber implements Transcriber {
       words,
       text: answer.text ?? words.map((w) => w.word).join(" "),
       rejected: answer.rejected ?? null,
+      ...(answer.continued ? { continued: true as const } : {}),
     };
   }
 }

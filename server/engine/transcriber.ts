@@ -11,7 +11,12 @@
  * @module
  */
 
-import type { DecodeOptions, WhisperModel, WhisperState } from "../../ffi/whisper/mod.ts";
+import {
+  type DecodeOptions,
+  MAX_PREFIX_TOKENS,
+  type WhisperModel,
+  type WhisperState,
+} from "../../ffi/whisper/mod.ts";
 import { audioCtxFor } from "./clock.ts";
 import { dropAnnotations, dropLoops, findLoops, hasNearRepeat, judge } from "./hallucination.ts";
 import { melWindow } from "./mel_window.ts";
@@ -41,6 +46,11 @@ export interface Hypothesis {
    * null when it counts.
    */
   rejected: string | null;
+  /**
+   * The decode was forced to begin with `DecodeRequest.continues`' text: its words are the ones
+   * after it (the segment's own), not the earlier segments' again.
+   */
+  continued?: true;
 }
 
 /** The buffer a decode hears: an open segment from its start. */
@@ -76,6 +86,13 @@ export interface DecodeRequest {
   config: StreamConfig;
   /** The text of the session's earlier segments, oldest first: the prompt is their end. */
   history: readonly string[];
+  /**
+   * A window that begins with earlier segments' audio (a closing decode's context): their final
+   * text, and where the segment's own speech begins, ms. With `finalContextPrefix`, a text-only
+   * decode on a library that `forcesPrefix` begins with that text rather than decoding it again
+   * (decision 026) and spreads its words over the segment's speech alone.
+   */
+  continues?: { text: string; speechMs: number };
   /** How stale the text the person sees is now, ms (read by the scheduler when a slot frees). */
   lagMs: () => number;
   /** Runs native compute work on the session's clock (a simulated clock charges its time). */
@@ -434,6 +451,8 @@ export class WhisperTranscriber implements Transcriber {
       audioCtx,
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
+    const prefix = textOnly ? prefixFor(state, req) : null;
+    if (prefix) params.prefix = prefix;
     const result = await req.measure(() =>
       timeStageAsync("whisper", () => this.#native(state, w, params, audioCtx, bufferMs))
     );
@@ -464,14 +483,29 @@ export class WhisperTranscriber implements Transcriber {
       noSpeechProb,
       avgLogprob: tokens ? plogSum / tokens : 0,
     });
+    // A text-only closing decode has no word times: its words are spread over the segment's
+    // speech (committed words keep their own times; commits stay monotonic).
+    const speechFromMs = prefix ? req.continues!.speechMs : w.speechMs[0];
     return {
-      // A text-only closing decode has no word times: its words are spread over the segment's
-      // speech (committed words keep their own times; commits stay monotonic).
-      words: textOnly ? spreadWords(words, w.speechMs[0], w.speechMs[1]) : words,
+      words: textOnly ? spreadWords(words, speechFromMs, w.speechMs[1]) : words,
       text: text.trim(),
       rejected,
+      ...(prefix ? { continued: true as const } : {}),
     };
   }
+}
+
+/**
+ * The tokens a text-only decode of `req` is forced to begin with: `continues`' text, with
+ * `finalContextPrefix` on a library that `forcesPrefix`; null otherwise, or when the text is more
+ * tokens than a prefix may be (the decode then restates it, as without).
+ */
+function prefixFor(state: WhisperState, req: DecodeRequest): Int32Array | null {
+  const text = req.continues?.text.trim();
+  if (!text || !req.config.finalContextPrefix || !state.model.library.forcesPrefix) return null;
+  // Whisper's words begin with a space.
+  const tokens = state.model.tokenize(` ${text}`);
+  return tokens.length > 0 && tokens.length <= MAX_PREFIX_TOKENS ? tokens : null;
 }
 
 /**

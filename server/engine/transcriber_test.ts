@@ -1,6 +1,8 @@
 import { type DecodeRequest, WhisperTranscriber } from "./transcriber.ts";
 import { resolveStreamConfig } from "./modes.ts";
-import type { DecodeOptions, DecodeResult, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { type DecodeOptions, type DecodeResult, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { decodeAudioFile } from "../../decode/audio_file.ts";
+import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
 
 /** The `i`-th token of a fake decode: `text`, 200 ms long. */
@@ -202,4 +204,38 @@ Deno.test("a decode beside the closing one takes expressThreads, a closing decod
   await t.decode({ ...base, kind: "final", config: { ...niced, overlapClosing: false } });
   assertEquals(calls.map((c) => c.nice), [19, 0, 0, 0, 0]);
   t.close();
+});
+
+Deno.test({
+  name: "finalContextPrefix: a closing decode continues the context's finals, and its words are " +
+    "the segment's alone, spread over the segment's speech",
+  ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const { samples } = await decodeAudioFile(sharedPath("speech/jfk/jfk.wav"));
+    using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
+    if (!model.library.forcesPrefix) return; // a user's own library
+    const t = await WhisperTranscriber.open({ model });
+    const closing = (finalContextPrefix: boolean): DecodeRequest => ({
+      ...request("final", false),
+      window: {
+        values: samples,
+        input: "pcm",
+        durationMs: (samples.length / 16_000) * 1000,
+        startMs: 0,
+        speechMs: [300, 10_800],
+      },
+      beamSize: 5,
+      config: resolveStreamConfig("balanced", { finalContextPrefix }),
+      // jfk's first phrase, as an earlier segment's final; the segment's speech from 3.3 s.
+      continues: { text: "And so my fellow Americans,", speechMs: 3_300 },
+    });
+    const forced = await t.decode(closing(true));
+    assertEquals(forced.continued, true);
+    assert(/^ask not what your country can do for you/i.test(forced.text), forced.text);
+    assert(forced.words.every((w) => w.startMs >= 3_300), JSON.stringify(forced.words[0]));
+    const restated = await t.decode(closing(false));
+    assertEquals(restated.continued, undefined);
+    assert(/^And so,? my fellow Americans/.test(restated.text), restated.text);
+    t.close();
+  },
 });
