@@ -53,7 +53,8 @@ export interface WhisperLibrary {
   readonly singleTokenThreads: number;
   /**
    * Whether a decode may be forced to begin with given tokens (`DecodeOptions.prefix`; the
-   * `prefix` patch, decision 026). A library without it decodes such a request as an error.
+   * `prefix` patch, decision 026; off with `HUM_PREFIX=0`). Without it such a decode is an error,
+   * and the engine's closing decodes decode their context again instead.
    */
   readonly forcesPrefix: boolean;
 }
@@ -134,7 +135,8 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
     ? singleTokenThreadsFromEnv(Deno.env.get("HUM_DECODER_THREADS"))
     : 0;
   if (singleTokenThreads > 0) setDecoderThreads?.(singleTokenThreads);
-  const forcesPrefix = patchLevel >= 6 && lib.symbols.hum_whisper_state_set_prefix !== null;
+  const forcesPrefix = patchLevel >= 6 && lib.symbols.hum_whisper_state_set_prefix !== null &&
+    Deno.env.get("HUM_PREFIX") !== "0";
   return {
     patchLevel,
     forcesPrefix,

@@ -90,7 +90,8 @@ Deno.test({
   name: "the library built here has the patches, and reseeding, padding masks and one-thread " +
     "token passes are on",
   ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0" ||
-    Deno.env.get("HUM_MASK_PAD") === "0" || Deno.env.get("HUM_DECODER_THREADS") !== undefined,
+    Deno.env.get("HUM_MASK_PAD") === "0" || Deno.env.get("HUM_DECODER_THREADS") !== undefined ||
+    Deno.env.get("HUM_PREFIX") === "0",
   fn: async () => {
     const lib = await openWhisper();
     assertEquals(lib.patchLevel, PATCH_LEVEL);

@@ -300,8 +300,8 @@ const COMMON = {
 
 /**
  * Early commits by a time margin from greedy hypotheses of the open segment every half second;
- * the closing decode (full window, beam 5, the last 10 s before the segment) corrects them in the
- * final. Decisions 008 and 010.
+ * the closing decode (full window, beam 5, the last 10 s before the segment, whose finals it
+ * continues) corrects them in the final. Decisions 008, 010 and 026.
  */
 const HALF_SECOND_REVISING = {
   ...COMMON,
@@ -319,6 +319,8 @@ const HALF_SECOND_REVISING = {
   finalFullWindow: true,
   finalRevises: true,
   finalContextMs: 10_000,
+  // The context's finals forced as the closing decode's first words, not decoded again (026).
+  finalContextPrefix: true,
   retryRollingLoops: false,
 } as const;
 
