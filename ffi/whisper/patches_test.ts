@@ -87,8 +87,8 @@ Deno.test("a patch that does not match other sources is left out whole, and says
 });
 
 Deno.test({
-  name: "the library built here has the patches, and reseeding, padding masks and one-thread " +
-    "token passes are on",
+  name: "the library built here has the patches, and reseeding, padding masks, one-thread " +
+    "token passes and prefixes are on",
   ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0" ||
     Deno.env.get("HUM_MASK_PAD") === "0" || Deno.env.get("HUM_DECODER_THREADS") !== undefined ||
     Deno.env.get("HUM_PREFIX") === "0",

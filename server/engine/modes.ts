@@ -137,8 +137,9 @@ export const StreamConfigSchema = z.object({
   /**
    * Audio before the segment that its closing decode hears as well, ms (0: the segment alone):
    * the previous segments that fit whole (the window is at most 28 s), so a short utterance is
-   * decoded with what was said before it, as an offline pass would. Their finals are taken as
-   * restated and dropped from the decode's words, and the prompt is the text before them.
+   * decoded with what was said before it, as an offline pass would. Their finals are continued
+   * (`finalContextPrefix`) or taken as restated and dropped from the decode's words, and the
+   * prompt is the text before them.
    */
   finalContextMs: z.number().int().min(0).max(28_000),
   /**

@@ -27,7 +27,8 @@
  *    `intent` follow. A final's text is the concatenation of the segment's commits; with
  *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`). With
  *    `finalContextMs`, the closing decode hears the previous segments too (whole, at most 28 s in
- *    all) and their finals are dropped from its words. With `overlapClosing`, the closing decode
+ *    all): with `finalContextPrefix` it is forced to begin with their finals and decodes only what
+ *    follows (decision 026); otherwise their finals are dropped from its words. With `overlapClosing`, the closing decode
  *    runs in the background: the session goes on taking audio, and the next segment's first
  *    decode runs beside it (the scheduler's express slot), so a new phrase's first words do not
  *    wait for the last one's final; meanwhile rolling decodes get no context (the text before is
