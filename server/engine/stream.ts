@@ -28,12 +28,12 @@
  *    `finalRevises`, a closing decode whose words differ replaces them (`revised: true`). With
  *    `finalContextMs`, the closing decode hears the previous segments too (whole, at most 28 s in
  *    all): with `finalContextPrefix` it is forced to begin with their finals and decodes only what
- *    follows (decision 026); otherwise their finals are dropped from its words. With `overlapClosing`, the closing decode
- *    runs in the background: the session goes on taking audio, and the next segment's first
- *    decode runs beside it (the scheduler's express slot), so a new phrase's first words do not
- *    wait for the last one's final; meanwhile rolling decodes get no context (the text before is
- *    not final yet). Closing decodes run one after another, each with the finals before it as
- *    its context and prompt.
+ *    follows (decision 026); otherwise their finals are dropped from its words. With
+ *    `overlapClosing`, the closing decode runs in the background: the session goes on taking
+ *    audio, and the next segment's first decode runs beside it (the scheduler's express slot), so
+ *    a new phrase's first words do not wait for the last one's final; meanwhile rolling decodes
+ *    get no context (the text before is not final yet). Closing decodes run one after another,
+ *    each with the finals before it as its context and prompt.
  * 5. The hallucination guard rejects hypotheses of silence, noise or loops before they count.
  *
  * The session is the pipeline: take input → segment (VAD) → decode → commit → emit. Decoding is
@@ -863,9 +863,11 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       const history = context?.history ?? this.#history;
       const closing = (prompted: boolean) =>
         this.#decode(seg, endMs, this.config.finalBeamSize, speechEndMs, true, context, prompted);
+      // The segment's own words: a decode that continued the context's finals has no others.
+      const own = (h: Hypothesis) => h.continued ? h.words : ownWords(h.words, context);
       const hyp = await closing(true);
       if (!hyp.rejected) {
-        let words = hyp.continued ? hyp.words : ownWords(hyp.words, context);
+        let words = own(hyp);
         let trusted = false;
         // A closing decode that leaves out a run of committed words either skipped speech that
         // its prompt already said (jfk said a third time lost "and so my fellow Americans") or
@@ -877,7 +879,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         ) {
           const bare = await closing(false);
           if (!bare.rejected) {
-            words = bare.continued ? bare.words : ownWords(bare.words, context);
+            words = own(bare);
             trusted = true;
             this.#bareClosings++;
           }
