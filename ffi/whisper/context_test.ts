@@ -307,6 +307,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a decode with a prompt or without timestamps reads its no-speech probability at " +
+    "<|startoftranscript|>: high for silence, low for speech",
+  ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const lib = await openWhisper();
+    if (!lib.noSpeechAtSot) return; // a user's own library, or HUM_NO_SPEECH_AT_SOT=0
+    const speech = await jfkSamples();
+    const silence = new Float32Array(3 * 16_000);
+    using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"));
+    using state = await model.createState();
+    const variants = {
+      prompted: { initialPrompt: "He said that we must go on." },
+      "without timestamps": { noTimestamps: true },
+      both: { initialPrompt: "He said that we must go on.", noTimestamps: true },
+    };
+    for (const [name, extra] of Object.entries(variants)) {
+      const opts = { strategy: "greedy" as const, threads: 2, language: "en", ...extra };
+      // Speech first, so that a stale read would find a speech decode's rows (1.9.1 reads 0).
+      const heard = await state.full(speech, opts);
+      assert(
+        heard.segments[0].noSpeechProb < 0.1,
+        `${name}, speech: ${heard.segments[0].noSpeechProb}`,
+      );
+      const quiet = await state.full(silence, opts);
+      assert(quiet.segments.length > 0, `${name}: silence decoded to no segment`);
+      assert(
+        quiet.segments[0].noSpeechProb > 0.5,
+        `${name}, silence: ${quiet.segments[0].noSpeechProb}`,
+      );
+    }
+  },
+});
+
+Deno.test({
   name: "a decode forced to begin with a prefix continues it, leaves it out of its result, and " +
     "does not pass it on to the state's next decode",
   ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),

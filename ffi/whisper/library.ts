@@ -57,6 +57,13 @@ export interface WhisperLibrary {
    * and the engine's closing decodes decode their context again instead.
    */
   readonly forcesPrefix: boolean;
+  /**
+   * Whether every decode reads its no-speech probability at `<|startoftranscript|>`, as Whisper
+   * does (the `no-speech-at-sot` patch; off with `HUM_NO_SPEECH_AT_SOT=0`). Otherwise a decode
+   * with a prompt or without timestamps reads a row of the logits that no pass of it computed
+   * (whisper.cpp 1.9.1), unless it has a prefix.
+   */
+  readonly noSpeechAtSot: boolean;
 }
 
 /**
@@ -137,9 +144,14 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
   if (singleTokenThreads > 0) setDecoderThreads?.(singleTokenThreads);
   const forcesPrefix = patchLevel >= 6 && lib.symbols.hum_whisper_state_set_prefix !== null &&
     Deno.env.get("HUM_PREFIX") !== "0";
+  const setNoSpeechAtSot = lib.symbols.hum_whisper_set_no_speech_at_sot;
+  const noSpeechAtSot = patchLevel >= 7 && setNoSpeechAtSot !== null &&
+    Deno.env.get("HUM_NO_SPEECH_AT_SOT") !== "0";
+  if (noSpeechAtSot) setNoSpeechAtSot(true);
   return {
     patchLevel,
     forcesPrefix,
+    noSpeechAtSot,
     reseeds,
     masksPadding,
     singleTokenThreads,

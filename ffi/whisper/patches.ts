@@ -31,7 +31,7 @@ export interface SourcePatch {
 }
 
 /** The level `hum_whisper_patch_level()` returns for the patches below. */
-export const PATCH_LEVEL = 6;
+export const PATCH_LEVEL = 7;
 
 /**
  * Reproducible decodes (decision 014). whisper.cpp 1.9.1 picks a beam's candidate tokens by
@@ -348,6 +348,42 @@ export const PREFIX: SourcePatch = {
   ],
 };
 
+/**
+ * The no-speech probability of every decode read where Whisper reads it. whisper.cpp 1.9.1 takes
+ * it from row 0 of the logits after the prompt's pass, and only a one-token prompt
+ * (`<|startoftranscript|>` alone) computes that row: a decode with earlier text (`initial_prompt`,
+ * the carried context) or with `<|notimestamps|>` reads whatever an earlier pass left there. Its
+ * own silence test (`no_speech_thold`, with `logprob_thold`) and its temperature fallback then use
+ * a stale number, and so does the engine's hallucination guard. Patched, and turned on
+ * (`hum_whisper_set_no_speech_at_sot`), every decode computes the logits of the
+ * `<|startoftranscript|>` row and reads the probability there, as the `prefix` patch's decodes do
+ * (it builds on that patch's edits). Off, a decode without a prefix reads row 0 as the release
+ * does.
+ */
+export const NO_SPEECH_AT_SOT: SourcePatch = {
+  name: "no-speech-at-sot",
+  file: "src/whisper.cpp",
+  why: "hum_whisper_set_no_speech_at_sot: the no-speech probability read at <|startoftranscript|>",
+  edits: [
+    {
+      find: "int whisper_full_with_state(\n",
+      replace: "// hum-helix patch (ffi/whisper/patches.ts): the no-speech probability read at\n" +
+        "// <|startoftranscript|> in every decode, off until turned on.\n" +
+        "static std::atomic<bool> hum_nosp_at_sot{false};\n\n" +
+        'extern "C" WHISPER_API void hum_whisper_set_no_speech_at_sot(bool on) {\n' +
+        "    hum_nosp_at_sot = on;\n" +
+        "}\n\n" +
+        "int whisper_full_with_state(\n",
+    },
+    {
+      find:
+        "                const int hum_sot_row = state->hum_prefix.empty() ? -1 : (int) (prompt.size() - prompt_init.size());\n",
+      replace:
+        "                const int hum_sot_row = state->hum_prefix.empty() && !hum_nosp_at_sot ? -1 : (int) (prompt.size() - prompt_init.size());\n",
+    },
+  ],
+};
+
 /** The patches the build applies, in order. */
 export const PATCHES: readonly SourcePatch[] = [
   RESEED,
@@ -355,6 +391,7 @@ export const PATCHES: readonly SourcePatch[] = [
   MASK_PAD,
   DECODER_THREADS,
   PREFIX,
+  NO_SPEECH_AT_SOT,
 ];
 
 /** What applying the patches did. */

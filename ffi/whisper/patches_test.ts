@@ -4,6 +4,7 @@ import {
   DECODER_THREADS,
   MASK_PAD,
   NICED,
+  NO_SPEECH_AT_SOT,
   PATCH_LEVEL,
   PREFIX,
   RESEED,
@@ -30,7 +31,7 @@ Deno.test("the patches match the pinned sources once per edit and change only th
   withSourceCopy((dir) => {
     const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     assertEquals(applyPatches(dir), {
-      applied: ["reseed", "niced", "mask-pad", "decoder-threads", "prefix"],
+      applied: ["reseed", "niced", "mask-pad", "decoder-threads", "prefix", "no-speech-at-sot"],
       skipped: [],
     });
     const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
@@ -42,6 +43,7 @@ Deno.test("the patches match the pinned sources once per edit and change only th
         ...MASK_PAD.edits,
         ...DECODER_THREADS.edits,
         ...PREFIX.edits,
+        ...NO_SPEECH_AT_SOT.edits,
       ]
     ) {
       expected = expected.replace(e.find, () => e.replace);
@@ -63,6 +65,8 @@ Deno.test("the patches match the pinned sources once per edit and change only th
     // The prefix follows the task tokens, and the no-speech probability reads its own row.
     assert(after.includes("prompt_init.insert(prompt_init.end(), state->hum_prefix.begin()"));
     assert(after.includes("whisper_compute_probs(hum_nosp_logits, n_logits, logprobs, probs);"));
+    // Turned on, every decode reads it at <|startoftranscript|>, with a prefix or not.
+    assert(after.includes("state->hum_prefix.empty() && !hum_nosp_at_sot ? -1 :"));
   });
 });
 
@@ -88,10 +92,10 @@ Deno.test("a patch that does not match other sources is left out whole, and says
 
 Deno.test({
   name: "the library built here has the patches, and reseeding, padding masks, one-thread " +
-    "token passes and prefixes are on",
+    "token passes, prefixes and no-speech at <|startoftranscript|> are on",
   ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0" ||
     Deno.env.get("HUM_MASK_PAD") === "0" || Deno.env.get("HUM_DECODER_THREADS") !== undefined ||
-    Deno.env.get("HUM_PREFIX") === "0",
+    Deno.env.get("HUM_PREFIX") === "0" || Deno.env.get("HUM_NO_SPEECH_AT_SOT") === "0",
   fn: async () => {
     const lib = await openWhisper();
     assertEquals(lib.patchLevel, PATCH_LEVEL);
@@ -99,6 +103,7 @@ Deno.test({
     assertEquals(lib.masksPadding, true);
     assertEquals(lib.singleTokenThreads, 1);
     assertEquals(lib.forcesPrefix, true);
+    assertEquals(lib.noSpeechAtSot, true);
   },
 });
 

@@ -195,6 +195,11 @@ export const WHISPER_SYMBOLS = {
    */
   hum_whisper_set_decoder_threads: { parameters: ["i32"], result: "void", optional: true },
   /**
+   * void hum_whisper_set_no_speech_at_sot(bool on) — every decode reads its no-speech probability
+   * at `<|startoftranscript|>` (`patches.ts`; optional, as above)
+   */
+  hum_whisper_set_no_speech_at_sot: { parameters: ["bool"], result: "void", optional: true },
+  /**
    * int hum_whisper_full_niced(ctx, state, struct whisper_full_params, const float * samples,
    * int n_samples, int nice) — `whisper_full_with_state` on a thread of lower CPU priority
    * (`patches.ts`; optional, as above)
