@@ -355,7 +355,7 @@ export const PREFIX: SourcePatch = {
  * the carried context) or with `<|notimestamps|>` reads whatever an earlier pass left there. Its
  * own silence test (`no_speech_thold`, with `logprob_thold`) and its temperature fallback then use
  * a stale number, and so does the engine's hallucination guard. Patched, and turned on
- * (`hum_whisper_set_no_speech_at_sot`), every decode computes the logits of the
+ * (`hum_whisper_set_no_speech_at_sot`), every decode keeps the logits of the
  * `<|startoftranscript|>` row and reads the probability there, as the `prefix` patch's decodes do
  * (it builds on that patch's edits). Off, a decode without a prefix reads row 0 as the release
  * does.
