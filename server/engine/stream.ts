@@ -65,7 +65,7 @@ import type { StreamConfig } from "./modes.ts";
 import type { DegradeLevel } from "./scheduler.ts";
 import { type Hypothesis, NOT_RUN, promptOf, type Transcriber } from "./transcriber.ts";
 import { type SpeechDetector, VAD_WINDOW_MS, VadStream } from "./vad_stream.ts";
-import { longestDeletedRun, monotonicWords, wordKey } from "./words.ts";
+import { longestDeletedRun, monotonicWords, sharedWords, wordKey } from "./words.ts";
 import type { TimedWord } from "../../protocol/transcript.ts";
 
 /** Omit-distributing helper: an event without the fields named. */
@@ -130,6 +130,17 @@ const INGEST_GRID_MS = VAD_WINDOW_MS;
  * skipped speech; see `#finalize`, `#revision`).
  */
 const MAX_DROPPED_COMMITS = 4;
+/**
+ * A revising closing decode that keeps less than this share of its segment's committed words (when
+ * there are at least `MIN_REWRITTEN_COMMITS` of them) rewrote them rather than corrected them. A
+ * prompted one is decoded again without its prompt, which decides: with the text before it as the
+ * prompt, Whisper may go on from that text instead of hearing the segment (jfk said again through
+ * loud noise was finalized as "Ask what your country can do for you." over the committed "and so am
+ * I fellow Americans").
+ */
+const MIN_KEPT_COMMITS_SHARE = 0.5;
+/** See `MIN_KEPT_COMMITS_SHARE`. */
+const MIN_REWRITTEN_COMMITS = 3;
 /**
  * Closing decodes' time per second of audio is read over at least this much audio, ms: a
  * session's first closing decode alone does not starve its rolling decodes.
@@ -219,7 +230,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   #partialsKept = 0;
   /** Closing decodes that left out committed words and so revised nothing. */
   #revisionsRefused = 0;
-  /** Closing decodes that left out committed words with a prompt, decoded again without it. */
+  /**
+   * Closing decodes that left out or rewrote committed words with a prompt, decoded again without
+   * it.
+   */
   #bareClosings = 0;
   /** Segments whose final revised their commits (`finalRevises`). */
   #revisions = 0;
@@ -515,7 +529,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
               `closing decodes whose partial was committed instead` +
               (this.config.finalRevises
                 ? `, ${this.#revisions} finals revised their commits, ` +
-                  `${this.#bareClosings} closing decodes that left out committed words decoded ` +
+                  `${this.#bareClosings} closing decodes that left out or rewrote committed words decoded ` +
                   `again without the prompt, ${this.#revisionsRefused} that left them out not ` +
                   `taken as revisions`
                 : "") +
@@ -871,10 +885,12 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         let trusted = false;
         // A closing decode that leaves out a run of committed words either skipped speech that
         // its prompt already said (jfk said a third time lost "and so my fellow Americans") or
-        // corrects commits that a prompted rolling decode made up (the sentence said twice). The
-        // segment is decoded again without the prompt, which decides.
+        // corrects commits that a prompted rolling decode made up (the sentence said twice). One
+        // that keeps few of them may have gone on from its prompt instead of hearing the segment.
+        // The segment is decoded again without the prompt, which decides.
         if (
-          this.config.finalRevises && this.#leavesOutCommits(seg, words) &&
+          this.config.finalRevises &&
+          (this.#leavesOutCommits(seg, words) || this.#rewritesCommits(seg, words)) &&
           promptOf({ config: this.config, history, kind: "final" })
         ) {
           const bare = await closing(false);
@@ -955,6 +971,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       plain.every((w, i) => wordKey(w.word) === wordKey(heard[i].word))
     ) return null;
     return monotonicWords(heard, seg.startMs, Math.max(endMs, seg.startMs));
+  }
+
+  /** Whether `hypothesis` keeps less than `MIN_KEPT_COMMITS_SHARE` of `seg`'s commits. */
+  #rewritesCommits(seg: Segment, hypothesis: readonly TimedWord[]): boolean {
+    const committed = seg.words.map((w) => wordKey(w.word)).filter((k) => k !== "");
+    if (committed.length < MIN_REWRITTEN_COMMITS) return false;
+    const heard = heardWords(hypothesis).map((w) => wordKey(w.word));
+    return sharedWords(committed, heard) < MIN_KEPT_COMMITS_SHARE * committed.length;
   }
 
   /** Whether `hypothesis` leaves out `MAX_DROPPED_COMMITS` or more of `seg`'s commits in a row. */

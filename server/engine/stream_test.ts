@@ -615,7 +615,7 @@ Deno.test({
       assert(first?.type === "final" && !first.revised, JSON.stringify(first));
       const note = endNote(events);
       assert(
-        note.includes("0 closing decodes that left out committed words decoded again") &&
+        note.includes("0 closing decodes that left out or rewrote committed words decoded again") &&
           note.includes("1 that left them out not taken as revisions"),
         JSON.stringify(events.at(-1)),
       );
@@ -624,8 +624,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a prompted closing decode that leaves out committed words is decoded again without the " +
-    "prompt, which decides: skipped words come back, made-up commits go",
+  name: "a prompted closing decode that leaves out or rewrites committed words is decoded again " +
+    "without the prompt, which decides: skipped words come back, made-up commits and words go",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
     // jfk twice, 6 s apart: the second pass's decodes have the first pass's text as prompt.
@@ -637,7 +637,7 @@ Deno.test({
     const saidTwice = [...JFK_WORDS, ...JFK_WORDS.map((w) => shift(w, offsetMs))];
     const heard = (req: DecodeRequest) => jfkWordsIn(req, saidTwice);
     const prompted = (req: DecodeRequest) => req.history.join(" ").trim() !== "";
-    for (const failure of ["skips", "makes up"] as const) {
+    for (const failure of ["skips", "makes up", "rewrites"] as const) {
       const transcribers = fakeTranscribers({
         script: (req) => {
           const words = heard(req);
@@ -646,6 +646,15 @@ Deno.test({
           if (failure === "skips" && req.kind === "final") {
             return {
               words: words.filter((w) => w.startMs < offsetMs || w.startMs > offsetMs + 2_500),
+            };
+          }
+          // … or say other words over the second pass's (they go on from the prompt) …
+          if (failure === "rewrites" && req.kind === "final") {
+            const other = ["we", "choose", "to", "go", "to", "the", "moon"];
+            return {
+              words: words.map((w, i) =>
+                w.startMs >= offsetMs ? { ...w, word: other[i % other.length] } : w
+              ),
             };
           }
           // … or rolling decodes say "ask not" three times over.
@@ -677,7 +686,7 @@ Deno.test({
           );
         }
         assert(
-          /[1-9]\d* closing decodes that left out committed words decoded again/.test(
+          /[1-9]\d* closing decodes that left out or rewrote committed words decoded again/.test(
             endNote(events),
           ),
           JSON.stringify(events.at(-1)),

@@ -149,6 +149,13 @@ export function timeTokensByHints(
   return text.map((t, j) => ({ ...t, t0Ms: Math.round(b[j]), t1Ms: Math.round(b[j + 1]) }));
 }
 
+/** How many words of `from` an alignment with `to` keeps: matched, in order. */
+export function sharedWords(from: readonly string[], to: readonly string[]): number {
+  let n = 0;
+  for (const step of alignTokens(from, to)) if (step.op === "hit") n++;
+  return n;
+}
+
 /**
  * The longest run of consecutive words of `from` that an alignment of least edits to `to` deletes
  * (words of `from` with no counterpart in `to`; substitutions not counted), compared as given.

@@ -1,6 +1,7 @@
 import {
   longestDeletedRun,
   monotonicWords,
+  sharedWords,
   spreadWords,
   timeTokensByHints,
   wordKey,
@@ -66,4 +67,12 @@ Deno.test("longestDeletedRun counts the words an alignment drops, not the ones i
   assertEquals(longestDeletedRun(said, [said[0], ...said.slice(3, 9), said[11]]), 2);
   assertEquals(longestDeletedRun(said, []), said.length);
   assertEquals(longestDeletedRun([], said), 0);
+});
+
+Deno.test("sharedWords counts the words an alignment keeps in order", () => {
+  const said = "and so am i fellow americans and".split(" ");
+  assertEquals(sharedWords(said, said), said.length);
+  assertEquals(sharedWords(said, "ask what your country can do for you".split(" ")), 0);
+  assertEquals(sharedWords(said, "and so my fellow americans".split(" ")), 4);
+  assertEquals(sharedWords([], said), 0);
 });
