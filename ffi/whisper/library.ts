@@ -60,8 +60,8 @@ export interface WhisperLibrary {
   /**
    * Whether every decode reads its no-speech probability at `<|startoftranscript|>`, as Whisper
    * does (the `no-speech-at-sot` patch; off with `HUM_NO_SPEECH_AT_SOT=0`). Otherwise a decode
-   * with a prompt or without timestamps reads a row of the logits that no pass of it computed
-   * (whisper.cpp 1.9.1), unless it has a prefix.
+   * with a prompt or without timestamps reads a row of the logits that its prompt's pass did not
+   * keep (whisper.cpp 1.9.1), unless it has a prefix.
    */
   readonly noSpeechAtSot: boolean;
 }

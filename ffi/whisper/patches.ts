@@ -350,14 +350,14 @@ export const PREFIX: SourcePatch = {
 
 /**
  * The no-speech probability of every decode read where Whisper reads it. whisper.cpp 1.9.1 takes
- * it from row 0 of the logits after the prompt's pass, and only a one-token prompt
- * (`<|startoftranscript|>` alone) computes that row: a decode with earlier text (`initial_prompt`,
- * the carried context) or with `<|notimestamps|>` reads whatever an earlier pass left there. Its
- * own silence test (`no_speech_thold`, with `logprob_thold`) and its temperature fallback then use
- * a stale number, and so does the engine's hallucination guard. Patched, and turned on
- * (`hum_whisper_set_no_speech_at_sot`), every decode keeps the logits of the
- * `<|startoftranscript|>` row and reads the probability there, as the `prefix` patch's decodes do
- * (it builds on that patch's edits). Off, a decode without a prefix reads row 0 as the release
+ * it from row 0 of the logits after the prompt's pass, and that pass keeps only its last row, so
+ * only a one-token prompt (`<|startoftranscript|>` alone) has it: a decode with earlier text
+ * (`initial_prompt`, the carried context) or with `<|notimestamps|>` reads whatever an earlier
+ * pass left there. Its own silence test (`no_speech_thold`, with `logprob_thold`) and its
+ * temperature fallback then use a stale number, and so does the engine's hallucination guard.
+ * Patched, and turned on (`hum_whisper_set_no_speech_at_sot`), every decode keeps the logits of
+ * the `<|startoftranscript|>` row and reads the probability there, as the `prefix` patch's decodes
+ * do (it builds on that patch's edits). Off, a decode without a prefix reads row 0 as the release
  * does.
  */
 export const NO_SPEECH_AT_SOT: SourcePatch = {
