@@ -114,6 +114,12 @@ export const StreamConfigSchema = z.object({
   /** See `minSegmentMs`: the silence that ends a short segment, ms. */
   shortEndSilenceMs: z.number().int().min(100).max(5_000),
   /**
+   * `minSegmentMs` counts the closing decode's context too (`finalContextMs`: the earlier
+   * segments it hears before this one): a short segment closes at an `endSilenceMs` pause when
+   * its closing decode hears at least `minSegmentMs` of audio in all.
+   */
+  minSegmentCountsContext: z.boolean(),
+  /**
    * Longest segment, ms (≤ 30 s, Whisper's window): the decoded buffer is the open segment, so
    * this also bounds a decode's cost. Past 60 % of it the segment closes at the first short pause
    * the VAD sees; at the limit it closes where the audio is.
@@ -297,6 +303,7 @@ const COMMON = {
   minDecodeMs: 300,
   minSegmentMs: 0,
   shortEndSilenceMs: 1_200,
+  minSegmentCountsContext: false,
 } as const;
 
 /**

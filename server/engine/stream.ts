@@ -592,7 +592,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
         } else {
           this.#emit({ type: "vad", state: "silence", audioMs: c.audioMs });
           if (!this.#segment) continue;
-          if (c.audioMs - this.#segment.startMs < this.config.minSegmentMs) {
+          if (this.#heardBeforeClosing(this.#segment, c.audioMs) < this.config.minSegmentMs) {
             this.#segment.heldFromMs = c.audioMs;
           } else await this.#finalize(c.audioMs);
         }
@@ -920,6 +920,17 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       this.#commit(seg, seg.agreement.flush(), endMs);
     }
     await this.#close(seg, endMs);
+  }
+
+  /**
+   * How much audio a closing decode of `seg` at `endMs` would hear, ms: the segment, and with
+   * `minSegmentCountsContext` the earlier segments its closing decode hears before it.
+   */
+  #heardBeforeClosing(seg: Segment, endMs: number): number {
+    const own = endMs - seg.startMs;
+    if (!this.config.minSegmentCountsContext || !this.config.finalFullWindow) return own;
+    const context = this.#context(seg, endMs, this.config.finalContextMs);
+    return context ? endMs - context.startMs : own;
   }
 
   /**
