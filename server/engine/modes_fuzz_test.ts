@@ -50,6 +50,7 @@ const inRange = fc.record({
   minDecodeMs: fc.integer({ min: 100, max: 5_000 }),
   minSegmentMs: fc.integer({ min: 0, max: 30_000 }),
   shortEndSilenceMs: fc.integer({ min: 100, max: 5_000 }),
+  minSegmentCountsContext: fc.boolean(),
 }, { requiredKeys: [] });
 
 const anyValue = fc.oneof(

@@ -593,6 +593,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "minSegmentCountsContext: a short phrase whose closing decode hears earlier segments " +
+    "closes at the short pause; one with nothing before it still waits",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const samples = new Float32Array(jfk.length + 3 * 16_000);
+      samples.set(jfk);
+      const closing = async (minSegmentCountsContext: boolean) => {
+        const run = await simulateFake(e, transcribers, samples, "balanced", {
+          minSegmentMs: 5_000,
+          finalContextMs: 10_000,
+          minSegmentCountsContext,
+        });
+        const finals = run.events.filter((ev) => ev.type === "final");
+        return { finals, windows: run.windows("final") };
+      };
+      const held = await closing(false);
+      const counted = await closing(true);
+      const text = (r: typeof held) =>
+        r.finals.map((f) => f.type === "final" ? f.text : "").join(" ");
+      assertEquals(text(counted), text(held), "the same words");
+      // The first phrase has nothing before it: it waits, as without the setting.
+      assertEquals(counted.finals.length, 2, counted.finals.map((f) => f.audioMs).join(" "));
+      assertEquals(counted.finals[0].audioMs, held.finals[0].audioMs);
+      // The last phrase (under 5 s alone) hears the first segment too: it closes at the short
+      // pause, 0.8 s sooner (1.2 s against 0.4 s of silence).
+      const [, last] = counted.windows;
+      assert(last.durationMs >= 5_000, `the last closing decode heard ${last.durationMs} ms`);
+      const sooner = held.finals[1].emittedMs - counted.finals[1].emittedMs;
+      assert(sooner >= 600, `closed ${sooner} ms sooner`);
+    });
+  },
+});
+
+Deno.test({
   name: "a closing decode without a prompt that leaves out committed words is not taken as a " +
     "revision: the commits stand",
   ignore: !hasShared(VAD, JFK),
