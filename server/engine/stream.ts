@@ -928,7 +928,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
    */
   #heardBeforeClosing(seg: Segment, endMs: number): number {
     const own = endMs - seg.startMs;
-    if (!this.config.minSegmentCountsContext || !this.config.finalFullWindow) return own;
+    if (!this.config.minSegmentCountsContext) return own;
     const context = this.#context(seg, endMs, this.config.finalContextMs);
     return context ? endMs - context.startMs : own;
   }
