@@ -553,42 +553,56 @@ Deno.test({
   },
 });
 
+/** One run of {@linkcode jfkClosings}: its finals, their text, and the closing decodes' windows. */
+interface JfkClosing {
+  finals: TranscriptEvent[];
+  text: string;
+  windows: DecodeRequest["window"][];
+}
+
+/**
+ * jfk, then 3 s of silence (its last phrase must close in that silence, not at the end), through
+ * a fake engine hearing jfk's words, in `balanced` once per set of overrides.
+ */
+async function jfkClosings(
+  variants: readonly Record<string, unknown>[],
+): Promise<{ runs: JfkClosing[]; endMs: number }> {
+  const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+  const runs: JfkClosing[] = [];
+  let endMs = 0;
+  await withFakeEngine(transcribers, async (e, jfk) => {
+    const samples = new Float32Array(jfk.length + 3 * 16_000);
+    samples.set(jfk);
+    endMs = (samples.length / 16_000) * 1_000;
+    for (const overrides of variants) {
+      const run = await simulateFake(e, transcribers, samples, "balanced", overrides);
+      const finals = run.events.filter((ev) => ev.type === "final");
+      const text = finals.map((f) => f.type === "final" ? f.text : "").join(" ");
+      runs.push({ finals, text, windows: run.windows("final") });
+    }
+  });
+  return { runs, endMs };
+}
+
 Deno.test({
   name: "minSegmentMs: a short phrase waits for the longer pause or for more speech; a segment " +
     "long enough closes at the short pause",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
-    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
-    await withFakeEngine(transcribers, async (e, jfk) => {
-      // jfk, then 3 s of silence: its last phrase must close in that silence, not at the end.
-      const samples = new Float32Array(jfk.length + 3 * 16_000);
-      samples.set(jfk);
-      const endMs = (samples.length / 16_000) * 1_000;
-      const closing = async (minSegmentMs: number) => {
-        const run = await simulateFake(e, transcribers, samples, "balanced", {
-          minSegmentMs,
-          finalContextMs: 0,
-        });
-        const finals = run.events.filter((ev) => ev.type === "final");
-        return { finals, windows: run.windows("final") };
-      };
-      const plain = await closing(0);
-      const held = await closing(5_000);
-      // jfk pauses for 0.4–0.8 s between its phrases: four segments at the short pause alone.
-      assertEquals(plain.finals.length, 4, plain.finals.map((f) => f.audioMs).join(" "));
-      assertEquals(held.finals.length, 2, held.finals.map((f) => f.audioMs).join(" "));
-      const [first, last] = held.windows;
-      assert(first.durationMs >= 5_000, `the first closing decode heard ${first.durationMs} ms`);
-      // The last phrase (under 5 s) closed at the longer pause, well before the input ended.
-      assert(last.durationMs < 5_000, `${last.durationMs}`);
-      const closedAt = held.finals[1].emittedMs;
-      assert(closedAt < endMs - 1_000, `closed at ${closedAt} of ${endMs} ms`);
-      assertEquals(
-        held.finals.map((f) => f.type === "final" ? f.text : "").join(" "),
-        plain.finals.map((f) => f.type === "final" ? f.text : "").join(" "),
-        "the same words",
-      );
-    });
+    const { runs: [plain, held], endMs } = await jfkClosings([
+      { minSegmentMs: 0, finalContextMs: 0 },
+      { minSegmentMs: 5_000, finalContextMs: 0 },
+    ]);
+    // jfk pauses for 0.4–0.8 s between its phrases: four segments at the short pause alone.
+    assertEquals(plain.finals.length, 4, plain.finals.map((f) => f.audioMs).join(" "));
+    assertEquals(held.finals.length, 2, held.finals.map((f) => f.audioMs).join(" "));
+    const [first, last] = held.windows;
+    assert(first.durationMs >= 5_000, `the first closing decode heard ${first.durationMs} ms`);
+    // The last phrase (under 5 s) closed at the longer pause, well before the input ended.
+    assert(last.durationMs < 5_000, `${last.durationMs}`);
+    const closedAt = held.finals[1].emittedMs;
+    assert(closedAt < endMs - 1_000, `closed at ${closedAt} of ${endMs} ms`);
+    assertEquals(held.text, plain.text, "the same words");
   },
 });
 
@@ -597,34 +611,21 @@ Deno.test({
     "closes at the short pause; one with nothing before it still waits",
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
-    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
-    await withFakeEngine(transcribers, async (e, jfk) => {
-      const samples = new Float32Array(jfk.length + 3 * 16_000);
-      samples.set(jfk);
-      const closing = async (minSegmentCountsContext: boolean) => {
-        const run = await simulateFake(e, transcribers, samples, "balanced", {
-          minSegmentMs: 5_000,
-          finalContextMs: 10_000,
-          minSegmentCountsContext,
-        });
-        const finals = run.events.filter((ev) => ev.type === "final");
-        return { finals, windows: run.windows("final") };
-      };
-      const held = await closing(false);
-      const counted = await closing(true);
-      const text = (r: typeof held) =>
-        r.finals.map((f) => f.type === "final" ? f.text : "").join(" ");
-      assertEquals(text(counted), text(held), "the same words");
-      // The first phrase has nothing before it: it waits, as without the setting.
-      assertEquals(counted.finals.length, 2, counted.finals.map((f) => f.audioMs).join(" "));
-      assertEquals(counted.finals[0].audioMs, held.finals[0].audioMs);
-      // The last phrase (under 5 s alone) hears the first segment too: it closes at the short
-      // pause, 0.8 s sooner (1.2 s against 0.4 s of silence).
-      const [, last] = counted.windows;
-      assert(last.durationMs >= 5_000, `the last closing decode heard ${last.durationMs} ms`);
-      const sooner = held.finals[1].emittedMs - counted.finals[1].emittedMs;
-      assert(sooner >= 600, `closed ${sooner} ms sooner`);
-    });
+    const overrides = { minSegmentMs: 5_000, finalContextMs: 10_000 };
+    const { runs: [held, counted] } = await jfkClosings([
+      { ...overrides, minSegmentCountsContext: false },
+      { ...overrides, minSegmentCountsContext: true },
+    ]);
+    assertEquals(counted.text, held.text, "the same words");
+    // The first phrase has nothing before it: it waits, as without the setting.
+    assertEquals(counted.finals.length, 2, counted.finals.map((f) => f.audioMs).join(" "));
+    assertEquals(counted.finals[0].audioMs, held.finals[0].audioMs);
+    // The last phrase (under 5 s alone) hears the first segment too: it closes at the short
+    // pause, 0.8 s sooner (1.2 s against 0.4 s of silence).
+    const [, last] = counted.windows;
+    assert(last.durationMs >= 5_000, `the last closing decode heard ${last.durationMs} ms`);
+    const sooner = held.finals[1].emittedMs - counted.finals[1].emittedMs;
+    assert(sooner >= 600, `closed ${sooner} ms sooner`);
   },
 });
 
