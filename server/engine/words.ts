@@ -9,7 +9,7 @@ import type { DecodedToken } from "../../ffi/whisper/mod.ts";
 
 /** A word with its time span, ms from the start of the recording. */
 import type { TimedWord } from "../../protocol/transcript.ts";
-import { alignTokens } from "../../util/alignment.ts";
+import { alignTokens, editCounts } from "../../util/alignment.ts";
 
 /** The tokens of one word, and the DTW time of the token just before it. */
 interface TokenGroup {
@@ -151,9 +151,7 @@ export function timeTokensByHints(
 
 /** How many words of `from` an alignment with `to` keeps: matched, in order. */
 export function sharedWords(from: readonly string[], to: readonly string[]): number {
-  let n = 0;
-  for (const step of alignTokens(from, to)) if (step.op === "hit") n++;
-  return n;
+  return editCounts(from, to).hits;
 }
 
 /**
