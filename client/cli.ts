@@ -40,6 +40,7 @@ import { MODE_NAMES } from "../protocol/modes.ts";
 import { OpusEncoder } from "../ffi/opus/mod.ts";
 import { Impairment, type ImpairmentCounts } from "./impair.ts";
 import { answeredOpusBitrate } from "./opus_answer.ts";
+import { Pacer } from "./pacer.ts";
 import { SAMPLE_RATE_HZ } from "../protocol/audio.ts";
 
 /** The flags of `deno task client`. */
@@ -497,8 +498,10 @@ async function sendMedia(
   // In-band FEC on, as browsers send it: a lost packet comes back from the next one.
   using enc = new OpusEncoder({ rate: SAMPLE_RATE_HZ, bitrate, packetLossPercent: 10 });
   const frame = (SAMPLE_RATE_HZ * FRAME_MS) / 1000;
-  const t0 = performance.now();
-  sentAt.first = t0;
+  sentAt.first = performance.now();
+  // Real time: one packet per 20 ms of wall clock; otherwise 10× faster, which the loopback
+  // socket buffers take without loss as long as a held-up sender does not send its backlog.
+  const pacer = new Pacer({ intervalMs: realtime ? FRAME_MS : FRAME_MS / 10, catchUp: realtime });
   let seq = (Math.random() * 0xffff) | 0;
   let ts = (Math.random() * 0xffffffff) >>> 0;
   for (let i = 0, n = 0; i < audio.length; i += frame, n++) {
@@ -515,11 +518,7 @@ async function sendMedia(
     for (const p of impair.push(packet)) track.writeRtp(p);
     seq = (seq + 1) & 0xffff;
     ts = (ts + 960) >>> 0;
-    // Real time: one packet per 20 ms of wall clock; otherwise 10× faster, which the loopback
-    // socket buffers take without loss.
-    const due = ((n + 1) * FRAME_MS) / (realtime ? 1 : 10);
-    const wait = due - (performance.now() - t0);
-    if (wait > 0) await sleep(wait);
+    await sleep(pacer.sent(performance.now()));
     if (!progress(send, Math.min(audio.length, i + frame) * 1000 / SAMPLE_RATE_HZ)) return;
   }
   for (const p of impair.flush()) track.writeRtp(p);

@@ -14,7 +14,7 @@
  */
 
 import { CapacityError } from "../../../session/registry.ts";
-import type { EndReason, LiveSession } from "../../../session/live_session.ts";
+import type { EndReason, LiveSession, MediaCounters } from "../../../session/live_session.ts";
 import { DEFAULT_CONNECT_TIMEOUT_MS, type PeerOptions, SessionPeer } from "../../webrtc/peer.ts";
 import {
   readOffer,
@@ -109,7 +109,7 @@ export class SessionRoutes {
     const why = peer && !peer.connected ? ` (never connected: ${peer.transportStates})` : "";
     (this.#opts.log ?? console.error)(
       `hum-helix: session ${session.id}${client ? ` from ${client}` : ""} ended: ${reason} ` +
-        `after ${seconds} s${why}`,
+        `after ${seconds} s${why}${mediaSummary(session.counters.media)}`,
     );
     const transport = peer ?? socket;
     if (!transport) return;
@@ -447,4 +447,17 @@ function requireUpgrade(req: Request, path: string): void {
       { headers: { upgrade: "websocket" } },
     );
   }
+}
+
+/**
+ * What the media track's packets came to, for the closing log line ("" without a track): a
+ * session whose transcript came out poor says there whether its audio arrived whole.
+ */
+export function mediaSummary(m: MediaCounters): string {
+  if (m.packets === 0 && m.lost === 0) return "";
+  const parts = [`${m.packets} RTP packets`, `${m.lost} lost`];
+  if (m.late) parts.push(`${m.late} late`);
+  if (m.reordered) parts.push(`${m.reordered} reordered`);
+  if (m.fecMs || m.concealedMs) parts.push(`${m.fecMs} ms FEC, ${m.concealedMs} ms concealed`);
+  return `; ${parts.join(", ")}`;
 }

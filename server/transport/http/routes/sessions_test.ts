@@ -1,0 +1,26 @@
+import { mediaSummary } from "./sessions.ts";
+import type { MediaCounters } from "../../../session/live_session.ts";
+import { assertEquals } from "../../../../ffi/testing/assert.ts";
+
+const NONE: MediaCounters = {
+  packets: 0,
+  lost: 0,
+  reordered: 0,
+  late: 0,
+  duplicates: 0,
+  fecMs: 0,
+  concealedMs: 0,
+  mismatched: 0,
+  mismatchedMs: 0,
+};
+
+Deno.test("mediaSummary: nothing without a track; packets and losses, the rest when not zero", () => {
+  assertEquals(mediaSummary(NONE), "");
+  assertEquals(mediaSummary({ ...NONE, packets: 3359 }), "; 3359 RTP packets, 0 lost");
+  assertEquals(
+    mediaSummary({ ...NONE, packets: 2298, lost: 1308, late: 159, fecMs: 160, concealedMs: 1400 }),
+    "; 2298 RTP packets, 1308 lost, 159 late, 160 ms FEC, 1400 ms concealed",
+  );
+  // Every packet lost still says so.
+  assertEquals(mediaSummary({ ...NONE, lost: 40, reordered: 0 }), "; 0 RTP packets, 40 lost");
+});
