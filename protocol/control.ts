@@ -80,7 +80,29 @@ export const AckSchema = z.object({
   type: z.literal("ack"),
   of: z.enum(["mode", "flush"]),
 });
-/** The session has ended: every event was sent; the server closes the connection next. */
+/**
+ * What the server received on a session's media track, as its jitter buffer and Opus decoder saw
+ * it: a client can tell from `ended` whether its audio arrived whole.
+ */
+export const MediaReceivedSchema = z.object({
+  /** RTP packets received (late and duplicate ones included). */
+  packets: z.number().int().nonnegative(),
+  /** Packets never received: their time was filled (FEC, concealment, zeros). */
+  lost: z.number().int().nonnegative(),
+  /** Packets that came after their place was given up (dropped). */
+  late: z.number().int().nonnegative(),
+  /** Audio recovered from in-band FEC, ms. */
+  fecMs: z.number().int().nonnegative(),
+  /** Audio made up by Opus packet-loss concealment, ms. */
+  concealedMs: z.number().int().nonnegative(),
+});
+/** See {@linkcode MediaReceivedSchema}. */
+export type MediaReceived = z.infer<typeof MediaReceivedSchema>;
+
+/**
+ * The session has ended: every event was sent; the server closes the connection next. `media`
+ * comes with sessions that had a media track.
+ */
 export const EndedSchema = z.object({
   v,
   type: z.literal("ended"),
@@ -96,6 +118,7 @@ export const EndedSchema = z.object({
     "ice_failed",
     "dtls_failed",
   ]),
+  media: MediaReceivedSchema.optional(),
 });
 
 /** Any session message from the server (not a transcript event). */

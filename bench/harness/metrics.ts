@@ -30,6 +30,7 @@ export const METRIC_DIRECTIONS: Record<string, "lower" | "higher"> = {
   partial_churn: "lower",
   commits_taken_back_pct: "lower",
   words_on_silence: "lower",
+  media_lost_pct: "lower",
 };
 
 /** Tolerances used when a definition names none for a metric. */
@@ -48,6 +49,7 @@ export const DEFAULT_TOLERANCES: Record<string, number | string> = {
   max_lag_ms: "25%",
   partial_churn: "25%",
   commits_taken_back_pct: 1,
+  media_lost_pct: 0.5,
 };
 
 /**
@@ -76,6 +78,8 @@ export interface ItemOutcome {
   text: string;
   wallS: number;
   events?: TranscriptEvent[];
+  /** What the service received on a media track in this session (its `ended` message). */
+  media?: { packets: number; lost: number };
 }
 
 /** A trial's metrics (numbers only; absent when they do not apply). */
@@ -155,6 +159,14 @@ export function trialMetrics(
     // Device-wide GPU memory above its level before the SUT loaded, when there is a GPU.
     ...(usage.gpuPeakMb === undefined ? {} : { gpu_peak_mb: round(usage.gpuPeakMb) }),
   };
+  // Media SUTs: the share of RTP packets the service never received. Loss on the loopback means
+  // the figures measured a network or a held-up sender as well as the service.
+  const media = outcomes.flatMap((o) => o.media ? [o.media] : []);
+  if (media.length) {
+    const lost = media.reduce((n, x) => n + x.lost, 0);
+    const all = media.reduce((n, x) => n + x.packets + x.lost, 0);
+    m.media_lost_pct = round(all ? (100 * lost) / all : 0, 2);
+  }
   const streams = outcomes.filter((o) => o.events);
   if (!streams.length) return m;
   const emission: number[] = [];

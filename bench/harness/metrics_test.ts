@@ -1,4 +1,4 @@
-import { medianMetrics, partialChurn } from "./metrics.ts";
+import { medianMetrics, partialChurn, trialMetrics } from "./metrics.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
 import { assertEquals } from "../../ffi/testing/assert.ts";
 
@@ -28,4 +28,21 @@ Deno.test("partial churn counts the shown characters taken back, per final chara
 
 Deno.test("the cell's figure is each metric's median over trials", () => {
   assertEquals(medianMetrics([{ a: 3, b: 1 }, { a: 1 }, { a: 2, b: 5 }]), { a: 2, b: 3 });
+});
+
+Deno.test("media_lost_pct: the share of RTP packets the service never received, for media SUTs only", () => {
+  const item = { id: "a", audioPath: "a.wav", reference: "ask not", durationS: 1 };
+  const usage = { cpuS: 1, peakRssMb: 100 };
+  const out = (media?: { packets: number; lost: number }) => ({
+    item,
+    text: "ask not",
+    wallS: 1,
+    ...(media ? { media } : {}),
+  });
+  // 2 of 200 packets over two sessions.
+  const m = trialMetrics([out({ packets: 99, lost: 1 }), out({ packets: 99, lost: 1 })], usage);
+  assertEquals(m.media_lost_pct, 1);
+  assertEquals(trialMetrics([out({ packets: 50, lost: 0 })], usage).media_lost_pct, 0);
+  // No media track, no figure.
+  assertEquals("media_lost_pct" in trialMetrics([out()], usage), false);
 });

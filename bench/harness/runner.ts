@@ -52,7 +52,13 @@ export interface CellResult {
     metrics: Metrics;
     /** Raw values behind percentiles (emission latencies, ms). */
     distributions?: Distributions;
-    items: { id: string; wall_s: number; hyp: string }[];
+    items: {
+      id: string;
+      wall_s: number;
+      hyp: string;
+      /** RTP packets the service received and lost in this session (media SUTs). */
+      media?: { packets: number; lost: number };
+    }[];
   }[];
   error?: string;
   /** The cell's time limit ran out: what it did (its figures are those items'). */
@@ -313,6 +319,7 @@ export async function runCell(
               text: out.text,
               wallS: n > 1 ? batchS / n : out.wallS,
               events: out.events,
+              media: out.media,
             });
           }
           if (sut.inProcess) peak = Math.max(peak, Deno.memoryUsage().rss / 2 ** 20);
@@ -333,6 +340,7 @@ export async function runCell(
           id: o.item.id,
           wall_s: Math.round(o.wallS * 1000) / 1000,
           hyp: o.text,
+          ...(o.media ? { media: o.media } : {}),
         })),
       });
     }

@@ -26,6 +26,7 @@ const COLUMNS: [string, string, (x: number) => string][] = [
   ["1st partial s", "first_partial_p50_ms", (x) => (x / 1000).toFixed(2)],
   ["final s", "finalization_p50_ms", (x) => (x / 1000).toFixed(2)],
   ["churn", "partial_churn", (x) => x.toFixed(2)],
+  ["RTP lost %", "media_lost_pct", (x) => x.toFixed(2)],
   ["silence words", "words_on_silence", (x) => x.toFixed(0)],
   ["CPU s", "cpu_s", (x) => x.toFixed(1)],
   ["peak MB", "peak_rss_mb", (x) => x.toFixed(0)],

@@ -21,6 +21,8 @@ export interface SutOutput {
   events?: TranscriptEvent[];
   /** Peak RSS of an external program, MB. */
   childPeakRssMb?: number;
+  /** What the service received on a media track (its `ended` message), for SUTs that send one. */
+  media?: { packets: number; lost: number };
 }
 
 /** A prepared SUT. */

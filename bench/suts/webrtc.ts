@@ -19,6 +19,7 @@ import { Engine } from "../../server/engine/engine.ts";
 import { startServerProcess } from "../loadtest/server_process.ts";
 import { processCpuS } from "../harness/usage.ts";
 import { parseEvent, type TranscriptEvent } from "../../protocol/events.ts";
+import { EndedSchema } from "../../protocol/control.ts";
 import type { RunConfig, SutDef } from "../definition.ts";
 import type { ResolvedModels, Sut } from "./sut.ts";
 
@@ -98,7 +99,15 @@ export async function webrtcSut(
         .map((m) => parseEvent(JSON.stringify(m)));
       const text = events.flatMap((e) => e.type === "final" ? [e.text] : []).join(" ");
       const childPeakRssMb = apart ? (await apart.memory()).peakRssMb : undefined;
-      return { text, wallS, events, ...(childPeakRssMb ? { childPeakRssMb } : {}) };
+      const ended = EndedSchema.safeParse(r.messages.find((m) => m.type === "ended"));
+      const media = ended.success ? ended.data.media : undefined;
+      return {
+        text,
+        wallS,
+        events,
+        ...(childPeakRssMb ? { childPeakRssMb } : {}),
+        ...(media ? { media: { packets: media.packets, lost: media.lost } } : {}),
+      };
     },
     ...(apart ? { cpuSeconds: () => processCpuS(apart!.pid) } : {}),
     close: async () => {

@@ -543,11 +543,23 @@ export class LiveSession {
       try {
         await this.stream.end();
       } finally {
-        this.#message({ v: PROTOCOL_VERSION, type: "ended", reason });
+        this.#message(this.#endedMessage(reason));
         await this.close(reason);
       }
     })();
     return this.#ended;
+  }
+
+  /** `ended` with `reason`, and what arrived on the media track for a session that has one. */
+  #endedMessage(reason: EndReason): SessionMessage {
+    if (!this.inputs.includes("media")) return { v: PROTOCOL_VERSION, type: "ended", reason };
+    const { packets, lost, late, fecMs, concealedMs } = this.counters.media;
+    return {
+      v: PROTOCOL_VERSION,
+      type: "ended",
+      reason,
+      media: { packets, lost, late, fecMs, concealedMs },
+    };
   }
 
   /**
@@ -559,7 +571,7 @@ export class LiveSession {
   async abandon(reason: EndReason): Promise<void> {
     if (this.#closed || this.#ended) return;
     if (this.#sink) return await this.end(reason);
-    this.#message({ v: PROTOCOL_VERSION, type: "ended", reason });
+    this.#message(this.#endedMessage(reason));
     await this.close(reason);
   }
 

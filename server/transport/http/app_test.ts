@@ -8,6 +8,7 @@ import { SimulatedClock } from "../../engine/clock.ts";
 import { type Deliver, feedSimulated } from "../../engine/feed.ts";
 import { melDeliver } from "../../cli/stream.ts";
 import { runClient } from "../../../client/cli.ts";
+import { EndedSchema, type MediaReceived } from "../../../protocol/control.ts";
 import { corpusWer } from "../../../bench/metrics/wer.ts";
 import { hasShared, sharedPath } from "../../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../../ffi/testing/assert.ts";
@@ -26,6 +27,13 @@ function withServer(
     maxSessions,
     peer: { disconnectGraceMs: 500, idleTimeoutMs: 2_000, ...peer },
   });
+}
+
+/** What `ended` says the server received on the media track. */
+function mediaReceived(messages: Record<string, unknown>[]): MediaReceived {
+  const ended = EndedSchema.parse(messages.find((m) => m.type === "ended"));
+  assert(ended.media, `ended without media: ${JSON.stringify(ended)}`);
+  return ended.media;
 }
 
 function finalText(messages: Record<string, unknown>[]): string {
@@ -56,6 +64,13 @@ for (const transport of ["media", "audio", "mel"] as const) {
         const types = r.messages.map((m) => m.type);
         assertEquals(types[0], "ready");
         assertEquals(types[types.length - 1], "ended");
+        // `ended` says what came on the media track, and only a session with one has it: jfk in
+        // 20 ms packets, none lost.
+        const ended = EndedSchema.parse(r.messages[r.messages.length - 1]);
+        assertEquals(
+          ended.media && [ended.media.packets, ended.media.lost],
+          transport === "media" ? [550, 0] : undefined,
+        );
         // The same bound as the in-process engine's jfk test.
         const text = finalText(r.messages);
         const ref = Deno.readTextFileSync(sharedPath("speech/jfk/jfk.txt"));
@@ -179,6 +194,10 @@ Deno.test({
           timeout: 120,
         });
         assertEquals(r.error, null);
+        // `ended` says what the server's jitter buffer made of it: a tenth of the packets lost.
+        const media = mediaReceived(r.messages);
+        const share = media.lost / (media.packets + media.lost);
+        assert(share > 0.05 && share < 0.15, `lost ${media.lost} of ${media.packets + media.lost}`);
         const stats = r.messages.filter((m) => m.type === "stats");
         const endMs = stats[stats.length - 1].audioMs as number;
         // 11 s sent in 20 ms packets: every lost packet was filled with as much audio.
@@ -240,6 +259,12 @@ Deno.test({
           timeout: 300,
         });
         assertEquals(r.error, null, transport);
+        if (transport === "media") {
+          // The client paces its packets (`client/pacer.ts`): the loopback loses none, even on a
+          // loaded machine, so the text cannot be worse for missing audio.
+          const media = mediaReceived(r.messages);
+          assert(media.lost === 0, `media: ${media.lost} of ${media.packets} RTP packets lost`);
+        }
         const wer = corpusWer([{ ref, hyp: finalText(r.messages) }]).wer;
         figures.push(`${transport} ${pct(wer)}`);
         const base = transport === "mel" ? mel : pcm;
