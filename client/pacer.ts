@@ -10,7 +10,7 @@
  *   process held up (a loaded machine) then sends at the same rate afterwards, not the backlog.
  *   On the 2-core machine, with three busy loops beside it, a client that sent its backlog at
  *   once (without a turn of the event loop) lost 1 171–2 287 of a longform file's 3 359 packets
- *   in three runs (WER 36–54 % against 5.65 %), and in two more none reached the session (the
+ *   in three runs (WER 36–54 % against 5.65 %), and in three more none reached the session (the
  *   kernel counted receive-buffer drops, `RcvbufErrors`, each time); paced, none was lost in
  *   three runs (WER 5.65 %).
  *
