@@ -56,6 +56,30 @@ class Serial {
 
 const opens = new Serial();
 
+/**
+ * The same for every isolate of this process (test files run in parallel, workers): an exclusive
+ * `flock` on a file named by the process id, held around each open and the reading of its
+ * failure. A lock file's description is per `open`, so two isolates' locks exclude each other.
+ * Where no lock file can be made (no write access to the temporary directory) opens go on
+ * without it, with the retries in `SoundFile.open` as the only guard.
+ */
+let lockFile: Promise<Deno.FsFile | null> | null = null;
+
+async function acrossIsolates<T>(task: () => Promise<T>): Promise<T> {
+  lockFile ??= Deno.open(
+    `${Deno.env.get("TMPDIR") || "/tmp"}/hum-sndfile-open-${Deno.pid}.lock`,
+    { create: true, write: true },
+  ).catch(() => null);
+  const file = await lockFile;
+  if (!file) return await task();
+  await file.lock(true);
+  try {
+    return await task();
+  } finally {
+    await file.unlock();
+  }
+}
+
 /** The name libsndfile gives a container or encoding code, or `0x…` when it has none. */
 export function formatName(code: number): string {
   const { symbols } = openSndfile();
@@ -126,30 +150,33 @@ export class SoundFile {
    */
   static open(path: string): Promise<SoundFile> {
     const { symbols } = openSndfile();
-    return opens.run(async () => {
-      const cpath = cString(path);
-      const info = new Uint8Array(SF_INFO.size); // zeroed: libsndfile detects the format itself
-      let handle = await symbols.sf_open(cpath, SFM.READ, info);
-      let failure = null;
-      // The reason lives in a process-wide global, and another isolate of this process (Deno runs
-      // test files and workers as threads) may fail or succeed an open of its own between this
-      // failure and its report. So a failed open is tried again on this thread, where the reason
-      // is read right after it (no await between): a failing open stops at the header, so the
-      // event loop waits microseconds. A reset to "no error" is still possible: tried a few times.
-      for (let i = 0; handle === null && i < 4; i++) {
-        info.fill(0);
-        handle = symbols.sf_open_sync(cpath, SFM.READ, info);
-        failure = handle === null ? openFailure(symbols) : null;
-        if (failure !== null && failure.code !== 0) break;
-      }
-      if (handle === null) {
-        const { code, reason } = failure!;
-        throw new SndfileError("sf_open", `Cannot open ${path}: ${reason}`, reason, code);
-      }
-      // Explicit although it is the default: integer encodings read as floats in [-1, 1).
-      symbols.sf_command(handle, SFC.SET_NORM_FLOAT, null, SF_TRUE);
-      return new SoundFile(path, symbols, handle, decodeInfo(info));
-    });
+    return opens.run(() => acrossIsolates(() => SoundFile.#open(symbols, path)));
+  }
+
+  static async #open(symbols: SndfileSymbols, path: string): Promise<SoundFile> {
+    const cpath = cString(path);
+    const info = new Uint8Array(SF_INFO.size); // zeroed: libsndfile detects the format itself
+    let handle = await symbols.sf_open(cpath, SFM.READ, info);
+    let failure = null;
+    // The reason lives in a process-wide global. Other isolates' opens wait for the lock
+    // (`acrossIsolates`); without one they could fail or succeed an open of their own between
+    // this failure and its report. So a failed open is also tried again on this thread, where
+    // the reason is read right after it (no await between): a failing open stops at the header,
+    // so the event loop waits microseconds. A reset to "no error" is still possible: tried a few
+    // times.
+    for (let i = 0; handle === null && i < 4; i++) {
+      info.fill(0);
+      handle = symbols.sf_open_sync(cpath, SFM.READ, info);
+      failure = handle === null ? openFailure(symbols) : null;
+      if (failure !== null && failure.code !== 0) break;
+    }
+    if (handle === null) {
+      const { code, reason } = failure!;
+      throw new SndfileError("sf_open", `Cannot open ${path}: ${reason}`, reason, code);
+    }
+    // Explicit although it is the default: integer encodings read as floats in [-1, 1).
+    symbols.sf_command(handle, SFC.SET_NORM_FLOAT, null, SF_TRUE);
+    return new SoundFile(path, symbols, handle, decodeInfo(info));
   }
 
   /** Whether {@linkcode close} was called. */

@@ -205,3 +205,32 @@ Deno.test("formatName names containers and encodings", () => {
   assertEquals(formatName(SF_FORMAT.PCM_24), "Signed 24 bit PCM");
   assertEquals(formatName(0x7777), "0x7777");
 });
+
+Deno.test("a failing open keeps its own reason while another isolate's opens fail beside it", async () => {
+  const dir = await Deno.makeTempDir();
+  const worker = new Worker(
+    new URL("../testing/sndfile_open_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  try {
+    await Deno.writeTextFile(`${dir}/text.wav`, "plain text, not a RIFF header\n".repeat(20));
+    const done = new Promise<{ opens: number }>((resolve) => {
+      worker.onmessage = (e) => resolve(e.data);
+    });
+    // The worker's opens fail with "System error" (no such file), the ones here with "Format not
+    // recognised": libsndfile keeps the last failure in one global for the whole process.
+    worker.postMessage({ path: `${dir}/missing.wav` });
+    const wrong: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const err = await assertRejects(() => SoundFile.open(`${dir}/text.wav`), SndfileError);
+      if (err.reason !== "Format not recognised") wrong.push(err.reason);
+    }
+    worker.postMessage({ stop: true });
+    const { opens } = await done;
+    assert(opens > 0, "the worker opened nothing");
+    assertEquals(wrong, [], `${wrong.length} of 300 reasons were another isolate's`);
+  } finally {
+    worker.terminate();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
