@@ -109,7 +109,9 @@ export class SessionRoutes {
     const why = peer && !peer.connected ? ` (never connected: ${peer.transportStates})` : "";
     (this.#opts.log ?? console.error)(
       `hum-helix: session ${session.id}${client ? ` from ${client}` : ""} ended: ${reason} ` +
-        `after ${seconds} s${why}${mediaSummary(session.counters.media)}`,
+        `after ${seconds} s${why}${
+          session.inputs.includes("media") ? mediaSummary(session.counters.media) : ""
+        }`,
     );
     const transport = peer ?? socket;
     if (!transport) return;
@@ -450,11 +452,10 @@ function requireUpgrade(req: Request, path: string): void {
 }
 
 /**
- * What the media track's packets came to, for the closing log line ("" without a track): a
- * session whose transcript came out poor says there whether its audio arrived whole.
+ * What a session's media track's packets came to, for the closing log line: a session whose
+ * transcript came out poor says there whether its audio arrived whole (or at all).
  */
 export function mediaSummary(m: MediaCounters): string {
-  if (m.packets === 0 && m.lost === 0) return "";
   const parts = [`${m.packets} RTP packets`, `${m.lost} lost`];
   if (m.late) parts.push(`${m.late} late`);
   if (m.reordered) parts.push(`${m.reordered} reordered`);

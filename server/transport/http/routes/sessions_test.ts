@@ -14,8 +14,9 @@ const NONE: MediaCounters = {
   mismatchedMs: 0,
 };
 
-Deno.test("mediaSummary: nothing without a track; packets and losses, the rest when not zero", () => {
-  assertEquals(mediaSummary(NONE), "");
+Deno.test("mediaSummary: packets and losses, the rest when not zero", () => {
+  // A track on which nothing arrived says so.
+  assertEquals(mediaSummary(NONE), "; 0 RTP packets, 0 lost");
   assertEquals(mediaSummary({ ...NONE, packets: 3359 }), "; 3359 RTP packets, 0 lost");
   assertEquals(
     mediaSummary({ ...NONE, packets: 2298, lost: 1308, late: 159, fecMs: 160, concealedMs: 1400 }),
