@@ -93,6 +93,21 @@ export interface MediaCounters {
   mismatchedMs: number;
 }
 
+/** Media counters of a track on which nothing has arrived yet (all zero). */
+export function noMediaYet(): MediaCounters {
+  return {
+    packets: 0,
+    lost: 0,
+    reordered: 0,
+    late: 0,
+    duplicates: 0,
+    fecMs: 0,
+    concealedMs: 0,
+    mismatched: 0,
+    mismatchedMs: 0,
+  };
+}
+
 /** What the session counts (for stats, tests and the closing figures). */
 export interface SessionCounters {
   framesIn: number;
@@ -133,17 +148,7 @@ export class LiveSession {
     melFramesIn: 0,
     eventsOut: 0,
     droppedEvents: 0,
-    media: {
-      packets: 0,
-      lost: 0,
-      reordered: 0,
-      late: 0,
-      duplicates: 0,
-      fecMs: 0,
-      concealedMs: 0,
-      mismatched: 0,
-      mismatchedMs: 0,
-    },
+    media: noMediaYet(),
     audioStops: 0,
   };
   #sink: TextSink | null = null;

@@ -1,18 +1,8 @@
 import { mediaSummary } from "./sessions.ts";
-import type { MediaCounters } from "../../../session/live_session.ts";
+import { noMediaYet } from "../../../session/live_session.ts";
 import { assertEquals } from "../../../../ffi/testing/assert.ts";
 
-const NONE: MediaCounters = {
-  packets: 0,
-  lost: 0,
-  reordered: 0,
-  late: 0,
-  duplicates: 0,
-  fecMs: 0,
-  concealedMs: 0,
-  mismatched: 0,
-  mismatchedMs: 0,
-};
+const NONE = noMediaYet();
 
 Deno.test("mediaSummary: packets and losses, the rest when not zero", () => {
   // A track on which nothing arrived says so.
