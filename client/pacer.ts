@@ -49,14 +49,16 @@ export class Pacer {
    * of the event loop", never "at once".
    */
   sent(nowMs: number): number {
-    this.#due = (this.#due ?? nowMs) + this.#interval;
-    const late = nowMs - (this.#due - this.#interval);
+    // How late this packet went out against its time.
+    let due = this.#due ?? nowMs;
+    const late = nowMs - due;
     if (!this.#catchUp && late > this.#slack) {
       // Held up: the next packet is due an interval from now, not at its old time.
       this.slid.times++;
       this.slid.ms += late;
-      this.#due = nowMs + this.#interval;
+      due = nowMs;
     }
+    this.#due = due + this.#interval;
     return Math.max(0, this.#due - nowMs);
   }
 }

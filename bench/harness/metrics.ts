@@ -12,6 +12,7 @@ import { corpusCer, corpusWer } from "../metrics/wer.ts";
 import { streamFigures, takenBack } from "../metrics/stream_latency.ts";
 import { quantile, readAlignment } from "../metrics/word_timing.ts";
 import type { WorkloadItem } from "../workloads/dataset.ts";
+import type { SutOutput } from "../suts/sut.ts";
 
 /** Which way is better, per metric (the baseline comparison's directions). */
 export const METRIC_DIRECTIONS: Record<string, "lower" | "higher"> = {
@@ -79,7 +80,7 @@ export interface ItemOutcome {
   wallS: number;
   events?: TranscriptEvent[];
   /** What the service received on a media track in this session (its `ended` message). */
-  media?: { packets: number; lost: number };
+  media?: SutOutput["media"];
 }
 
 /** A trial's metrics (numbers only; absent when they do not apply). */

@@ -57,7 +57,7 @@ export interface CellResult {
       wall_s: number;
       hyp: string;
       /** RTP packets the service received and lost in this session (media SUTs). */
-      media?: { packets: number; lost: number };
+      media?: ItemOutcome["media"];
     }[];
   }[];
   error?: string;

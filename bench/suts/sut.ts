@@ -11,6 +11,7 @@
 import type { WorkloadItem } from "../workloads/dataset.ts";
 import type { SutDef } from "../definition.ts";
 import type { TranscriptEvent } from "../../protocol/events.ts";
+import type { MediaReceived } from "../../protocol/control.ts";
 
 /** What one SUT call produced. */
 export interface SutOutput {
@@ -22,7 +23,7 @@ export interface SutOutput {
   /** Peak RSS of an external program, MB. */
   childPeakRssMb?: number;
   /** What the service received on a media track (its `ended` message), for SUTs that send one. */
-  media?: { packets: number; lost: number };
+  media?: Pick<MediaReceived, "packets" | "lost">;
 }
 
 /** A prepared SUT. */
