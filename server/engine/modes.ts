@@ -38,10 +38,11 @@ export const StreamConfigSchema = z.object({
    */
   firstRetryMs: z.number().int().min(0).max(10_000),
   /**
-   * Speech that resumes inside the open segment after a pause at least this long is decoded
-   * `firstChunkMs` (less the pre-roll) after it resumes, as a segment's first words are, rather
-   * than at the next `minChunkMs`: a mode that decodes seldom still shows a new phrase's first
-   * words soon. 0: off, ms.
+   * Speech that resumes inside the open segment after a pause at least this long (inside speech,
+   * or one a short segment is held over: `minSegmentMs`) is decoded `firstChunkMs` (less the
+   * pre-roll) after it resumes, as a segment's first words are, rather than at the next
+   * `minChunkMs`: a mode that decodes seldom still shows a new phrase's first words soon. 0: off,
+   * ms.
    */
   resumeAfterPauseMs: z.number().int().min(0).max(5_000),
   /**
@@ -64,6 +65,13 @@ export const StreamConfigSchema = z.object({
    * closing decode yields the cores to them rather than sharing them.
    */
   rollingBesideClosing: z.boolean(),
+  /**
+   * With `overlapClosing`: a segment's rolling decodes take the express slot beside a closing
+   * decode for as long as the segment shows no words, however old it is; false: only while it is
+   * at most `firstChunkMs` + `minChunkMs` old, so a first decode that heard too little leaves the
+   * next to wait for the closing decode (decision 035).
+   */
+  expressUntilWords: z.boolean(),
   /**
    * With more live sessions than the scheduler has slots, the session takes its share of a
    * slot: `maxDecodeDutyCycle` ÷ (live sessions ÷ slots), less what its closing decodes take,
@@ -265,6 +273,7 @@ const COMMON = {
   resumePreview: false,
   overlapClosing: true,
   rollingBesideClosing: false,
+  expressUntilWords: false,
   loadShare: false,
   rollingLookbackMs: 0,
   retryRollingLoops: true,
@@ -336,7 +345,8 @@ const HALF_SECOND_REVISING = {
 export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
   // Balanced's decodes without a prompt (faster decodes: on a CPU that is the delay), and a
   // closing segment's pending words committed before its closing decode (decision 011); the
-  // closing decodes at nice 19, so the next segment's decodes take the cores first (decision 023).
+  // closing decodes at nice 19, so the next segment's decodes take the cores first (decision 023),
+  // a new segment's until it shows words (decision 035).
   latency: {
     ...HALF_SECOND_REVISING,
     mode: "latency",
@@ -344,6 +354,7 @@ export const MODE_PRESETS: Readonly<Record<ModeName, StreamConfig>> = {
     rollingPromptChars: 0,
     commitPendingAtClose: true,
     closingNice: 19,
+    expressUntilWords: true,
   },
   balanced: { ...HALF_SECOND_REVISING, mode: "balanced" },
   // Early LA-2 commits from greedy decodes every 1.5 s that the closing decode corrects, with

@@ -664,9 +664,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
   }
 
   /**
-   * Notes speech resuming inside the open segment after a pause of `resumeAfterPauseMs` or more
-   * (the VAD's pause inside speech, which does not end the segment), once a slice of
-   * `sliceValues` has been taken.
+   * Notes speech resuming inside the open segment after a pause of `resumeAfterPauseMs` or more,
+   * once a slice of `sliceValues` has been taken: a pause inside speech that does not end the
+   * segment, or one that a short segment is held over (`minSegmentMs`). The VAD's end of speech
+   * is not a resumption: speech must go on.
    */
   #watchResumption(sliceValues: number): void {
     const seg = this.#segment;
@@ -678,6 +679,14 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     const pause = this.#vad.pauseSinceMs;
     if (pause >= 0) {
       if (this.#pauseFromMs < 0) this.#pauseFromMs = pause;
+      return;
+    }
+    if (!this.#vad.speaking) {
+      // The pause outlasted the VAD's end of speech and a short segment is held for more: the
+      // pause still began where the speech ended. Speech has not resumed yet.
+      if (this.#pauseFromMs < 0 && seg.heldFromMs !== undefined) {
+        this.#pauseFromMs = seg.heldFromMs;
+      }
       return;
     }
     const resumedAt = this.#takenMs - this.#inputMs(sliceValues);
@@ -719,6 +728,11 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // `rollingBesideClosing`; later ones wait.
     const beside = this.#closingsFrom.size > 0;
     const context = beside ? null : this.#context(seg, endMs, this.config.contextMs);
+    // `expressUntilWords`: a segment that shows no words yet, however old, is still waiting for
+    // its first words, and its decodes take the express slot too (a first decode that heard too
+    // little of the phrase would otherwise leave the next to wait for the whole closing decode).
+    const noWordsYet = this.config.expressUntilWords && seg.words.length === 0 &&
+      seg.partial === "";
     // The decodes of a segment's first words hear a fraction of a second: prompted, Whisper
     // mostly goes on from the prompt and loops on that little audio ("but he, but he, …" for
     // "But…"), until `maxTokens` stops it. They go without the prompt.
@@ -733,7 +747,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       context,
       !firstWords,
       {
-        express: beside && (firstWords || this.config.rollingBesideClosing),
+        express: beside && (firstWords || noWordsYet || this.config.rollingBesideClosing),
         ...(cut
           ? {
             from: { startMs: cut.fromMs, speechMs: cut.fromMs },

@@ -1010,6 +1010,41 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "resumePreview: speech that resumes in a short segment held over its pause is previewed; " +
+    "the VAD's end of speech is not taken for a resumption",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    const transcribers = fakeTranscribers({ script: (req) => ({ words: jfkWordsIn(req) }) });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      // `latency` holds a segment shorter than 5 s over a pause of up to 1.2 s (`minSegmentMs`),
+      // and its VAD ends speech after 0.4 s: jfk's phrases after pauses of 0.7–1.2 s resume in
+      // the held segment, past the VAD's end of speech.
+      const run = await simulateFake(e, transcribers, jfk, "latency", {
+        resumeAfterPauseMs: 300,
+        resumePreview: true,
+      });
+      const onsets = JFK_WORDS.filter((w, i) => i > 0 && w.startMs - JFK_WORDS[i - 1].endMs >= 600)
+        .map((w) => w.startMs);
+      const rolling = run.windows("rolling");
+      // A preview: a window that a later decode of its whole segment covers from an earlier start.
+      const previews = rolling.filter((w) =>
+        rolling.some((x) =>
+          x.startMs < w.startMs && x.startMs + x.durationMs >= w.startMs + w.durationMs
+        )
+      );
+      assert(previews.length >= 1, JSON.stringify(rolling));
+      // Each preview hears a phrase that resumed, not the silence where speech ended.
+      for (const w of previews) {
+        assert(
+          onsets.some((o) => w.startMs <= o && o + 100 <= w.startMs + w.durationMs),
+          `a preview of ${w.startMs}–${w.startMs + w.durationMs} ms hears no onset of ${onsets}`,
+        );
+      }
+    });
+  },
+});
+
 /**
  * jfk through `latency` with short segments (each phrase closes one; finals do not revise) and
  * closing decodes that take `closingMs` (charged as compute; rolling ones nothing), once with
@@ -1075,6 +1110,46 @@ Deno.test({
       }
       assert(on.requests.some((r) => r.kind === "rolling" && r.express === true));
       assert(!off.requests.some((r) => r.express === true));
+    });
+  },
+});
+
+Deno.test({
+  name: "expressUntilWords: a segment whose first decodes hear no words yet keeps the express " +
+    "slot until they do, however long that takes; without it, only while it is young",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // Closing decodes of 3 s; a rolling decode hears words only in a window of 1.2 s or more (a
+    // phrase whose first 0.2 s say nothing Whisper can write yet).
+    const transcribers = fakeTranscribers({
+      script: async (req) => {
+        if (req.kind === "final") {
+          await req.measure(() => new Promise((r) => setTimeout(r, 3000)));
+        }
+        if (req.kind === "rolling" && req.window.durationMs < 1200) return { words: [] };
+        return { words: jfkWordsIn(req) };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const run = (expressUntilWords: boolean) =>
+        simulateFake(e, transcribers, jfk, "latency", {
+          minSegmentMs: 0,
+          endSilenceMs: 400,
+          finalRevises: false,
+          expressUntilWords,
+        });
+      // Which of a segment's decodes ask for the express slot (the fake runs every decode at
+      // once: what the slot buys is the scheduler's, `scheduler_test.ts`).
+      const express = (r: Awaited<ReturnType<typeof simulateFake>>) =>
+        r.requests.filter((q) => q.express).map((q) => q.window.durationMs);
+      const longest = (r: Awaited<ReturnType<typeof simulateFake>>) => Math.max(0, ...express(r));
+      const on = await run(true);
+      const off = await run(false);
+      // With it, the decode that first hears words (1.2 s or more) is one of them.
+      assert(longest(on) >= 1200, `express decodes of ${express(on)} ms`);
+      // Without it, only those of a segment at most 0.9 s old (firstChunkMs + minChunkMs).
+      assert(longest(off) > 0 && longest(off) <= 900, `express decodes of ${express(off)} ms`);
+      assertEquals(finalTexts(on.events), finalTexts(off.events));
     });
   },
 });
