@@ -716,7 +716,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
    * `firstRetryMs`: decoded, and at most `firstChunkMs` + `minChunkMs` long.
    */
   #showsNothing(seg: Segment): boolean {
-    return seg.decodedToMs > seg.startMs && seg.words.length === 0 && seg.partial === "" &&
+    return seg.decodedToMs > seg.startMs && noWordsShown(seg) &&
       this.#audio.endMs - seg.startMs <= this.config.firstChunkMs + this.config.minChunkMs;
   }
 
@@ -728,11 +728,6 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // `rollingBesideClosing`; later ones wait.
     const beside = this.#closingsFrom.size > 0;
     const context = beside ? null : this.#context(seg, endMs, this.config.contextMs);
-    // `expressUntilWords`: a segment that shows no words yet, however old, is still waiting for
-    // its first words, and its decodes take the express slot too (a first decode that heard too
-    // little of the phrase would otherwise leave the next to wait for the whole closing decode).
-    const noWordsYet = this.config.expressUntilWords && seg.words.length === 0 &&
-      seg.partial === "";
     // The decodes of a segment's first words hear a fraction of a second: prompted, Whisper
     // mostly goes on from the prompt and loops on that little audio ("but he, but he, …" for
     // "But…"), until `maxTokens` stops it. They go without the prompt.
@@ -747,7 +742,13 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       context,
       !firstWords,
       {
-        express: beside && (firstWords || noWordsYet || this.config.rollingBesideClosing),
+        // `expressUntilWords`: a segment that shows no words yet, however old, is still waiting
+        // for its first words (a first decode that heard too little of the phrase would otherwise
+        // leave the next to wait for the whole closing decode).
+        express: beside && (
+          firstWords || this.config.rollingBesideClosing ||
+          (this.config.expressUntilWords && noWordsShown(seg))
+        ),
         ...(cut
           ? {
             from: { startMs: cut.fromMs, speechMs: cut.fromMs },
@@ -1245,6 +1246,11 @@ function toWord(w: TimedWord): Word {
     endMs: Math.round(Math.max(w.startMs, w.endMs)),
     p: Math.min(1, Math.max(0, round3(w.p))),
   };
+}
+
+/** Whether `seg` shows no words yet: none committed, no partial. */
+function noWordsShown(seg: Segment): boolean {
+  return seg.words.length === 0 && seg.partial === "";
 }
 
 function round3(x: number): number {

@@ -1045,24 +1045,31 @@ Deno.test({
   },
 });
 
+/** The longest window a run's rolling decodes took the express slot for, ms (0: none). */
+function longestExpress(r: Awaited<ReturnType<typeof simulateFake>>): number {
+  return Math.max(0, ...r.requests.filter((q) => q.express).map((q) => q.window.durationMs));
+}
+
 /**
  * jfk through `latency` with short segments (each phrase closes one; finals do not revise) and
  * closing decodes that take `closingMs` (charged as compute; rolling ones nothing), once with
- * `knob` on and once off.
+ * `knob` on and once off. A rolling decode hears words only in a window of `hearsFromMs` or more.
  */
 async function closingOverlapRuns(
   closingMs: number,
-  knob: "overlapClosing" | "rollingBesideClosing",
+  knob: "overlapClosing" | "rollingBesideClosing" | "expressUntilWords",
   check: (
     on: Awaited<ReturnType<typeof simulateFake>>,
     off: Awaited<ReturnType<typeof simulateFake>>,
   ) => void,
+  hearsFromMs = 0,
 ): Promise<void> {
   const transcribers = fakeTranscribers({
     script: async (req) => {
       if (req.kind === "final") {
         await req.measure(() => new Promise((r) => setTimeout(r, closingMs)));
       }
+      if (req.kind === "rolling" && req.window.durationMs < hearsFromMs) return { words: [] };
       return { words: jfkWordsIn(req) };
     },
   });
@@ -1120,37 +1127,19 @@ Deno.test({
   ignore: !hasShared(VAD, JFK),
   fn: async () => {
     // Closing decodes of 3 s; a rolling decode hears words only in a window of 1.2 s or more (a
-    // phrase whose first 0.2 s say nothing Whisper can write yet).
-    const transcribers = fakeTranscribers({
-      script: async (req) => {
-        if (req.kind === "final") {
-          await req.measure(() => new Promise((r) => setTimeout(r, 3000)));
-        }
-        if (req.kind === "rolling" && req.window.durationMs < 1200) return { words: [] };
-        return { words: jfkWordsIn(req) };
-      },
-    });
-    await withFakeEngine(transcribers, async (e, jfk) => {
-      const run = (expressUntilWords: boolean) =>
-        simulateFake(e, transcribers, jfk, "latency", {
-          minSegmentMs: 0,
-          endSilenceMs: 400,
-          finalRevises: false,
-          expressUntilWords,
-        });
-      // Which of a segment's decodes ask for the express slot (the fake runs every decode at
-      // once: what the slot buys is the scheduler's, `scheduler_test.ts`).
-      const express = (r: Awaited<ReturnType<typeof simulateFake>>) =>
-        r.requests.filter((q) => q.express).map((q) => q.window.durationMs);
-      const longest = (r: Awaited<ReturnType<typeof simulateFake>>) => Math.max(0, ...express(r));
-      const on = await run(true);
-      const off = await run(false);
+    // phrase whose first 0.2 s say nothing Whisper can write yet). The fake runs every decode at
+    // once: what the express slot buys is the scheduler's (`scheduler_test.ts`); here, which
+    // decodes ask for it.
+    await closingOverlapRuns(3000, "expressUntilWords", (on, off) => {
       // With it, the decode that first hears words (1.2 s or more) is one of them.
-      assert(longest(on) >= 1200, `express decodes of ${express(on)} ms`);
+      assert(longestExpress(on) >= 1200, `express decodes up to ${longestExpress(on)} ms`);
       // Without it, only those of a segment at most 0.9 s old (firstChunkMs + minChunkMs).
-      assert(longest(off) > 0 && longest(off) <= 900, `express decodes of ${express(off)} ms`);
+      assert(
+        longestExpress(off) > 0 && longestExpress(off) <= 900,
+        `express decodes up to ${longestExpress(off)} ms`,
+      );
       assertEquals(finalTexts(on.events), finalTexts(off.events));
-    });
+    }, 1200);
   },
 });
 
@@ -1161,13 +1150,14 @@ Deno.test({
   fn: async () => {
     // Closing decodes of 2 s: the next segment grows past its first words while one runs.
     await closingOverlapRuns(2000, "rollingBesideClosing", (on, off) => {
-      const longest = (r: typeof on) =>
-        Math.max(0, ...r.requests.filter((q) => q.express).map((q) => q.window.durationMs));
       assert(
-        longest(off) <= 1000,
-        `without it, express decodes of first words only: ${longest(off)}`,
+        longestExpress(off) <= 1000,
+        `without it, express decodes of first words only: ${longestExpress(off)}`,
       );
-      assert(longest(on) > 1000, `with it, longer buffers beside a closing decode: ${longest(on)}`);
+      assert(
+        longestExpress(on) > 1000,
+        `with it, longer buffers beside a closing decode: ${longestExpress(on)}`,
+      );
       assertEquals(finalTexts(on.events), finalTexts(off.events));
     });
   },
