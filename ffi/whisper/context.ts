@@ -105,6 +105,8 @@ export interface ModelInfo {
   nAudioCtx: number;
   nTextCtx: number;
   nVocab: number;
+  /** Id of the first timestamp token, `<|0.00|>` (each next id is 20 ms later). */
+  tokenBeg: number;
 }
 
 function fileCheck(path: string): void {
@@ -160,6 +162,7 @@ export class WhisperModel implements Disposable {
       nAudioCtx: s.whisper_n_audio_ctx(ctx),
       nTextCtx: s.whisper_n_text_ctx(ctx),
       nVocab: s.whisper_n_vocab(ctx),
+      tokenBeg: s.whisper_token_beg(ctx),
     };
   }
 

@@ -183,6 +183,16 @@ export const StreamConfigSchema = z.object({
    */
   commitPendingAtClose: z.boolean(),
   /**
+   * A rolling decode of a segment with committed words is forced to begin with them (`<|0.00|>`
+   * and their text, on a library with the prefix patch): the decoder reads them in one pass and
+   * samples only what follows, instead of decoding them again token by token. Its first timestamp
+   * may then fall anywhere in the window; its words' times are kept between the last committed
+   * word's end and the window's end. A prefixed decode that hears nothing is decoded again
+   * without the prefix. Off in every mode: its words' times come out up to 0.7 s later than a
+   * whole decode's, so the time-margin commits come later (decision 036).
+   */
+  rollingPrefix: z.boolean(),
+  /**
    * A session of audio samples computes Whisper's log-mel frames once, as the audio arrives
    * (`protocol/mel.ts`, as a privacy-mode client does), and decodes from them; false: whisper.cpp
    * converts each decode's whole window from samples again (its own spectrogram pads 30 s of
@@ -278,6 +288,7 @@ const COMMON = {
   rollingLookbackMs: 0,
   retryRollingLoops: true,
   commitPendingAtClose: false,
+  rollingPrefix: false,
   finalFullWindow: false,
   finalRevises: false,
   finalContextMs: 0,

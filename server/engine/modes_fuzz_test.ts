@@ -28,6 +28,7 @@ const inRange = fc.record({
   finalFullWindow: fc.boolean(),
   finalRevises: fc.boolean(),
   commitPendingAtClose: fc.boolean(),
+  rollingPrefix: fc.boolean(),
   finalContextMs: fc.integer({ min: 0, max: 28_000 }),
   finalContextPrefix: fc.boolean(),
   contextMs: fc.integer({ min: 0, max: 28_000 }),

@@ -525,6 +525,10 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
               `window, ${this.#loopsDropped} looping commits cut, ${n.collapses} collapsed ` +
               `hypotheses decoded again without the prompt, ${n.promptRepeats} closing decodes ` +
               `that repeated a phrase with the prompt decoded again without it, ` +
+              (this.config.rollingPrefix
+                ? `${n.bareContinuations} rolling continuations that heard nothing decoded ` +
+                  `again whole, `
+                : "") +
               `${this.#partialsKept} rejected ` +
               `closing decodes whose partial was committed instead` +
               (this.config.finalRevises
@@ -733,6 +737,15 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     // "But…"), until `maxTokens` stops it. They go without the prompt.
     const firstWords = seg.decodedToMs === seg.startMs || this.#showsNothing(seg);
     const cut = context ? null : this.#rollingCut(seg);
+    // `rollingPrefix`: the decode continues the segment's committed words (forced, not decoded).
+    const committed = seg.agreement.committed;
+    const continues = this.config.rollingPrefix && !firstWords && !context && !cut &&
+        committed.length
+      ? {
+        text: committed.map((w) => w.word).join(" "),
+        speechMs: seg.agreement.committedEndMs,
+      }
+      : undefined;
     const hyp = await this.#decode(
       seg,
       endMs,
@@ -749,6 +762,7 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           firstWords || this.config.rollingBesideClosing ||
           (this.config.expressUntilWords && noWordsShown(seg))
         ),
+        ...(continues ? { continues } : {}),
         ...(cut
           ? {
             from: { startMs: cut.fromMs, speechMs: cut.fromMs },
@@ -762,7 +776,9 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
     seg.decodedToMs = endMs;
     if (hyp.rejected) return;
     const policy = this.config.commitPolicy;
-    const newly = seg.agreement.insert(ownWords(hyp.words, context), {
+    // A continuation's words follow the committed ones it was forced to begin with.
+    const heard = hyp.continued ? [...committed, ...hyp.words] : ownWords(hyp.words, context);
+    const newly = seg.agreement.insert(heard, {
       agree: policy !== "pause",
       commitBeforeMs: policy === "alignatt" ? endMs - this.config.commitMarginMs : undefined,
       minP: this.config.commitMinP,
@@ -1113,6 +1129,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
       from?: { startMs: number; speechMs: number };
       /** The prompt's text, when prompted, instead of the context's or the session's. */
       history?: readonly string[];
+      /** A rolling decode's forced beginning (`rollingPrefix`): the committed words. */
+      continues?: { text: string; speechMs: number };
     } = {},
   ): Promise<Hypothesis> {
     const startMs = opts.from?.startMs ?? context?.startMs ?? seg.startMs;
@@ -1137,6 +1155,8 @@ export class StreamSession implements AsyncIterable<StreamEvent> {
           ? {
             continues: { text: context.words.map((w) => w.word).join(" "), speechMs: seg.speechMs },
           }
+          : opts.continues
+          ? { continues: opts.continues }
           : {}),
         // How stale the text shown to the person is.
         lagMs: () => this.clock.now() - seg.decodedToMs,

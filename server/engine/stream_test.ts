@@ -1227,3 +1227,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "rollingPrefix: once a segment has commits, its rolling decodes are asked to continue " +
+    "them, and a continuation's words follow them; the commits and finals are the same",
+  ignore: !hasShared(VAD, JFK),
+  fn: async () => {
+    // A fake that continues as asked: the words after the committed ones, marked continued.
+    const transcribers = fakeTranscribers({
+      script: (req) => {
+        const words = jfkWordsIn(req);
+        if (req.kind !== "rolling" || !req.continues) return { words };
+        const n = req.continues.text.split(" ").length;
+        return { words: words.slice(n), continued: true };
+      },
+    });
+    await withFakeEngine(transcribers, async (e, jfk) => {
+      const run = (rollingPrefix: boolean) =>
+        simulateFake(e, transcribers, jfk, "latency", { rollingPrefix });
+      const on = await run(true);
+      const off = await run(false);
+      assertEquals(committedWords(on.events), committedWords(off.events));
+      assertEquals(finalTexts(on.events), finalTexts(off.events));
+      const asked = on.requests.filter((r) => r.kind === "rolling" && r.continues);
+      assert(asked.length >= 5, `${asked.length} continuations`);
+      // Each continues its segment's commits so far: jfk's words, from the segment's first.
+      for (const r of asked) {
+        const said = JFK_WORDS.filter((w) => w.startMs >= r.window.startMs).map((w) => w.word);
+        assertEquals(
+          r.continues!.text,
+          said.slice(0, r.continues!.text.split(" ").length).join(" "),
+        );
+      }
+      assertEquals(off.requests.filter((r) => r.kind === "rolling" && r.continues), []);
+    });
+  },
+});

@@ -90,7 +90,8 @@ export interface DecodeRequest {
    * A window that begins with earlier segments' audio (a closing decode's context): their final
    * text, and where the segment's own speech begins, ms. With `finalContextPrefix`, a text-only
    * decode on a library that `forcesPrefix` begins with that text rather than decoding it again
-   * (decision 026) and spreads its words over the segment's speech alone.
+   * (decision 026) and spreads its words over the segment's speech alone. For a rolling decode
+   * (`rollingPrefix`): the segment's committed words and where the last one ends.
    */
   continues?: { text: string; speechMs: number };
   /** How stale the text the person sees is now, ms (read by the scheduler when a slot frees). */
@@ -111,13 +112,22 @@ export interface TranscriberCounts {
   collapses: number;
   /** Closing decodes that said a phrase twice with the prompt, decoded again without it. */
   promptRepeats: number;
+  /** Rolling decodes forced to continue their commits (`rollingPrefix`) that heard nothing, decoded again whole. */
+  bareContinuations: number;
   /** Decodes the scheduler did not run. */
   dropped: number;
 }
 
 /** Counts of a transcriber that has done nothing yet. */
 export function noCounts(): TranscriberCounts {
-  return { decodes: 0, retries: 0, collapses: 0, promptRepeats: 0, dropped: 0 };
+  return {
+    decodes: 0,
+    retries: 0,
+    collapses: 0,
+    promptRepeats: 0,
+    bareContinuations: 0,
+    dropped: 0,
+  };
 }
 
 /** Decodes a session's buffers; one decode at a time. */
@@ -363,6 +373,12 @@ export class WhisperTranscriber implements Transcriber {
     // Text only (no timestamp tokens) for a full-window closing decode.
     const textOnly = fullWindow;
     let hyp = await this.#decodeOnce(state, req, beamSize, scaled, textOnly);
+    // `rollingPrefix`: a continuation that heard nothing (it may have ended at once) is decoded
+    // again whole.
+    if (!final && hyp.continued && !hyp.words.length) {
+      this.#counts.bareContinuations++;
+      hyp = await this.#decodeOnce(state, req, beamSize, scaled, textOnly, true, false);
+    }
     // A loop, or for the closing decode (which commits everything) any phrase said twice back to
     // back, is checked with the full window: a scaled window invites Whisper to repeat itself.
     const suspicious = hyp.rejected === "repetition" ||
@@ -377,7 +393,8 @@ export class WhisperTranscriber implements Transcriber {
     // word for seconds of speech ("The" for 3–5 s of spk2033 after one history, while the same
     // audio decodes whole without it). Such a hypothesis is decoded again without the prompt.
     if (
-      hyp.rejected !== "repetition" && promptOf(req) && bufferMs >= cfg.collapseMinMs &&
+      hyp.rejected !== "repetition" && !hyp.continued && promptOf(req) &&
+      bufferMs >= cfg.collapseMinMs &&
       hyp.words.length < (bufferMs / 1000) * cfg.collapseWordsPerS
     ) {
       this.#counts.collapses++;
@@ -427,6 +444,7 @@ export class WhisperTranscriber implements Transcriber {
     audioCtx: number,
     textOnly: boolean,
     withPrompt = true,
+    withPrefix = true,
   ): Promise<Hypothesis> {
     const { config: cfg, window: w } = req;
     this.#counts.decodes++;
@@ -451,8 +469,14 @@ export class WhisperTranscriber implements Transcriber {
       audioCtx,
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
-    const prefix = textOnly ? prefixFor(state, req) : null;
+    const prefix = textOnly
+      ? prefixFor(state, req)
+      : withPrefix
+      ? rollingPrefixFor(state, req)
+      : null;
     if (prefix) params.prefix = prefix;
+    // After a forced prefix, the continuation's first timestamp may be anywhere in the window.
+    if (prefix && !textOnly) params.maxInitialTs = bufferMs / 1000;
     const result = await req.measure(() =>
       timeStageAsync("whisper", () => this.#native(state, w, params, audioCtx, bufferMs))
     );
@@ -487,7 +511,11 @@ export class WhisperTranscriber implements Transcriber {
     // speech (committed words keep their own times; commits stay monotonic).
     const speechFromMs = prefix ? req.continues!.speechMs : w.speechMs[0];
     return {
-      words: textOnly ? spreadWords(words, speechFromMs, w.speechMs[1]) : words,
+      words: textOnly
+        ? spreadWords(words, speechFromMs, w.speechMs[1])
+        : prefix
+        ? keptBetween(words, speechFromMs, w.startMs + bufferMs)
+        : words,
       text: text.trim(),
       rejected,
       ...(prefix ? { continued: true as const } : {}),
@@ -506,6 +534,38 @@ function prefixFor(state: WhisperState, req: DecodeRequest): Int32Array | null {
   // Whisper's words begin with a space.
   const tokens = state.model.tokenize(` ${text}`);
   return tokens.length > 0 && tokens.length <= MAX_PREFIX_TOKENS ? tokens : null;
+}
+
+/**
+ * The tokens a rolling decode of `req` is forced to begin with (`rollingPrefix`): `<|0.00|>` and
+ * `continues`' text (the segment's committed words), on a library that `forcesPrefix`; null
+ * otherwise, or when that is more tokens than a prefix may be.
+ */
+function rollingPrefixFor(state: WhisperState, req: DecodeRequest): Int32Array | null {
+  const text = req.continues?.text.trim();
+  if (
+    req.kind !== "rolling" || !text || !req.config.rollingPrefix ||
+    !state.model.library.forcesPrefix
+  ) return null;
+  const tokens = state.model.tokenize(` ${text}`);
+  if (!tokens.length || tokens.length + 1 > MAX_PREFIX_TOKENS) return null;
+  return Int32Array.from([state.model.info.tokenBeg, ...tokens]);
+}
+
+/**
+ * A continuation's words with their times kept between `fromMs` (the last committed word's end)
+ * and `toMs` (the window's end): after a forced prefix a word's timestamps may fall before the
+ * words it follows, or past the audio.
+ */
+function keptBetween(words: readonly TimedWord[], fromMs: number, toMs: number): TimedWord[] {
+  const clamp = (t: number) => Math.min(toMs, Math.max(fromMs, t));
+  let last = fromMs;
+  return words.map((w) => {
+    const startMs = Math.max(last, clamp(w.startMs));
+    const endMs = Math.max(startMs, clamp(w.endMs));
+    last = endMs;
+    return { ...w, startMs, endMs };
+  });
 }
 
 /**
