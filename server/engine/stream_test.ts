@@ -1253,11 +1253,9 @@ Deno.test({
       assert(asked.length >= 5, `${asked.length} continuations`);
       // Each continues its segment's commits so far: jfk's words, from the segment's first.
       for (const r of asked) {
+        const text = r.continues!.text;
         const said = JFK_WORDS.filter((w) => w.startMs >= r.window.startMs).map((w) => w.word);
-        assertEquals(
-          r.continues!.text,
-          said.slice(0, r.continues!.text.split(" ").length).join(" "),
-        );
+        assertEquals(text, said.slice(0, text.split(" ").length).join(" "));
       }
       assertEquals(off.requests.filter((r) => r.kind === "rolling" && r.continues), []);
     });

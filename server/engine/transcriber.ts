@@ -469,11 +469,7 @@ export class WhisperTranscriber implements Transcriber {
       audioCtx,
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
-    const prefix = textOnly
-      ? prefixFor(state, req)
-      : withPrefix
-      ? rollingPrefixFor(state, req)
-      : null;
+    const prefix = withPrefix ? prefixFor(state, req, textOnly) : null;
     if (prefix) params.prefix = prefix;
     // After a forced prefix, the continuation's first timestamp may be anywhere in the window.
     if (prefix && !textOnly) params.maxInitialTs = bufferMs / 1000;
@@ -524,32 +520,22 @@ export class WhisperTranscriber implements Transcriber {
 }
 
 /**
- * The tokens a text-only decode of `req` is forced to begin with: `continues`' text, with
- * `finalContextPrefix` on a library that `forcesPrefix`; null otherwise, or when the text is more
- * tokens than a prefix may be (the decode then restates it, as without).
+ * The tokens a decode of `req` is forced to begin with, on a library that `forcesPrefix`:
+ * `continues`' text for a text-only closing decode with `finalContextPrefix`; for a rolling decode
+ * with `rollingPrefix`, `<|0.00|>` and that text (the segment's committed words). Null otherwise,
+ * or when that is more tokens than a prefix may be (the decode then restates it, as without).
  */
-function prefixFor(state: WhisperState, req: DecodeRequest): Int32Array | null {
-  const text = req.continues?.text.trim();
-  if (!text || !req.config.finalContextPrefix || !state.model.library.forcesPrefix) return null;
-  // Whisper's words begin with a space.
-  const tokens = state.model.tokenize(` ${text}`);
-  return tokens.length > 0 && tokens.length <= MAX_PREFIX_TOKENS ? tokens : null;
-}
-
-/**
- * The tokens a rolling decode of `req` is forced to begin with (`rollingPrefix`): `<|0.00|>` and
- * `continues`' text (the segment's committed words), on a library that `forcesPrefix`; null
- * otherwise, or when that is more tokens than a prefix may be.
- */
-function rollingPrefixFor(state: WhisperState, req: DecodeRequest): Int32Array | null {
+function prefixFor(state: WhisperState, req: DecodeRequest, textOnly: boolean): Int32Array | null {
+  const rolling = !textOnly && req.kind === "rolling" && req.config.rollingPrefix;
   const text = req.continues?.text.trim();
   if (
-    req.kind !== "rolling" || !text || !req.config.rollingPrefix ||
+    !text || !(rolling || (textOnly && req.config.finalContextPrefix)) ||
     !state.model.library.forcesPrefix
   ) return null;
-  const tokens = state.model.tokenize(` ${text}`);
-  if (!tokens.length || tokens.length + 1 > MAX_PREFIX_TOKENS) return null;
-  return Int32Array.from([state.model.info.tokenBeg, ...tokens]);
+  // Whisper's words begin with a space.
+  const words = state.model.tokenize(` ${text}`);
+  const tokens = rolling ? Int32Array.from([state.model.info.tokenBeg, ...words]) : words;
+  return words.length > 0 && tokens.length <= MAX_PREFIX_TOKENS ? tokens : null;
 }
 
 /**
