@@ -527,11 +527,9 @@ export class WhisperTranscriber implements Transcriber {
  */
 function prefixFor(state: WhisperState, req: DecodeRequest, textOnly: boolean): Int32Array | null {
   const rolling = !textOnly && req.kind === "rolling" && req.config.rollingPrefix;
+  const closing = textOnly && req.config.finalContextPrefix;
   const text = req.continues?.text.trim();
-  if (
-    !text || !(rolling || (textOnly && req.config.finalContextPrefix)) ||
-    !state.model.library.forcesPrefix
-  ) return null;
+  if (!text || !(rolling || closing) || !state.model.library.forcesPrefix) return null;
   // Whisper's words begin with a space.
   const words = state.model.tokenize(` ${text}`);
   const tokens = rolling ? Int32Array.from([state.model.info.tokenBeg, ...words]) : words;
