@@ -23,7 +23,8 @@ export interface ModelOptions {
   gpuDevice?: number;
   /**
    * Token times from cross-attention alignment (DTW) with the model's alignment heads, e.g.
-   * `tiny.en`; needs `flashAttn: false` (whisper.cpp turns DTW off otherwise).
+   * `tiny.en`; needs `flashAttn: false` unless the library `alignsWithFlash` (whisper.cpp 1.9.1
+   * turns DTW off under flash attention).
    */
   dtwHeads?: DtwHeads;
 }
@@ -146,13 +147,21 @@ export class WhisperModel implements Disposable {
   readonly path: string;
   readonly info: ModelInfo;
   readonly library: WhisperLibrary;
+  /** Whether decodes can give DTW token times (the model was loaded with `dtwHeads`). */
+  readonly aligns: boolean;
   #ctx: Deno.PointerValue;
   #states = new Set<WhisperState>();
   #closing = false;
 
-  private constructor(lib: WhisperLibrary, path: string, ctx: Deno.PointerObject) {
+  private constructor(
+    lib: WhisperLibrary,
+    path: string,
+    ctx: Deno.PointerObject,
+    aligns: boolean,
+  ) {
     this.library = lib;
     this.path = path;
+    this.aligns = aligns;
     this.#ctx = ctx;
     const s = lib.symbols;
     this.info = {
@@ -187,8 +196,11 @@ export class WhisperModel implements Disposable {
       if (preset === undefined) {
         throw new RangeError(`Cannot load model: no DTW heads for "${opts.dtwHeads}"`);
       }
-      if (opts.flashAttn !== false) {
-        throw new RangeError("Cannot load model: DTW token times need flashAttn: false");
+      if (opts.flashAttn !== false && !lib.alignsWithFlash) {
+        throw new RangeError(
+          "Cannot load model: DTW token times need flashAttn: false with this libwhisper " +
+            "(it has no dtw-flash patch)",
+        );
       }
       v.setUint8(f.dtw_token_timestamps[0], 1);
       v.setInt32(f.dtw_aheads_preset[0], preset, true);
@@ -201,7 +213,7 @@ export class WhisperModel implements Disposable {
         `Cannot load model: ${path} could not be read as a Whisper model (corrupt or unsupported)`,
       );
     }
-    return new WhisperModel(lib, path, ctx);
+    return new WhisperModel(lib, path, ctx, opts.dtwHeads !== undefined);
   }
 
   /** The native context; throws after close. */
@@ -407,6 +419,8 @@ export class WhisperState implements Disposable {
     const niced = nice > 0 ? s.hum_whisper_full_niced : null;
     const prefix = opts.prefix?.length ? opts.prefix : null;
     if (prefix) this.#setPrefix(st, prefix);
+    // Each decode says whether it runs the alignment pass: the state keeps the last setting.
+    if (this.model.aligns) s.hum_whisper_state_set_dtw?.(st, opts.dtw ?? true);
     let rc: number;
     try {
       rc = niced

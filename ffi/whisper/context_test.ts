@@ -379,3 +379,59 @@ Deno.test({
     );
   },
 });
+
+Deno.test({
+  name: "DTW token times under flash attention equal exact attention's; `dtw: false` skips the " +
+    "alignment pass; a decode too short to align gets no times rather than aborting the process",
+  ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const lib = await openWhisper();
+    if (!lib.alignsWithFlash) return; // a user's own library: DTW needs exact attention there
+    const samples = await jfkSamples(5);
+    // 5 s is 250 encoder frames; a scaled window, as the streaming engine decodes.
+    const opts = {
+      strategy: "greedy" as const,
+      threads: 2,
+      language: "en",
+      audioCtx: 384,
+      singleSegment: true,
+      tokenTimestamps: true,
+      temperatureInc: 0,
+      maxTokens: 48,
+    };
+    const timesWith = async (flashAttn: boolean) => {
+      using model = await WhisperModel.load(sharedPath("models/ggml-tiny.en.bin"), {
+        flashAttn,
+        dtwHeads: "tiny.en",
+      });
+      assert(model.aligns);
+      using state = await model.createState();
+      const text = (r: Awaited<ReturnType<WhisperState["full"]>>) =>
+        r.segments.flatMap((s) => s.tokens).filter((t) => !t.special);
+      const aligned = text(await state.full(samples, opts));
+      const skipped = text(await state.full(samples, { ...opts, dtw: false }));
+      // 0.12 s: six encoder frames, fewer than DTW's median filter is wide (7).
+      const short = await state.full(samples.subarray(0, 1_920), { ...opts, audioCtx: 64 });
+      return { aligned, skipped, short };
+    };
+    const exact = await timesWith(false);
+    const flash = await timesWith(true);
+    assertEquals(
+      flash.aligned.map((t) => t.text),
+      exact.aligned.map((t) => t.text),
+    );
+    assert(/fellow/i.test(flash.aligned.map((t) => t.text).join("")));
+    assertEquals(flash.aligned.map((t) => t.tDtwMs), exact.aligned.map((t) => t.tDtwMs));
+    // The times are the audio's: increasing, inside the 5 s.
+    const times = flash.aligned.map((t) => t.tDtwMs);
+    assert(
+      times.every((t, i) => t >= 0 && t <= 5_000 && (i === 0 || t >= times[i - 1])),
+      `${times}`,
+    );
+    for (const r of [exact, flash]) {
+      assert(r.skipped.length > 0 && r.skipped.every((t) => t.tDtwMs === -10));
+      const shortTokens = r.short.segments.flatMap((s) => s.tokens).filter((t) => !t.special);
+      assert(shortTokens.every((t) => t.tDtwMs === -10), "a short decode has no DTW times");
+    }
+  },
+});

@@ -64,6 +64,12 @@ export interface WhisperLibrary {
    * keep (whisper.cpp 1.9.1), unless it has a prefix.
    */
   readonly noSpeechAtSot: boolean;
+  /**
+   * Whether a model loaded with flash attention can still give DTW token times (`dtwHeads`; the
+   * `dtw-flash` patch). Without it whisper.cpp turns DTW off under flash attention, so such a
+   * load is refused.
+   */
+  readonly alignsWithFlash: boolean;
 }
 
 /**
@@ -148,7 +154,9 @@ async function open(opts: OpenOptions): Promise<WhisperLibrary> {
   const noSpeechAtSot = patchLevel >= 7 && setNoSpeechAtSot !== null &&
     Deno.env.get("HUM_NO_SPEECH_AT_SOT") !== "0";
   if (noSpeechAtSot) setNoSpeechAtSot(true);
+  const alignsWithFlash = patchLevel >= 8 && (lib.symbols.hum_whisper_dtw_with_flash?.() ?? false);
   return {
+    alignsWithFlash,
     patchLevel,
     forcesPrefix,
     noSpeechAtSot,

@@ -52,6 +52,13 @@ export interface DecodeOptions {
    * the state holds it for the call.
    */
   prefix?: Int32Array;
+  /**
+   * On a model loaded with `dtwHeads`: whether this decode runs DTW's alignment pass (default
+   * true). False saves that pass when no word times are wanted; the tokens' `tDtwMs` are then -10.
+   * Needs the `dtw-flash` patch (a library without it aligns every decode). Not a field of
+   * `whisper_full_params`: the state holds it for the call.
+   */
+  dtw?: boolean;
   /** Prompt as token ids (prepended to any initial prompt). */
   promptTokens?: Int32Array;
   /** First decoding temperature; default 0. */

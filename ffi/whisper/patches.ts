@@ -31,7 +31,7 @@ export interface SourcePatch {
 }
 
 /** The level `hum_whisper_patch_level()` returns for the patches below. */
-export const PATCH_LEVEL = 7;
+export const PATCH_LEVEL = 8;
 
 /**
  * Reproducible decodes (decision 014). whisper.cpp 1.9.1 picks a beam's candidate tokens by
@@ -384,6 +384,99 @@ export const NO_SPEECH_AT_SOT: SourcePatch = {
   ],
 };
 
+/**
+ * DTW token times with flash attention (AlignAtt's word ends, issue 16). whisper.cpp 1.9.1 reads
+ * the alignment heads' cross-attention weights (`dtw_token_timestamps`) only on its exact-attention
+ * path, and turns DTW off when flash attention is on; exact attention costs this CPU about twice the
+ * server time (decision 021). Patched, the alignment pass that DTW runs after a decode (one batched
+ * decoder pass over the decoded text) also computes, beside flash attention, the softmax of K·Q for
+ * the layers that hold alignment heads, over the audio's frames only (not the padding); every other
+ * pass is unchanged. And a decode too short for DTW's median filter, or longer than its audio
+ * context, gets no DTW times (-1) instead of aborting the process (decision 002). Opt-in: only a
+ * model loaded with `dtw_token_timestamps` runs any of it, and `hum_whisper_state_set_dtw(state,
+ * false)` skips the alignment pass for a state's decodes (a decode that needs no word times).
+ */
+export const DTW_FLASH: SourcePatch = {
+  name: "dtw-flash",
+  file: "src/whisper.cpp",
+  why:
+    "DTW token times with flash attention; a decode too short for DTW gets no times, not an abort",
+  edits: [
+    {
+      find: "    if (params.flash_attn && params.dtw_token_timestamps) {\n" +
+        '        WHISPER_LOG_WARN("%s: dtw_token_timestamps is not supported with flash_attn - disabling\\n", __func__);\n' +
+        "        params.dtw_token_timestamps = false;\n" +
+        "    }\n",
+      replace:
+        "    // hum-helix patch (ffi/whisper/patches.ts): DTW works with flash attention, see below.\n",
+    },
+    {
+      find: "                cur = ggml_reshape_2d(ctx0, cur, n_state, n_tokens);\n" +
+        "            } else {\n" +
+        "                struct ggml_tensor * Kcross =\n" +
+        "                    ggml_view_3d(ctx0, wstate.kv_cross.k,\n" +
+        "                            n_state_head, n_audio_ctx, n_head,\n",
+      replace: "                cur = ggml_reshape_2d(ctx0, cur, n_state, n_tokens);\n\n" +
+        "                // hum-helix patch: in DTW's alignment pass, the alignment heads' attention\n" +
+        "                // weights over the audio's frames, beside flash attention.\n" +
+        "                if (save_alignment_heads_QKs && wctx.params.dtw_token_timestamps && wstate.aheads_masks.m[il] != nullptr) {\n" +
+        "                    struct ggml_tensor * hum_K =\n" +
+        "                        ggml_view_3d(ctx0, wstate.kv_cross.k,\n" +
+        "                                n_state_head, n_audio_ctx, n_head,\n" +
+        "                                ggml_element_size(wstate.kv_cross.k)*n_state,\n" +
+        "                                ggml_element_size(wstate.kv_cross.k)*n_state_head,\n" +
+        "                                ggml_element_size(wstate.kv_cross.k)*n_state*n_audio_ctx_pad*il);\n" +
+        "                    struct ggml_tensor * hum_KQ = ggml_soft_max_ext(ctx0, ggml_mul_mat(ctx0, hum_K, Q), nullptr, KQscale, 0.0f);\n" +
+        "                    struct ggml_tensor * aheads_KQs = ggml_reshape_2d(ctx0, hum_KQ, hum_KQ->ne[0] * hum_KQ->ne[1], hum_KQ->ne[2]);\n" +
+        "                    aheads_KQs = ggml_cont(ctx0, ggml_transpose(ctx0, aheads_KQs));\n" +
+        "                    aheads_KQs = ggml_mul_mat(ctx0, wstate.aheads_masks.m[il], aheads_KQs);\n" +
+        "                    aheads_KQs = ggml_cont(ctx0, ggml_transpose(ctx0, aheads_KQs));\n" +
+        "                    aheads_KQs = ggml_reshape_3d(ctx0, aheads_KQs, hum_KQ->ne[0], hum_KQ->ne[1], wstate.aheads_masks.m[il]->ne[1]);\n" +
+        "                    aheads_cross_QKs = aheads_cross_QKs == nullptr ? aheads_KQs : ggml_concat(ctx0, aheads_cross_QKs, aheads_KQs, 2);\n" +
+        "                }\n" +
+        "            } else {\n" +
+        "                struct ggml_tensor * Kcross =\n" +
+        "                    ggml_view_3d(ctx0, wstate.kv_cross.k,\n" +
+        "                            n_state_head, n_audio_ctx, n_head,\n",
+    },
+    {
+      find: "    std::vector<whisper_token>   hum_prefix;\n",
+      replace: "    std::vector<whisper_token>   hum_prefix;\n\n" +
+        "    // hum-helix patch (ffi/whisper/patches.ts): whether this state's decodes run DTW.\n" +
+        "    bool                         hum_dtw = true;\n",
+    },
+    {
+      find: "// dtw + backtrace to return found path\n",
+      replace:
+        "// hum-helix patch (ffi/whisper/patches.ts): DTW with flash attention, and per state.\n" +
+        'extern "C" WHISPER_API bool hum_whisper_dtw_with_flash(void) {\n' +
+        "    return true;\n" +
+        "}\n\n" +
+        'extern "C" WHISPER_API void hum_whisper_state_set_dtw(struct whisper_state * state, bool on) {\n' +
+        "    if (state != nullptr) {\n" +
+        "        state->hum_dtw = on;\n" +
+        "    }\n" +
+        "}\n\n" +
+        "// dtw + backtrace to return found path\n",
+    },
+    {
+      find: "                if (ctx->params.dtw_token_timestamps && n_segments) {\n",
+      replace:
+        "                if (ctx->params.dtw_token_timestamps && state->hum_dtw && n_segments) {\n",
+    },
+    {
+      find: "    WHISPER_ASSERT(medfilt_width % 2);\n" +
+        "    WHISPER_ASSERT(n_frames <= n_audio_ctx * 2);\n",
+      replace: "    WHISPER_ASSERT(medfilt_width % 2);\n\n" +
+        "    // hum-helix patch: a decode DTW cannot align keeps no DTW times (-1) rather than aborting.\n" +
+        "    if (n_frames/2 <= medfilt_width || n_frames > n_audio_ctx * 2) {\n" +
+        "        return;\n" +
+        "    }\n" +
+        "    WHISPER_ASSERT(n_frames <= n_audio_ctx * 2);\n",
+    },
+  ],
+};
+
 /** The patches the build applies, in order. */
 export const PATCHES: readonly SourcePatch[] = [
   RESEED,
@@ -392,6 +485,7 @@ export const PATCHES: readonly SourcePatch[] = [
   DECODER_THREADS,
   PREFIX,
   NO_SPEECH_AT_SOT,
+  DTW_FLASH,
 ];
 
 /** What applying the patches did. */

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   applyPatches,
   DECODER_THREADS,
+  DTW_FLASH,
   MASK_PAD,
   NICED,
   NO_SPEECH_AT_SOT,
@@ -31,7 +32,15 @@ Deno.test("the patches match the pinned sources once per edit and change only th
   withSourceCopy((dir) => {
     const before = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
     assertEquals(applyPatches(dir), {
-      applied: ["reseed", "niced", "mask-pad", "decoder-threads", "prefix", "no-speech-at-sot"],
+      applied: [
+        "reseed",
+        "niced",
+        "mask-pad",
+        "decoder-threads",
+        "prefix",
+        "no-speech-at-sot",
+        "dtw-flash",
+      ],
       skipped: [],
     });
     const after = Deno.readTextFileSync(join(dir, "src", "whisper.cpp"));
@@ -44,6 +53,7 @@ Deno.test("the patches match the pinned sources once per edit and change only th
         ...DECODER_THREADS.edits,
         ...PREFIX.edits,
         ...NO_SPEECH_AT_SOT.edits,
+        ...DTW_FLASH.edits,
       ]
     ) {
       expected = expected.replace(e.find, () => e.replace);
@@ -67,6 +77,16 @@ Deno.test("the patches match the pinned sources once per edit and change only th
     assert(after.includes("whisper_compute_probs(hum_nosp_logits, n_logits, logprobs, probs);"));
     // Turned on, every decode reads it at <|startoftranscript|>, with a prefix or not.
     assert(after.includes("state->hum_prefix.empty() && !hum_nosp_at_sot ? -1 :"));
+    // DTW is no longer turned off under flash attention; its alignment pass reads the heads'
+    // weights beside flash attention, only in that pass; a decode it cannot align returns.
+    assert(!after.includes("dtw_token_timestamps is not supported with flash_attn"));
+    assert(
+      after.includes(
+        "if (save_alignment_heads_QKs && wctx.params.dtw_token_timestamps && wstate.aheads_masks.m[il] != nullptr) {",
+      ),
+    );
+    assert(after.includes("if (n_frames/2 <= medfilt_width || n_frames > n_audio_ctx * 2) {"));
+    assert(after.includes("ctx->params.dtw_token_timestamps && state->hum_dtw && n_segments"));
   });
 });
 
@@ -92,7 +112,8 @@ Deno.test("a patch that does not match other sources is left out whole, and says
 
 Deno.test({
   name: "the library built here has the patches, and reseeding, padding masks, one-thread " +
-    "token passes, prefixes and no-speech at <|startoftranscript|> are on",
+    "token passes, prefixes, no-speech at <|startoftranscript|> and DTW under flash attention " +
+    "are on",
   ignore: Deno.env.get("HUM_WHISPER_LIB") !== undefined || Deno.env.get("HUM_RESEED") === "0" ||
     Deno.env.get("HUM_MASK_PAD") === "0" || Deno.env.get("HUM_DECODER_THREADS") !== undefined ||
     Deno.env.get("HUM_PREFIX") === "0" || Deno.env.get("HUM_NO_SPEECH_AT_SOT") === "0",
@@ -104,6 +125,7 @@ Deno.test({
     assertEquals(lib.singleTokenThreads, 1);
     assertEquals(lib.forcesPrefix, true);
     assertEquals(lib.noSpeechAtSot, true);
+    assertEquals(lib.alignsWithFlash, true);
   },
 });
 

@@ -220,6 +220,16 @@ export const WHISPER_SYMBOLS = {
     result: "i32",
     optional: true,
   },
+  /**
+   * bool hum_whisper_dtw_with_flash(void) — DTW token times work with flash attention on (the
+   * `dtw-flash` patch of `patches.ts`; optional, as above)
+   */
+  hum_whisper_dtw_with_flash: { parameters: [], result: "bool", optional: true },
+  /**
+   * void hum_whisper_state_set_dtw(state, bool on) — whether the state's decodes run DTW's
+   * alignment pass, on a model loaded with DTW heads (`dtw-flash`; optional, as above)
+   */
+  hum_whisper_state_set_dtw: { parameters: ["pointer", "bool"], result: "void", optional: true },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The log shim's symbol table (`native/log_shim.c`). */
