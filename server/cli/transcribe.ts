@@ -9,7 +9,7 @@ import { z } from "zod";
 import { type CommandSpec, type FlagTable, helpText, parseFlags } from "../../util/flags.ts";
 import { runCommand } from "../../util/command.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
-import { dtwHeadsFor, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
+import { dtwHeadsFor, openWhisper, VadModel, WhisperModel } from "../../ffi/whisper/mod.ts";
 import {
   AUDIO_FILE,
   MODEL_FLAG,
@@ -122,11 +122,11 @@ async function transcribe(opts: Options): Promise<number> {
   if (wordTimes === "dtw" && !heads) {
     throw new Error(`Cannot use --word-times dtw: no alignment heads known for ${modelPath}`);
   }
+  // DTW keeps flash attention where the library aligns under it (the dtw-flash patch).
+  const flashAttn = wordTimes !== "dtw" || (await openWhisper()).alignsWithFlash;
   const model = await WhisperModel.load(
     modelPath,
-    wordTimes === "dtw"
-      ? { useGpu: opts.gpu, flashAttn: false, dtwHeads: heads! }
-      : { useGpu: opts.gpu },
+    wordTimes === "dtw" ? { useGpu: opts.gpu, flashAttn, dtwHeads: heads! } : { useGpu: opts.gpu },
   );
   const vad = opts.vad
     ? await VadModel.load(await resolveModel(opts.vadModel ?? DEFAULT_VAD_MODEL))

@@ -98,7 +98,11 @@ export interface BatchOptions {
   prompt?: string;
   /** Decoding temperature; 0 (default) is beam search, above it sampling. */
   temperature?: number;
-  /** `timestamps` for segment and word times; `none` (text only) decodes more accurately. */
+  /**
+   * `timestamps` for segment and word times; `none` for text alone. With `timestamps`, a model
+   * loaded with alignment heads decodes text only (more accurate: decision 001) and times its
+   * words by the cross-attention alignment (DTW); another decodes timestamp tokens.
+   */
   wordTimes?: "timestamps" | "none";
   /** Beam width (default 5). */
   beam?: number;
@@ -333,7 +337,11 @@ export class Engine {
           initialPrompt: opts.prompt || undefined,
         },
         vad,
-        wordTimes: opts.wordTimes ?? "none",
+        wordTimes: opts.wordTimes !== "timestamps"
+          ? "none"
+          : state.model.aligns
+          ? "dtw"
+          : "timestamps",
         onProgress: opts.onProgress,
         onSegments: opts.onSegments,
         signal: opts.signal,

@@ -11,7 +11,12 @@
  * @module
  */
 
-import { openWhisper, WhisperModel, type WhisperState } from "../../ffi/whisper/mod.ts";
+import {
+  dtwHeadsFor,
+  openWhisper,
+  WhisperModel,
+  type WhisperState,
+} from "../../ffi/whisper/mod.ts";
 import { resolveModel } from "../models/resolve.ts";
 
 /** Whisper's model sizes, smallest first (`whisper_model_type_readable`). */
@@ -422,11 +427,18 @@ export class ModelRegistry {
       const path = await this.#resolve(e.name);
       e.header ??= await readModelHeader(path);
       e.bytes ??= (await Deno.stat(path)).size;
-      const load = this.#opts.load ?? (async (p) =>
-        WhisperModel.load(p, {
+      const load = this.#opts.load ?? (async (p) => {
+        const lib = await openWhisper();
+        const flashAttn = this.#opts.flashAttn ?? lib.masksPadding;
+        // Alignment heads where the library can align with this attention (`commitTimes: dtw`):
+        // a decode runs the alignment pass only when it asks for word times from it.
+        const heads = !flashAttn || lib.alignsWithFlash ? dtwHeadsFor(p) : null;
+        return WhisperModel.load(p, {
           useGpu: this.#opts.useGpu,
-          flashAttn: this.#opts.flashAttn ?? (await openWhisper()).masksPadding,
-        }));
+          flashAttn,
+          ...(heads ? { dtwHeads: heads } : {}),
+        });
+      });
       return await load(path);
     })();
     e.model.then(

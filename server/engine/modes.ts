@@ -98,6 +98,13 @@ export const StreamConfigSchema = z.object({
    * final. 0: off.
    */
   commitMinP: z.number().min(0).max(1),
+  /**
+   * Where a rolling hypothesis's word times come from: `timestamps`, whisper.cpp's token
+   * timestamps (they pile up at the window's end on tiny.en: decision 009); `dtw`, the alignment
+   * of the decoder's cross-attention (its alignment heads, as AlignAtt reads them), on a model
+   * loaded with alignment heads (the registry does so where the library can), else timestamps.
+   */
+  commitTimes: z.enum(["timestamps", "dtw"]),
   /** Audio kept before the detected speech onset, ms. */
   preRollMs: z.number().int().min(0).max(1_000),
   /**
@@ -296,6 +303,7 @@ const COMMON = {
   contextMs: 0,
   commitMarginMs: 600,
   commitMinP: 0,
+  commitTimes: "timestamps",
   preRollMs: 200,
   promptChars: 200,
   rollingPromptChars: 200,

@@ -18,6 +18,7 @@ const inRange = fc.record({
   commitPolicy: fc.constantFrom("la2" as const, "alignatt" as const, "pause" as const),
   commitMarginMs: fc.integer({ min: 0, max: 5_000 }),
   commitMinP: fc.double({ min: 0, max: 1, noNaN: true }),
+  commitTimes: fc.constantFrom("timestamps" as const, "dtw" as const),
   preRollMs: fc.integer({ min: 0, max: 1_000 }),
   promptChars: fc.integer({ min: 0, max: 1_000 }),
   rollingPromptChars: fc.integer({ min: 0, max: 1_000 }),

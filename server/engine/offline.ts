@@ -92,6 +92,8 @@ export async function transcribeOffline(
       ...opts.decode,
       noTimestamps: wordTimes !== "timestamps",
       tokenTimestamps: wordTimes === "timestamps",
+      // The alignment pass only where its word times are read.
+      dtw: wordTimes === "dtw",
     };
     if (opts.promptPrevious && previous) decode.initialPrompt = previous;
     opts.signal?.throwIfAborted();

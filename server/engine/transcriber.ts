@@ -469,6 +469,10 @@ export class WhisperTranscriber implements Transcriber {
       audioCtx,
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
+    // A rolling hypothesis's word times from the cross-attention alignment, where asked for.
+    const dtw = !textOnly && w.input !== "mel" && req.kind === "rolling" &&
+      cfg.commitTimes === "dtw" && state.model.aligns;
+    params.dtw = dtw;
     const prefix = withPrefix ? prefixFor(state, req, textOnly) : null;
     if (prefix) params.prefix = prefix;
     // After a forced prefix, the continuation's first timestamp may be anywhere in the window.
@@ -493,8 +497,13 @@ export class WhisperTranscriber implements Transcriber {
         ? timeTokensByHints(s.tokens, s.t0Ms, s.t1Ms)
         : s.tokens;
       // Sound descriptions ("[BLANK_AUDIO]", "(music)") are not speech: never shown or committed.
+      // A decode too short for DTW's filter has no DTW times (-10): its token timestamps serve.
+      const aligned = dtw && s.tokens.every((t) => t.special || t.tDtwMs >= 0);
       words.push(
-        ...dropAnnotations(wordsFromTokens(timed, textOnly ? 0 : w.startMs), (x) => x.word),
+        ...dropAnnotations(
+          wordsFromTokens(timed, textOnly ? 0 : w.startMs, aligned),
+          (x) => x.word,
+        ),
       );
     }
     text = words.map((x) => x.word).join(" ");

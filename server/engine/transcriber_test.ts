@@ -1,6 +1,11 @@
 import { type DecodeRequest, WhisperTranscriber } from "./transcriber.ts";
 import { resolveStreamConfig } from "./modes.ts";
-import { type DecodeOptions, type DecodeResult, WhisperModel } from "../../ffi/whisper/mod.ts";
+import {
+  type DecodeOptions,
+  type DecodeResult,
+  openWhisper,
+  WhisperModel,
+} from "../../ffi/whisper/mod.ts";
 import { decodeAudioFile } from "../../decode/audio_file.ts";
 import { hasShared, sharedPath } from "../../ffi/testing/shared.ts";
 import { assert, assertEquals } from "../../ffi/testing/assert.ts";
@@ -288,4 +293,49 @@ Deno.test({
       const tail = whole.words.slice(whole.words.length - cont.words.length);
       assertEquals(cont.words.map((w) => w.word), tail.map((w) => w.word));
     }),
+});
+
+Deno.test({
+  name:
+    "commitTimes dtw: a rolling hypothesis on a model with alignment heads times its words by " +
+    "the cross-attention alignment; without heads, by token timestamps as before",
+  ignore: !hasShared("models/ggml-tiny.en.bin", "speech/jfk/jfk.wav"),
+  fn: async () => {
+    const { samples } = await decodeAudioFile(sharedPath("speech/jfk/jfk.wav"));
+    // jfk's first 4 s: "And so my fellow Americans," ends about 2.4 s in, "ask" begins at 3.3 s.
+    const rolling = (commitTimes: "timestamps" | "dtw"): DecodeRequest => ({
+      ...request("rolling", false),
+      window: pcmWindow(samples.subarray(0, 4 * 16_000), [300, 4_000]),
+      config: resolveStreamConfig("latency", { commitTimes }),
+    });
+    const decodeWith = async (dtwHeads: boolean, commitTimes: "timestamps" | "dtw") => {
+      if (dtwHeads && !(await openWhisper()).alignsWithFlash) return null; // a user's own library
+      using model = await WhisperModel.load(
+        sharedPath("models/ggml-tiny.en.bin"),
+        dtwHeads ? { dtwHeads: "tiny.en" } : {},
+      );
+      const t = await WhisperTranscriber.open({ model });
+      try {
+        return await t.decode(rolling(commitTimes));
+      } finally {
+        t.close();
+      }
+    };
+    const timestamps = await decodeWith(true, "timestamps");
+    const aligned = await decodeWith(true, "dtw");
+    const noHeads = await decodeWith(false, "dtw");
+    assert(noHeads !== null);
+    if (timestamps === null || aligned === null) return;
+    assert(/^And so,? my fellow Americans/.test(aligned.text), aligned.text);
+    assertEquals(aligned.text, timestamps.text);
+    // The same words, timed differently: "Americans" ends where it is said, not at the end.
+    assert(
+      aligned.words.some((w, i) => w.endMs !== timestamps.words[i].endMs),
+      "the alignment gave the token timestamps' times",
+    );
+    const americans = aligned.words.find((w) => /americans/i.test(w.word))!;
+    assert(americans.endMs >= 1_900 && americans.endMs <= 2_900, JSON.stringify(americans));
+    // Without alignment heads the setting falls back to token timestamps.
+    assertEquals(noHeads.words, timestamps.words);
+  },
 });
