@@ -430,9 +430,10 @@ export class ModelRegistry {
       const load = this.#opts.load ?? (async (p) => {
         const lib = await openWhisper();
         const flashAttn = this.#opts.flashAttn ?? lib.masksPadding;
-        // Alignment heads where the library can align with this attention (`commitTimes: dtw`):
-        // a decode runs the alignment pass only when it asks for word times from it.
-        const heads = !flashAttn || lib.alignsWithFlash ? dtwHeadsFor(p) : null;
+        // Alignment heads for word times by DTW (uploads' timed formats, `commitTimes: dtw`), only
+        // with the dtw-flash patch: with it a decode runs the alignment pass only when it asks
+        // for those times, and a decode too short to align does not abort the process.
+        const heads = lib.alignsWithFlash ? dtwHeadsFor(p) : null;
         return WhisperModel.load(p, {
           useGpu: this.#opts.useGpu,
           flashAttn,
