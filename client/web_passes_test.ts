@@ -105,10 +105,17 @@ for (const mode of ["latency", "balanced", "accuracy"] as const) {
               endMs: Number(p.dataset.endMs),
             }))`) as Promise<ShownFinal[]>;
           // A slower machine may still be decoding the last pass (its closing decodes queue
-          // behind the pass before's): up to FINALS_WAIT_S more for its final, then Stop.
+          // behind the pass before's): up to FINALS_WAIT_S more for its finals, then Stop. The
+          // last pass is waited for whole: its first final alone (one phrase of the sentence)
+          // does not end the wait, or Stop would cut off the phrases still being decoded.
+          const lastPassDone = (finals: ShownFinal[]) => {
+            const passes = passesOf(finals);
+            return passes.length >= skip + PASSES &&
+              normalize(passes[skip + PASSES - 1]) === ref;
+          };
           for (
             const deadline = performance.now() + FINALS_WAIT_S * 1000;
-            passesOf(await shown()).length < skip + PASSES && performance.now() < deadline;
+            !lastPassDone(await shown()) && performance.now() < deadline;
           ) await new Promise((r) => setTimeout(r, 250));
           await page.screenshot({ path: `${ARTIFACTS}browser-passes-${mode}.png` });
           await page.click("#mic");
