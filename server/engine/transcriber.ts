@@ -449,6 +449,11 @@ export class WhisperTranscriber implements Transcriber {
     const { config: cfg, window: w } = req;
     this.#counts.decodes++;
     const bufferMs = w.durationMs;
+    // Token timestamps need the samples' energy: mel input times tokens from hints instead.
+    const tokenTimestamps = !textOnly && w.input !== "mel";
+    // A rolling hypothesis's word times from the cross-attention alignment, where asked for.
+    const dtw = tokenTimestamps && req.kind === "rolling" && cfg.commitTimes === "dtw" &&
+      state.model.aligns;
     const params: DecodeOptions = {
       strategy: beamSize > 1 ? "beam" : "greedy",
       beamSize,
@@ -460,8 +465,8 @@ export class WhisperTranscriber implements Transcriber {
       noContext: true,
       singleSegment: true,
       noTimestamps: textOnly,
-      // Token timestamps need the samples' energy: mel input times tokens from hints instead.
-      tokenTimestamps: !textOnly && w.input !== "mel",
+      tokenTimestamps,
+      dtw,
       // A loop on a short window stops here rather than filling the text context.
       maxTokens: Math.ceil((bufferMs / 1000) * cfg.maxTokensPerS) + 16,
       // Rolling hypotheses are greedy and final; the closing decode may fall back to sampling.
@@ -469,10 +474,6 @@ export class WhisperTranscriber implements Transcriber {
       audioCtx,
       initialPrompt: (withPrompt && promptOf(req)) || undefined,
     };
-    // A rolling hypothesis's word times from the cross-attention alignment, where asked for.
-    const dtw = !textOnly && w.input !== "mel" && req.kind === "rolling" &&
-      cfg.commitTimes === "dtw" && state.model.aligns;
-    params.dtw = dtw;
     const prefix = withPrefix ? prefixFor(state, req, textOnly) : null;
     if (prefix) params.prefix = prefix;
     // After a forced prefix, the continuation's first timestamp may be anywhere in the window.
