@@ -427,7 +427,7 @@ async function dcClient(url: string) {
     assert(
       pred(),
       `timed out waiting for ${what}; got ${
-        JSON.stringify(got.slice(-3).map((m) => [m.type, m.code, m.message]))
+        JSON.stringify(got.slice(-3).map((m) => [m.type, m.code ?? m.reason, m.message]))
       }`,
     );
   };
