@@ -293,14 +293,28 @@ Deno.test({
     } finally {
       set(lib.singleTokenThreads);
     }
+    // A timestamp token's tick (20 ms), or null for a text token.
+    const tick = (text: string) => {
+      const m = /^\[_TT_(\d+)\]$/.exec(text);
+      return m ? Number(m[1]) : null;
+    };
     for (const [i, run] of capped.entries()) {
       const text = run.map((t) => t.text).join("");
       assert(/Americans/.test(text) && /country/.test(text), text);
       // The same tokens; the sums inside a pass split differently over threads, so the
-      // probabilities may differ in their last digits, and no more.
-      assertEquals(text, uncapped[i].map((t) => t.text).join(""));
+      // probabilities may differ in their last digits, and no more. A timestamp token is the
+      // argmax over near-equal neighbours: it may move by a few ticks (on an Intel Xeon the last
+      // one read 10.80 s with one thread and 10.72 s with two), never a text token.
+      const other = uncapped[i];
+      assertEquals(run.length, other.length, `${text} / ${other.map((t) => t.text).join("")}`);
       for (const [j, t] of run.entries()) {
-        assert(Math.abs(t.p - uncapped[i][j].p) < 0.01, `${t.text}: ${t.p} vs ${uncapped[i][j].p}`);
+        const [a, b] = [tick(t.text), tick(other[j].text)];
+        if (a !== null && b !== null) {
+          assert(Math.abs(a - b) <= 5, `${t.text} vs ${other[j].text}: more than 0.1 s apart`);
+          continue;
+        }
+        assertEquals(t.text, other[j].text, `token ${j} of ${text}`);
+        assert(Math.abs(t.p - other[j].p) < 0.01, `${t.text}: ${t.p} vs ${other[j].p}`);
       }
     }
   },
